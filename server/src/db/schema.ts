@@ -1,0 +1,229 @@
+// The whole data model in one place (drizzle, SQLite dialect). Conventions:
+// money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
+// Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`
+
+export const stores = sqliteTable('stores', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  city: text('city').notNull(),
+  /** WeCom department id the store maps to (supervisor scope comes from it). */
+  wecomDepartmentId: integer('wecom_department_id').notNull().unique(),
+})
+
+export const staff = sqliteTable('staff', {
+  /** WeCom userid. */
+  userid: text('userid').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['guide', 'supervisor', 'admin'] }).notNull(),
+  storeId: text('store_id').references(() => stores.id),
+  avatar: text('avatar'),
+  /** WeCom member status: 1 active, 2 disabled, 4 not activated, 5 left. */
+  status: integer('status').notNull().default(1),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [index('staff_store_idx').on(t.storeId)])
+
+export const members = sqliteTable('members', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** WeCom external contact id (wm… / wo…); null until the member adds a guide. */
+  externalUserid: text('external_userid').unique(),
+  unionid: text('unionid').unique(),
+  /** SHA-256 of the normalised mobile number; matching only, never shown. */
+  phoneHash: text('phone_hash'),
+  /** Masked mobile for display, e.g. 138****5678. */
+  phoneMasked: text('phone_masked'),
+  name: text('name').notNull(),
+  avatar: text('avatar'),
+  gender: integer('gender').notNull().default(0),
+  city: text('city'),
+  birthday: text('birthday'),
+  /** Brand membership level (普通/银卡/金卡/黑金). */
+  level: text('level'),
+  homeStoreId: text('home_store_id').references(() => stores.id),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [index('members_phone_idx').on(t.phoneHash)])
+
+/** Every id a member is known by on a sales platform or in WeCom. */
+export const memberIdentities = sqliteTable('member_identities', {
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  platform: text('platform', { enum: ['taobao', 'jd', 'douyin', 'youzan', 'miniprogram', 'pos'] }).notNull(),
+  buyerId: text('buyer_id').notNull(),
+}, t => [
+  primaryKey({ columns: [t.platform, t.buyerId] }),
+  index('member_identities_member_idx').on(t.memberId),
+])
+
+/** A guide ↔ member relation as WeCom reports it (follow_user / follow_info). */
+export const follows = sqliteTable('follows', {
+  guideUserid: text('guide_userid').notNull().references(() => staff.userid),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  remark: text('remark'),
+  description: text('description'),
+  addedAt: integer('added_at').notNull(),
+  /** WeCom add_way, stored verbatim (unknown values included). */
+  addWay: integer('add_way').notNull().default(0),
+  /** 「联系我」 channel state, e.g. store_S01. */
+  state: text('state'),
+  status: text('status', { enum: ['active', 'deleted_by_guide', 'deleted_by_member'] }).notNull().default('active'),
+}, t => [
+  primaryKey({ columns: [t.guideUserid, t.memberId] }),
+  index('follows_member_idx').on(t.memberId),
+])
+
+export const products = sqliteTable('products', {
+  skuId: text('sku_id').primaryKey(),
+  spuId: text('spu_id').notNull(),
+  name: text('name').notNull(),
+  /** Slash-separated category path, e.g. 服装/外套/羽绒服. */
+  categoryPath: text('category_path').notNull(),
+  /** Top-level category (first path segment), kept for fast grouping. */
+  category: text('category').notNull(),
+  price: integer('price').notNull(),
+  season: text('season'),
+  color: text('color'),
+  size: text('size'),
+  /** Free attributes as JSON (style, material, …). */
+  attributes: text('attributes', { mode: 'json' }).$type<Record<string, string>>().notNull().default({}),
+  stock: integer('stock').notNull().default(0),
+  imageUrl: text('image_url').notNull(),
+  linkUrl: text('link_url').notNull(),
+  miniprogramPage: text('miniprogram_page'),
+  /** Replenished consumable (skincare, socks …) vs. one-off item; guides restock reasons. */
+  consumable: integer('consumable', { mode: 'boolean' }).notNull().default(false),
+  launchedAt: integer('launched_at').notNull(),
+  status: text('status', { enum: ['on_sale', 'off_sale'] }).notNull().default('on_sale'),
+}, t => [index('products_spu_idx').on(t.spuId), index('products_category_idx').on(t.category)])
+
+export const platforms = ['taobao', 'jd', 'douyin', 'youzan', 'miniprogram', 'pos'] as const
+
+export const orders = sqliteTable('orders', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  platform: text('platform', { enum: platforms }).notNull(),
+  orderNo: text('order_no').notNull(),
+  /** Null while the buyer is not matched to a member (unmatched-orders queue). */
+  memberId: integer('member_id').references(() => members.id),
+  buyerId: text('buyer_id'),
+  storeId: text('store_id').references(() => stores.id),
+  status: text('status', { enum: ['paid', 'shipped', 'completed', 'refunded', 'cancelled'] }).notNull(),
+  totalAmount: integer('total_amount').notNull(),
+  paidAmount: integer('paid_amount').notNull(),
+  refundedAmount: integer('refunded_amount').notNull().default(0),
+  paidAt: integer('paid_at').notNull(),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [
+  uniqueIndex('orders_platform_no_idx').on(t.platform, t.orderNo),
+  index('orders_member_paid_idx').on(t.memberId, t.paidAt),
+  index('orders_paid_idx').on(t.paidAt),
+])
+
+export const orderLines = sqliteTable('order_lines', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  orderId: integer('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+  skuId: text('sku_id').notNull().references(() => products.skuId),
+  spuId: text('spu_id').notNull(),
+  quantity: integer('quantity').notNull(),
+  unitPrice: integer('unit_price').notNull(),
+  amount: integer('amount').notNull(),
+}, t => [index('order_lines_order_idx').on(t.orderId), index('order_lines_sku_idx').on(t.skuId)])
+
+export const tagGroups = sqliteTable('tag_groups', {
+  /** WeCom group_id for synced groups; our own id for computed/manual ones. */
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  sortOrder: integer('sort_order').notNull().default(0),
+  source: text('source', { enum: ['wecom', 'computed', 'manual'] }).notNull(),
+  deleted: integer('deleted', { mode: 'boolean' }).notNull().default(false),
+  createdAt: integer('created_at').notNull().default(nowMs),
+})
+
+export const tags = sqliteTable('tags', {
+  id: text('id').primaryKey(),
+  groupId: text('group_id').notNull().references(() => tagGroups.id),
+  name: text('name').notNull(),
+  sortOrder: integer('sort_order').notNull().default(0),
+  deleted: integer('deleted', { mode: 'boolean' }).notNull().default(false),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [index('tags_group_idx').on(t.groupId)])
+
+export const memberTags = sqliteTable('member_tags', {
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references(() => tags.id),
+  source: text('source', { enum: ['wecom', 'computed', 'manual'] }).notNull(),
+  /** Guide who set it (WeCom tags are set per follow relation). */
+  taggedBy: text('tagged_by'),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [primaryKey({ columns: [t.memberId, t.tagId] })])
+
+export const replyGroups = sqliteTable('reply_groups', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  sortOrder: integer('sort_order').notNull().default(0),
+})
+
+export const replies = sqliteTable('replies', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  groupId: integer('group_id').notNull().references(() => replyGroups.id),
+  title: text('title').notNull(),
+  /** Text with variables: {{name}} (member), {{guide}} (guide name), {{store}}. */
+  content: text('content').notNull(),
+  useCount: integer('use_count').notNull().default(0),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [index('replies_group_idx').on(t.groupId)])
+
+export const sendKinds = ['text', 'news', 'miniprogram', 'image', 'redpacket'] as const
+export const sendStatuses = ['pending', 'sent', 'failed', 'cancelled'] as const
+
+/** The send log: written before ww.sendChatMessage, completed after it. */
+export const sends = sqliteTable('sends', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Client-supplied key: a double click or a retry never makes two rows. */
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  guideUserid: text('guide_userid').notNull().references(() => staff.userid),
+  memberId: integer('member_id').notNull().references(() => members.id),
+  kind: text('kind', { enum: sendKinds }).notNull(),
+  payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  replyId: integer('reply_id').references(() => replies.id),
+  skuId: text('sku_id').references(() => products.skuId),
+  /** Set when the send came from a recommendation (issue: feedback loop). */
+  recommendationId: integer('recommendation_id'),
+  reasonCode: text('reason_code'),
+  status: text('status', { enum: sendStatuses }).notNull().default('pending'),
+  errMsg: text('err_msg'),
+  createdAt: integer('created_at').notNull(),
+  completedAt: integer('completed_at'),
+}, t => [
+  index('sends_member_idx').on(t.memberId, t.createdAt),
+  index('sends_guide_idx').on(t.guideUserid, t.createdAt),
+])
+
+/** Shared cache for WeCom access tokens and JS-SDK tickets (several instances share one). */
+export const wecomCredentials = sqliteTable('wecom_credentials', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+})
+
+/** A trained model artifact (recommendation, propensity) written by the training job. */
+export const modelRuns = sqliteTable('model_runs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind').notNull(),
+  trainedAt: integer('trained_at').notNull(),
+  params: text('params', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  metrics: text('metrics', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
+}, t => [index('model_runs_kind_idx').on(t.kind, t.trainedAt)])
+
+/** Per-member purchase probability, refreshed by the training job. */
+export const memberScores = sqliteTable('member_scores', {
+  memberId: integer('member_id').primaryKey().references(() => members.id, { onDelete: 'cascade' }),
+  pAlive: real('p_alive'),
+  pBuy7: real('p_buy_7'),
+  pBuy30: real('p_buy_30'),
+  expectedValue: integer('expected_value'),
+  expectedNextAt: integer('expected_next_at'),
+  /** Why the numbers may be blank: thin history, no orders … */
+  sufficiency: text('sufficiency', { enum: ['ok', 'thin', 'none'] }).notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})

@@ -1,0 +1,28 @@
+import Type, { type Static } from 'typebox'
+
+export const Platform = Type.Union([
+  Type.Literal('taobao'),
+  Type.Literal('jd'),
+  Type.Literal('douyin'),
+  Type.Literal('youzan'),
+  Type.Literal('miniprogram'),
+  Type.Literal('pos'),
+])
+export type Platform = Static<typeof Platform>
+export const platformList: readonly Platform[] = ['taobao', 'jd', 'douyin', 'youzan', 'miniprogram', 'pos']
+
+export const Role = Type.Union([Type.Literal('guide'), Type.Literal('supervisor'), Type.Literal('admin')])
+export type Role = Static<typeof Role>
+
+/** Every 4xx/5xx body: `error` is a stable code, `message` names what is wrong. */
+export const ApiError = Type.Object({
+  statusCode: Type.Integer(),
+  error: Type.String(),
+  message: Type.String(),
+})
+export type ApiError = Static<typeof ApiError>
+
+/** Money is integer 分 (cents) everywhere. */
+export const Fen = Type.Integer({ minimum: 0 })
+/** UTC epoch milliseconds. */
+export const EpochMs = Type.Integer({ minimum: 0 })

@@ -1,0 +1,12 @@
+import Type, { type Static } from 'typebox'
+
+export const Health = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  database: Type.Object({
+    dialect: Type.String(),
+    ok: Type.Boolean(),
+    migrations: Type.Integer(),
+  }),
+})
+export type Health = Static<typeof Health>

@@ -1,0 +1,45 @@
+import Type, { type Static } from 'typebox'
+import { EpochMs, Fen } from './common.ts'
+
+export const ReasonCode = Type.Union([
+  Type.Literal('restock'),
+  Type.Literal('complement'),
+  Type.Literal('similar_members'),
+  Type.Literal('favourite_category'),
+  Type.Literal('popular'),
+  Type.Literal('explore'),
+])
+export type ReasonCode = Static<typeof ReasonCode>
+
+export const RecommendedProduct = Type.Object({
+  skuId: Type.String(),
+  spuId: Type.String(),
+  name: Type.String(),
+  categoryPath: Type.String(),
+  price: Fen,
+  imageUrl: Type.String(),
+  linkUrl: Type.String(),
+  score: Type.Number(),
+  reasonCode: ReasonCode,
+  /** One line in Chinese, e.g. 该补货了：32 天前买过，平时约 30 天一次. */
+  reason: Type.String(),
+})
+export type RecommendedProduct = Static<typeof RecommendedProduct>
+
+export const Propensity = Type.Object({
+  /** Blank (null) when the history is too thin to say anything honest. */
+  pBuy7: Type.Union([Type.Number(), Type.Null()]),
+  pBuy30: Type.Union([Type.Number(), Type.Null()]),
+  pAlive: Type.Union([Type.Number(), Type.Null()]),
+  expectedNextAt: Type.Union([EpochMs, Type.Null()]),
+  sufficiency: Type.Union([Type.Literal('ok'), Type.Literal('thin'), Type.Literal('none')]),
+})
+export type Propensity = Static<typeof Propensity>
+
+export const Recommendations = Type.Object({
+  /** Id of the logged recommendation; sends made from it carry it. Null when nothing was ready. */
+  recommendationId: Type.Union([Type.Integer(), Type.Null()]),
+  propensity: Propensity,
+  items: Type.Array(RecommendedProduct),
+})
+export type Recommendations = Static<typeof Recommendations>
