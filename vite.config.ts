@@ -23,7 +23,7 @@ export default defineConfig(({ mode }) => ({
     },
   },
   server: {
-    proxy: { '/api': 'http://localhost:3000' },
+    proxy: { '/api': 'http://localhost:3000', '/demo': 'http://localhost:3000' },
   },
   test: {
     root: fileURLToPath(new URL('.', import.meta.url)),
@@ -39,12 +39,15 @@ export default defineConfig(({ mode }) => ({
         },
       },
       {
+        // Rooted in sidebar/ so plugin-vue's dedupe finds sidebar/node_modules/vue.
+        root: sidebarRoot,
         plugins: [vue()],
         define: { __WECOM_MOCK__: 'true' },
         test: {
           name: 'sidebar',
           environment: 'happy-dom',
-          include: ['sidebar/**/*.test.ts'],
+          include: ['**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
         },
       },
       {

@@ -1,0 +1,61 @@
+import type { AppConfig } from './config.ts'
+import type { OpenedDatabase } from './db/client.ts'
+import type { RecommendationProvider } from './members/service.ts'
+import type { WecomClient } from './wecom/client.ts'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import Fastify from 'fastify'
+import { authRoutes } from './auth/routes.ts'
+import { healthRoutes } from './health/routes.ts'
+import { memberRoutes } from './members/routes.ts'
+import { emptyRecommendations } from './members/service.ts'
+import { errorHandlerPlugin } from './plugins/errors.ts'
+import { sessionPlugin } from './plugins/session.ts'
+import { sendRoutes } from './sends/routes.ts'
+import { wecomRoutes } from './wecom/routes.ts'
+
+export interface AppDependencies {
+  config: AppConfig
+  database: OpenedDatabase
+  wecom: WecomClient
+  recommend?: RecommendationProvider
+  now?: () => number
+  logger?: boolean
+}
+
+/** The whole HTTP app; `main.ts` and the demo launcher listen, tests use `inject` or a port. */
+export async function buildApp(deps: AppDependencies) {
+  const { config, database, wecom } = deps
+  const db = database.db
+  const now = deps.now ?? Date.now
+  const app = Fastify({
+    logger: deps.logger === false ? false : { level: process.env.LOG_LEVEL ?? 'info' },
+    // Validation errors name the field ("body/memberId must be integer"); AJV coerces query strings.
+    ajv: { customOptions: { allErrors: false } },
+  })
+
+  // Cross-cutting first: errors, then sessions (cookie signing).
+  await app.register(errorHandlerPlugin)
+  await app.register(sessionPlugin, { secret: config.sessionSecret, ttlSeconds: config.sessionTtlSeconds, secureCookies: config.publicUrl.startsWith('https://'), now })
+
+  // Public routes: health and the OAuth round trip.
+  await app.register(healthRoutes, { database, version: config.version })
+  await app.register(authRoutes, { db, config, wecom })
+
+  // Everything else requires a session: one gate for the whole scope.
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', app.sessions.require)
+    await scope.register(wecomRoutes, { config, wecom })
+    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? (() => emptyRecommendations) })
+    await scope.register(sendRoutes, { db, now })
+  })
+
+  if (config.staticDir && existsSync(config.staticDir)) {
+    await app.register(fastifyStatic, { root: config.staticDir, index: ['index.html'] })
+    const hasDemoShell = existsSync(join(config.staticDir, 'index.html'))
+    if (!(config.demo && hasDemoShell))
+      app.get('/', async (_request, reply) => reply.redirect('/app/'))
+  }
+  return app
+}

@@ -1,0 +1,38 @@
+import type { SQL } from 'drizzle-orm'
+import type { DbOrTx } from '../db/client.ts'
+import type { Session } from '../plugins/session.ts'
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { follows, staff } from '../db/schema.ts'
+import { notFound } from '../plugins/errors.ts'
+
+/**
+ * Who may see which member, in one place: a guide the members they actively follow,
+ * a supervisor the members followed by any guide of their store, an admin everyone.
+ * Returns a condition on `memberIdColumn` to put in a WHERE clause.
+ */
+export function memberScope(session: Session, memberIdColumn: SQL | Parameters<typeof eq>[0]): SQL | undefined {
+  if (session.role === 'admin')
+    return undefined
+  if (session.role === 'guide') {
+    return sql`exists (select 1 from ${follows} where ${follows.memberId} = ${memberIdColumn} and ${follows.guideUserid} = ${session.userid} and ${follows.status} = 'active')`
+  }
+  return sql`exists (select 1 from ${follows} join ${staff} on ${staff.userid} = ${follows.guideUserid} where ${follows.memberId} = ${memberIdColumn} and ${staff.storeId} = ${session.storeId ?? ''} and ${follows.status} = 'active')`
+}
+
+/** The subset of `memberIds` the session may see. */
+export function accessibleMemberIds(db: DbOrTx, session: Session, memberIds: number[]): Set<number> {
+  if (memberIds.length === 0)
+    return new Set()
+  if (session.role === 'admin')
+    return new Set(memberIds)
+  const rows = session.role === 'guide'
+    ? db.select({ id: follows.memberId }).from(follows).where(and(eq(follows.guideUserid, session.userid), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
+    : db.select({ id: follows.memberId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(staff.storeId, session.storeId ?? ''), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
+  return new Set(rows.map(r => r.id))
+}
+
+/** Throws 404 (never 403) so a caller cannot tell "exists but not yours" from "does not exist". */
+export function requireMemberAccess(db: DbOrTx, session: Session, memberId: number): void {
+  if (!accessibleMemberIds(db, session, [memberId]).has(memberId))
+    throw notFound('member not found among the customers you serve')
+}

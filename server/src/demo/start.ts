@@ -1,0 +1,108 @@
+// The one-command demo: WeCom emulator + seeded SQLite + server + built sidebar, in one process.
+// Everything here is demo wiring; production code never imports the emulator.
+import { existsSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startEmulator } from '../../emulator/index.ts'
+import { buildApp } from '../app.ts'
+import { loadConfig } from '../config.ts'
+import { openDatabase } from '../db/client.ts'
+import { wecomCredentials } from '../db/schema.ts'
+import { createWecomClient } from '../wecom/client.ts'
+import { createDbCredentialStore } from '../wecom/credential-store.ts'
+import { generateDemoData } from './generator.ts'
+import { seedDatabase, toWecomFixtures } from './seed.ts'
+
+const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..')
+
+export interface DemoOptions {
+  port: number
+  emulatorPort: number
+  databasePath: string
+  members: number
+  seed: number
+  /** Start from a freshly seeded database. */
+  reset: boolean
+  logger?: boolean
+}
+
+export async function startDemo(options: DemoOptions) {
+  const started = performance.now()
+  const dataset = generateDemoData({ seed: options.seed, members: options.members })
+  const appSecret = 'demo-app-secret-0001'
+  const contactSecret = 'demo-contact-secret-0001'
+  const fixtures = toWecomFixtures(dataset, {
+    appSecret,
+    contactSecret,
+    trustedDomains: [`localhost:${options.port}`, `127.0.0.1:${options.port}`],
+  })
+  const emulator = await startEmulator({ fixtures, port: options.emulatorPort, host: '127.0.0.1' })
+
+  if (options.reset) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${options.databasePath}${suffix}`, { force: true })
+  }
+  const fresh = !existsSync(options.databasePath)
+  const database = openDatabase(options.databasePath)
+  if (fresh)
+    seedDatabase(database.db, dataset)
+  // A new emulator instance knows none of the tokens/tickets cached by the previous run.
+  database.db.delete(wecomCredentials).run()
+
+  const emulatorUrl = `http://localhost:${emulator.port}`
+  const config = loadConfig({
+    PORT: String(options.port),
+    DATABASE_PATH: options.databasePath,
+    STATIC_DIR: resolve(repoRoot, 'dist/sidebar'),
+    SCRM_DEMO: '1',
+    WECOM_CORP_ID: fixtures.corpId,
+    WECOM_AGENT_ID: String(fixtures.app.agentId),
+    WECOM_APP_SECRET: appSecret,
+    WECOM_CONTACT_SECRET: contactSecret,
+    WECOM_API_BASE: emulatorUrl,
+    WECOM_OAUTH_BASE: emulatorUrl,
+  })
+  const wecom = createWecomClient({
+    apiBase: config.wecom.apiBase,
+    corpId: config.wecom.corpId,
+    agentId: config.wecom.agentId,
+    appSecret,
+    contactSecret,
+    store: createDbCredentialStore(database.db),
+  })
+  const app = await buildApp({ config, database, wecom, logger: options.logger })
+  // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
+  app.get('/demo/config.json', async () => ({ emulatorUrl }))
+  await app.listen({ port: options.port, host: '0.0.0.0' })
+  const address = `http://localhost:${options.port}`
+  return {
+    app,
+    emulator,
+    database,
+    url: address,
+    emulatorUrl,
+    startupMs: performance.now() - started,
+    async close() {
+      await app.close()
+      await emulator.close()
+      database.close()
+    },
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.PORT ?? 3000)
+  const demo = await startDemo({
+    port,
+    emulatorPort: Number(process.env.EMULATOR_PORT ?? port + 1),
+    databasePath: resolve(repoRoot, process.env.DATABASE_PATH ?? '.data/demo.db'),
+    members: Number(process.env.DEMO_MEMBERS ?? 3000),
+    seed: Number(process.env.DEMO_SEED ?? 42),
+    reset: process.env.DEMO_RESET === '1',
+    logger: process.env.LOG_LEVEL !== undefined,
+  })
+  console.log(`\nSCRM demo ready in ${Math.round(demo.startupMs)} ms`)
+  console.log(`  open      ${demo.url}  (simulated WeCom chat + sidebar)`)
+  console.log(`  emulator  ${demo.emulatorUrl}  (WeCom API emulator)`)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => void demo.close().then(() => process.exit(0)))
+}

@@ -1,0 +1,26 @@
+// Production entry: configuration from the environment, one SQLite file (or, later, PostgreSQL),
+// the real WeCom API. Stateless apart from the database, so several instances can run side by side.
+import { buildApp } from './app.ts'
+import { loadConfig } from './config.ts'
+import { openDatabase } from './db/client.ts'
+import { createDbCredentialStore } from './wecom/credential-store.ts'
+import { createWecomClient } from './wecom/client.ts'
+
+const config = loadConfig()
+const database = openDatabase(config.databasePath)
+const wecom = createWecomClient({
+  apiBase: config.wecom.apiBase,
+  corpId: config.wecom.corpId,
+  agentId: config.wecom.agentId,
+  appSecret: config.wecom.appSecret,
+  contactSecret: config.wecom.contactSecret,
+  store: createDbCredentialStore(database.db),
+})
+const app = await buildApp({ config, database, wecom })
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void app.close().then(() => database.close())
+  })
+}
+await app.listen({ port: config.port, host: config.host })

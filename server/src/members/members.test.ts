@@ -1,0 +1,104 @@
+import type { MemberContext, OrderPage } from '@scrm/shared'
+import type { TestStack } from '../../testing/harness.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestStack } from '../../testing/harness.ts'
+
+let stack: TestStack
+let guide: string
+let guideCookie: string
+let ownMember: { id: number, external_userid: string }
+let otherMember: { id: number, external_userid: string }
+
+beforeAll(async () => {
+  stack = await startTestStack()
+  const sqlite = stack.database.sqlite
+  // The guide with the most customers, one of them with several orders, and a member they do not serve.
+  guide = (sqlite.prepare(`select guide_userid as g from follows where status = 'active' group by guide_userid order by count(*) desc limit 1`).get() as { g: string }).g
+  ownMember = sqlite.prepare(`select m.id, m.external_userid from members m join follows f on f.member_id = m.id and f.guide_userid = ? and f.status = 'active'
+    where (select count(*) from orders o where o.member_id = m.id) >= 3 order by m.id limit 1`).get(guide) as typeof ownMember
+  otherMember = sqlite.prepare(`select m.id, m.external_userid from members m where m.external_userid is not null
+    and not exists (select 1 from follows f where f.member_id = m.id and f.guide_userid = ?) order by m.id limit 1`).get(guide) as typeof otherMember
+  guideCookie = await stack.login(guide)
+})
+afterAll(async () => stack?.close())
+
+const context = (externalUserId: string, cookie: string, extra = '') =>
+  stack.app.inject({ method: 'GET', url: `/api/members/context?externalUserId=${externalUserId}${extra}`, headers: { cookie } })
+
+describe('member context', () => {
+  it('returns profile, follows, tags, totals, newest-first orders and filled replies in one request', async () => {
+    const res = await context(ownMember.external_userid, guideCookie, '&orderLimit=2')
+    expect(res.statusCode).toBe(200)
+    const body = res.json() as MemberContext
+    expect(body.member.id).toBe(ownMember.id)
+    expect(body.follows.some(f => f.guideUserid === guide && f.isMe)).toBe(true)
+    expect(body.orders.orders).toHaveLength(2)
+    expect(body.orders.orders[0]!.paidAt).toBeGreaterThanOrEqual(body.orders.orders[1]!.paidAt)
+    expect(body.orders.nextCursor).not.toBeNull()
+    expect(body.orders.orders[0]!.lines.length).toBeGreaterThan(0)
+    const dbTotals = stack.database.sqlite.prepare(`select count(*) n, sum(paid_amount - refunded_amount) net from orders where member_id = ? and status != 'cancelled'`).get(ownMember.id) as { n: number, net: number }
+    expect(body.totals.orderCount).toBe(dbTotals.n)
+    expect(body.totals.netAmount).toBe(dbTotals.net)
+    expect(body.totals.byPlatform.reduce((s, p) => s + p.orderCount, 0)).toBe(dbTotals.n)
+    expect(body.replies.length).toBeGreaterThan(10)
+    expect(body.replies.every(r => !r.content.includes('{{name}}') && !r.content.includes('{{guide}}'))).toBe(true)
+  })
+
+  it('pages through all orders with the cursor, without gaps or repeats', async () => {
+    const all = stack.database.sqlite.prepare(`select id from orders where member_id = ? order by paid_at desc, id desc`).all(ownMember.id) as { id: number }[]
+    const seen: number[] = []
+    let cursor: string | null = ''
+    while (cursor !== null) {
+      const res = await stack.app.inject({ method: 'GET', url: `/api/orders?memberId=${ownMember.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: { cookie: guideCookie } })
+      expect(res.statusCode).toBe(200)
+      const page = res.json() as OrderPage
+      seen.push(...page.orders.map(o => o.id))
+      cursor = page.nextCursor
+    }
+    expect(seen).toEqual(all.map(o => o.id))
+  })
+
+  it('404s for a member the guide does not serve, exactly like an unknown one', async () => {
+    const notMine = await context(otherMember.external_userid, guideCookie)
+    const unknown = await context('wmDoesNotExist000000000000', guideCookie)
+    expect(notMine.statusCode).toBe(404)
+    expect(unknown.statusCode).toBe(404)
+    const orders = await stack.app.inject({ method: 'GET', url: `/api/orders?memberId=${otherMember.id}`, headers: { cookie: guideCookie } })
+    expect(orders.statusCode).toBe(404)
+  })
+
+  it('lets a supervisor see members of their own store only', async () => {
+    const sqlite = stack.database.sqlite
+    const guideStore = (sqlite.prepare('select store_id as s from staff where userid = ?').get(guide) as { s: string }).s
+    const supervisor = (sqlite.prepare(`select userid from staff where role = 'supervisor' and store_id = ? and status = 1`).get(guideStore) as { userid: string }).userid
+    const foreignSupervisor = (sqlite.prepare(`select userid from staff where role = 'supervisor' and store_id != ? and status = 1`).get(guideStore) as { userid: string }).userid
+    const mine = await context(ownMember.external_userid, await stack.login(supervisor))
+    expect(mine.statusCode).toBe(200)
+    const servedElsewhere = sqlite.prepare(`select count(*) n from follows f join staff s on s.userid = f.guide_userid where f.member_id = ? and s.store_id != ?`).get(ownMember.id, guideStore) as { n: number }
+    if (servedElsewhere.n === 0) {
+      const foreign = await context(ownMember.external_userid, await stack.login(foreignSupervisor))
+      expect(foreign.statusCode).toBe(404)
+    }
+  })
+
+  it('400s on bad input, naming the field', async () => {
+    const badId = await context('wm<script>', guideCookie)
+    expect(badId.statusCode).toBe(400)
+    expect(badId.json().message).toMatch(/externalUserId/)
+    const badLimit = await context(ownMember.external_userid, guideCookie, '&orderLimit=500')
+    expect(badLimit.statusCode).toBe(400)
+    expect(badLimit.json().message).toMatch(/orderLimit/)
+    const missing = await stack.app.inject({ method: 'GET', url: '/api/members/context', headers: { cookie: guideCookie } })
+    expect(missing.statusCode).toBe(400)
+    expect(missing.json().message).toMatch(/externalUserId/)
+  })
+
+  it('lists only the guide\'s own customers', async () => {
+    const res = await stack.app.inject({ method: 'GET', url: '/api/members?limit=100', headers: { cookie: guideCookie } })
+    expect(res.statusCode).toBe(200)
+    const body = res.json() as { items: { id: number }[], total: number }
+    const expected = stack.database.sqlite.prepare(`select count(*) n from follows f join members m on m.id = f.member_id where f.guide_userid = ? and f.status = 'active' and m.external_userid is not null`).get(guide) as { n: number }
+    expect(body.total).toBe(expected.n)
+    expect(body.items.some(m => m.id === otherMember.id)).toBe(false)
+  })
+})

@@ -1,0 +1,103 @@
+import type { MemberContext, MemberList, MemberTag, Platform, Recommendations } from '@scrm/shared'
+import type { DbOrTx } from '../db/client.ts'
+import type { Session } from '../plugins/session.ts'
+import { and, asc, desc, eq, like, or, sql } from 'drizzle-orm'
+import { accessibleMemberIds, memberScope } from '../auth/access.ts'
+import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { notFound } from '../plugins/errors.ts'
+import { listReplies } from '../replies/service.ts'
+import { listMemberOrders, memberOrderTotals } from './orders.ts'
+
+/** Recommendations and propensity come from the recommend module; members only asks for them. */
+export type RecommendationProvider = (db: DbOrTx, memberId: number, session: Session) => Recommendations
+
+export const emptyRecommendations: Recommendations = {
+  recommendationId: null,
+  propensity: { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: 'none' },
+  items: [],
+}
+
+/**
+ * Everything the sidebar shows for the member in the chat, in one round trip.
+ * 404 when the member is unknown or not served by the caller (no existence leak).
+ */
+export function getMemberContext(
+  db: DbOrTx,
+  session: Session,
+  query: { externalUserId: string, orderLimit: number },
+  recommend: RecommendationProvider,
+): MemberContext {
+  const member = db.select().from(members).where(eq(members.externalUserid, query.externalUserId)).get()
+  if (!member || !accessibleMemberIds(db, session, [member.id]).has(member.id))
+    throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
+
+  const followRows = db.select({
+    guideUserid: follows.guideUserid,
+    guideName: staff.name,
+    remark: follows.remark,
+    addedAt: follows.addedAt,
+    addWay: follows.addWay,
+    state: follows.state,
+  }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(follows.memberId, member.id), eq(follows.status, 'active'))).orderBy(asc(follows.addedAt)).all()
+
+  const tagRows: MemberTag[] = db.select({
+    id: tags.id,
+    name: tags.name,
+    groupName: tagGroups.name,
+    source: memberTags.source,
+  }).from(memberTags).innerJoin(tags, eq(tags.id, memberTags.tagId)).innerJoin(tagGroups, eq(tagGroups.id, tags.groupId)).where(and(eq(memberTags.memberId, member.id), eq(tags.deleted, false))).orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder)).all()
+
+  const totals = memberOrderTotals(db, member.id)
+  const identityPlatforms = db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, member.id)).all().map(r => r.platform)
+  const platforms = [...new Set<Platform>([...totals.byPlatform.map(p => p.platform), ...identityPlatforms])]
+
+  const me = db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, session.userid)).get()
+  const homeStore = member.homeStoreId ? db.select({ name: stores.name }).from(stores).where(eq(stores.id, member.homeStoreId)).get() : undefined
+  const myRemark = followRows.find(f => f.guideUserid === session.userid)?.remark
+  const displayName = myRemark?.split(/\s/)[0] || member.name
+
+  return {
+    member: {
+      id: member.id,
+      externalUserid: query.externalUserId,
+      name: member.name,
+      avatar: member.avatar,
+      gender: member.gender,
+      city: member.city,
+      level: member.level,
+      phoneMasked: member.phoneMasked,
+      homeStoreName: homeStore?.name ?? null,
+      platforms,
+    },
+    follows: followRows.map(f => ({ ...f, isMe: f.guideUserid === session.userid })),
+    tags: tagRows,
+    totals,
+    orders: listMemberOrders(db, member.id, { limit: query.orderLimit }),
+    replies: listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
+    recommendations: recommend(db, member.id, session),
+  }
+}
+
+/** The caller's customers, most recent buyers first (the demo's chat picker and the guide's list). */
+export function listMembers(db: DbOrTx, session: Session, query: { q?: string, limit: number, offset: number }): MemberList {
+  const remark = session.role === 'guide'
+    ? sql<string | null>`(select ${follows.remark} from ${follows} where ${follows.memberId} = ${members.id} and ${follows.guideUserid} = ${session.userid})`
+    : sql<string | null>`(select ${follows.remark} from ${follows} where ${follows.memberId} = ${members.id} limit 1)`
+  const lastPaidAt = sql<number | null>`(select max(${orders.paidAt}) from ${orders} where ${orders.memberId} = ${members.id})`
+  const search = query.q ? `%${query.q.replace(/[%_\\]/g, c => `\\${c}`)}%` : null
+  const where = and(
+    sql`${members.externalUserid} is not null`,
+    memberScope(session, members.id),
+    search ? or(like(members.name, search), sql`${remark} like ${search} escape '\\'`) : undefined,
+  )
+  const items = db.select({
+    id: members.id,
+    externalUserid: sql<string>`${members.externalUserid}`,
+    name: members.name,
+    avatar: members.avatar,
+    remark,
+    lastPaidAt,
+  }).from(members).where(where).orderBy(sql`${lastPaidAt} desc nulls last`, asc(members.id)).limit(query.limit).offset(query.offset).all()
+  const total = db.select({ n: sql<number>`count(*)` }).from(members).where(where).get()?.n ?? 0
+  return { items, total }
+}

@@ -1,0 +1,38 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+
+/** An error whose status and message are meant for the caller (4xx). */
+export class HttpError extends Error {
+  constructor(readonly statusCode: number, readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, 'Bad Request', message)
+export const unauthorized = (message = 'login required') => new HttpError(401, 'Unauthorized', message)
+export const forbidden = (message: string) => new HttpError(403, 'Forbidden', message)
+/** Also used for "exists but not yours": callers must not learn what they may not see. */
+export const notFound = (message = 'not found') => new HttpError(404, 'Not Found', message)
+export const conflict = (message: string) => new HttpError(409, 'Conflict', message)
+
+const reasonPhrases: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' }
+
+/** One error handler: 4xx pass through with a message naming the problem, 5xx are logged and hidden. */
+export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError)
+      return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: error.code, message: error.message })
+    const status = error.statusCode ?? 500
+    if (error.validation) {
+      // Fastify's validation message already names the field, e.g. "querystring/externalUserId must match pattern".
+      return reply.status(400).send({ statusCode: 400, error: 'Bad Request', message: error.message })
+    }
+    if (status >= 400 && status < 500)
+      return reply.status(status).send({ statusCode: status, error: reasonPhrases[status] ?? 'Client Error', message: error.message })
+    request.log.error({ err: error }, 'request failed')
+    return reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error; see server log' })
+  })
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+  })
+})

@@ -1,0 +1,32 @@
+// pnpm eval:propensity --events FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--id-column NAME]
+// CSV: a customer id column (customer_id, or cust as in the BTYDplus grocery log) and `date`.
+// Prints one JSON object on stdout; progress goes to stderr.
+
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { parse } from 'csv-parse/sync'
+import { evaluatePropensity } from './propensity-eval.ts'
+
+const { values } = parseArgs({
+  options: {
+    'events': { type: 'string' },
+    'calibration-end': { type: 'string' },
+    'holdout-end': { type: 'string' },
+    'id-column': { type: 'string' },
+    'date-column': { type: 'string', default: 'date' },
+  },
+})
+if (!values.events || !values['calibration-end'] || !values['holdout-end']) {
+  process.stderr.write('usage: eval:propensity --events FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--id-column NAME]\n')
+  process.exit(2)
+}
+const rows = parse(readFileSync(values.events, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[]
+const header = Object.keys(rows[0] ?? {})
+const idCol = values['id-column'] ?? ['customer_id', 'cust', 'customer', 'member_id'].find(c => header.includes(c))
+const dateCol = values['date-column']!
+if (!idCol || !header.includes(idCol) || !header.includes(dateCol))
+  throw new Error(`CSV needs an id column (customer_id or cust, or --id-column) and '${dateCol}'; got ${header.join(',')}`)
+const events = rows.map(r => ({ customerId: r[idCol]!, date: r[dateCol]! }))
+process.stderr.write(`${events.length} events\n`)
+const result = evaluatePropensity(events, values['calibration-end'], values['holdout-end'])
+process.stdout.write(`${JSON.stringify(result)}\n`)

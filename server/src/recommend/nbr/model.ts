@@ -1,0 +1,388 @@
+// Next-basket recommender ("ours"): TIFUKNN-style personal item-frequency vectors (Hu et al.,
+// SIGIR 2020) plus three more evidence sources, blended with weights tuned on validation users.
+//   personal    – the member's own time-decayed item frequencies ("restock")
+//   neighbours  – what similar members (cosine kNN over the same vectors) buy ("members like her")
+//   complement  – items often in the same basket as her recent items ("often bought together")
+//   popular     – recency-weighted popularity, i.e. what is selling now (cold-start fallback)
+// Each source is max-normalised per member before blending, so weights are comparable.
+
+export type Basket = readonly number[]
+export type History = readonly Basket[]
+
+export interface NbrOptions {
+  /** Number of basket groups (TIFUKNN "group size"; 7 for Ta-Feng). */
+  groupCount: number
+  /** Per-basket decay by distance from the most recent basket. */
+  withinDecay: number
+  /** Per-group decay by distance from the most recent group. */
+  groupDecay: number
+  neighbours: number
+  /** Neighbour similarity is raised to this power before averaging (sharpens the closest ones). */
+  simPower: number
+  /** Per-basket decay for the popularity source (0.5 ⇒ mostly the members' latest baskets). */
+  popularityDecay: number
+  /** Co-occurrence partners kept per item. */
+  complementTopN: number
+  weights: BlendWeights
+}
+
+export interface BlendWeights { personal: number, neighbours: number, complement: number, popular: number }
+
+export const DEFAULT_NBR_OPTIONS: NbrOptions = {
+  groupCount: 7,
+  withinDecay: 0.9,
+  groupDecay: 0.7,
+  neighbours: 300,
+  simPower: 1,
+  popularityDecay: 0.5,
+  complementTopN: 30,
+  weights: { personal: 0.7, neighbours: 0.3, complement: 0, popular: 0 },
+}
+
+interface SparseVec { ids: Int32Array, vals: Float64Array }
+
+export interface NbrModel {
+  options: NbrOptions
+  itemCount: number
+  /** L2-normalised TIFU vector of every training member. */
+  userVecs: SparseVec[]
+  /** Inverted index item → (member, weight) for the kNN search. */
+  postingUsers: Int32Array[]
+  postingVals: Float64Array[]
+  /** Recency-weighted popularity per item, max-normalised. */
+  popularity: Float64Array
+  /** Items sorted by popularity (candidate pool for the popular source). */
+  popularRanking: Int32Array
+  /** Co-occurrence partners per item: (partner, association) sorted by association. */
+  complementIds: Int32Array[]
+  complementVals: Float64Array[]
+}
+
+export interface Recommendation {
+  itemId: number
+  score: number
+  /** Weighted contribution of each source to `score` (they sum to it). */
+  sources: { personal: number, neighbours: number, complement: number, popular: number }
+}
+
+/**
+ * TIFU vector: baskets are split into min(n, groupCount) contiguous groups (earlier groups get
+ * the smaller share when uneven), each basket decays by withinDecay^(baskets after it), groups are
+ * averaged and decay by groupDecay^(groups after it).
+ */
+export function tifuVector(history: History, opts: Pick<NbrOptions, 'groupCount' | 'withinDecay' | 'groupDecay'>): Map<number, number> {
+  const out = new Map<number, number>()
+  const n = history.length
+  if (n === 0)
+    return out
+  const g = Math.min(n, opts.groupCount)
+  const base = Math.floor(n / g)
+  const extra = n - base * g
+  let idx = 0
+  for (let gi = 0; gi < g; gi++) {
+    const size = base + (gi >= g - extra ? 1 : 0)
+    const groupWeight = opts.groupDecay ** (g - 1 - gi) / size / g
+    for (let j = 0; j < size; j++, idx++) {
+      const w = groupWeight * opts.withinDecay ** (n - 1 - idx)
+      for (const item of new Set(history[idx]!)) out.set(item, (out.get(item) ?? 0) + w)
+    }
+  }
+  return out
+}
+
+function toSparse(m: Map<number, number>, normalise: boolean): SparseVec {
+  const ids = new Int32Array(m.size)
+  const vals = new Float64Array(m.size)
+  let i = 0
+  let norm = 0
+  for (const [k, v] of m) {
+    ids[i] = k
+    vals[i] = v
+    norm += v * v
+    i++
+  }
+  if (normalise && norm > 0) {
+    const s = 1 / Math.sqrt(norm)
+    for (let j = 0; j < vals.length; j++) vals[j]! *= s
+  }
+  return { ids, vals }
+}
+
+/** Train on members' full basket sequences (oldest first). Item ids must be non-negative integers. */
+export function trainNbrModel(histories: readonly History[], opts: Partial<NbrOptions> = {}): NbrModel {
+  const options: NbrOptions = { ...DEFAULT_NBR_OPTIONS, ...opts, weights: { ...DEFAULT_NBR_OPTIONS.weights, ...opts.weights } }
+  let itemCount = 0
+  for (const h of histories) {
+    for (const b of h) {
+      for (const i of b) {
+        if (!Number.isInteger(i) || i < 0)
+          throw new Error(`item ids must be non-negative integers, got ${i}`)
+        if (i >= itemCount)
+          itemCount = i + 1
+      }
+    }
+  }
+  const userVecs = histories.map(h => toSparse(tifuVector(h, options), true))
+  const postingLen = new Int32Array(itemCount)
+  for (const v of userVecs) {
+    for (const id of v.ids) postingLen[id]!++
+  }
+  const postingUsers = Array.from(postingLen, n => new Int32Array(n))
+  const postingVals = Array.from(postingLen, n => new Float64Array(n))
+  const fill = new Int32Array(itemCount)
+  userVecs.forEach((v, u) => {
+    for (let j = 0; j < v.ids.length; j++) {
+      const id = v.ids[j]!
+      postingUsers[id]![fill[id]!] = u
+      postingVals[id]![fill[id]!] = v.vals[j]!
+      fill[id]!++
+    }
+  })
+
+  const popularity = new Float64Array(itemCount)
+  const itemCounts = new Float64Array(itemCount)
+  // Co-occurrence counts; a sparse map per item is enough at grocery basket sizes.
+  const co: Map<number, number>[] = Array.from({ length: itemCount }, () => new Map())
+  for (const h of histories) {
+    h.forEach((b, bi) => {
+      const items = [...new Set(b)]
+      const w = options.popularityDecay ** (h.length - 1 - bi)
+      for (const i of items) {
+        popularity[i]! += w
+        itemCounts[i]!++
+      }
+      for (let x = 0; x < items.length; x++) {
+        const mx = co[items[x]!]!
+        for (let y = 0; y < items.length; y++) {
+          if (x !== y)
+            mx.set(items[y]!, (mx.get(items[y]!) ?? 0) + 1)
+        }
+      }
+    })
+  }
+  const maxPop = Math.max(1e-12, ...popularity)
+  for (let i = 0; i < itemCount; i++) popularity[i]! /= maxPop
+  const popularRanking = Int32Array.from(Array.from({ length: itemCount }, (_, i) => i).sort((a, b) => popularity[b]! - popularity[a]! || a - b))
+
+  const complementIds: Int32Array[] = []
+  const complementVals: Float64Array[] = []
+  for (let i = 0; i < itemCount; i++) {
+    // Cosine association co(i,j)/√(n_i n_j) with a small count floor so rare pairs do not dominate.
+    const partners = [...co[i]!.entries()]
+      .filter(([, c]) => c >= 2)
+      .map(([j, c]) => [j, c / Math.sqrt((itemCounts[i]! + 5) * (itemCounts[j]! + 5))] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, options.complementTopN)
+    complementIds.push(Int32Array.from(partners.map(p => p[0])))
+    complementVals.push(Float64Array.from(partners.map(p => p[1])))
+  }
+  return { options, itemCount, userVecs, postingUsers, postingVals, popularity, popularRanking, complementIds, complementVals }
+}
+
+/** Raw (unweighted, max-normalised) source scores for one member. */
+export interface SourceScores {
+  items: number[]
+  personal: Float64Array
+  neighbours: Float64Array
+  complement: Float64Array
+  popular: Float64Array
+}
+
+/** Per-source candidates kept before blending; anything outside every source's top list cannot plausibly reach a top-20. */
+const CANDIDATES_PER_SOURCE = 150
+
+/** The n-th largest value (1-based) by in-place quickselect (Hoare partition), O(len) expected. */
+export function nthLargest(values: Float64Array, n: number): number {
+  let lo = 0
+  let hi = values.length - 1
+  const k = n - 1
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (values[i]! > pivot) i++
+      while (values[j]! < pivot) j--
+      if (i <= j) {
+        const t = values[i]!
+        values[i] = values[j]!
+        values[j] = t
+        i++
+        j--
+      }
+    }
+    if (k <= j)
+      hi = j
+    else if (k >= i)
+      lo = i
+    else break
+  }
+  return values[k]!
+}
+
+/** Keys of the `n` largest values (unordered). */
+function topKeys(m: Map<number, number>, n: number): number[] {
+  if (m.size <= n)
+    return [...m.keys()]
+  const cut = nthLargest(Float64Array.from(m.values()), n)
+  const out: number[] = []
+  for (const [k, v] of m) {
+    if (v > cut || (v === cut && out.length < n))
+      out.push(k)
+  }
+  return out
+}
+
+/** Compute the four source scores over a candidate set (top items of each source). */
+export function sourceScores(model: NbrModel, history: History): SourceScores {
+  const o = model.options
+  const personalMap = tifuVector(history.map(b => b.filter(i => i >= 0 && i < model.itemCount)), o)
+  const q = toSparse(personalMap, true)
+
+  // kNN by sparse dot products over the inverted index, with a dense scratch accumulator.
+  const nUsers = model.userVecs.length
+  const sims = scratch(model, nUsers, 'users')
+  const touched: number[] = []
+  for (let j = 0; j < q.ids.length; j++) {
+    const id = q.ids[j]!
+    const qv = q.vals[j]!
+    const us = model.postingUsers[id]!
+    const vs = model.postingVals[id]!
+    for (let k = 0; k < us.length; k++) {
+      const u = us[k]!
+      if (sims[u] === 0)
+        touched.push(u)
+      sims[u]! += qv * vs[k]!
+    }
+  }
+  // The member herself (when she is in the training set) would be her own nearest neighbour.
+  const cand = touched.filter(u => sims[u]! < 1 - 1e-9)
+  let ranked = cand
+  if (cand.length > o.neighbours) {
+    const cut = nthLargest(Float64Array.from(cand, u => sims[u]!), o.neighbours)
+    ranked = cand.filter(u => sims[u]! > cut)
+    for (const u of cand) {
+      if (ranked.length >= o.neighbours)
+        break
+      if (sims[u] === cut)
+        ranked.push(u)
+    }
+  }
+  const acc = scratch(model, model.itemCount, 'items')
+  const accTouched: number[] = []
+  for (const u of ranked) {
+    const w = sims[u]! ** o.simPower
+    const v = model.userVecs[u]!
+    for (let j = 0; j < v.ids.length; j++) {
+      const it = v.ids[j]!
+      if (acc[it] === 0)
+        accTouched.push(it)
+      acc[it]! += w * v.vals[j]!
+    }
+  }
+  const neighbourMap = new Map<number, number>()
+  for (const it of accTouched) {
+    neighbourMap.set(it, acc[it]!)
+    acc[it] = 0
+  }
+  for (const u of touched) sims[u] = 0
+
+  const complementMap = new Map<number, number>()
+  for (const [i, w] of personalMap) {
+    const ids = model.complementIds[i]
+    const vals = model.complementVals[i]
+    if (!ids || !vals)
+      continue
+    for (let j = 0; j < ids.length; j++) complementMap.set(ids[j]!, (complementMap.get(ids[j]!) ?? 0) + w * vals[j]!)
+  }
+
+  const candidates = new Set<number>(personalMap.keys())
+  for (const it of topKeys(neighbourMap, CANDIDATES_PER_SOURCE)) candidates.add(it)
+  for (const it of topKeys(complementMap, CANDIDATES_PER_SOURCE)) candidates.add(it)
+  for (let j = 0; j < Math.min(CANDIDATES_PER_SOURCE, model.popularRanking.length); j++) candidates.add(model.popularRanking[j]!)
+  const items = [...candidates]
+  const build = (get: (item: number) => number, max: number): Float64Array => {
+    const a = new Float64Array(items.length)
+    if (max > 0)
+      items.forEach((it, j) => { a[j] = get(it) / max })
+    return a
+  }
+  const maxOf = (m: Map<number, number>): number => {
+    let mx = 0
+    for (const v of m.values()) mx = Math.max(mx, v)
+    return mx
+  }
+  return {
+    items,
+    personal: build(it => personalMap.get(it) ?? 0, maxOf(personalMap)),
+    neighbours: build(it => neighbourMap.get(it) ?? 0, maxOf(neighbourMap)),
+    complement: build(it => complementMap.get(it) ?? 0, maxOf(complementMap)),
+    popular: build(it => model.popularity[it] ?? 0, 1),
+  }
+}
+
+// Reusable zeroed accumulators per model (scoring is synchronous, so sharing is safe; every
+// user of a buffer resets the entries it touched).
+const scratchBuffers = new WeakMap<NbrModel, Record<'users' | 'items', Float64Array | undefined>>()
+function scratch(model: NbrModel, n: number, kind: 'users' | 'items'): Float64Array {
+  let entry = scratchBuffers.get(model)
+  if (!entry) {
+    entry = { users: undefined, items: undefined }
+    scratchBuffers.set(model, entry)
+  }
+  let b = entry[kind]
+  if (!b || b.length < n) {
+    b = new Float64Array(n)
+    entry[kind] = b
+  }
+  return b
+}
+
+export interface RecommendOptions {
+  /** Items never to return (e.g. out of stock, already in today's basket). */
+  exclude?: Iterable<number>
+  /** Override the model's blend weights. */
+  weights?: BlendWeights
+}
+
+/** Rank from precomputed source scores (lets tuning reuse them across weight settings). */
+export function rankFromSources(s: SourceScores, k: number, weights: BlendWeights, exclude?: ReadonlySet<number>): Recommendation[] {
+  const scored: Recommendation[] = []
+  for (let j = 0; j < s.items.length; j++) {
+    const itemId = s.items[j]!
+    if (exclude?.has(itemId))
+      continue
+    const sources = {
+      personal: weights.personal * s.personal[j]!,
+      neighbours: weights.neighbours * s.neighbours[j]!,
+      complement: weights.complement * s.complement[j]!,
+      popular: weights.popular * s.popular[j]!,
+    }
+    const score = sources.personal + sources.neighbours + sources.complement + sources.popular
+    if (score > 0)
+      scored.push({ itemId, score, sources })
+  }
+  // Deterministic order: score, then item id.
+  scored.sort((a, b) => b.score - a.score || a.itemId - b.itemId)
+  return scored.slice(0, k)
+}
+
+/** Top-k items for a member given her basket history (oldest first). Empty history ⇒ popular items. */
+export function recommend(model: NbrModel, userHistory: History, k: number, opts: RecommendOptions = {}): Recommendation[] {
+  const exclude = opts.exclude ? new Set(opts.exclude) : undefined
+  const recs = rankFromSources(sourceScores(model, userHistory), k, opts.weights ?? model.options.weights, exclude)
+  if (recs.length < k) {
+    // Not enough evidence (e.g. a new member): pad with what is selling now, below every real score.
+    const have = new Set(recs.map(r => r.itemId))
+    const floor = recs.length ? recs[recs.length - 1]!.score : 1
+    for (const itemId of model.popularRanking) {
+      if (recs.length >= k)
+        break
+      if (have.has(itemId) || exclude?.has(itemId) || model.popularity[itemId]! <= 0)
+        continue
+      const score = floor * 1e-3 * model.popularity[itemId]!
+      recs.push({ itemId, score, sources: { personal: 0, neighbours: 0, complement: 0, popular: score } })
+    }
+  }
+  return recs
+}

@@ -1,0 +1,32 @@
+import type { Reply } from '@scrm/shared'
+import type { DbOrTx } from '../db/client.ts'
+import { asc, eq, sql } from 'drizzle-orm'
+import { replies, replyGroups } from '../db/schema.ts'
+
+export interface ReplyVariables {
+  /** Member's display name (remark first, then WeCom name). */
+  name: string
+  guide: string
+  store: string
+}
+
+/** Fills {{name}} / {{guide}} / {{store}}; unknown variables are left visible so they get noticed. */
+export function fillReplyVariables(template: string, vars: ReplyVariables): string {
+  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) =>
+    key in vars ? vars[key as keyof ReplyVariables] : whole)
+}
+
+export function listReplies(db: DbOrTx, vars: ReplyVariables): Reply[] {
+  const rows = db.select({
+    id: replies.id,
+    groupId: replies.groupId,
+    groupName: replyGroups.name,
+    title: replies.title,
+    content: replies.content,
+  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), sql`${replies.useCount} desc`, asc(replies.id)).all()
+  return rows.map(row => ({ ...row, content: fillReplyVariables(row.content, vars) }))
+}
+
+export function countReplyUse(db: DbOrTx, replyId: number): void {
+  db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
+}

@@ -1,0 +1,102 @@
+import type { SendRecord } from '@scrm/shared'
+import type { TestStack } from '../../testing/harness.ts'
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestStack } from '../../testing/harness.ts'
+
+let stack: TestStack
+let baseUrl: string
+let guide: string
+let cookie: string
+let memberId: number
+let otherMemberId: number
+let skuId: string
+
+beforeAll(async () => {
+  stack = await startTestStack()
+  baseUrl = await stack.app.listen({ port: 0, host: '127.0.0.1' })
+  const sqlite = stack.database.sqlite
+  const row = sqlite.prepare(`select guide_userid g, member_id m from follows where status = 'active' order by guide_userid, member_id limit 1`).get() as { g: string, m: number }
+  guide = row.g
+  memberId = row.m
+  otherMemberId = (sqlite.prepare(`select id from members m where not exists (select 1 from follows f where f.member_id = m.id and f.guide_userid = ?) limit 1`).get(guide) as { id: number }).id
+  skuId = (sqlite.prepare('select sku_id s from products limit 1').get() as { s: string }).s
+  cookie = await stack.login(guide)
+})
+afterAll(async () => stack?.close())
+
+const news = { msgtype: 'news', news: { link: 'https://demo.scrm.example/item/1', title: '羊绒开衫', desc: '¥899.00', imgUrl: 'https://demo.scrm.example/img/1.jpg' } }
+
+function post(path: string, body: unknown, withCookie = cookie) {
+  return fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'cookie': withCookie }, body: JSON.stringify(body) })
+}
+
+describe('send log', () => {
+  it('records exactly one row for 50 concurrent identical requests', async () => {
+    const key = randomUUID()
+    const body = { idempotencyKey: key, memberId, message: news, skuId }
+    const responses = await Promise.all(Array.from({ length: 50 }, () => post('/api/sends', body)))
+    const statuses = responses.map(r => r.status)
+    expect(statuses.filter(s => s === 201)).toHaveLength(1)
+    expect(statuses.filter(s => s === 200)).toHaveLength(49)
+    const records = await Promise.all(responses.map(r => r.json() as Promise<SendRecord>))
+    expect(new Set(records.map(r => r.id)).size).toBe(1)
+    const rows = stack.database.sqlite.prepare('select status, guide_userid, member_id, sku_id, kind from sends where idempotency_key = ?').all(key)
+    expect(rows).toEqual([{ status: 'pending', guide_userid: guide, member_id: memberId, sku_id: skuId, kind: 'news' }])
+  })
+
+  it('completes a pending send once; repeating the outcome is a no-op, changing it is 409', async () => {
+    const created = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, message: { msgtype: 'text', text: { content: '您好' } } })).json() as SendRecord
+    const sent = await post(`/api/sends/${created.id}/complete`, { status: 'sent', errMsg: 'sendChatMessage:ok' })
+    expect(sent.status).toBe(200)
+    expect(await sent.json()).toMatchObject({ status: 'sent', errMsg: 'sendChatMessage:ok' })
+    expect((await post(`/api/sends/${created.id}/complete`, { status: 'sent' })).status).toBe(200)
+    const changed = await post(`/api/sends/${created.id}/complete`, { status: 'cancelled' })
+    expect(changed.status).toBe(409)
+    const row = stack.database.sqlite.prepare('select status, completed_at from sends where id = ?').get(created.id) as { status: string, completed_at: number }
+    expect(row.status).toBe('sent')
+    expect(row.completed_at).toBeGreaterThan(0)
+  })
+
+  it('records cancel and failure with the js-sdk message', async () => {
+    for (const [status, errMsg] of [['cancelled', 'sendChatMessage:cancel'], ['failed', 'sendChatMessage:fail no permission']] as const) {
+      const created = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, message: news })).json() as SendRecord
+      const done = await (await post(`/api/sends/${created.id}/complete`, { status, errMsg })).json() as SendRecord
+      expect(done).toMatchObject({ status, errMsg })
+    }
+  })
+
+  it('refuses reusing a key for a different message', async () => {
+    const key = randomUUID()
+    expect((await post('/api/sends', { idempotencyKey: key, memberId, message: news })).status).toBe(201)
+    const reused = await post('/api/sends', { idempotencyKey: key, memberId, message: { msgtype: 'text', text: { content: 'other' } } })
+    expect(reused.status).toBe(409)
+  })
+
+  it('refuses members the guide does not serve (404) and other guides\' sends (404)', async () => {
+    expect((await post('/api/sends', { idempotencyKey: randomUUID(), memberId: otherMemberId, message: news })).status).toBe(404)
+    const created = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, message: news })).json() as SendRecord
+    const otherGuide = (stack.database.sqlite.prepare(`select userid from staff where role = 'guide' and status = 1 and userid != ? limit 1`).get(guide) as { userid: string }).userid
+    const otherCookie = await stack.login(otherGuide)
+    expect((await post(`/api/sends/${created.id}/complete`, { status: 'sent' }, otherCookie)).status).toBe(404)
+  })
+
+  it('400s on bad bodies, naming the field, and writes nothing', async () => {
+    const before = (stack.database.sqlite.prepare('select count(*) n from sends').get() as { n: number }).n
+    const cases: [unknown, RegExp][] = [
+      [{ idempotencyKey: 'short', memberId, message: news }, /idempotencyKey/],
+      [{ idempotencyKey: randomUUID(), memberId: 'x', message: news }, /memberId/],
+      [{ idempotencyKey: randomUUID(), memberId, message: { msgtype: 'news', news: { ...news.news, link: 'javascript:alert(1)' } } }, /message/],
+      [{ idempotencyKey: randomUUID(), memberId, message: news, skuId: 'NO-SUCH-SKU' }, /skuId/],
+      [{ idempotencyKey: randomUUID(), memberId, message: news, replyId: 999999 }, /replyId/],
+    ]
+    for (const [body, field] of cases) {
+      const res = await post('/api/sends', body)
+      expect(res.status).toBe(400)
+      expect((await res.json() as { message: string }).message).toMatch(field)
+    }
+    const completeBad = await post('/api/sends/1/complete', { status: 'done' })
+    expect(completeBad.status).toBe(400)
+    expect((stack.database.sqlite.prepare('select count(*) n from sends').get() as { n: number }).n).toBe(before)
+  })
+})

@@ -1,0 +1,94 @@
+// A real stack for integration tests: a SQLite file in a temp dir seeded by the demo generator,
+// the WeCom emulator on a loopback port, the app, and a login helper that walks the real OAuth flow.
+import type { LightMyRequestResponse } from 'fastify'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startEmulator } from '../emulator/index.ts'
+import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { generateDemoData } from '../src/demo/generator.ts'
+import { seedDatabase, toWecomFixtures } from '../src/demo/seed.ts'
+import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
+import { createWecomClient } from '../src/wecom/client.ts'
+
+export const TEST_PUBLIC_URL = 'http://scrm.test:3999'
+
+export async function startTestStack(options: { members?: number, seed?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'scrm-test-'))
+  const dataset = generateDemoData({ seed: options.seed ?? 7, members: options.members ?? 150 })
+  const appSecret = 'test-app-secret'
+  const contactSecret = 'test-contact-secret'
+  const fixtures = toWecomFixtures(dataset, { appSecret, contactSecret, trustedDomains: ['scrm.test:3999'] })
+  const emulator = await startEmulator({ fixtures, port: 0, host: '127.0.0.1' })
+  const database = openDatabase(join(dir, 'scrm.db'))
+  seedDatabase(database.db, dataset)
+  const config = loadConfig({
+    PUBLIC_URL: TEST_PUBLIC_URL,
+    DATABASE_PATH: join(dir, 'scrm.db'),
+    SESSION_SECRET: 'test-session-secret-0123456789abcdef',
+    WECOM_CORP_ID: fixtures.corpId,
+    WECOM_AGENT_ID: String(fixtures.app.agentId),
+    WECOM_APP_SECRET: appSecret,
+    WECOM_CONTACT_SECRET: contactSecret,
+    WECOM_API_BASE: emulator.url,
+    WECOM_OAUTH_BASE: emulator.url,
+  })
+  const wecom = createWecomClient({
+    apiBase: emulator.url,
+    corpId: fixtures.corpId,
+    agentId: fixtures.app.agentId,
+    appSecret,
+    contactSecret,
+    store: createDbCredentialStore(database.db),
+  })
+  const app = await buildApp({ config, database, wecom, logger: false })
+  await app.ready()
+
+  /** Logs in as `userid` through /api/auth/login → emulator authorize page → /api/auth/callback. */
+  async function login(userid: string): Promise<string> {
+    const start = await app.inject({ method: 'GET', url: '/api/auth/login?next=/app/' })
+    const authorizeUrl = start.headers.location as string
+    const oauthCookie = cookieHeader(start)
+    const page = await (await fetch(authorizeUrl)).text()
+    const anchor = page.match(new RegExp(`<a[^>]*data-userid="${userid}"[^>]*>`))?.[0]
+    const href = anchor?.match(/href="([^"]+)"/)?.[1]?.replaceAll('&amp;', '&')
+    if (!href)
+      throw new Error(`no login link for ${userid} on the emulator's authorize page`)
+    let callbackUrl = new URL(href, authorizeUrl).toString()
+    if (!callbackUrl.startsWith(TEST_PUBLIC_URL)) {
+      const hop = await fetch(callbackUrl, { redirect: 'manual' })
+      callbackUrl = hop.headers.get('location') ?? ''
+    }
+    const callback = await app.inject({ method: 'GET', url: callbackUrl.slice(TEST_PUBLIC_URL.length), headers: { cookie: oauthCookie } })
+    if (callback.statusCode !== 302)
+      throw new Error(`login failed: ${callback.statusCode} ${callback.body}`)
+    return cookieHeader(callback)
+  }
+
+  return {
+    app,
+    emulator,
+    database,
+    dataset,
+    fixtures,
+    config,
+    login,
+    async close() {
+      await app.close()
+      await emulator.close()
+      database.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** `name=value; name2=value2` from a response's Set-Cookie headers. */
+export function cookieHeader(response: LightMyRequestResponse): string {
+  const raw = response.headers['set-cookie']
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : []
+  return list.map(c => c.split(';')[0] ?? '').filter(c => c && !c.endsWith('=')).join('; ')
+}
+
+export type TestStack = Awaited<ReturnType<typeof startTestStack>>
