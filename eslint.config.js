@@ -11,5 +11,11 @@ export default antfu({
     'no-console': 'off',
     'node/prefer-global/process': 'off',
     'node/prefer-global/buffer': 'off',
+    // Entry scripts (server, CLIs, benchmarks) are ES modules run by Node, where top-level await is fine.
+    'antfu/no-top-level-await': 'off',
   },
+}, {
+  // TypeBox idiom: a schema constant and its Static<> type share one name.
+  files: ['shared/src/**/*.ts'],
+  rules: { 'ts/no-redeclare': 'off' },
 })

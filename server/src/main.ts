@@ -3,8 +3,8 @@
 import { buildApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { openDatabase } from './db/client.ts'
-import { createDbCredentialStore } from './wecom/credential-store.ts'
 import { createWecomClient } from './wecom/client.ts'
+import { createDbCredentialStore } from './wecom/credential-store.ts'
 
 const config = loadConfig()
 const database = openDatabase(config.databasePath)

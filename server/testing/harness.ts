@@ -10,8 +10,8 @@ import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
 import { generateDemoData } from '../src/demo/generator.ts'
 import { seedDatabase, toWecomFixtures } from '../src/demo/seed.ts'
-import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
 import { createWecomClient } from '../src/wecom/client.ts'
+import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
 
 export const TEST_PUBLIC_URL = 'http://scrm.test:3999'
 

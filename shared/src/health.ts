@@ -1,4 +1,5 @@
-import Type, { type Static } from 'typebox'
+import type { Static } from 'typebox'
+import Type from 'typebox'
 
 export const Health = Type.Object({
   status: Type.Literal('ok'),

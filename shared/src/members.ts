@@ -1,4 +1,5 @@
-import Type, { type Static } from 'typebox'
+import type { Static } from 'typebox'
+import Type from 'typebox'
 import { EpochMs, Fen, Platform } from './common.ts'
 import { Recommendations } from './recommend.ts'
 import { Reply } from './replies.ts'

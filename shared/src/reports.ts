@@ -1,4 +1,5 @@
-import Type, { type Static } from 'typebox'
+import type { Static } from 'typebox'
+import Type from 'typebox'
 
 export const ConversionQuery = Type.Object({
   /** Window start/end in epoch ms; defaults to the last 30 days. */

@@ -1,4 +1,5 @@
-import Type, { type Static } from 'typebox'
+import type { Static } from 'typebox'
+import Type from 'typebox'
 import { EpochMs, Fen } from './common.ts'
 import { RecommendedProduct } from './recommend.ts'
 

@@ -1,4 +1,5 @@
-import Type, { type Static } from 'typebox'
+import type { Static } from 'typebox'
+import Type from 'typebox'
 
 export const JsSignatureRequest = Type.Object({
   /** The page URL exactly as the JS-SDK passes it (up to, not including, `#`). */

@@ -72,7 +72,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthOptions> = async (app, { 
       throw unauthorized()
     request.session = session
     const me = db.select({ userid: staff.userid, name: staff.name, role: staff.role, storeId: staff.storeId, avatar: staff.avatar, storeName: stores.name })
-      .from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, sessionOf(request).userid)).get()
+      .from(staff)
+      .leftJoin(stores, eq(stores.id, staff.storeId))
+      .where(eq(staff.userid, sessionOf(request).userid))
+      .get()
     if (!me)
       throw unauthorized('session user no longer exists')
     return { ...me, storeName: me.storeName ?? null, corpId: config.wecom.corpId, agentId: config.wecom.agentId }

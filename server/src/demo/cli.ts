@@ -65,6 +65,9 @@ function main(): void {
     format: 'seeding |{bar}| {percentage}% | {value}/{total} members | {rows} rows | {phase} | ETA {eta_formatted}',
     hideCursor: true,
     etaBuffer: 50,
+    // Still report (every 5 s) when stderr is a log file rather than a terminal.
+    noTTYOutput: true,
+    notTTYSchedule: 5000,
   }, cliProgress.Presets.shades_classic)
   bar.start(members, 0, { rows: 0, phase: 'catalog' })
   try {

@@ -22,8 +22,9 @@ beforeAll(async () => {
 })
 afterAll(async () => stack?.close())
 
-const context = (externalUserId: string, cookie: string, extra = '') =>
-  stack.app.inject({ method: 'GET', url: `/api/members/context?externalUserId=${externalUserId}${extra}`, headers: { cookie } })
+function context(externalUserId: string, cookie: string, extra = '') {
+  return stack.app.inject({ method: 'GET', url: `/api/members/context?externalUserId=${externalUserId}${extra}`, headers: { cookie } })
+}
 
 describe('member context', () => {
   it('returns profile, follows, tags, totals, newest-first orders and filled replies in one request', async () => {

@@ -1,6 +1,6 @@
 import type { Order, OrderPage, OrderTotals, Platform } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
-import { and, asc, desc, eq, inArray, min, max, ne, sql, count, sum } from 'drizzle-orm'
+import { and, asc, count, desc, eq, inArray, max, min, ne, sql, sum } from 'drizzle-orm'
 import { orderLines, orders, products, stores } from '../db/schema.ts'
 
 /** Keyset cursor `<paidAt>_<id>`: stable under inserts, no OFFSET scans. */

@@ -17,7 +17,7 @@ const { values } = parseArgs({
   },
 })
 
-const log = (msg: string): void => {
+function log(msg: string): void {
   process.stderr.write(`${msg}\n`)
 }
 
