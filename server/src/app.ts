@@ -12,6 +12,7 @@ import { memberRoutes } from './members/routes.ts'
 import { emptyRecommendations } from './members/service.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { sessionPlugin } from './plugins/session.ts'
+import { reportRoutes } from './reports/routes.ts'
 import { sendRoutes } from './sends/routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
 
@@ -49,6 +50,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db, recommend: deps.recommend ?? (() => emptyRecommendations) })
     await scope.register(sendRoutes, { db, now })
+    await scope.register(reportRoutes, { db, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -2,7 +2,7 @@
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import { sql } from 'drizzle-orm'
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`
 
@@ -79,7 +79,7 @@ export const products = sqliteTable('products', {
   name: text('name').notNull(),
   /** Slash-separated category path, e.g. 服装/外套/羽绒服. */
   categoryPath: text('category_path').notNull(),
-  /** Top-level category (first path segment), kept for fast grouping. */
+  /** Category used for preferences, diversity and attribution: the second path segment (外套, 护肤 …). */
   category: text('category').notNull(),
   price: integer('price').notNull(),
   season: text('season'),
@@ -206,14 +206,49 @@ export const wecomCredentials = sqliteTable('wecom_credentials', {
   expiresAt: integer('expires_at').notNull(),
 })
 
-/** A trained model artifact (recommendation, propensity) written by the training job. */
+/** A trained model (recommendation, propensity) written by the training job; any instance loads the latest. */
 export const modelRuns = sqliteTable('model_runs', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   kind: text('kind').notNull(),
   trainedAt: integer('trained_at').notNull(),
   params: text('params', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
   metrics: text('metrics', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
+  /** Serialised model (gzip), loaded in-process for fast scoring. */
+  artifact: blob('artifact', { mode: 'buffer' }),
 }, t => [index('model_runs_kind_idx').on(t.kind, t.trainedAt)])
+
+export interface RecommendedItemLog {
+  skuId: string
+  spuId: string
+  reasonCode: string
+  score: number
+  rank: number
+}
+
+/** What was recommended to whom and when; sends made from it point here. */
+export const recommendations = sqliteTable('recommendations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  guideUserid: text('guide_userid').notNull(),
+  modelRunId: integer('model_run_id').references(() => modelRuns.id),
+  items: text('items', { mode: 'json' }).$type<RecommendedItemLog[]>().notNull(),
+  createdAt: integer('created_at').notNull(),
+}, t => [index('recommendations_member_idx').on(t.memberId, t.createdAt)])
+
+/**
+ * An order credited to the last qualifying send before it (last touch) within the attribution
+ * window. One order is credited to at most one send; revenue is net of refunds.
+ */
+export const attributions = sqliteTable('attributions', {
+  orderId: integer('order_id').primaryKey().references(() => orders.id, { onDelete: 'cascade' }),
+  sendId: integer('send_id').notNull().references(() => sends.id),
+  /** How the order matched the send: same SKU, same SPU, or same category. */
+  matchLevel: text('match_level', { enum: ['sku', 'spu', 'category'] }).notNull(),
+  /** Gross amount of the matched order lines; revenue is re-derived from it when refunds arrive. */
+  matchedAmount: integer('matched_amount').notNull(),
+  revenue: integer('revenue').notNull(),
+  attributedAt: integer('attributed_at').notNull(),
+}, t => [index('attributions_send_idx').on(t.sendId)])
 
 /** Per-member purchase probability, refreshed by the training job. */
 export const memberScores = sqliteTable('member_scores', {
