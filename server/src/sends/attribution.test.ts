@@ -41,14 +41,14 @@ beforeAll(() => {
   sameCategorySku = (sqlite.prepare(`select sku_id from products where category = ? and spu_id != ? limit 1`).get(sku.category, sku.spuId) as { sku_id: string }).sku_id
   unrelatedSku = (sqlite.prepare(`select sku_id from products where category != ? limit 1`).get(sku.category) as { sku_id: string }).sku_id
 })
-afterAll(() => {
-  database?.close()
-  rmSync(dir, { recursive: true, force: true })
-})
 beforeEach(() => {
   database.db.delete(attributions).run()
   database.db.delete(sends).run()
   database.db.delete(orders).where(gte(orders.paidAt, T0 - 30 * DAY)).run()
+})
+afterAll(() => {
+  database?.close()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 function send(at: number, skuId: string | null, options: { status?: 'sent' | 'failed' | 'cancelled' | 'pending', member?: number, recommendationId?: number } = {}) {
