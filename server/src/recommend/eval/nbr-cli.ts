@@ -4,6 +4,7 @@
 
 import type { Keyset, NbrDataset } from './nbr-data.ts'
 import { parseArgs } from 'node:util'
+import { CliError, runCli, userPath } from './cli-support.ts'
 import { loadBasketCsv, loadKeyset, loadTafengDir, splitUsers } from './nbr-data.ts'
 import { evaluateNbr } from './nbr-eval.ts'
 
@@ -21,25 +22,27 @@ function log(msg: string): void {
   process.stderr.write(`${msg}\n`)
 }
 
-let data: NbrDataset
-let keysets: Keyset[]
-if (values.tafeng) {
-  const loaded = loadTafengDir(values.tafeng)
-  data = loaded.data
-  keysets = loaded.keysets
-  if (keysets.length === 0)
-    throw new Error(`no tafeng_keyset_*.json in ${values.tafeng}`)
-}
-else if (values.baskets) {
-  data = loadBasketCsv(values.baskets).data
-  keysets = values.keysets
-    ? values.keysets.split(',').map(f => loadKeyset(f.trim()))
-    : [splitUsers([...data.target.keys()], Number(values['split-seed']))]
-}
-else {
-  log('usage: eval:nbr --tafeng DIR | --baskets FILE.csv [--keysets a.json,b.json] [--split-seed N]')
-  process.exit(2)
-}
-log(`users ${data.history.size}, keysets ${keysets.length}`)
-const result = evaluateNbr(data, keysets, { log, noTune: values['no-tune'] })
-process.stdout.write(`${JSON.stringify(result)}\n`)
+runCli(() => {
+  let data: NbrDataset
+  let keysets: Keyset[]
+  if (values.tafeng) {
+    const loaded = loadTafengDir(userPath(values.tafeng))
+    data = loaded.data
+    keysets = loaded.keysets
+    if (keysets.length === 0)
+      throw new CliError(`no tafeng_keyset_*.json in ${values.tafeng}`)
+  }
+  else if (values.baskets) {
+    data = loadBasketCsv(userPath(values.baskets)).data
+    keysets = values.keysets
+      ? values.keysets.split(',').map(f => loadKeyset(userPath(f.trim())))
+      : [splitUsers([...data.target.keys()], Number(values['split-seed']))]
+  }
+  else {
+    log('usage: eval:nbr --tafeng DIR | --baskets FILE.csv [--keysets a.json,b.json] [--split-seed N]')
+    process.exit(2)
+  }
+  log(`users ${data.history.size}, keysets ${keysets.length}`)
+  const result = evaluateNbr(data, keysets, { log, noTune: values['no-tune'] })
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+})

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { parse } from 'csv-parse/sync'
+import { CliError, runCli, userPath } from './cli-support.ts'
 import { evaluatePropensity } from './propensity-eval.ts'
 
 const { values } = parseArgs({
@@ -16,17 +17,23 @@ const { values } = parseArgs({
     'date-column': { type: 'string', default: 'date' },
   },
 })
-if (!values.events || !values['calibration-end'] || !values['holdout-end']) {
-  process.stderr.write('usage: eval:propensity --events FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--id-column NAME]\n')
-  process.exit(2)
-}
-const rows = parse(readFileSync(values.events, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[]
-const header = Object.keys(rows[0] ?? {})
-const idCol = values['id-column'] ?? ['customer_id', 'cust', 'customer', 'member_id'].find(c => header.includes(c))
-const dateCol = values['date-column']!
-if (!idCol || !header.includes(idCol) || !header.includes(dateCol))
-  throw new Error(`CSV needs an id column (customer_id or cust, or --id-column) and '${dateCol}'; got ${header.join(',')}`)
-const events = rows.map(r => ({ customerId: r[idCol]!, date: r[dateCol]! }))
-process.stderr.write(`${events.length} events\n`)
-const result = evaluatePropensity(events, values['calibration-end'], values['holdout-end'])
-process.stdout.write(`${JSON.stringify(result)}\n`)
+runCli(() => {
+  if (!values.events || !values['calibration-end'] || !values['holdout-end']) {
+    process.stderr.write('usage: eval:propensity --events FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--id-column NAME]\n')
+    process.exit(2)
+  }
+  const rows = parse(readFileSync(userPath(values.events), 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[]
+  const header = Object.keys(rows[0] ?? {})
+  const idCol = values['id-column'] ?? ['customer_id', 'cust', 'customer', 'member_id'].find(c => header.includes(c))
+  const dateCol = values['date-column']!
+  if (!idCol || !header.includes(idCol) || !header.includes(dateCol))
+    throw new CliError(`CSV needs an id column (customer_id or cust, or --id-column) and '${dateCol}'; got ${header.join(',')}`)
+  for (const flag of ['calibration-end', 'holdout-end'] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values[flag]!))
+      throw new CliError(`--${flag} must be YYYY-MM-DD, got ${values[flag]}`)
+  }
+  const events = rows.map(r => ({ customerId: r[idCol]!, date: r[dateCol]! }))
+  process.stderr.write(`${events.length} events\n`)
+  const result = evaluatePropensity(events, values['calibration-end'], values['holdout-end'])
+  process.stdout.write(`${JSON.stringify(result)}\n`)
+})
