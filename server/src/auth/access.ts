@@ -1,8 +1,10 @@
 import type { SQL } from 'drizzle-orm'
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { DbOrTx } from '../db/client.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { follows, staff } from '../db/schema.ts'
+import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
 
 /**
@@ -10,13 +12,14 @@ import { notFound } from '../plugins/errors.ts'
  * a supervisor the members followed by any guide of their store, an admin everyone.
  * Returns a condition on `memberIdColumn` to put in a WHERE clause.
  */
-export function memberScope(session: Session, memberIdColumn: SQL | Parameters<typeof eq>[0]): SQL | undefined {
+export function memberScope(session: Session, memberIdColumn: AnySQLiteColumn): SQL | undefined {
+  const memberId = qualified(memberIdColumn)
   if (session.role === 'admin')
     return undefined
   if (session.role === 'guide') {
-    return sql`exists (select 1 from ${follows} where ${follows.memberId} = ${memberIdColumn} and ${follows.guideUserid} = ${session.userid} and ${follows.status} = 'active')`
+    return sql`exists (select 1 from ${follows} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(follows.guideUserid)} = ${session.userid} and ${qualified(follows.status)} = 'active')`
   }
-  return sql`exists (select 1 from ${follows} join ${staff} on ${staff.userid} = ${follows.guideUserid} where ${follows.memberId} = ${memberIdColumn} and ${staff.storeId} = ${session.storeId ?? ''} and ${follows.status} = 'active')`
+  return sql`exists (select 1 from ${follows} join ${staff} on ${qualified(staff.userid)} = ${qualified(follows.guideUserid)} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(staff.storeId)} = ${session.storeId ?? ''} and ${qualified(follows.status)} = 'active')`
 }
 
 /** The subset of `memberIds` the session may see. */

@@ -97,9 +97,14 @@ describe('member context', () => {
   it('lists only the guide\'s own customers', async () => {
     const res = await stack.app.inject({ method: 'GET', url: '/api/members?limit=100', headers: { cookie: guideCookie } })
     expect(res.statusCode).toBe(200)
-    const body = res.json() as { items: { id: number }[], total: number }
+    const body = res.json() as { items: { id: number, lastPaidAt: number | null }[], total: number }
     const expected = stack.database.sqlite.prepare(`select count(*) n from follows f join members m on m.id = f.member_id where f.guide_userid = ? and f.status = 'active' and m.external_userid is not null`).get(guide) as { n: number }
     expect(body.total).toBe(expected.n)
     expect(body.items.some(m => m.id === otherMember.id)).toBe(false)
+    const first = body.items[0]!
+    const lastPaid = stack.database.sqlite.prepare('select max(paid_at) t from orders where member_id = ?').get(first.id) as { t: number | null }
+    expect(first.lastPaidAt).toBe(lastPaid.t)
+    const newestAmongMine = stack.database.sqlite.prepare(`select max(o.paid_at) t from orders o join follows f on f.member_id = o.member_id and f.guide_userid = ? and f.status = 'active'`).get(guide) as { t: number }
+    expect(first.lastPaidAt).toBe(newestAmongMine.t)
   })
 })

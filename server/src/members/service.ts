@@ -4,6 +4,7 @@ import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, like, or, sql } from 'drizzle-orm'
 import { accessibleMemberIds, memberScope } from '../auth/access.ts'
 import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
 import { listReplies } from '../replies/service.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
@@ -81,9 +82,9 @@ export function getMemberContext(
 /** The caller's customers, most recent buyers first (the demo's chat picker and the guide's list). */
 export function listMembers(db: DbOrTx, session: Session, query: { q?: string, limit: number, offset: number }): MemberList {
   const remark = session.role === 'guide'
-    ? sql<string | null>`(select ${follows.remark} from ${follows} where ${follows.memberId} = ${members.id} and ${follows.guideUserid} = ${session.userid})`
-    : sql<string | null>`(select ${follows.remark} from ${follows} where ${follows.memberId} = ${members.id} limit 1)`
-  const lastPaidAt = sql<number | null>`(select max(${orders.paidAt}) from ${orders} where ${orders.memberId} = ${members.id})`
+    ? sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.guideUserid)} = ${session.userid})`
+    : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' limit 1)`
+  const lastPaidAt = sql<number | null>`(select max(${qualified(orders.paidAt)}) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)})`
   const search = query.q ? `%${query.q.replace(/[%_\\]/g, c => `\\${c}`)}%` : null
   const where = and(
     sql`${members.externalUserid} is not null`,

@@ -6,6 +6,7 @@
 import type { DbOrTx } from '../db/client.ts'
 import { and, eq, gte, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm'
 import { attributions, orderLines, orders, products, sends } from '../db/schema.ts'
+import { qualified } from '../db/sql.ts'
 
 export const DEFAULT_ATTRIBUTION_WINDOW_DAYS = 7
 const DAY_MS = 86_400_000
@@ -74,7 +75,7 @@ export function attributeOrders(db: DbOrTx, options: AttributionOptions): Attrib
   )).innerJoin(products, eq(products.skuId, sends.skuId)).where(and(
     gte(orders.paidAt, since),
     notInArray(orders.status, ['cancelled', 'refunded']),
-    sql`not exists (select 1 from ${attributions} where ${attributions.orderId} = ${orders.id})`,
+    sql`not exists (select 1 from ${attributions} where ${qualified(attributions.orderId)} = ${qualified(orders.id)})`,
   )).all()
 
   const byOrder = new Map<number, typeof candidates>()
@@ -115,8 +116,8 @@ export function attributeOrders(db: DbOrTx, options: AttributionOptions): Attrib
   }
 
   // Partial refunds after crediting lower the credited revenue (refund netting).
-  const netRevenue = sql`(select max(0, cast(round((${orders.paidAmount} - ${orders.refundedAmount}) * 1.0 * ${attributions.matchedAmount} / ${orders.totalAmount}) as integer))
-    from ${orders} where ${orders.id} = ${attributions.orderId} and ${orders.totalAmount} > 0)`
+  const netRevenue = sql`(select max(0, cast(round((${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}) * 1.0 * ${qualified(attributions.matchedAmount)} / ${qualified(orders.totalAmount)}) as integer))
+    from ${orders} where ${qualified(orders.id)} = ${qualified(attributions.orderId)} and ${qualified(orders.totalAmount)} > 0)`
   const revalued = db.update(attributions).set({ revenue: sql`coalesce(${netRevenue}, 0)` }).where(sql`${attributions.revenue} != coalesce(${netRevenue}, 0)`).run().changes
   return { attributed, revoked, revalued }
 }
