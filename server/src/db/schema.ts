@@ -262,3 +262,19 @@ export const memberScores = sqliteTable('member_scores', {
   sufficiency: text('sufficiency', { enum: ['ok', 'thin', 'none'] }).notNull(),
   updatedAt: integer('updated_at').notNull(),
 })
+
+/**
+ * WeCom callback events, stored before they are acknowledged and processed afterwards
+ * (WeCom retries unanswered pushes; events carry no id, so a key built from their fields dedupes).
+ */
+export const wecomEvents = sqliteTable('wecom_events', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  dedupeKey: text('dedupe_key').notNull().unique(),
+  event: text('event').notNull(),
+  changeType: text('change_type'),
+  payload: text('payload', { mode: 'json' }).$type<Record<string, string>>().notNull(),
+  receivedAt: integer('received_at').notNull(),
+  processedAt: integer('processed_at'),
+  attempts: integer('attempts').notNull().default(0),
+  error: text('error'),
+}, t => [index('wecom_events_pending_idx').on(t.processedAt, t.id)])
