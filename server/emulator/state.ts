@@ -415,6 +415,18 @@ export class EmulatorState {
     return this.fixtures.users.find(u => u.userid.toLowerCase() === wanted)
   }
 
+  /** A user the app can see, or the WeCom error for why not (40003 / 60111 / 60011). */
+  private visibleUser(userid: string | undefined): EmulatorUser | ApiReply {
+    if (!userid)
+      return fail(40003, 'userid missing')
+    const u = this.findUser(userid)
+    if (!u)
+      return fail(60111)
+    if (!u.visibleToApp)
+      return fail(60011)
+    return u
+  }
+
   departmentName(id: number): string {
     return this.fixtures.departments.find(d => d.id === id)?.name ?? ''
   }
@@ -436,14 +448,8 @@ export class EmulatorState {
   }
 
   getUser(userid: string | undefined): ApiReply {
-    if (!userid)
-      return fail(40003, 'userid missing')
-    const u = this.findUser(userid)
-    if (!u)
-      return fail(60111)
-    if (!u.visibleToApp)
-      return fail(60011)
-    return ok(this.userShape(u))
+    const u = this.visibleUser(userid)
+    return 'errcode' in u ? u : ok(this.userShape(u))
   }
 
   private userShape(u: EmulatorUser): Record<string, unknown> {
@@ -515,13 +521,9 @@ export class EmulatorState {
   }
 
   listExternalContacts(userid: string | undefined): ApiReply {
-    if (!userid)
-      return fail(40003, 'userid missing')
-    const u = this.findUser(userid)
-    if (!u)
-      return fail(60111)
-    if (!u.visibleToApp)
-      return fail(60011)
+    const u = this.visibleUser(userid)
+    if ('errcode' in u)
+      return u
     const ids = this.fixtures.externalContacts
       .filter(c => c.follows.some(f => f.userid === u.userid))
       .map(c => c.externalUserid)
@@ -824,11 +826,9 @@ export class EmulatorState {
       return fail(40003, 'userid missing')
     if (typeof body.external_userid !== 'string' || body.external_userid === '')
       return fail(40096, 'external_userid missing')
-    const u = this.findUser(body.userid)
-    if (!u)
-      return fail(60111)
-    if (!u.visibleToApp)
-      return fail(60011)
+    const u = this.visibleUser(body.userid)
+    if ('errcode' in u)
+      return u
     const c = this.findContact(body.external_userid)
     if (!c)
       return fail(40096)

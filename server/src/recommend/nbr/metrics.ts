@@ -14,6 +14,22 @@ export function recallAtK(target: readonly number[], ranked: readonly number[], 
   return hits / target.length
 }
 
+function dcgAtK(target: ReadonlySet<number>, ranked: readonly number[], k: number): number {
+  let dcg = 0
+  for (let i = 0; i < Math.min(k, ranked.length); i++) {
+    if (target.has(ranked[i]!))
+      dcg += 1 / Math.log2(i + 2)
+  }
+  return dcg
+}
+
+/** DCG of a list whose first `hits` positions are all relevant. */
+function idealDcg(hits: number): number {
+  let idcg = 0
+  for (let i = 0; i < hits; i++) idcg += 1 / Math.log2(i + 2)
+  return idcg
+}
+
 /**
  * The benchmark's NDCG@k: binary gain, but the ideal DCG sums over ALL |target| positions
  * (not min(k, |target|)), so a perfect top-k list scores < 1 when |target| > k.
@@ -21,30 +37,14 @@ export function recallAtK(target: readonly number[], ranked: readonly number[], 
 export function paperNdcgAtK(target: readonly number[], ranked: readonly number[], k: number): number {
   if (target.length === 0)
     return 0
-  const t = new Set(target)
-  let dcg = 0
-  for (let i = 0; i < Math.min(k, ranked.length); i++) {
-    if (t.has(ranked[i]!))
-      dcg += 1 / Math.log2(i + 2)
-  }
-  let idcg = 0
-  for (let i = 0; i < target.length; i++) idcg += 1 / Math.log2(i + 2)
-  return dcg / idcg
+  return dcgAtK(new Set(target), ranked, k) / idealDcg(target.length)
 }
 
 /** Textbook NDCG@k (IDCG over min(k, |target|) positions), for reference. */
 export function ndcgAtK(target: readonly number[], ranked: readonly number[], k: number): number {
   if (target.length === 0)
     return 0
-  const t = new Set(target)
-  let dcg = 0
-  for (let i = 0; i < Math.min(k, ranked.length); i++) {
-    if (t.has(ranked[i]!))
-      dcg += 1 / Math.log2(i + 2)
-  }
-  let idcg = 0
-  for (let i = 0; i < Math.min(k, target.length); i++) idcg += 1 / Math.log2(i + 2)
-  return dcg / idcg
+  return dcgAtK(new Set(target), ranked, k) / idealDcg(Math.min(k, target.length))
 }
 
 /** 1 when at least one of the first k predictions is in the target (PHR@k per user). */
