@@ -9,11 +9,14 @@ import Fastify from 'fastify'
 import { authRoutes } from './auth/routes.ts'
 import { healthRoutes } from './health/routes.ts'
 import { memberRoutes } from './members/routes.ts'
-import { emptyRecommendations } from './members/service.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { sessionPlugin } from './plugins/session.ts'
+import { jobsEnabled, startTrainingSchedule } from './recommend/jobs.ts'
+import { todayRoutes } from './recommend/routes.ts'
+import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { sendRoutes } from './sends/routes.ts'
+import { wecomCallbackRoutes } from './wecom/callback-routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
 
 export interface AppDependencies {
@@ -21,6 +24,11 @@ export interface AppDependencies {
   database: OpenedDatabase
   wecom: WecomClient
   recommend?: RecommendationProvider
+  /**
+   * Run the in-server training schedule once listening (recommend/jobs.ts). Default: SCRM_JOBS != '0'
+   * and not under a test runner (NODE_ENV=test). With several instances exactly one should run jobs.
+   */
+  jobs?: boolean
   now?: () => number
   logger?: boolean
 }
@@ -43,12 +51,25 @@ export async function buildApp(deps: AppDependencies) {
   // Public routes: health and the OAuth round trip.
   await app.register(healthRoutes, { database, version: config.version })
   await app.register(authRoutes, { db, config, wecom })
+  // WeCom callbacks authenticate by msg_signature, not by session.
+  await app.register(wecomCallbackRoutes, { config, db, wecom, now })
+
+  // Recommendations: scored in-process from the latest trained model (model-store re-checks the DB).
+  const recommender = createRecommender({ now })
+  if (deps.jobs ?? (jobsEnabled() && process.env.NODE_ENV !== 'test')) {
+    let stop: (() => void) | undefined
+    app.addHook('onListen', async () => {
+      stop ??= startTrainingSchedule({ db, now, log: app.log })
+    })
+    app.addHook('onClose', async () => stop?.())
+  }
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
     scope.addHook('onRequest', app.sessions.require)
     await scope.register(wecomRoutes, { config, wecom })
-    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? (() => emptyRecommendations) })
+    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? recommender.provider })
+    await scope.register(todayRoutes, { db, now, recommender })
     await scope.register(sendRoutes, { db, now })
     await scope.register(reportRoutes, { db, now })
   })

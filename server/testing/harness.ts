@@ -15,7 +15,17 @@ import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
 
 export const TEST_PUBLIC_URL = 'http://scrm.test:3999'
 
-export async function startTestStack(options: { members?: number, seed?: number } = {}) {
+export interface TestStackOptions {
+  members?: number
+  seed?: number
+  /**
+   * Listen on a loopback port and point the emulator's callback URL at /api/wecom/callback, so
+   * emulator-pushed events (mark_tag, /__emulator/callbacks/trigger) reach the app.
+   */
+  callbacks?: boolean
+}
+
+export async function startTestStack(options: TestStackOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'scrm-test-'))
   const dataset = generateDemoData({ seed: options.seed ?? 7, members: options.members ?? 150 })
   const appSecret = 'test-app-secret'
@@ -34,6 +44,8 @@ export async function startTestStack(options: { members?: number, seed?: number 
     WECOM_CONTACT_SECRET: contactSecret,
     WECOM_API_BASE: emulator.url,
     WECOM_OAUTH_BASE: emulator.url,
+    WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
+    WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
   })
   const wecom = createWecomClient({
     apiBase: emulator.url,
@@ -45,6 +57,11 @@ export async function startTestStack(options: { members?: number, seed?: number 
   })
   const app = await buildApp({ config, database, wecom, logger: false })
   await app.ready()
+  let appUrl: string | undefined
+  if (options.callbacks) {
+    appUrl = await app.listen({ port: 0, host: '127.0.0.1' })
+    emulator.state.fixtures.app.callbackUrl = `${appUrl}/api/wecom/callback`
+  }
 
   /** Logs in as `userid` through /api/auth/login → emulator authorize page → /api/auth/callback. */
   async function login(userid: string): Promise<string> {
@@ -74,6 +91,9 @@ export async function startTestStack(options: { members?: number, seed?: number 
     dataset,
     fixtures,
     config,
+    wecom,
+    /** Set when started with `callbacks: true`. */
+    appUrl,
     login,
     async close() {
       await app.close()

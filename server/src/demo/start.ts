@@ -8,6 +8,7 @@ import { buildApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { wecomCredentials } from '../db/schema.ts'
+import { trainModels } from '../recommend/training.ts'
 import { createWecomClient } from '../wecom/client.ts'
 import { createDbCredentialStore } from '../wecom/credential-store.ts'
 import { generateDemoData } from './generator.ts'
@@ -45,6 +46,11 @@ export async function startDemo(options: DemoOptions) {
   const database = openDatabase(options.databasePath)
   if (fresh)
     seedDatabase(database.db, dataset)
+  // Train once before listening so the sidebar has recommendations and scores from the first request
+  // (same clock as the app; the in-server schedule then finds a fresh model and waits a full interval).
+  const trainStarted = performance.now()
+  const training = trainModels(database.db, { now: Date.now() })
+  const trainMs = performance.now() - trainStarted
   // A new emulator instance knows none of the tokens/tickets cached by the previous run.
   database.db.delete(wecomCredentials).run()
 
@@ -81,6 +87,8 @@ export async function startDemo(options: DemoOptions) {
     url: address,
     emulatorUrl,
     startupMs: performance.now() - started,
+    trainMs,
+    training: training.stats,
     async close() {
       await app.close()
       await emulator.close()
@@ -101,6 +109,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     logger: process.env.LOG_LEVEL !== undefined,
   })
   console.log(`\nSCRM demo ready in ${Math.round(demo.startupMs)} ms`)
+  console.log(`  trained   recommend model in ${Math.round(demo.trainMs)} ms (${demo.training.members} members, ${demo.training.sufficiency.ok} with enough history for a purchase probability)`)
   console.log(`  open      ${demo.url}  (simulated WeCom chat + sidebar)`)
   console.log(`  emulator  ${demo.emulatorUrl}  (WeCom API emulator)`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const)

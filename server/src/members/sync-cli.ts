@@ -1,0 +1,51 @@
+// Full contact sync from WeCom: `pnpm --filter @scrm/server sync:contacts [--db PATH]`.
+// Needs the same WECOM_* environment as the server (main.ts); --db overrides DATABASE_PATH.
+// Safe to re-run: everything is an upsert (see syncAllContacts).
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config.ts'
+import { openDatabase } from '../db/client.ts'
+import { createWecomClient } from '../wecom/client.ts'
+import { createDbCredentialStore } from '../wecom/credential-store.ts'
+import { syncAllContacts } from './sync.ts'
+
+const { values } = parseArgs({
+  options: { db: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  allowPositionals: false,
+})
+if (values.help) {
+  console.log('usage: sync:contacts [--db PATH]   (WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_APP_SECRET, WECOM_CONTACT_SECRET, WECOM_API_BASE?)')
+  process.exit(0)
+}
+
+const config = loadConfig(process.env, values.db ? { databasePath: resolve(values.db) } : {})
+const database = openDatabase(config.databasePath)
+const wecom = createWecomClient({
+  apiBase: config.wecom.apiBase,
+  corpId: config.wecom.corpId,
+  agentId: config.wecom.agentId,
+  appSecret: config.wecom.appSecret,
+  contactSecret: config.wecom.contactSecret,
+  store: createDbCredentialStore(database.db),
+  rateLimitWaitMs: 60_000, // a batch job may wait out a 45009 minute window
+})
+
+try {
+  let lastLog = 0
+  const result = await syncAllContacts(database.db, wecom, {
+    onProgress: (p) => {
+      if (p.phase !== 'contacts' || Date.now() - lastLog > 1000) {
+        lastLog = Date.now()
+        console.error(`[sync] ${p.phase}: ${p.guides} guides, ${p.pages} pages, ${p.relations} relations`)
+      }
+    },
+  })
+  console.log(JSON.stringify(result, null, 2))
+}
+catch (err) {
+  console.error('[sync] failed:', err instanceof Error ? err.message : err)
+  process.exitCode = 1
+}
+finally {
+  database.close()
+}

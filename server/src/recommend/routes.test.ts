@@ -1,0 +1,96 @@
+import type { MemberContext, TodayList } from '@scrm/shared'
+import type { TestStack } from '../../testing/harness.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestStack } from '../../testing/harness.ts'
+import { trainModels } from './training.ts'
+
+const DAY = 86_400_000
+let stack: TestStack
+let guide: string
+let cookie: string
+
+beforeAll(async () => {
+  stack = await startTestStack()
+  trainModels(stack.database.db, { now: Date.now() })
+  guide = (stack.database.sqlite.prepare(`select guide_userid g from follows where status = 'active' group by guide_userid order by count(*) desc limit 1`).get() as { g: string }).g
+  cookie = await stack.login(guide)
+})
+afterAll(async () => stack?.close())
+
+function today(limit: number, withCookie = cookie) {
+  return stack.app.inject({ method: 'GET', url: `/api/today?limit=${limit}`, headers: { cookie: withCookie } })
+}
+
+describe('member context with recommendations', () => {
+  it('returns logged recommendations and a gated propensity in the context request', async () => {
+    const m = stack.database.sqlite.prepare(`select m.id, m.external_userid x from members m join follows f on f.member_id = m.id and f.guide_userid = ? and f.status = 'active'
+      where (select count(distinct date(o.paid_at / 1000, 'unixepoch')) from orders o where o.member_id = m.id and o.status = 'completed') >= 3 order by m.id limit 1`).get(guide) as { id: number, x: string }
+    const times: number[] = []
+    let body: MemberContext | undefined
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now()
+      const res = await stack.app.inject({ method: 'GET', url: `/api/members/context?externalUserId=${m.x}`, headers: { cookie } })
+      times.push(performance.now() - t)
+      expect(res.statusCode).toBe(200)
+      body = res.json() as MemberContext
+    }
+    const rec = body!.recommendations
+    expect(rec.items.length).toBeGreaterThanOrEqual(3)
+    expect(rec.items.length).toBeLessThanOrEqual(10)
+    expect(rec.items.every(i => i.reason.length > 0)).toBe(true)
+    expect(rec.propensity.sufficiency).toBe('ok')
+    expect(rec.propensity.pBuy30).toBeGreaterThan(0)
+    const row = stack.database.sqlite.prepare(`select member_id, guide_userid from recommendations where id = ?`).get(rec.recommendationId) as { member_id: number, guide_userid: string }
+    expect(row).toEqual({ member_id: m.id, guide_userid: guide })
+    expect(Math.min(...times)).toBeLessThan(50)
+  })
+})
+
+describe('today list', () => {
+  it('lists only the guide\'s members, best first, with lead products', async () => {
+    const res = await today(100)
+    expect(res.statusCode).toBe(200)
+    const list = res.json() as TodayList
+    const mine = new Set((stack.database.sqlite.prepare(`select member_id id from follows where guide_userid = ? and status = 'active'`).all(guide) as { id: number }[]).map(r => r.id))
+    expect(list.items.length).toBeGreaterThan(3)
+    for (const it of list.items) {
+      expect(mine.has(it.memberId)).toBe(true)
+      expect(it.leadProducts.length).toBeGreaterThanOrEqual(2)
+      expect(it.leadProducts.length).toBeLessThanOrEqual(3)
+    }
+    const scores = list.items.map(i => i.score)
+    expect(scores).toEqual([...scores].sort((a, b) => b - a))
+    const top = list.items[0]!
+    expect(top.score).toBe(Math.round(top.pBuy30! * top.expectedValue!))
+    // Lead products are not logged as recommendations.
+    const logged = stack.database.sqlite.prepare(`select count(*) n from recommendations where member_id = ?`).get(top.memberId) as { n: number }
+    expect(logged.n).toBe(0)
+  })
+
+  it('leaves out members contacted in the last 3 days', async () => {
+    const before = (await today(100)).json() as TodayList
+    const [a, b] = before.items
+    const insert = stack.database.sqlite.prepare(`insert into sends (idempotency_key, guide_userid, member_id, kind, payload, status, created_at, completed_at) values (?, ?, ?, 'text', '{}', 'sent', ?, ?)`)
+    insert.run('today-recent', guide, a!.memberId, Date.now() - DAY, Date.now() - DAY)
+    const old = Date.now() - 4 * DAY
+    insert.run('today-old', guide, b!.memberId, old, old)
+    const after = (await today(100)).json() as TodayList
+    expect(after.items.map(i => i.memberId)).not.toContain(a!.memberId)
+    expect(after.items.find(i => i.memberId === b!.memberId)?.lastContactAt).toBe(old)
+  })
+
+  it('gives a supervisor their store\'s members', async () => {
+    const sup = stack.database.sqlite.prepare(`select userid, store_id s from staff where role = 'supervisor' and store_id is not null limit 1`).get() as { userid: string, s: string }
+    const res = await today(30, await stack.login(sup.userid))
+    expect(res.statusCode).toBe(200)
+    const ids = (res.json() as TodayList).items.map(i => i.memberId)
+    expect(ids.length).toBeGreaterThan(0)
+    const inStore = stack.database.sqlite.prepare(`select 1 from follows f join staff s on s.userid = f.guide_userid where f.member_id = ? and s.store_id = ? and f.status = 'active'`)
+    for (const id of ids) expect(inStore.get(id, sup.s)).toBeTruthy()
+  })
+
+  it('requires a session', async () => {
+    const res = await stack.app.inject({ method: 'GET', url: '/api/today' })
+    expect(res.statusCode).toBe(401)
+  })
+})

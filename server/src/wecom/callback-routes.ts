@@ -1,0 +1,106 @@
+// Public WeCom callback endpoint (reference §3): no session — WeCom authenticates itself with the
+// msg_signature over the encrypted payload. GET answers the URL verification, POST stores the
+// event durably, answers `success` at once and leaves the work to the event worker.
+
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { AppConfig } from '../config.ts'
+import type { Db } from '../db/client.ts'
+import type { ContactSyncClient } from '../members/sync.ts'
+import type { WecomEventWorker } from './callback-events.ts'
+import Type from 'typebox'
+import { HttpError } from '../plugins/errors.ts'
+import { CallbackCryptoError, decryptMessage, extractEncrypt, verifyCallbackUrl, verifyMsgSignature } from './callback-crypto.ts'
+import { CallbackXmlError, createWecomEventWorker, parseCallbackXml, storeWecomEvent } from './callback-events.ts'
+
+export const CALLBACK_PATH = '/api/wecom/callback'
+/** Event envelopes are a few hundred bytes; anything near this is not WeCom. */
+export const CALLBACK_BODY_LIMIT = 64 * 1024
+
+const Signed = {
+  msg_signature: Type.String({ minLength: 1, maxLength: 128 }),
+  timestamp: Type.String({ pattern: '^[0-9]{1,20}$' }),
+  nonce: Type.String({ minLength: 1, maxLength: 128 }),
+}
+const VerifyQuery = Type.Object({ ...Signed, echostr: Type.String({ minLength: 1, maxLength: 8192 }) })
+const EventQuery = Type.Object(Signed)
+
+export interface WecomCallbackOptions {
+  config: AppConfig
+  db: Db
+  wecom: ContactSyncClient
+  now: () => number
+  /** First retry delay for failed events (default 30 s). */
+  retryBaseMs?: number
+  /** Receives the worker (tests, jobs). */
+  onWorker?: (worker: WecomEventWorker) => void
+}
+
+const refused = () => new HttpError(403, 'Forbidden', 'signature check failed')
+
+export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions> = async (app, opts) => {
+  const { config, db, wecom, now } = opts
+  const worker = createWecomEventWorker({ db, wecom, now, retryBaseMs: opts.retryBaseMs, log: app.log })
+  opts.onWorker?.(worker)
+  // Events stored before a restart (or left failing) are picked up when the server is ready.
+  app.addHook('onReady', async () => worker.kick())
+  app.addHook('onClose', async () => worker.close())
+
+  // Encapsulated: only this plugin's routes accept XML bodies.
+  app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: CALLBACK_BODY_LIMIT }, (_request, body, done) => done(null, body))
+
+  function secrets(): { token: string, encodingAesKey: string, receiveId: string } {
+    const { callbackToken, encodingAesKey, corpId } = config.wecom
+    if (!callbackToken || !encodingAesKey)
+      throw new HttpError(503, 'Service Unavailable', 'WeCom callback is not configured (WECOM_CALLBACK_TOKEN, WECOM_ENCODING_AES_KEY)')
+    return { token: callbackToken, encodingAesKey, receiveId: corpId }
+  }
+
+  app.get(CALLBACK_PATH, { schema: { querystring: VerifyQuery } }, async (request, reply) => {
+    const s = secrets()
+    const q = request.query
+    // base64 has no spaces: a '+' sent unencoded arrives as ' ' after query decoding.
+    const echostr = q.echostr.replaceAll(' ', '+')
+    let plain: string
+    try {
+      plain = verifyCallbackUrl({ token: s.token, encodingAesKey: s.encodingAesKey, receiveId: s.receiveId, msgSignature: q.msg_signature, timestamp: q.timestamp, nonce: q.nonce, echostr })
+    }
+    catch (err) {
+      if (err instanceof CallbackCryptoError) {
+        request.log.warn({ reason: err.message }, 'WeCom URL verification refused')
+        throw refused()
+      }
+      throw err
+    }
+    return reply.type('text/plain; charset=utf-8').send(plain)
+  })
+
+  app.post(CALLBACK_PATH, { schema: { querystring: EventQuery }, bodyLimit: CALLBACK_BODY_LIMIT }, async (request, reply) => {
+    const s = secrets()
+    const q = request.query
+    const body: unknown = request.body
+    const encrypt = typeof body === 'string' ? extractEncrypt(body) : undefined
+    if (!encrypt)
+      throw new HttpError(400, 'Bad Request', 'body must be the XML envelope with an <Encrypt> element')
+    if (!verifyMsgSignature(q.msg_signature, s.token, q.timestamp, q.nonce, encrypt)) {
+      request.log.warn('WeCom callback refused: msg_signature mismatch')
+      throw refused()
+    }
+    let fields: Record<string, string>
+    try {
+      fields = parseCallbackXml(decryptMessage({ encodingAesKey: s.encodingAesKey, receiveId: s.receiveId, encrypt }))
+    }
+    catch (err) {
+      if (err instanceof CallbackCryptoError || err instanceof CallbackXmlError) {
+        request.log.warn({ reason: err.message }, 'WeCom callback refused: cannot decrypt or parse')
+        throw new HttpError(400, 'Bad Request', 'cannot decrypt or parse the event')
+      }
+      throw err
+    }
+    // Durable before the acknowledgement; a storage failure is a 500 so that WeCom retries.
+    const stored = storeWecomEvent(db, fields, now())
+    request.log.info({ eventId: stored.id, event: fields.Event, changeType: fields.ChangeType, duplicate: !stored.inserted, requeued: stored.requeued }, 'WeCom event received')
+    if (stored.inserted || stored.requeued)
+      worker.kick()
+    return reply.type('text/plain; charset=utf-8').send('success')
+  })
+}
