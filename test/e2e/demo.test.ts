@@ -96,8 +96,9 @@ describe('demo in chromium', () => {
     const productName = (sqlite.prepare('select name from products where sku_id = ?').get(skuId) as { name: string }).name
     expect(await card.textContent()).toContain(productName)
 
-    const row = sqlite.prepare('select status, kind, guide_userid, member_id, sku_id, err_msg from sends order by id desc limit 1').get()
-    expect(row).toEqual({ status: 'sent', kind: 'news', guide_userid: target.guide, member_id: target.memberId, sku_id: skuId, err_msg: 'sendChatMessage:ok' })
+    // The toast follows WeCom's answer; the log's completion lands right after it.
+    const lastSend = () => sqlite.prepare('select status, kind, guide_userid, member_id, sku_id, err_msg from sends order by id desc limit 1').get()
+    await expect.poll(lastSend).toEqual({ status: 'sent', kind: 'news', guide_userid: target.guide, member_id: target.memberId, sku_id: skuId, err_msg: 'sendChatMessage:ok' })
 
     await page.screenshot({ path: join(screenshotDir, 'demo-sent-card.png') })
     await sidebar().locator('[data-testid="sidebar-app"]').screenshot({ path: join(screenshotDir, 'sidebar-member.png') })
@@ -108,8 +109,55 @@ describe('demo in chromium', () => {
     const before = (demo.database.sqlite.prepare('select count(*) n from sends').get() as { n: number }).n
     await sidebar().locator('[data-testid="reply-item"]').first().click()
     await sidebar().waitForSelector('[data-testid="toast"][data-kind="info"]')
-    const row = demo.database.sqlite.prepare('select status, kind, err_msg from sends order by id desc limit 1').get()
-    expect(row).toEqual({ status: 'cancelled', kind: 'text', err_msg: 'sendChatMessage:cancel' })
+    const lastSend = () => demo.database.sqlite.prepare('select status, kind, err_msg from sends order by id desc limit 1').get()
+    await expect.poll(lastSend).toEqual({ status: 'cancelled', kind: 'text', err_msg: 'sendChatMessage:cancel' })
     expect((demo.database.sqlite.prepare('select count(*) n from sends').get() as { n: number }).n).toBe(before + 1)
+  })
+})
+
+describe('recommendations in chromium', () => {
+  it('shows purchase probability and reasoned recommendations, logs a send with its recommendation, and lists today\'s members', async () => {
+    const sqlite = demo.database.sqlite
+    const guide = (sqlite.prepare(`select guide_userid as g from sends order by id desc limit 1`).get() as { g: string }).g
+    // A customer of this guide with enough history for an honest probability.
+    const target = sqlite.prepare(`select m.external_userid as contact, m.id as memberId from follows f join members m on m.id = f.member_id
+      join member_scores s on s.member_id = m.id where f.guide_userid = ? and f.status = 'active' and s.sufficiency = 'ok' and m.external_userid is not null
+      order by s.p_buy_30 desc limit 1`).get(guide) as { contact: string, memberId: number }
+
+    await page.selectOption('[data-testid="demo-next-result"]', 'ok')
+    await page.fill('[data-testid="demo-member-search"]', '')
+    const pick = page.locator(`button[data-testid="demo-member"][data-member-external-userid="${target.contact}"]`)
+    if (await pick.count() === 0) {
+      const name = (sqlite.prepare('select name from members where id = ?').get(target.memberId) as { name: string }).name
+      await page.fill('[data-testid="demo-member-search"]', name)
+    }
+    await pick.click()
+    await sidebar().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.contact}"]`)
+
+    await sidebar().waitForSelector('[data-testid="propensity"][data-sufficiency="ok"]')
+    expect(await sidebar().textContent('[data-testid="propensity-30"]')).toMatch(/\d+%/)
+    const items = sidebar().locator('[data-testid="recommendation-item"]')
+    expect(await items.count()).toBeGreaterThanOrEqual(3)
+    expect(await items.first().textContent()).toMatch(/[\u4E00-\u9FFF]/)
+
+    const first = items.first()
+    const skuId = await first.getAttribute('data-sku-id')
+    const reasonCode = await first.getAttribute('data-reason-code')
+    await first.locator('[data-testid="send-recommendation"]').click()
+    await sidebar().waitForSelector('[data-testid="toast"][data-kind="success"]')
+    const lastSend = () => sqlite.prepare('select status, sku_id, reason_code, recommendation_id from sends order by id desc limit 1').get() as { status: string, sku_id: string, reason_code: string, recommendation_id: number }
+    await expect.poll(lastSend).toMatchObject({ status: 'sent', sku_id: skuId, reason_code: reasonCode })
+    const row = lastSend()
+    const logged = sqlite.prepare('select member_id, items from recommendations where id = ?').get(row.recommendation_id) as { member_id: number, items: string }
+    expect(logged.member_id).toBe(target.memberId)
+    expect((JSON.parse(logged.items) as { skuId: string }[]).some(i => i.skuId === skuId)).toBe(true)
+    await sidebar().locator('[data-testid="sidebar-app"]').screenshot({ path: join(screenshotDir, 'sidebar-recommendations.png') })
+
+    await sidebar().click('[data-testid="tab-today"]')
+    await sidebar().waitForSelector('[data-testid="today-item"]')
+    const todayContacts = await sidebar().locator('[data-testid="today-item"]').evaluateAll(els => els.map(e => e.getAttribute('data-member-external-userid')))
+    // Just contacted, so left out of today's list.
+    expect(todayContacts).not.toContain(target.contact)
+    await sidebar().locator('[data-testid="sidebar-app"]').screenshot({ path: join(screenshotDir, 'sidebar-today.png') })
   })
 })

@@ -27,4 +27,10 @@ describe('propensityBadge', () => {
     expect(w.find('[data-testid="propensity-next"]').exists()).toBe(false)
     expect(w.find('[data-testid="propensity-band"]').exists()).toBe(false)
   })
+
+  it('says there is no regular rhythm, not "no data", when only the next date is blank', () => {
+    const w = render({ pBuy7: 0.2, pBuy30: 0.5, pAlive: 0.8, expectedNextAt: null, sufficiency: 'ok' })
+    expect(w.text()).toContain('无固定周期')
+    expect(w.text()).not.toContain('数据不足')
+  })
 })
