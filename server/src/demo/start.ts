@@ -36,6 +36,8 @@ export async function startDemo(options: DemoOptions) {
     appSecret,
     contactSecret,
     trustedDomains: [`localhost:${options.port}`, `127.0.0.1:${options.port}`],
+    // Tag and contact changes made in the emulator are pushed to the app like WeCom would.
+    callbackUrl: `http://127.0.0.1:${options.port}/api/wecom/callback`,
   })
   const emulator = await startEmulator({ fixtures, port: options.emulatorPort, host: '127.0.0.1' })
 
@@ -66,6 +68,8 @@ export async function startDemo(options: DemoOptions) {
     WECOM_CONTACT_SECRET: contactSecret,
     WECOM_API_BASE: emulatorUrl,
     WECOM_OAUTH_BASE: emulatorUrl,
+    WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
+    WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
   })
   const wecom = createWecomClient({
     apiBase: config.wecom.apiBase,
