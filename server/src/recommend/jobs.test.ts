@@ -3,10 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/client.ts'
+import { orderLines, orders, sends } from '../db/schema.ts'
 import { generateDemoData } from '../demo/generator.ts'
 import { seedDatabase } from '../demo/seed.ts'
-import { jobsEnabled, trainIfStale } from './jobs.ts'
+import { loadFeedbackStats } from './feedback.ts'
+import { jobsEnabled, runAttribution, trainIfStale } from './jobs.ts'
 import { createModelStore } from './model-store.ts'
+
+const DAY = 86_400_000
 
 describe('training schedule', () => {
   it('trains when there is no model or it is stale, and stores pick the new run up', () => {
@@ -25,6 +29,30 @@ describe('training schedule', () => {
       const second = trainIfStale(database.db, now + 25 * 3_600_000, 24)
       expect(second!.modelRunId).toBeGreaterThan(first!.modelRunId)
       expect(store.get(database.db)?.runId).toBe(second!.modelRunId)
+    }
+    finally {
+      database.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('credits orders to earlier sends before training, so learned conversion includes them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrm-jobs-'))
+    const database = openDatabase(join(dir, 'scrm.db'))
+    try {
+      const dataset = generateDemoData({ seed: 4, members: 120 })
+      seedDatabase(database.db, dataset)
+      const now = dataset.meta.now
+      const follow = database.sqlite.prepare(`select guide_userid g, member_id m from follows where status = 'active' limit 1`).get() as { g: string, m: number }
+      const product = database.sqlite.prepare('select sku_id, spu_id, price from products limit 1').get() as { sku_id: string, spu_id: string, price: number }
+      const sendId = database.db.insert(sends).values({ idempotencyKey: 'job-test-1', guideUserid: follow.g, memberId: follow.m, kind: 'news', payload: {}, skuId: product.sku_id, reasonCode: 'restock', status: 'sent', createdAt: now - 3 * DAY }).returning().get().id
+      const orderId = database.db.insert(orders).values({ platform: 'youzan', orderNo: 'JOB-1', memberId: follow.m, status: 'completed', totalAmount: product.price, paidAmount: product.price, paidAt: now - 2 * DAY }).returning().get().id
+      database.db.insert(orderLines).values({ orderId, skuId: product.sku_id, spuId: product.spu_id, quantity: 1, unitPrice: product.price, amount: product.price }).run()
+
+      trainIfStale(database.db, now, 24)
+      expect(database.sqlite.prepare('select send_id from attributions where order_id = ?').get(orderId)).toEqual({ send_id: sendId })
+      expect(loadFeedbackStats(database.db).byReason.get('restock')).toEqual({ sends: 1, conversions: 1 })
+      expect(runAttribution(database.db, now)).toEqual({ attributed: 0, revoked: 0, revalued: 0 })
     }
     finally {
       database.close()

@@ -1,8 +1,9 @@
-// Train the recommender + propensity models once and print a JSON summary:
+// Credit recent orders to sends, then train the recommender + propensity models once; prints a JSON summary:
 //   pnpm --filter @scrm/server train --db PATH      (or DATABASE_PATH; default .data/scrm.db)
 // Safe to run next to a serving instance: it writes one transaction, servers pick it up on their next re-check.
 import { resolve } from 'node:path'
 import { openDatabase } from '../db/client.ts'
+import { runAttribution } from './jobs.ts'
 import { trainModels } from './training.ts'
 
 function argValue(name: string): string | undefined {
@@ -21,8 +22,9 @@ if (!Number.isFinite(now))
 const database = openDatabase(path)
 try {
   const started = performance.now()
+  const attribution = runAttribution(database.db, now, 30)
   const { modelRunId, stats } = trainModels(database.db, { now })
-  console.log(JSON.stringify({ database: path, modelRunId, trainedAt: new Date(now).toISOString(), totalMs: Math.round(performance.now() - started), ...stats }))
+  console.log(JSON.stringify({ database: path, modelRunId, trainedAt: new Date(now).toISOString(), totalMs: Math.round(performance.now() - started), attribution, ...stats }))
 }
 finally {
   database.close()
