@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ensureBenchDatabase } from './bench-db.ts'
 import { benchMemberContext } from './context.ts'
+import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { benchScoring, benchTafengTraining, benchTraining } from './recommend.ts'
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -58,9 +59,9 @@ else {
 
 if (!values['skip-loop']) {
   log('closed-loop feedback simulation …')
-  const { runFeedbackLoop } = await import('./feedback-loop.ts')
   const loop = await runFeedbackLoop({ log })
-  results.feedbackLoop = loop
+  results.feedbackLoop = { summary: loop.summary, rounds: loop.rounds, timingsSeconds: loop.timingsSeconds }
+  for (const line of formatFeedbackLoop(loop)) console.log(line)
 }
 
 console.log(JSON.stringify(results))

@@ -192,4 +192,30 @@ describe('scoring', () => {
     expect(rec.items.length).toBeGreaterThanOrEqual(3)
     expect(rec.items.every(i => ['popular', 'explore', 'similar_members'].includes(i.reasonCode))).toBe(true)
   })
+
+  // Last in the file: it retrains the model with send outcomes in it.
+  it('with feedback: false ignores send outcomes: no hold-back, no learned conversion', () => {
+    const guide = (sqlite().prepare(`select userid from staff where role = 'guide' limit 1`).get() as { userid: string }).userid
+    const [m, other, held] = [members()[6]!.id, members()[7]!.id, members()[8]!.id]
+    const off = createRecommender({ now: () => now, feedback: false, modelRecheckMs: 0 })
+    const on = createRecommender({ now: () => now, modelRecheckMs: 0 })
+    const request = { k: 6, log: false, guideUserid: guide }
+    const insertSend = sqlite().prepare(`insert into sends (idempotency_key, guide_userid, member_id, kind, payload, sku_id, recommendation_id, reason_code, status, created_at, completed_at)
+      values (?, ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?)`)
+
+    // Hold-back: a product she ignored yesterday is still shown without feedback.
+    const ignored = on.score(database.db, held, request).items.find(i => i.reasonCode !== 'explore')!
+    insertSend.run('feedback-off-held', guide, held, ignored.skuId, ignored.reasonCode, now - DAY, now - DAY)
+    expect(on.score(database.db, held, request).items.map(i => i.spuId)).not.toContain(ignored.spuId)
+    expect(off.score(database.db, held, request).items.map(i => i.spuId)).toContain(ignored.spuId)
+
+    // Learned conversion: 200 old sends of one product, none converted, then retraining.
+    const before = off.score(database.db, m, request).items
+    const target = before.find(i => i.reasonCode !== 'explore')!
+    for (let i = 0; i < 200; i++) insertSend.run(`feedback-off-lift-${i}`, guide, other, target.skuId, target.reasonCode, now - 100 * DAY, now - 100 * DAY)
+    trainModels(database.db, { now })
+    expect(off.score(database.db, m, request).items).toEqual(before)
+    const learned = on.score(database.db, m, request).items.find(i => i.spuId === target.spuId)
+    expect(learned === undefined || learned.score < target.score).toBe(true)
+  })
 })

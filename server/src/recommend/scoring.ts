@@ -13,6 +13,7 @@ import type { DbOrTx } from '../db/client.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Session } from '../plugins/session.ts'
+import type { FeedbackStats } from './feedback.ts'
 import type { LoadedModel, ModelStore } from './model-store.ts'
 import type { ReasonFacts } from './reasons.ts'
 import { and, asc, eq, lt, lte, ne } from 'drizzle-orm'
@@ -35,6 +36,13 @@ export interface RecommenderOptions {
   /** At most this many items per category in one list. Default 2. */
   diversityCap?: number
   suppressDays?: number
+  /**
+   * Use the outcomes of earlier sends (default true). false ⇒ no hold-back of ignored products,
+   * no learned conversion per SPU / per reason, and the exploration slot stays but draws from the
+   * uninformed prior Beta(1, 1) instead of the send→conversion counts. The "feedback off" arm of
+   * bench/feedback-loop.ts; with true the scorer behaves exactly as without the option.
+   */
+  feedback?: boolean
   /** A product launched within this many days is a new arrival (exploration). Default 30. */
   newArrivalDays?: number
   store?: ModelStore
@@ -68,6 +76,8 @@ interface SpuInfo {
 interface Catalog { loadedAt: number, spus: Map<string, SpuInfo> }
 
 const MIN_ITEMS = 3
+/** Feedback as seen with `feedback: false`: no counts ⇒ every lift is 1, exploration draws Beta(1, 1). */
+const NO_FEEDBACK: FeedbackStats = { bySpu: new Map(), byReason: new Map(), overall: { sends: 0, conversions: 0 } }
 const MAX_ITEMS = 10
 const CANDIDATES = 60
 
@@ -263,6 +273,7 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
   const defaultLimit = Math.min(MAX_ITEMS, Math.max(MIN_ITEMS, options.limit ?? 6))
   const diversityCap = options.diversityCap ?? 2
   const suppressDays = options.suppressDays ?? DEFAULT_SUPPRESS_DAYS
+  const useFeedback = options.feedback ?? true
   const newArrivalMs = (options.newArrivalDays ?? 30) * DAY_MS
   const store = options.store ?? createModelStore({ recheckMs: options.modelRecheckMs })
   const catalogs = new WeakMap<object, Catalog>()
@@ -305,8 +316,9 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
       return { recommendationId: null, propensity, items: [] }
 
     const today = shanghaiDay(t)
-    const suppressed = suppressedSpus(db, memberId, t, suppressDays)
-    const { nbr, meta, feedback } = model
+    const suppressed = useFeedback ? suppressedSpus(db, memberId, t, suppressDays) : new Set<string>()
+    const { nbr, meta } = model
+    const feedback = useFeedback ? model.feedback : NO_FEEDBACK
 
     // Exclusions in model index space: unavailable, already-owned one-off items, recently ignored.
     const exclude = new Set<number>()
@@ -390,7 +402,7 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
 
     // Exploration: one new arrival in a category she buys (any category for a new member).
     const chosenSpus = new Set<string>()
-    const explore = k >= MIN_ITEMS ? pickExploration(catalog, history, suppressed, t, newArrivalMs, model, memberId, today) : null
+    const explore = k >= MIN_ITEMS ? pickExploration(catalog, history, suppressed, t, newArrivalMs, model, feedback, memberId, today) : null
     const slots = explore ? k - 1 : k
     const picked: Candidate[] = []
     const perCategory = new Map<string, number>()
@@ -476,7 +488,7 @@ function complementFacts(model: LoadedModel, itemId: number, recentOwned: [strin
 }
 
 /** Thompson sampling over new arrivals' send→conversion counts (Beta(1 + c, 1 + s − c)). */
-function pickExploration(catalog: Catalog, history: MemberHistory, suppressed: Set<string>, t: number, newArrivalMs: number, model: LoadedModel, memberId: number, today: number): Candidate | null {
+function pickExploration(catalog: Catalog, history: MemberHistory, suppressed: Set<string>, t: number, newArrivalMs: number, model: LoadedModel, feedback: FeedbackStats, memberId: number, today: number): Candidate | null {
   const fresh = [...catalog.spus.values()].filter(s => s.skus.length > 0 && s.launchedAt >= t - newArrivalMs && s.launchedAt <= t && !suppressed.has(s.spuId) && !(!s.consumable && history.owned.has(s.spuId)))
   if (!fresh.length)
     return null
@@ -485,7 +497,7 @@ function pickExploration(catalog: Catalog, history: MemberHistory, suppressed: S
   const rand = seededRandom(`${memberId}:${today}`)
   let best: { spu: SpuInfo, draw: number } | null = null
   for (const spu of pool) {
-    const c = model.feedback.bySpu.get(spu.spuId)
+    const c = feedback.bySpu.get(spu.spuId)
     const sends = c?.sends ?? 0
     const conv = Math.min(sends, c?.conversions ?? 0)
     const draw = sampleBeta(1 + conv, 1 + sends - conv, rand)
