@@ -4,7 +4,7 @@ import type { Database } from 'better-sqlite3'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
-import { createWecomClient } from '../src/wecom/client.ts'
+import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createMemoryCredentialStore } from '../src/wecom/credential-store.ts'
 import { summarise } from './stats.ts'
 
@@ -27,7 +27,7 @@ export async function benchMemberContext(databasePath: string, options: { reques
     // The context route never calls WeCom; nothing listens here.
     WECOM_API_BASE: 'http://127.0.0.1:9',
   })
-  const wecom = createWecomClient({ apiBase: config.wecom.apiBase, corpId: config.wecom.corpId, agentId: config.wecom.agentId, appSecret: 'unused', contactSecret: 'unused', store: createMemoryCredentialStore() })
+  const wecom = createWecomClientFromConfig(config.wecom, createMemoryCredentialStore())
   const app = await buildApp({ config, database, wecom, logger: false })
   await app.ready()
 

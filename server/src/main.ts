@@ -3,19 +3,12 @@
 import { buildApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { openDatabase } from './db/client.ts'
-import { createWecomClient } from './wecom/client.ts'
+import { createWecomClientFromConfig } from './wecom/client.ts'
 import { createDbCredentialStore } from './wecom/credential-store.ts'
 
 const config = loadConfig()
 const database = openDatabase(config.databasePath)
-const wecom = createWecomClient({
-  apiBase: config.wecom.apiBase,
-  corpId: config.wecom.corpId,
-  agentId: config.wecom.agentId,
-  appSecret: config.wecom.appSecret,
-  contactSecret: config.wecom.contactSecret,
-  store: createDbCredentialStore(database.db),
-})
+const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db))
 const app = await buildApp({ config, database, wecom })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
 import { generateDemoData } from '../src/demo/generator.ts'
 import { seedDatabase, toWecomFixtures } from '../src/demo/seed.ts'
-import { createWecomClient } from '../src/wecom/client.ts'
+import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
 
 export const TEST_PUBLIC_URL = 'http://scrm.test:3999'
@@ -47,14 +47,7 @@ export async function startTestStack(options: TestStackOptions = {}) {
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
   })
-  const wecom = createWecomClient({
-    apiBase: emulator.url,
-    corpId: fixtures.corpId,
-    agentId: fixtures.app.agentId,
-    appSecret,
-    contactSecret,
-    store: createDbCredentialStore(database.db),
-  })
+  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db))
   const app = await buildApp({ config, database, wecom, logger: false })
   await app.ready()
   let appUrl: string | undefined

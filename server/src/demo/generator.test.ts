@@ -1,7 +1,7 @@
 import type { DemoDataset, DemoMemberData } from './generator.ts'
 import { describe, expect, it } from 'vitest'
+import { Rng } from '../lib/random.ts'
 import { generateDemoData, generateDemoDataStream, preferenceAffinity } from './generator.ts'
-import { Rng } from './random.ts'
 
 const DAY = 86_400_000
 const small = generateDemoData({ members: 300, seed: 7 })

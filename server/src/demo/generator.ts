@@ -12,6 +12,7 @@ import type { follows, memberIdentities, members, memberTags, orderLines, orders
 import type { LeafCategory, Level, Season } from './catalog.ts'
 import { createHash } from 'node:crypto'
 import { platforms } from '../db/schema.ts'
+import { Rng } from '../lib/random.ts'
 import {
   ADMIN_NAME,
   APPAREL_COLORS,
@@ -32,7 +33,6 @@ import {
   SURNAMES,
   TAG_GROUPS,
 } from './catalog.ts'
-import { Rng } from './random.ts'
 
 export type Platform = typeof platforms[number]
 export type StoreRow = typeof stores.$inferSelect

@@ -9,7 +9,7 @@ import { loadConfig } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { wecomCredentials } from '../db/schema.ts'
 import { trainModels } from '../recommend/training.ts'
-import { createWecomClient } from '../wecom/client.ts'
+import { createWecomClientFromConfig } from '../wecom/client.ts'
 import { createDbCredentialStore } from '../wecom/credential-store.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase, toWecomFixtures } from './seed.ts'
@@ -71,14 +71,7 @@ export async function startDemo(options: DemoOptions) {
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
   })
-  const wecom = createWecomClient({
-    apiBase: config.wecom.apiBase,
-    corpId: config.wecom.corpId,
-    agentId: config.wecom.agentId,
-    appSecret,
-    contactSecret,
-    store: createDbCredentialStore(database.db),
-  })
+  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db))
   const app = await buildApp({ config, database, wecom, logger: options.logger })
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))

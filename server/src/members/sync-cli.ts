@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
-import { createWecomClient } from '../wecom/client.ts'
+import { createWecomClientFromConfig } from '../wecom/client.ts'
 import { createDbCredentialStore } from '../wecom/credential-store.ts'
 import { syncAllContacts } from './sync.ts'
 
@@ -20,15 +20,8 @@ if (values.help) {
 
 const config = loadConfig(process.env, values.db ? { databasePath: resolve(values.db) } : {})
 const database = openDatabase(config.databasePath)
-const wecom = createWecomClient({
-  apiBase: config.wecom.apiBase,
-  corpId: config.wecom.corpId,
-  agentId: config.wecom.agentId,
-  appSecret: config.wecom.appSecret,
-  contactSecret: config.wecom.contactSecret,
-  store: createDbCredentialStore(database.db),
-  rateLimitWaitMs: 60_000, // a batch job may wait out a 45009 minute window
-})
+// A batch job may wait out a 45009 minute window.
+const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db), { rateLimitWaitMs: 60_000 })
 
 try {
   let lastLog = 0

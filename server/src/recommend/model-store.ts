@@ -13,6 +13,7 @@ import type { NbrModel } from './nbr/model.ts'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { desc, eq } from 'drizzle-orm'
 import { modelRuns } from '../db/schema.ts'
+import { buildPostings } from './nbr/model.ts'
 
 export const ARTIFACT_VERSION = 1
 
@@ -129,23 +130,9 @@ export function decodeArtifact(buf: Buffer): { meta: ArtifactMeta, nbr: NbrModel
   const itemCount = header.itemCount
   const nUsers = userOffsets.length - 1
   const userVecs: NbrModel['userVecs'] = []
-  const postingLen = new Int32Array(itemCount)
-  for (let u = 0; u < nUsers; u++) {
-    const ids = userIds.subarray(userOffsets[u]!, userOffsets[u + 1]!)
-    userVecs.push({ ids, vals: Float64Array.from(userVals.subarray(userOffsets[u]!, userOffsets[u + 1]!)) })
-    for (const id of ids) postingLen[id]!++
-  }
-  const postingUsers = Array.from(postingLen, n => new Int32Array(n))
-  const postingVals = Array.from(postingLen, n => new Float64Array(n))
-  const fill = new Int32Array(itemCount)
-  userVecs.forEach((v, u) => {
-    for (let j = 0; j < v.ids.length; j++) {
-      const id = v.ids[j]!
-      postingUsers[id]![fill[id]!] = u
-      postingVals[id]![fill[id]!] = v.vals[j]!
-      fill[id]!++
-    }
-  })
+  for (let u = 0; u < nUsers; u++)
+    userVecs.push({ ids: userIds.subarray(userOffsets[u]!, userOffsets[u + 1]!), vals: Float64Array.from(userVals.subarray(userOffsets[u]!, userOffsets[u + 1]!)) })
+  const { postingUsers, postingVals } = buildPostings(userVecs, itemCount)
   const complementIds: Int32Array[] = []
   const complementVals: Float64Array[] = []
   for (let i = 0; i < itemCount; i++) {

@@ -18,6 +18,7 @@ import type { LoadedModel, ModelStore } from './model-store.ts'
 import type { ReasonFacts } from './reasons.ts'
 import { and, asc, eq, lt, lte, ne } from 'drizzle-orm'
 import { memberScores, orderLines, orders, products, recommendations } from '../db/schema.ts'
+import { Rng } from '../lib/random.ts'
 import { conversionLift, DEFAULT_SUPPRESS_DAYS, suppressedSpus } from './feedback.ts'
 import { createModelStore } from './model-store.ts'
 import { recommend } from './nbr/model.ts'
@@ -216,47 +217,6 @@ function medianOf(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
   const n = s.length
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2
-}
-
-/** Deterministic PRNG (mulberry32) seeded from a string: same member, same day ⇒ same draw. */
-function seededRandom(seed: string): () => number {
-  let h = 2166136261
-  for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619)
-  let a = h >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-/** Gamma(shape, 1) sample (Marsaglia–Tsang; shape < 1 via the boost trick). */
-function sampleGamma(shape: number, rand: () => number): number {
-  if (shape < 1)
-    return sampleGamma(shape + 1, rand) * rand() ** (1 / shape)
-  const d = shape - 1 / 3
-  const c = 1 / Math.sqrt(9 * d)
-  for (;;) {
-    let x: number
-    let v: number
-    do {
-      // Box–Muller normal.
-      x = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
-      v = 1 + c * x
-    } while (v <= 0)
-    v = v * v * v
-    const u = rand()
-    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v)))
-      return d * v
-  }
-}
-
-function sampleBeta(a: number, b: number, rand: () => number): number {
-  const x = sampleGamma(a, rand)
-  const y = sampleGamma(b, rand)
-  return x / (x + y)
 }
 
 interface Candidate {
@@ -494,13 +454,13 @@ function pickExploration(catalog: Catalog, history: MemberHistory, suppressed: S
     return null
   const liked = fresh.filter(s => history.categoryCount.has(s.category))
   const pool = (liked.length ? liked : fresh).sort((a, b) => (a.spuId < b.spuId ? -1 : 1))
-  const rand = seededRandom(`${memberId}:${today}`)
+  const rng = new Rng(`${memberId}:${today}`)
   let best: { spu: SpuInfo, draw: number } | null = null
   for (const spu of pool) {
     const c = feedback.bySpu.get(spu.spuId)
     const sends = c?.sends ?? 0
     const conv = Math.min(sends, c?.conversions ?? 0)
-    const draw = sampleBeta(1 + conv, 1 + sends - conv, rand)
+    const draw = rng.beta(1 + conv, 1 + sends - conv)
     if (!best || draw > best.draw)
       best = { spu, draw }
   }

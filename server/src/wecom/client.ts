@@ -19,6 +19,7 @@
 //   ≤ maxRetries, then WecomApiError kind 'timeout' (or 'retryable' for network errors), errcode -1.
 //   Non-idempotent writes never retry on a timeout (the write may have happened).
 
+import type { AppConfig } from '../config.ts'
 import type { CredentialStore } from './credential-store.ts'
 import type {
   BatchExternalContact,
@@ -105,6 +106,19 @@ export interface MarkTagInput {
   externalUserid: string
   addTag?: string[]
   removeTag?: string[]
+}
+
+/** The client for the corp in the app configuration, caching tokens/tickets in `store`. */
+export function createWecomClientFromConfig(config: AppConfig['wecom'], store: CredentialStore, extra: Partial<WecomClientOptions> = {}) {
+  return createWecomClient({
+    apiBase: config.apiBase,
+    corpId: config.corpId,
+    agentId: config.agentId,
+    appSecret: config.appSecret,
+    contactSecret: config.contactSecret,
+    store,
+    ...extra,
+  })
 }
 
 /** Ratio of expires_in after which a cached token/ticket is refreshed. */

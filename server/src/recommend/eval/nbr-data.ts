@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'csv-parse/sync'
+import { Rng } from '../../lib/random.ts'
 
 export interface NbrDataset {
   /** History baskets per user, oldest first (target excluded). */
@@ -94,28 +95,9 @@ export function loadBasketCsv(file: string): { data: NbrDataset, itemIds: string
   return { data: { history, target }, itemIds }
 }
 
-/** Deterministic PRNG (mulberry32) for reproducible user splits. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Shuffle users (Fisher–Yates, seeded) and split 72 % / 8 % / 20 % like keyset_fold.py. */
 export function splitUsers(users: readonly string[], seed = 0): Keyset {
-  const rnd = mulberry32(seed)
-  const u = [...users]
-  for (let i = u.length - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1))
-    const t = u[i]!
-    u[i] = u[j]!
-    u[j] = t
-  }
+  const u = new Rng(seed).shuffle([...users])
   const nTrain = Math.floor(u.length * 0.72)
   const nVal = Math.floor(u.length * 0.8) - nTrain
   return { train: u.slice(0, nTrain), val: u.slice(nTrain, nTrain + nVal), test: u.slice(nTrain + nVal) }

@@ -108,21 +108,8 @@ function toSparse(m: Map<number, number>, normalise: boolean): SparseVec {
   return { ids, vals }
 }
 
-/** Train on members' full basket sequences (oldest first). Item ids must be non-negative integers. */
-export function trainNbrModel(histories: readonly History[], opts: Partial<NbrOptions> = {}): NbrModel {
-  const options: NbrOptions = { ...DEFAULT_NBR_OPTIONS, ...opts, weights: { ...DEFAULT_NBR_OPTIONS.weights, ...opts.weights } }
-  let itemCount = 0
-  for (const h of histories) {
-    for (const b of h) {
-      for (const i of b) {
-        if (!Number.isInteger(i) || i < 0)
-          throw new Error(`item ids must be non-negative integers, got ${i}`)
-        if (i >= itemCount)
-          itemCount = i + 1
-      }
-    }
-  }
-  const userVecs = histories.map(h => toSparse(tifuVector(h, options), true))
+/** Inverted index item → (users, weights) over the users' sparse vectors: neighbours are found through it. */
+export function buildPostings(userVecs: NbrModel['userVecs'], itemCount: number): Pick<NbrModel, 'postingUsers' | 'postingVals'> {
   const postingLen = new Int32Array(itemCount)
   for (const v of userVecs) {
     for (const id of v.ids) postingLen[id]!++
@@ -138,6 +125,25 @@ export function trainNbrModel(histories: readonly History[], opts: Partial<NbrOp
       fill[id]!++
     }
   })
+  return { postingUsers, postingVals }
+}
+
+/** Train on members' full basket sequences (oldest first). Item ids must be non-negative integers. */
+export function trainNbrModel(histories: readonly History[], opts: Partial<NbrOptions> = {}): NbrModel {
+  const options: NbrOptions = { ...DEFAULT_NBR_OPTIONS, ...opts, weights: { ...DEFAULT_NBR_OPTIONS.weights, ...opts.weights } }
+  let itemCount = 0
+  for (const h of histories) {
+    for (const b of h) {
+      for (const i of b) {
+        if (!Number.isInteger(i) || i < 0)
+          throw new Error(`item ids must be non-negative integers, got ${i}`)
+        if (i >= itemCount)
+          itemCount = i + 1
+      }
+    }
+  }
+  const userVecs = histories.map(h => toSparse(tifuVector(h, options), true))
+  const { postingUsers, postingVals } = buildPostings(userVecs, itemCount)
 
   const popularity = new Float64Array(itemCount)
   const itemCounts = new Float64Array(itemCount)

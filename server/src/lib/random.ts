@@ -1,5 +1,5 @@
 // A small seeded PRNG (sfc32, seeded through a murmur3-style mixer) with the distributions the
-// demo generator needs. Everything is deterministic from the seed; `Rng.derive(seed, i)` gives an
+// demo generator, the evaluation splits and exploration need. Everything is deterministic from the seed; `Rng.derive(seed, i)` gives an
 // independent stream per member so the streaming and in-memory generators produce the same data
 // regardless of chunk size.
 
@@ -167,6 +167,13 @@ export class Rng {
       p *= this.next()
     }
     return k
+  }
+
+  /** Beta(a, b) as a ratio of gammas (Thompson sampling). */
+  beta(a: number, b: number): number {
+    const x = this.gamma(a)
+    const y = this.gamma(b)
+    return x / (x + y)
   }
 
   /** In-place Fisher–Yates shuffle; returns the same array. */
