@@ -17,7 +17,8 @@ export type Me = Static<typeof Me>
 
 export const LoginQuery = Type.Object({
   /** Same-origin path to return to after login. */
-  next: Type.Optional(Type.String({ pattern: '^/(?!/)', maxLength: 2000 })),
+  // A path on this origin: not `//host` nor `/\\host`, which browsers treat as another origin.
+  next: Type.Optional(Type.String({ pattern: '^/(?![/\\\\])', maxLength: 2000 })),
 })
 export type LoginQuery = Static<typeof LoginQuery>
 

@@ -45,9 +45,11 @@ describe('wecom oauth login', () => {
   })
 
   it('rejects a non-local next path (no open redirect)', async () => {
-    const res = await stack.app.inject({ method: 'GET', url: '/api/auth/login?next=//evil.example/' })
-    expect(res.statusCode).toBe(400)
-    expect(res.json().message).toMatch(/next/)
+    for (const next of ['//evil.example/', '/\\evil.example/', 'https://evil.example/']) {
+      const res = await stack.app.inject({ method: 'GET', url: `/api/auth/login?next=${encodeURIComponent(next)}` })
+      expect(res.statusCode).toBe(400)
+      expect(res.json().message).toMatch(/next/)
+    }
   })
 })
 
