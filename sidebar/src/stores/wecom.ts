@@ -17,10 +17,6 @@ export const JS_API_LIST = ['getContext', 'getCurExternalContact', 'sendChatMess
 /** Entries we act on; only single chat may send. */
 const READ_ENTRIES = new Set(['single_chat_tools', 'contact_profile'])
 
-function errMsgOf(err: unknown): string {
-  return errorMessage(err)
-}
-
 /**
  * The WeCom session of this page: login, JS-SDK registration, entry and the current contact.
  * Boot: GET /api/me → ww.register → ensureConfigReady → getContext → getCurExternalContact.
@@ -58,7 +54,7 @@ export const useWecomStore = defineStore('wecom', () => {
         return
       }
       phase.value = 'error'
-      errorText.value = errMsgOf(err)
+      errorText.value = errorMessage(err)
       return
     }
     if (!hasBridge()) {
@@ -80,7 +76,7 @@ export const useWecomStore = defineStore('wecom', () => {
     }
     catch (err) {
       phase.value = 'signature-error'
-      errorText.value = errMsgOf(err)
+      errorText.value = errorMessage(err)
       return
     }
     await readContext()
@@ -96,7 +92,7 @@ export const useWecomStore = defineStore('wecom', () => {
     }
     catch (err) {
       phase.value = 'error'
-      errorText.value = errMsgOf(err)
+      errorText.value = errorMessage(err)
       return
     }
     if (!READ_ENTRIES.has(entry.value ?? '')) {
@@ -110,7 +106,7 @@ export const useWecomStore = defineStore('wecom', () => {
       phase.value = 'ready'
     }
     catch (err) {
-      const msg = errMsgOf(err)
+      const msg = errorMessage(err)
       externalUserId.value = null
       if (/no permission|signature/i.test(msg)) {
         phase.value = 'signature-error'
