@@ -63,7 +63,7 @@ describe('generateDemoData', () => {
   })
 
   it('streams exactly the same rows whatever the chunk size', () => {
-    const merged: DemoMemberData = { members: [], memberIdentities: [], follows: [], memberTags: [], orders: [], orderLines: [] }
+    const merged: DemoMemberData = { members: [], memberIdentities: [], follows: [], memberTags: [], orders: [], orderLines: [], recommendations: [], sends: [] }
     let chunks = 0
     for (const chunk of generateDemoDataStream({ members: 300, seed: 7, chunkSize: 37 })) {
       if (chunk.kind === 'static') {
@@ -78,6 +78,8 @@ describe('generateDemoData', () => {
     expect(merged.orders).toEqual(small.orders)
     expect(merged.orderLines).toEqual(small.orderLines)
     expect(merged.follows).toEqual(small.follows)
+    expect(merged.sends).toEqual(small.sends)
+    expect(merged.recommendations).toEqual(small.recommendations)
   })
 
   it('builds stores, staff and a ~300-SPU catalog with sane prices', () => {

@@ -8,7 +8,7 @@
 //
 // Every member is generated from its own PRNG stream (seed, member id), so the in-memory form and the
 // streaming form (any chunk size) produce identical rows.
-import type { follows, memberIdentities, members, memberTags, orderLines, orders, products, replies, replyGroups, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import type { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import type { LeafCategory, Level, Season } from './catalog.ts'
 import { createHash } from 'node:crypto'
 import { platforms } from '../db/schema.ts'
@@ -33,6 +33,7 @@ import {
   SURNAMES,
   TAG_GROUPS,
 } from './catalog.ts'
+import { createSendHistory } from './send-history.ts'
 
 export type Platform = typeof platforms[number]
 export type StoreRow = typeof stores.$inferSelect
@@ -48,6 +49,8 @@ export type TagRow = typeof tags.$inferSelect
 export type MemberTagRow = typeof memberTags.$inferSelect
 export type ReplyGroupRow = typeof replyGroups.$inferSelect
 export type ReplyRow = typeof replies.$inferSelect
+export type SendRow = typeof sends.$inferSelect
+export type RecommendationRow = typeof recommendations.$inferSelect
 
 export type PersonaKind = 'cycle' | 'seasonal' | 'regular' | 'oneoff' | 'lapsed' | 'new'
 
@@ -114,6 +117,9 @@ export interface DemoMemberData {
   memberTags: MemberTagRow[]
   orders: OrderRow[]
   orderLines: OrderLineRow[]
+  /** Guides' sends of the last ~60 days (empty unless `sendHistory: true`); see send-history.ts. */
+  recommendations: RecommendationRow[]
+  sends: SendRow[]
 }
 
 export interface DemoOptions {
@@ -124,6 +130,13 @@ export interface DemoOptions {
   years?: number
   /** Members per streamed chunk. */
   chunkSize?: number
+  /**
+   * Generate the last 60 days of guides' sends (and the recommendations they came from) with
+   * outcomes consistent with the orders (see send-history.ts). Off by default so test fixtures and
+   * bench databases start with no sends; the demo turns it on. Drawn from separate PRNG streams, so
+   * every other row is the same either way.
+   */
+  sendHistory?: boolean
 }
 
 export interface DemoMeta { seed: number, members: number, now: number, years: number, windowStart: number }
@@ -263,7 +276,7 @@ function buildCatalog(rng: Rng, meta: DemoMeta): { products: ProductRow[], spusB
   return { products, spusByLeaf }
 }
 
-function buildWorld(opts: Required<Omit<DemoOptions, 'chunkSize'>>): World {
+function buildWorld(opts: Required<Omit<DemoOptions, 'chunkSize' | 'sendHistory'>>): World {
   const { seed, now, years } = opts
   const windowStart = now - Math.round(years * 365) * DAY
   const meta: DemoMeta = { seed, members: opts.members, now, years, windowStart }
@@ -760,7 +773,7 @@ function generateMember(world: World, id: number, orderIdStart: number, lineIdSt
 
   // Identities.
   const buyerIds = new Map<Platform, string>()
-  const out: DemoMemberData = { members: [], memberIdentities: [], follows: [], memberTags: [], orders: [], orderLines: [] }
+  const out = emptyMemberData()
   const platformKeys = platforms.filter(p => platformWeights[p] > 0)
   const platformW = platformKeys.map(p => platformWeights[p])
   let orderId = orderIdStart
@@ -938,11 +951,12 @@ function resolveOptions(opts: DemoOptions): Required<DemoOptions> {
     now: opts.now ?? Date.UTC(2026, 10, 23),
     years: opts.years ?? 2,
     chunkSize: opts.chunkSize ?? 2000,
+    sendHistory: opts.sendHistory ?? false,
   }
 }
 
 function emptyMemberData(): DemoMemberData {
-  return { members: [], memberIdentities: [], follows: [], memberTags: [], orders: [], orderLines: [] }
+  return { members: [], memberIdentities: [], follows: [], memberTags: [], orders: [], orderLines: [], recommendations: [], sends: [] }
 }
 
 /**
@@ -956,6 +970,9 @@ export function* generateDemoDataStream(options: DemoOptions = {}): Generator<De
   yield { kind: 'static', meta: world.meta, data: world.data }
   let orderId = 0
   let lineId = 0
+  let sendId = 0
+  let recommendationId = 0
+  const history = opts.sendHistory ? createSendHistory({ meta: world.meta, ...world.data }) : null
   for (let first = 1; first <= opts.members; first += opts.chunkSize) {
     const last = Math.min(opts.members, first + opts.chunkSize - 1)
     const data = emptyMemberData()
@@ -964,6 +981,13 @@ export function* generateDemoDataStream(options: DemoOptions = {}): Generator<De
       const m = generateMember(world, id, orderId, lineId)
       orderId = m.nextOrderId
       lineId = m.nextLineId
+      if (history) {
+        const h = history.forMember({ member: m.data.members[0]!, follows: m.data.follows, orders: m.data.orders, orderLines: m.data.orderLines, pref: m.pref }, sendId + 1, recommendationId + 1)
+        m.data.recommendations = h.recommendations
+        m.data.sends = h.sends
+        sendId = h.nextSendId - 1
+        recommendationId = h.nextRecommendationId - 1
+      }
       for (const key of Object.keys(data) as (keyof DemoMemberData)[]) {
         const target = data[key] as unknown[]
         for (const row of m.data[key]) target.push(row)

@@ -7,7 +7,7 @@ import type { EmulatorExternalContact, EmulatorFollow, EmulatorUser, WecomFixtur
 import type { Db } from '../db/client.ts'
 import type { DemoChunk, DemoDataset, DemoMemberData, DemoStaticData } from './generator.ts'
 import { getTableColumns, is, Param, Placeholder, sql } from 'drizzle-orm'
-import { follows, memberIdentities, members, memberTags, orderLines, orders, products, replies, replyGroups, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { CORP_NAME } from './catalog.ts'
 
 export interface SeedCounts {
@@ -24,6 +24,8 @@ export interface SeedCounts {
   memberTags: number
   orders: number
   orderLines: number
+  recommendations: number
+  sends: number
 }
 
 export interface SeedProgress {
@@ -51,7 +53,7 @@ export interface SeedOptions {
 }
 
 const STATIC_TABLES = ['stores', 'staff', 'products', 'tagGroups', 'tags', 'replyGroups', 'replies'] as const satisfies readonly (keyof DemoStaticData)[]
-const MEMBER_TABLES = ['members', 'memberIdentities', 'follows', 'memberTags', 'orders', 'orderLines'] as const satisfies readonly (keyof DemoMemberData)[]
+const MEMBER_TABLES = ['members', 'memberIdentities', 'follows', 'memberTags', 'orders', 'orderLines', 'recommendations', 'sends'] as const satisfies readonly (keyof DemoMemberData)[]
 
 const TABLES: { [K in keyof SeedCounts]: SQLiteTable } = {
   stores,
@@ -67,10 +69,12 @@ const TABLES: { [K in keyof SeedCounts]: SQLiteTable } = {
   memberTags,
   orders,
   orderLines,
+  recommendations,
+  sends,
 }
 
 /** SQL names of the tables whose secondary indexes are rebuilt after a bulk seed. */
-const BULK_INDEX_TABLES = ['members', 'member_identities', 'follows', 'member_tags', 'orders', 'order_lines']
+const BULK_INDEX_TABLES = ['members', 'member_identities', 'follows', 'member_tags', 'orders', 'order_lines', 'recommendations', 'sends']
 
 function isDataset(input: DemoDataset | Iterable<DemoChunk>): input is DemoDataset {
   return 'meta' in input && 'hidden' in input && Array.isArray((input as DemoDataset).members)
@@ -99,6 +103,8 @@ function* datasetChunks(d: DemoDataset, chunkMembers = 5000): Generator<DemoChun
         memberTags: byMember(d.memberTags, from, to, false),
         orders: chunkOrders,
         orderLines: d.orderLines.filter(l => orderIds.has(l.orderId)),
+        recommendations: byMember(d.recommendations, from, to, false),
+        sends: byMember(d.sends, from, to, false),
       },
       hidden: { personaByMember: new Map(), preferenceByMember: new Map(), complements: d.hidden.complements },
     }

@@ -8,6 +8,7 @@ import { buildApp } from '../app.ts'
 import { loadConfig } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { wecomCredentials } from '../db/schema.ts'
+import { runAttribution } from '../recommend/jobs.ts'
 import { trainModels } from '../recommend/training.ts'
 import { createWecomClientFromConfig } from '../wecom/client.ts'
 import { createDbCredentialStore } from '../wecom/credential-store.ts'
@@ -29,7 +30,7 @@ export interface DemoOptions {
 
 export async function startDemo(options: DemoOptions) {
   const started = performance.now()
-  const dataset = generateDemoData({ seed: options.seed, members: options.members })
+  const dataset = generateDemoData({ seed: options.seed, members: options.members, sendHistory: true })
   const appSecret = 'demo-app-secret-0001'
   const contactSecret = 'demo-contact-secret-0001'
   const fixtures = toWecomFixtures(dataset, {
@@ -48,6 +49,9 @@ export async function startDemo(options: DemoOptions) {
   const database = openDatabase(options.databasePath)
   if (fresh)
     seedDatabase(database.db, dataset)
+  // Credit the seeded send history's orders (all of it lies within 90 days) before training, so the
+  // conversion report, learned conversion and suppression have outcomes from the first request.
+  const attribution = runAttribution(database.db, Date.now(), 90)
   // Train once before listening so the sidebar has recommendations and scores from the first request
   // (same clock as the app; the in-server schedule then finds a fresh model and waits a full interval).
   const trainStarted = performance.now()
@@ -86,6 +90,8 @@ export async function startDemo(options: DemoOptions) {
     startupMs: performance.now() - started,
     trainMs,
     training: training.stats,
+    attribution,
+    history: { sends: dataset.sends.length, recommendations: dataset.recommendations.length },
     async close() {
       await app.close()
       await emulator.close()
@@ -107,6 +113,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   })
   console.log(`\nSCRM demo ready in ${Math.round(demo.startupMs)} ms`)
   console.log(`  trained   recommend model in ${Math.round(demo.trainMs)} ms (${demo.training.members} members, ${demo.training.sufficiency.ok} with enough history for a purchase probability)`)
+  console.log(`  history   ${demo.history.sends} sends (${demo.history.recommendations} from recommendations) over the last 60 days, ${demo.attribution.attributed} orders attributed`)
   console.log(`  open      ${demo.url}  (simulated WeCom chat + sidebar)`)
   console.log(`  emulator  ${demo.emulatorUrl}  (WeCom API emulator)`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
