@@ -1,4 +1,4 @@
-// pnpm --filter @scrm/server generate --members N --seed S --db PATH [--reset] [--chunk-size C]
+// pnpm --filter @scrm/server generate --members N --seed S --db PATH [--reset] [--chunk-size C] [--send-history]
 // Generates the demo world (streaming, bounded memory) and seeds it into a SQLite file, with a
 // progress bar on stderr and a one-line summary on stdout.
 import { existsSync, statSync } from 'node:fs'
@@ -10,7 +10,7 @@ import { openDatabase } from '../db/client.ts'
 import { generateDemoDataStream } from './generator.ts'
 import { seedDatabase } from './seed.ts'
 
-const USAGE = 'usage: generate [--members 3000] [--seed 42] [--db data/demo.db] [--reset] [--chunk-size 2000]'
+const USAGE = 'usage: generate [--members 3000] [--seed 42] [--db data/demo.db] [--reset] [--chunk-size 2000] [--send-history]'
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined)
@@ -42,6 +42,7 @@ function main(): void {
       'db': { type: 'string' },
       'reset': { type: 'boolean', default: false },
       'chunk-size': { type: 'string' },
+      'send-history': { type: 'boolean', default: false },
       'help': { type: 'boolean', default: false },
     },
     strict: true,
@@ -71,7 +72,7 @@ function main(): void {
   }, cliProgress.Presets.shades_classic)
   bar.start(members, 0, { rows: 0, phase: 'catalog' })
   try {
-    const counts = seedDatabase(opened.db, generateDemoDataStream({ seed, members, chunkSize }), {
+    const counts = seedDatabase(opened.db, generateDemoDataStream({ seed, members, chunkSize, sendHistory: values['send-history'] }), {
       reset: values.reset,
       totalMembers: members,
       bulk: true,
@@ -85,7 +86,7 @@ function main(): void {
     const total = Object.values(counts).reduce((a, b) => a + b, 0)
     console.log(
       `seeded ${path}: ${counts.members} members, ${counts.follows} follows, ${counts.orders} orders, ${counts.orderLines} order lines, `
-      + `${counts.products} SKUs, ${counts.memberTags} member tags (${total} rows) in ${seconds.toFixed(1)} s, DB ${human(fileSize(path))}`,
+      + `${counts.products} SKUs, ${counts.memberTags} member tags, ${counts.sends} sends (${total} rows) in ${seconds.toFixed(1)} s, DB ${human(fileSize(path))}`,
     )
   }
   catch (err) {
