@@ -1,6 +1,7 @@
 import type { Static } from 'typebox'
 import Type from 'typebox'
 import { EpochMs, Fen } from './common.ts'
+import { ReasonFacts } from './reasons.ts'
 
 export const ReasonCode = Type.Union([
   Type.Literal('restock'),
@@ -22,7 +23,9 @@ export const RecommendedProduct = Type.Object({
   linkUrl: Type.String(),
   score: Type.Number(),
   reasonCode: ReasonCode,
-  /** One line in Chinese, e.g. 该补货了：32 天前买过，平时约 30 天一次. */
+  /** What the reason rests on; the sidebar words it in its language (formatReason). */
+  facts: ReasonFacts,
+  /** The reason in Chinese, e.g. 该补货了：32 天前买过 精粹柔肤水，平时约 30 天一次. */
   reason: Type.String(),
 })
 export type RecommendedProduct = Static<typeof RecommendedProduct>

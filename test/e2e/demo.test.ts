@@ -101,7 +101,7 @@ describe('demo in chromium', () => {
     await expect.poll(lastSend).toEqual({ status: 'sent', kind: 'news', guide_userid: target.guide, member_id: target.memberId, sku_id: skuId, err_msg: 'sendChatMessage:ok' })
 
     await page.screenshot({ path: join(screenshotDir, 'demo-sent-card.png') })
-    await sidebar().locator('[data-testid="sidebar-app"]').screenshot({ path: join(screenshotDir, 'sidebar-member.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-member.png') })
   })
 
   it('records a cancelled send when the guide cancels in WeCom', async () => {
@@ -151,13 +151,27 @@ describe('recommendations in chromium', () => {
     const logged = sqlite.prepare('select member_id, items from recommendations where id = ?').get(row.recommendation_id) as { member_id: number, items: string }
     expect(logged.member_id).toBe(target.memberId)
     expect((JSON.parse(logged.items) as { skuId: string }[]).some(i => i.skuId === skuId)).toBe(true)
-    await sidebar().locator('[data-testid="sidebar-app"]').screenshot({ path: join(screenshotDir, 'sidebar-recommendations.png') })
+    // The member's card carries the price; the reason stays with the guide.
+    const payload = JSON.parse((sqlite.prepare('select payload from sends order by id desc limit 1').get() as { payload: string }).payload) as { news: { desc: string } }
+    expect(payload.news.desc).toMatch(/^¥[\d,]+\.\d\d$/)
+    await sidebar().locator('[data-testid="recommendations"]').scrollIntoViewIfNeeded()
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-recommendations.png') })
 
     await sidebar().click('[data-testid="tab-today"]')
     await sidebar().waitForSelector('[data-testid="today-item"]')
     const todayContacts = await sidebar().locator('[data-testid="today-item"]').evaluateAll(els => els.map(e => e.getAttribute('data-member-external-userid')))
     // Just contacted, so left out of today's list.
     expect(todayContacts).not.toContain(target.contact)
-    await sidebar().locator('[data-testid="sidebar-app"]').screenshot({ path: join(screenshotDir, 'sidebar-today.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-today.png') })
+
+    // English is a click away, reasons included (worded from their facts, not the server's Chinese line).
+    await sidebar().click('[data-testid="locale-toggle"]')
+    const englishReason = /^(?:Restock (?:due|soon)|Goes with|Members like her|She |New|Best seller|A store favourite)/
+    await expect.poll(() => sidebar().locator('[data-testid="today-lead-reason"]').first().textContent().then(t => t?.trim())).toMatch(englishReason)
+    await sidebar().click('[data-testid="tab-member"]')
+    expect((await sidebar().locator('[data-testid="recommendation-reason"]').first().textContent())?.trim()).toMatch(englishReason)
+    await sidebar().locator('[data-testid="recommendations"]').scrollIntoViewIfNeeded()
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-member-en.png') })
+    await sidebar().click('[data-testid="locale-toggle"]')
   })
 })

@@ -1,7 +1,7 @@
 import type { DemoDataset, DemoMemberData } from './generator.ts'
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../lib/random.ts'
-import { generateDemoData, generateDemoDataStream, preferenceAffinity } from './generator.ts'
+import { generateDemoData, generateDemoDataStream, joinOverlap, preferenceAffinity } from './generator.ts'
 
 const DAY = 86_400_000
 const small = generateDemoData({ members: 300, seed: 7 })
@@ -80,6 +80,18 @@ describe('generateDemoData', () => {
     expect(merged.follows).toEqual(small.follows)
     expect(merged.sends).toEqual(small.sends)
     expect(merged.recommendations).toEqual(small.recommendations)
+  })
+
+  it('names products without saying a material twice', () => {
+    expect(joinOverlap('山羊绒', '羊绒衫')).toBe('山羊绒衫')
+    expect(joinOverlap('水洗牛仔', '牛仔裤')).toBe('水洗牛仔裤')
+    expect(joinOverlap('真丝', '衬衫')).toBe('真丝衬衫')
+    expect(joinOverlap('', '面霜')).toBe('面霜')
+    for (const p of small.products) {
+      const base = p.name.replace(/ [A-Z]款$/, '')
+      const repeated = [...base].some((_, i) => i + 2 <= base.length && base.indexOf(base.slice(i, i + 2), i + 2) >= 0)
+      expect(repeated, base).toBe(false)
+    }
   })
 
   it('builds stores, staff and a ~300-SPU catalog with sane prices', () => {

@@ -186,6 +186,15 @@ function roundPrice(yuan: number, leaf: LeafCategory): number {
   return Math.max(leaf.priceMin, Math.min(leaf.priceMax, r)) * 100
 }
 
+/** Material + noun without saying the shared part twice: 山羊绒 + 羊绒衫 → 山羊绒衫, 水洗牛仔 + 牛仔裤 → 水洗牛仔裤. */
+export function joinOverlap(material: string, noun: string): string {
+  for (let k = Math.min(material.length, noun.length); k > 0; k--) {
+    if (material.endsWith(noun.slice(0, k)))
+      return material + noun.slice(k)
+  }
+  return material + noun
+}
+
 function buildCatalog(rng: Rng, meta: DemoMeta): { products: ProductRow[], spusByLeaf: SpuInfo[][] } {
   const products: ProductRow[] = []
   const spusByLeaf: SpuInfo[][] = []
@@ -198,7 +207,7 @@ function buildCatalog(rng: Rng, meta: DemoMeta): { products: ProductRow[], spusB
       const spuId = `SPU${spuNo}`
       let name = ''
       for (let tries = 0; tries < 20; tries++) {
-        name = `${rng.pick(leaf.prefixes)}${leaf.kind === 'skincare' || leaf.kind === 'makeup' ? '' : rng.pick(leaf.materials)}${leaf.noun}`
+        name = `${rng.pick(leaf.prefixes)}${joinOverlap(leaf.kind === 'skincare' || leaf.kind === 'makeup' ? '' : rng.pick(leaf.materials), leaf.noun)}`
         if (!usedNames.has(name))
           break
       }

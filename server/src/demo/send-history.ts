@@ -11,12 +11,10 @@
 // send, 3–6 items incl. the sent one), the rest are hand-picked. Guides differ in how active they are
 // and how well their sends convert. Every member draws from its own PRNG stream (seed, 0x5E4D5, id),
 // separate from the member/order streams, so the rest of the dataset is unchanged by it.
-import type { ReasonCode } from '@scrm/shared'
+import type { ReasonCode, ReasonFacts } from '@scrm/shared'
 import type { RecommendedItemLog } from '../db/schema.ts'
-import type { ReasonFacts } from '../recommend/reasons.ts'
 import type { DemoMeta, FollowRow, MemberPreference, MemberRow, OrderLineRow, OrderRow, ProductRow, RecommendationRow, ReplyRow, SendRow, StaffRow, StoreRow } from './generator.ts'
 import { Rng } from '../lib/random.ts'
-import { reasonText } from '../recommend/reasons.ts'
 import { fillReplyVariables } from '../replies/service.ts'
 import { COMPLEMENTS } from './catalog.ts'
 
@@ -270,11 +268,9 @@ export function createSendHistory(world: SendHistoryStatic, options: SendHistory
       const recommended = rng.chance(p.converting ? 0.72 : 0.57)
       let recommendationId: number | null = null
       let reasonCode: ReasonCode | null = null
-      let desc = formatFen(product.price)
       if (recommended) {
         const facts = reasonFor(rng, product, p.t, history)
         reasonCode = facts.code
-        desc = reasonText(facts)
         const n = rng.int(3, 6)
         const rank = rng.weighted([1, 2, 3], [0.6, 0.28, 0.12])
         const items: RecommendedItemLog[] = []
@@ -296,7 +292,7 @@ export function createSendHistory(world: SendHistoryStatic, options: SendHistory
         recommendationId = nextRecommendationId++
         out.recommendations.push({ id: recommendationId, memberId: member.id, guideUserid: p.guide, modelRunId: null, items, createdAt: p.t - rng.int(3_000, 90_000) })
       }
-      const payload = { msgtype: 'news', news: { link: product.linkUrl ?? '', title: product.name.slice(0, 128), desc: desc.slice(0, 512), imgUrl: product.imageUrl ?? '' } }
+      const payload = { msgtype: 'news', news: { link: product.linkUrl ?? '', title: product.name.slice(0, 128), desc: formatFen(product.price), imgUrl: product.imageUrl ?? '' } }
       out.sends.push({ id: nextSendId++, idempotencyKey: uuid(rng), guideUserid: p.guide, memberId: member.id, kind: 'news', payload, replyId: null, skuId: product.skuId, recommendationId, reasonCode, status, errMsg, createdAt: p.t, completedAt })
     }
     return { ...out, nextSendId, nextRecommendationId }

@@ -5,6 +5,7 @@ import type { TrainResult } from './training.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { formatReason } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/client.ts'
 import { generateDemoData } from '../demo/generator.ts'
@@ -123,6 +124,8 @@ describe('scoring', () => {
       const owned = new Set((ownedApparel.all(id) as { s: string }[]).map(r => r.s))
       const perCategory = new Map<string, number>()
       for (const it of rec.items) {
+        expect(it.facts.code).toBe(it.reasonCode)
+        expect(it.reason).toBe(formatReason(it.facts))
         expect(it.reason).toMatch(/[\u4E00-\u9FFF]/)
         const s = stock.get(it.skuId) as { stock: number, status: string }
         expect(s.stock).toBeGreaterThan(0)

@@ -8,21 +8,20 @@
 // the dominant source) → re-rank with category/price-band fit and learned conversion per SPU and
 // per reason → at most `diversityCap` per category → one exploration slot for a new arrival chosen
 // by Thompson sampling on its send→conversion counts → an in-stock SKU in her usual size/colour.
-import type { Propensity, ReasonCode, Recommendations, RecommendedProduct } from '@scrm/shared'
+import type { Propensity, ReasonFacts, Recommendations, RecommendedProduct } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Session } from '../plugins/session.ts'
 import type { FeedbackStats } from './feedback.ts'
 import type { LoadedModel, ModelStore } from './model-store.ts'
-import type { ReasonFacts } from './reasons.ts'
+import { formatReason } from '@scrm/shared'
 import { and, asc, eq, lt, lte, ne } from 'drizzle-orm'
 import { memberScores, orderLines, orders, products, recommendations } from '../db/schema.ts'
 import { Rng } from '../lib/random.ts'
 import { conversionLift, DEFAULT_SUPPRESS_DAYS, suppressedSpus } from './feedback.ts'
 import { createModelStore } from './model-store.ts'
 import { recommend } from './nbr/model.ts'
-import { reasonText } from './reasons.ts'
 import { DAY_MS, shanghaiDay, shrunkCycleDays } from './training.ts'
 
 export interface RecommenderOptions {
@@ -400,8 +399,9 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
         imageUrl: sku.imageUrl,
         linkUrl: sku.linkUrl,
         score: Math.round(c.score * 1e4) / 1e4,
-        reasonCode: c.facts.code as ReasonCode,
-        reason: reasonText(c.facts),
+        reasonCode: c.facts.code,
+        facts: c.facts,
+        reason: formatReason(c.facts),
       }
     })
     let recommendationId: number | null = null
