@@ -89,7 +89,7 @@ describe('generateDemoData', () => {
     expect(joinOverlap('', '面霜')).toBe('面霜')
     for (const p of small.products) {
       const base = p.name.replace(/ [A-Z]款$/, '')
-      const repeated = [...base].some((_, i) => i + 2 <= base.length && base.indexOf(base.slice(i, i + 2), i + 2) >= 0)
+      const repeated = [...base].some((_, i) => i + 2 <= base.length && base.includes(base.slice(i, i + 2), i + 2))
       expect(repeated, base).toBe(false)
     }
   })
