@@ -33,7 +33,14 @@ runCli(() => {
       throw new CliError(`no tafeng_keyset_*.json in ${values.tafeng}`)
   }
   else if (values.baskets) {
-    data = loadBasketCsv(userPath(values.baskets)).data
+    const file = userPath(values.baskets)
+    try {
+      data = loadBasketCsv(file).data
+    }
+    catch (error) {
+      // csv-parse and the column check name the row or column at fault; say it without a stack.
+      throw new CliError(`${values.baskets}: ${error instanceof Error ? error.message : String(error)}`)
+    }
     keysets = values.keysets
       ? values.keysets.split(',').map(f => loadKeyset(userPath(f.trim())))
       : [splitUsers([...data.target.keys()], Number(values['split-seed']))]

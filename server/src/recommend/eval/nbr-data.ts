@@ -52,7 +52,7 @@ export function loadKeyset(file: string): Keyset {
  * first-seen order; each customer's last basket is the target. Customers with < 2 baskets are dropped.
  */
 export function loadBasketCsv(file: string): { data: NbrDataset, itemIds: string[] } {
-  const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[]
+  const rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[]
   const need = ['customer_id', 'basket_seq', 'product_id']
   if (rows.length && need.some(c => !(c in rows[0]!)))
     throw new Error(`CSV needs columns ${need.join(', ')}`)
@@ -60,10 +60,12 @@ export function loadBasketCsv(file: string): { data: NbrDataset, itemIds: string
   const itemIds: string[] = []
   const byUser = new Map<string, Map<string, number[]>>()
   let allNumeric = true
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
     const u = r.customer_id!
     const seq = r.basket_seq!
     const p = r.product_id!
+    if (!u || !seq || !p)
+      throw new Error(`row ${i + 2}: customer_id, basket_seq and product_id must all be set`)
     if (allNumeric && Number.isNaN(Number(seq)))
       allNumeric = false
     let item = itemIndex.get(p)

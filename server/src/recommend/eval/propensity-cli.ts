@@ -22,7 +22,14 @@ runCli(() => {
     process.stderr.write('usage: eval:propensity --events FILE.csv --calibration-end YYYY-MM-DD --holdout-end YYYY-MM-DD [--id-column NAME]\n')
     process.exit(2)
   }
-  const rows = parse(readFileSync(userPath(values.events), 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as Record<string, string>[]
+  const file = userPath(values.events)
+  let rows: Record<string, string>[]
+  try {
+    rows = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true, bom: true }) as Record<string, string>[]
+  }
+  catch (error) {
+    throw new CliError(`${values.events}: ${error instanceof Error ? error.message : String(error)}`)
+  }
   const header = Object.keys(rows[0] ?? {})
   const idCol = values['id-column'] ?? ['customer_id', 'cust', 'customer', 'member_id'].find(c => header.includes(c))
   const dateCol = values['date-column']!
@@ -33,6 +40,9 @@ runCli(() => {
       throw new CliError(`--${flag} must be YYYY-MM-DD, got ${values[flag]}`)
   }
   const events = rows.map(r => ({ customerId: r[idCol]!, date: r[dateCol]! }))
+  const bad = events.findIndex(e => !e.customerId || Number.isNaN(Date.parse(`${e.date.slice(0, 10)}T00:00:00Z`)))
+  if (bad >= 0)
+    throw new CliError(`row ${bad + 2}: needs an id and a YYYY-MM-DD ${dateCol}, got '${events[bad]!.customerId}','${events[bad]!.date}'`)
   process.stderr.write(`${events.length} events\n`)
   const result = evaluatePropensity(events, values['calibration-end'], values['holdout-end'])
   process.stdout.write(`${JSON.stringify(result)}\n`)
