@@ -173,5 +173,15 @@ describe('recommendations in chromium', () => {
     await sidebar().locator('[data-testid="recommendations"]').scrollIntoViewIfNeeded()
     await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-member-en.png') })
     await sidebar().click('[data-testid="locale-toggle"]')
+
+    // From today's list to the chat: 去联系 opens the customer's profile (ww.openUserProfile); the demo
+    // then opens her chat as 发消息 would, and the sidebar shows her.
+    await sidebar().click('[data-testid="tab-today"]')
+    const next = sidebar().locator('[data-testid="today-item"]').first()
+    const nextContact = await next.getAttribute('data-member-external-userid')
+    await next.locator('[data-testid="today-open-chat"]').click()
+    await sidebar().waitForSelector(`[data-testid="member-panel"][data-external-userid="${nextContact}"]`)
+    const nextName = (sqlite.prepare('select name from members where external_userid = ?').get(nextContact) as { name: string }).name
+    expect(await page.textContent('[data-testid="demo-chat-name"]')).toBe(nextName)
   })
 })

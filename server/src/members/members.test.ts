@@ -107,4 +107,21 @@ describe('member context', () => {
     const newestAmongMine = stack.database.sqlite.prepare(`select max(o.paid_at) t from orders o join follows f on f.member_id = o.member_id and f.guide_userid = ? and f.status = 'active'`).get(guide) as { t: number }
     expect(first.lastPaidAt).toBe(newestAmongMine.t)
   })
+
+  it('searches the guide\'s customers by name, remark or exact external_userid, with LIKE wildcards taken literally', async () => {
+    const search = async (q: string) => {
+      const res = await stack.app.inject({ method: 'GET', url: `/api/members?limit=100&q=${encodeURIComponent(q)}`, headers: { cookie: guideCookie } })
+      expect(res.statusCode).toBe(200)
+      return (res.json() as { items: { id: number }[] }).items.map(m => m.id)
+    }
+    const own = stack.database.sqlite.prepare('select m.name, f.remark from members m join follows f on f.member_id = m.id and f.guide_userid = ? where m.id = ?').get(guide, ownMember.id) as { name: string, remark: string | null }
+    expect(await search(own.name)).toContain(ownMember.id)
+    if (own.remark)
+      expect(await search(own.remark)).toContain(ownMember.id)
+    expect(await search(ownMember.external_userid)).toEqual([ownMember.id])
+    // Someone else's customer stays invisible even by exact id.
+    expect(await search(otherMember.external_userid)).toEqual([])
+    expect(await search('%')).toEqual([])
+    expect(await search('_')).toEqual([])
+  })
 })

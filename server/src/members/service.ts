@@ -1,7 +1,7 @@
 import type { MemberContext, MemberList, MemberTag, Platform, Recommendations } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
 import type { Session } from '../plugins/session.ts'
-import { and, asc, desc, eq, like, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import { accessibleMemberIds, memberScope } from '../auth/access.ts'
 import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
@@ -89,7 +89,8 @@ export function listMembers(db: DbOrTx, session: Session, query: { q?: string, l
   const where = and(
     sql`${members.externalUserid} is not null`,
     memberScope(session, members.id),
-    search ? or(like(members.name, search), sql`${remark} like ${search} escape '\\'`) : undefined,
+    // Name or remark contains q (LIKE with its wildcards escaped), or q is the exact external_userid.
+    search ? or(sql`${members.name} like ${search} escape '\\'`, sql`${remark} like ${search} escape '\\'`, eq(members.externalUserid, query.q!)) : undefined,
   )
   const items = db.select({
     id: members.id,

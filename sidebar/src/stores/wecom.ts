@@ -13,7 +13,7 @@ export type BootPhase
     | 'error' // anything else (network, server)
     | 'ready'
 
-export const JS_API_LIST = ['getContext', 'getCurExternalContact', 'sendChatMessage']
+export const JS_API_LIST = ['getContext', 'getCurExternalContact', 'sendChatMessage', 'openUserProfile']
 /** Entries we act on; only single chat may send. */
 const READ_ENTRIES = new Set(['single_chat_tools', 'contact_profile'])
 
@@ -147,7 +147,13 @@ export const useWecomStore = defineStore('wecom', () => {
     }
   }
 
-  return { phase, errorText, me, entry, externalUserId, canSend, isSupervisor, boot, refreshContact }
+  /** Open a customer's WeCom profile, from where the guide starts the chat (发消息). */
+  async function openCustomerProfile(externalUserid: string): Promise<void> {
+    const ww = await loadWw()
+    await ww.openUserProfile({ type: ww.OpenUserProfileType.external, userid: externalUserid })
+  }
+
+  return { phase, errorText, me, entry, externalUserId, canSend, isSupervisor, boot, refreshContact, openCustomerProfile }
 })
 
 if (import.meta.hot)

@@ -21,6 +21,12 @@ export interface DemoHost {
   currentContact: () => string | null
   /** Deliver a sent message into the chat; returns the simulated outcome. */
   deliver: (message: ChatMessage) => SendOutcome | Promise<SendOutcome>
+  /**
+   * openUserProfile: show a profile (1 = colleague, 2 = external contact). The demo shell goes on
+   * to open the chat with that customer, as the guide would by tapping 发消息 on the profile.
+   * Resolves false for an unknown user. Without it the profile "opens" and nothing else happens.
+   */
+  openProfile?: (type: 1 | 2, userid: string) => boolean | Promise<boolean>
 }
 
 declare global {

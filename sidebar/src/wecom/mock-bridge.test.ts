@@ -79,4 +79,16 @@ describe('mock bridge signature check (§1.3)', () => {
     expect((await call(bridge, 'sendChatMessage', msg)).err_msg).toBe('sendChatMessage:cancel')
     expect((await call(bridge, 'sendChatMessage', msg)).err_msg).toBe('sendChatMessage:fail no permission')
   })
+
+  it('opens a customer profile only when granted and known', async () => {
+    const openProfile = vi.fn<NonNullable<DemoHost['openProfile']>>(async (_type, userid) => userid === 'wmKNOWN')
+    const bridge = makeBridge(host({ openProfile }))
+    expect((await call(bridge, 'openUserProfile', { type: 2, userid: 'wmKNOWN' })).err_msg).toBe('openUserProfile:fail no permission')
+    await call(bridge, 'agentConfig', { ...agentParams(VECTOR), jsApiList: ['getContext', 'openUserProfile'] })
+    expect((await call(bridge, 'openUserProfile', { type: 2, userid: 'wmKNOWN' })).err_msg).toBe('openUserProfile:ok')
+    expect(openProfile).toHaveBeenCalledWith(2, 'wmKNOWN')
+    expect((await call(bridge, 'openUserProfile', { type: 2, userid: 'wmGONE' })).err_msg).toBe('openUserProfile:fail user not found')
+    expect((await call(bridge, 'openUserProfile', { type: 3, userid: 'wmKNOWN' })).err_msg).toBe('openUserProfile:fail invalid arguments')
+    expect((await call(bridge, 'openUserProfile', { type: 2 })).err_msg).toBe('openUserProfile:fail invalid arguments')
+  })
 })

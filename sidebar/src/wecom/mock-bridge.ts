@@ -199,6 +199,16 @@ export function createMockBridge(options: MockBridgeOptions = {}): WeixinJSBridg
           return { err_msg: `${name}:fail no permission` }
         return { err_msg: `${name}:ok` }
       }
+      case 'openUserProfile': {
+        if (!granted.has(name))
+          return { err_msg: `${name}:fail no permission` }
+        const type = Number(params.type)
+        const userid = str(params.userid)
+        if ((type !== 1 && type !== 2) || !userid)
+          return { err_msg: `${name}:fail invalid arguments` }
+        const opened = host.openProfile ? await host.openProfile(type, userid) : true
+        return opened ? { err_msg: `${name}:ok` } : { err_msg: `${name}:fail user not found` }
+      }
       default:
         return { err_msg: `${name}:fail function not exist` }
     }
