@@ -22,6 +22,7 @@ import type { DemoDataset, MemberPreference, ProductRow } from '../src/demo/gene
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { formatFen } from '@scrm/shared'
 import { openDatabase } from '../src/db/client.ts'
 import { generateDemoData, preferenceAffinity } from '../src/demo/generator.ts'
 import { seedDatabase } from '../src/demo/seed.ts'
@@ -151,8 +152,8 @@ function runArm(path: string, arm: 'on' | 'off', ctx: {
           const ignoredBefore = ignored.get(key) ?? 0
           if (ignoredBefore > 0)
             repeatsOfIgnored++
-          const payload = { msgtype: 'news', news: { link: item.linkUrl, title: item.name, desc: item.reason, imgUrl: item.imageUrl } }
-          const { id: sendId } = insertSend.get(`sim-${arm}-${r}-${c.memberId}-${rank}`, c.guide, c.memberId, JSON.stringify(payload), item.skuId, rec.recommendationId, item.reasonCode, sentAt, sentAt) as { id: number }
+          const payload = { msgtype: 'news', news: { link: item.linkUrl, title: item.name, desc: formatFen(item.price), imgUrl: item.imageUrl } }
+          const { id: sendId } = insertSend.get(`sim-${arm}-${r}-${c.memberId}-${rank}`, c.guide, c.memberId, JSON.stringify(payload), item.skuId, rec.recommendationId, item.facts.code, sentAt, sentAt) as { id: number }
           sent.push({ sendId, memberId: c.memberId, spuId: item.spuId })
           const spus = sentSpus.get(c.memberId) ?? new Set<string>()
           spus.add(item.spuId)

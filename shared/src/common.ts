@@ -25,5 +25,14 @@ export type ApiError = Static<typeof ApiError>
 
 /** Money is integer 分 (cents) everywhere. */
 export const Fen = Type.Integer({ minimum: 0 })
+
+const yuan = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
+
+/** Integer 分 → `¥1,299.00` (negative: `-¥12.00`). */
+export function formatFen(fen: number): string {
+  const sign = fen < 0 ? '-' : ''
+  return `${sign}¥${yuan.format(Math.abs(fen) / 100)}`
+}
+
 /** UTC epoch milliseconds. */
 export const EpochMs = Type.Integer({ minimum: 0 })

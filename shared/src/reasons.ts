@@ -21,6 +21,10 @@ export const ReasonFacts = Type.Union([
 ])
 export type ReasonFacts = Static<typeof ReasonFacts>
 
+/** The kind of a reason alone, as sends and the recommendation log store it. */
+export const ReasonCode = Type.Enum(['restock', 'complement', 'similar_members', 'favourite_category', 'popular', 'explore'] as const satisfies readonly ReasonFacts['code'][])
+export type ReasonCode = Static<typeof ReasonCode>
+
 /** A BCP 47 tag: Chinese for zh*, English otherwise. */
 export type ReasonLocale = string
 

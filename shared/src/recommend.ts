@@ -3,16 +3,6 @@ import Type from 'typebox'
 import { EpochMs, Fen } from './common.ts'
 import { ReasonFacts } from './reasons.ts'
 
-export const ReasonCode = Type.Union([
-  Type.Literal('restock'),
-  Type.Literal('complement'),
-  Type.Literal('similar_members'),
-  Type.Literal('favourite_category'),
-  Type.Literal('popular'),
-  Type.Literal('explore'),
-])
-export type ReasonCode = Static<typeof ReasonCode>
-
 export const RecommendedProduct = Type.Object({
   skuId: Type.String(),
   spuId: Type.String(),
@@ -22,11 +12,8 @@ export const RecommendedProduct = Type.Object({
   imageUrl: Type.String(),
   linkUrl: Type.String(),
   score: Type.Number(),
-  reasonCode: ReasonCode,
-  /** What the reason rests on; the sidebar words it in its language (formatReason). */
+  /** Why: the kind (`facts.code`) and what it rests on; formatReason words it in a language. */
   facts: ReasonFacts,
-  /** The reason in Chinese, e.g. 该补货了：32 天前买过 精粹柔肤水，平时约 30 天一次. */
-  reason: Type.String(),
 })
 export type RecommendedProduct = Static<typeof RecommendedProduct>
 

@@ -1,5 +1,6 @@
 import type { Static } from 'typebox'
 import Type from 'typebox'
+import { ReasonCode } from './reasons.ts'
 
 export const TextPayload = Type.Object({
   msgtype: Type.Literal('text'),
@@ -36,7 +37,8 @@ export const CreateSendRequest = Type.Object({
   replyId: Type.Optional(Type.Integer({ minimum: 1 })),
   skuId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   recommendationId: Type.Optional(Type.Integer({ minimum: 1 })),
-  reasonCode: Type.Optional(Type.String({ maxLength: 32 })),
+  /** The recommendation's reason kind; hand-picked sends have none. */
+  reasonCode: Type.Optional(ReasonCode),
 })
 export type CreateSendRequest = Static<typeof CreateSendRequest>
 

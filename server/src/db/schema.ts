@@ -1,6 +1,7 @@
 // The whole data model in one place (drizzle, SQLite dialect). Conventions:
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
+import type { ReasonCode } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -220,7 +221,7 @@ export const modelRuns = sqliteTable('model_runs', {
 export interface RecommendedItemLog {
   skuId: string
   spuId: string
-  reasonCode: string
+  reasonCode: ReasonCode
   score: number
   rank: number
 }

@@ -979,8 +979,8 @@ export function* generateDemoDataStream(options: DemoOptions = {}): Generator<De
   yield { kind: 'static', meta: world.meta, data: world.data }
   let orderId = 0
   let lineId = 0
-  let sendId = 0
-  let recommendationId = 0
+  let nextSendId = 1
+  let nextRecommendationId = 1
   const history = opts.sendHistory ? createSendHistory({ meta: world.meta, ...world.data }) : null
   for (let first = 1; first <= opts.members; first += opts.chunkSize) {
     const last = Math.min(opts.members, first + opts.chunkSize - 1)
@@ -991,11 +991,11 @@ export function* generateDemoDataStream(options: DemoOptions = {}): Generator<De
       orderId = m.nextOrderId
       lineId = m.nextLineId
       if (history) {
-        const h = history.forMember({ member: m.data.members[0]!, follows: m.data.follows, orders: m.data.orders, orderLines: m.data.orderLines, pref: m.pref }, sendId + 1, recommendationId + 1)
+        const h = history.forMember({ member: m.data.members[0]!, follows: m.data.follows, orders: m.data.orders, orderLines: m.data.orderLines, pref: m.pref }, nextSendId, nextRecommendationId)
         m.data.recommendations = h.recommendations
         m.data.sends = h.sends
-        sendId = h.nextSendId - 1
-        recommendationId = h.nextRecommendationId - 1
+        nextSendId = h.nextSendId
+        nextRecommendationId = h.nextRecommendationId
       }
       for (const key of Object.keys(data) as (keyof DemoMemberData)[]) {
         const target = data[key] as unknown[]

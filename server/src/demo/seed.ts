@@ -8,6 +8,7 @@ import type { Db } from '../db/client.ts'
 import type { DemoChunk, DemoDataset, DemoMemberData, DemoStaticData } from './generator.ts'
 import { getTableColumns, is, Param, Placeholder, sql } from 'drizzle-orm'
 import { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { groupBy } from '../lib/collections.ts'
 import { CORP_NAME } from './catalog.ts'
 
 export interface SeedCounts {
@@ -355,27 +356,8 @@ export function toWecomFixtures(dataset: DemoDataset, options: WecomFixtureOptio
     { userid: 'hr01', name: '人事专员', department: [1], mainDepartment: 1, position: '人事', gender: 1, avatar: 'https://demo.scrm.example/avatar/staff/hr01.png', status: 1, isLeaderInDept: [0], visibleToApp: false, customerContact: false },
   )
 
-  const followsByMember = new Map<number, typeof dataset.follows>()
-  for (const f of dataset.follows) {
-    if (f.status !== 'active')
-      continue
-    const list = followsByMember.get(f.memberId)
-    if (list)
-      list.push(f)
-    else
-      followsByMember.set(f.memberId, [f])
-  }
-  const tagsByMemberGuide = new Map<string, string[]>()
-  for (const t of dataset.memberTags) {
-    if (t.source !== 'wecom' || !t.taggedBy)
-      continue
-    const key = `${t.memberId}|${t.taggedBy}`
-    const list = tagsByMemberGuide.get(key)
-    if (list)
-      list.push(t.tagId)
-    else
-      tagsByMemberGuide.set(key, [t.tagId])
-  }
+  const followsByMember = groupBy(dataset.follows.filter(f => f.status === 'active'), f => f.memberId)
+  const tagsByMemberGuide = groupBy(dataset.memberTags.filter(t => t.source === 'wecom' && t.taggedBy), t => `${t.memberId}|${t.taggedBy}`)
 
   const externalContacts: EmulatorExternalContact[] = []
   for (const m of dataset.members) {
@@ -387,7 +369,7 @@ export function toWecomFixtures(dataset: DemoDataset, options: WecomFixtureOptio
       remark: f.remark ?? '',
       description: f.description ?? '',
       createtime: Math.floor(f.addedAt / 1000),
-      tagIds: tagsByMemberGuide.get(`${m.id}|${f.guideUserid}`) ?? [],
+      tagIds: (tagsByMemberGuide.get(`${m.id}|${f.guideUserid}`) ?? []).map(t => t.tagId),
       addWay: f.addWay,
       state: f.state ?? '',
       remarkMobiles: [],

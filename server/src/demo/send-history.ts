@@ -14,6 +14,8 @@
 import type { ReasonCode, ReasonFacts } from '@scrm/shared'
 import type { RecommendedItemLog } from '../db/schema.ts'
 import type { DemoMeta, FollowRow, MemberPreference, MemberRow, OrderLineRow, OrderRow, ProductRow, RecommendationRow, ReplyRow, SendRow, StaffRow, StoreRow } from './generator.ts'
+import { formatFen } from '@scrm/shared'
+import { groupBy } from '../lib/collections.ts'
 import { Rng } from '../lib/random.ts'
 import { fillReplyVariables } from '../replies/service.ts'
 import { COMPLEMENTS } from './catalog.ts'
@@ -25,8 +27,11 @@ const HISTORY_STREAM = 0x5E4D5
 const GUIDE_STREAM = 0x5E4D6
 const HEX = '0123456789abcdef'
 
+/** How far back the demo's sends go by default. */
+export const SEND_HISTORY_DAYS = 60
+
 export interface SendHistoryOptions {
-  /** How far back sends go (default 60 days before `meta.now`). */
+  /** How far back sends go (default SEND_HISTORY_DAYS before `meta.now`). */
   days?: number
   /** Share of followers a guide writes to in that period (default 0.3, scaled by guide activity). */
   share?: number
@@ -82,10 +87,6 @@ function uuid(rng: Rng): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${HEX[8 + rng.int(0, 3)]}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
-function formatFen(fen: number): string {
-  return `¥${(fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
-}
-
 /** A time on CST day `dayStart` (ms of the day's CST midnight in UTC) during shop hours. */
 function shopTime(rng: Rng, dayStartCst: number): number {
   return dayStartCst - CST + Math.round(rng.float(10 * HOUR, 21.5 * HOUR))
@@ -97,29 +98,15 @@ function shopTime(rng: Rng, dayStartCst: number): number {
  */
 export function createSendHistory(world: SendHistoryStatic, options: SendHistoryOptions = {}) {
   const { meta } = world
-  const days = options.days ?? 60
+  const days = options.days ?? SEND_HISTORY_DAYS
   const share = options.share ?? 0.3
   const conversionShare = options.conversionShare ?? 0.12
   const from = meta.now - days * DAY
   const bySku = new Map(world.products.map(p => [p.skuId, p]))
-  const skusBySpu = new Map<string, ProductRow[]>()
-  for (const p of world.products) {
-    const list = skusBySpu.get(p.spuId)
-    if (list)
-      list.push(p)
-    else skusBySpu.set(p.spuId, [p])
-  }
+  const skusBySpu = groupBy(world.products, p => p.spuId)
   // One representative SKU per sendable SPU (on sale, in stock), grouped by category.
-  const spusByCategory = new Map<string, ProductRow[]>()
-  for (const skus of skusBySpu.values()) {
-    const rep = skus.find(s => s.status === 'on_sale' && s.stock > 0)
-    if (!rep)
-      continue
-    const list = spusByCategory.get(rep.category)
-    if (list)
-      list.push(rep)
-    else spusByCategory.set(rep.category, [rep])
-  }
+  const representatives = [...skusBySpu.values()].map(skus => skus.find(s => s.status === 'on_sale' && s.stock > 0)).filter(p => p !== undefined)
+  const spusByCategory = groupBy(representatives, p => p.category)
   const categories = [...spusByCategory.keys()]
   const staffById = new Map(world.staff.map(s => [s.userid, s]))
   const storeName = new Map(world.stores.map(s => [s.id, s.name]))
@@ -182,13 +169,7 @@ export function createSendHistory(world: SendHistoryStatic, options: SendHistory
     const guidesAt = (t: number): FollowRow[] => follows.filter(f => f.addedAt < t - HOUR)
 
     const own = input.orders.filter(o => o.memberId === member.id).sort((a, b) => a.paidAt - b.paidAt || a.id - b.id)
-    const linesByOrder = new Map<number, OrderLineRow[]>()
-    for (const l of input.orderLines) {
-      const list = linesByOrder.get(l.orderId)
-      if (list)
-        list.push(l)
-      else linesByOrder.set(l.orderId, [l])
-    }
+    const linesByOrder = groupBy(input.orderLines, l => l.orderId)
     const history: Purchase[] = []
     for (const o of own) {
       for (const l of linesByOrder.get(o.id) ?? []) {

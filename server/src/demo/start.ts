@@ -9,11 +9,13 @@ import { loadConfig } from '../config.ts'
 import { openDatabase } from '../db/client.ts'
 import { wecomCredentials } from '../db/schema.ts'
 import { runAttribution } from '../recommend/jobs.ts'
-import { trainModels } from '../recommend/training.ts'
+import { dayStartMs, shanghaiDay, trainModels } from '../recommend/training.ts'
+import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 import { createWecomClientFromConfig } from '../wecom/client.ts'
 import { createDbCredentialStore } from '../wecom/credential-store.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase, toWecomFixtures } from './seed.ts'
+import { SEND_HISTORY_DAYS } from './send-history.ts'
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..')
 
@@ -30,7 +32,10 @@ export interface DemoOptions {
 
 export async function startDemo(options: DemoOptions) {
   const started = performance.now()
-  const dataset = generateDemoData({ seed: options.seed, members: options.members, sendHistory: true })
+  // The demo's data ends today (00:00 in China), so it looks current whenever it is started; the app,
+  // attribution and training run on the real clock.
+  const today = dayStartMs(shanghaiDay(Date.now()))
+  const dataset = generateDemoData({ seed: options.seed, members: options.members, now: today, sendHistory: true })
   const appSecret = 'demo-app-secret-0001'
   const contactSecret = 'demo-contact-secret-0001'
   const fixtures = toWecomFixtures(dataset, {
@@ -49,9 +54,9 @@ export async function startDemo(options: DemoOptions) {
   const database = openDatabase(options.databasePath)
   if (fresh)
     seedDatabase(database.db, dataset)
-  // Credit the seeded send history's orders (all of it lies within 90 days) before training, so the
-  // conversion report, learned conversion and suppression have outcomes from the first request.
-  const attribution = runAttribution(database.db, Date.now(), 90)
+  // Credit the seeded send history's orders before training, so the conversion report, learned
+  // conversion and suppression have outcomes from the first request.
+  const attribution = runAttribution(database.db, Date.now(), SEND_HISTORY_DAYS + DEFAULT_ATTRIBUTION_WINDOW_DAYS + 1)
   // Train once before listening so the sidebar has recommendations and scores from the first request
   // (same clock as the app; the in-server schedule then finds a fresh model and waits a full interval).
   const trainStarted = performance.now()
@@ -113,7 +118,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   })
   console.log(`\nSCRM demo ready in ${Math.round(demo.startupMs)} ms`)
   console.log(`  trained   recommend model in ${Math.round(demo.trainMs)} ms (${demo.training.members} members, ${demo.training.sufficiency.ok} with enough history for a purchase probability)`)
-  console.log(`  history   ${demo.history.sends} sends (${demo.history.recommendations} from recommendations) over the last 60 days, ${demo.attribution.attributed} orders attributed`)
+  console.log(`  history   ${demo.history.sends} sends (${demo.history.recommendations} from recommendations) over the last ${SEND_HISTORY_DAYS} days, ${demo.attribution.attributed} orders attributed`)
   console.log(`  open      ${demo.url}  (simulated WeCom chat + sidebar)`)
   console.log(`  emulator  ${demo.emulatorUrl}  (WeCom API emulator)`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const)

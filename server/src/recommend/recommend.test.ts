@@ -124,9 +124,7 @@ describe('scoring', () => {
       const owned = new Set((ownedApparel.all(id) as { s: string }[]).map(r => r.s))
       const perCategory = new Map<string, number>()
       for (const it of rec.items) {
-        expect(it.facts.code).toBe(it.reasonCode)
-        expect(it.reason).toBe(formatReason(it.facts))
-        expect(it.reason).toMatch(/[\u4E00-\u9FFF]/)
+        expect(formatReason(it.facts)).toMatch(/[\u4E00-\u9FFF]/)
         const s = stock.get(it.skuId) as { stock: number, status: string }
         expect(s.stock).toBeGreaterThan(0)
         expect(s.status).toBe('on_sale')
@@ -141,7 +139,7 @@ describe('scoring', () => {
       expect(logged.member_id).toBe(id)
       expect(logged.guide_userid).toBe('guide-x')
       expect(logged.model_run_id).toBe(trained.modelRunId)
-      expect(JSON.parse(logged.items)).toEqual(rec.items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.reasonCode, score: it.score, rank: i + 1 })))
+      expect(JSON.parse(logged.items)).toEqual(rec.items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 })))
     }
   })
 
@@ -166,9 +164,9 @@ describe('scoring', () => {
     const guide = (sqlite().prepare(`select userid from staff where role = 'guide' limit 1`).get() as { userid: string }).userid
     const id = members()[3]!.id
     const provider = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })
-    const first = provider(database.db, id, session(guide)).items.find(i => i.reasonCode !== 'explore')!
+    const first = provider(database.db, id, session(guide)).items.find(i => i.facts.code !== 'explore')!
     sqlite().prepare(`insert into sends (idempotency_key, guide_userid, member_id, kind, payload, sku_id, recommendation_id, reason_code, status, created_at, completed_at)
-      values ('suppress-1', ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?)`).run(guide, id, first.skuId, first.reasonCode, now - DAY, now - DAY)
+      values ('suppress-1', ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?)`).run(guide, id, first.skuId, first.facts.code, now - DAY, now - DAY)
     const after = provider(database.db, id, session(guide)).items
     expect(after.map(i => i.spuId)).not.toContain(first.spuId)
     const later = createRecommendationProvider({ now: () => now + 14 * DAY, modelRecheckMs: 0 })(database.db, id, session(guide)).items
@@ -182,10 +180,10 @@ describe('scoring', () => {
     const sku = sqlite().prepare(`select sku_id, spu_id from products where category_path = ? and stock > 0 and status = 'on_sale' order by sku_id limit 1`).get(path) as { sku_id: string, spu_id: string }
     for (let i = 0; i < 8; i++) insertOrder(special.restock, sku.sku_id, now - (31 + 30 * i) * DAY)
     const rec = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })(database.db, special.restock, session('g'))
-    const restock = rec.items.find(i => i.reasonCode === 'restock')
+    const restock = rec.items.find(i => i.facts.code === 'restock')
     expect(restock?.spuId).toBe(sku.spu_id)
-    expect(restock?.reason).toMatch(/^该补货了：31 天前买过 .+，平时约 30 天一次$/)
-    expect(rec.items[0]!.reasonCode).toBe('restock')
+    expect(formatReason(restock!.facts)).toMatch(/^该补货了：31 天前买过 .+，平时约 30 天一次$/)
+    expect(rec.items[0]!.facts.code).toBe('restock')
   })
 
   it('fills the list for a member with no orders from what sells and new arrivals', () => {
@@ -193,7 +191,7 @@ describe('scoring', () => {
     expect(rec.propensity.sufficiency).toBe('none')
     expect(rec.propensity.pBuy30).toBeNull()
     expect(rec.items.length).toBeGreaterThanOrEqual(3)
-    expect(rec.items.every(i => ['popular', 'explore', 'similar_members'].includes(i.reasonCode))).toBe(true)
+    expect(rec.items.every(i => ['popular', 'explore', 'similar_members'].includes(i.facts.code))).toBe(true)
   })
 
   // Last in the file: it retrains the model with send outcomes in it.
@@ -207,15 +205,15 @@ describe('scoring', () => {
       values (?, ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?)`)
 
     // Hold-back: a product she ignored yesterday is still shown without feedback.
-    const ignored = on.score(database.db, held, request).items.find(i => i.reasonCode !== 'explore')!
-    insertSend.run('feedback-off-held', guide, held, ignored.skuId, ignored.reasonCode, now - DAY, now - DAY)
+    const ignored = on.score(database.db, held, request).items.find(i => i.facts.code !== 'explore')!
+    insertSend.run('feedback-off-held', guide, held, ignored.skuId, ignored.facts.code, now - DAY, now - DAY)
     expect(on.score(database.db, held, request).items.map(i => i.spuId)).not.toContain(ignored.spuId)
     expect(off.score(database.db, held, request).items.map(i => i.spuId)).toContain(ignored.spuId)
 
     // Learned conversion: 200 old sends of one product, none converted, then retraining.
     const before = off.score(database.db, m, request).items
-    const target = before.find(i => i.reasonCode !== 'explore')!
-    for (let i = 0; i < 200; i++) insertSend.run(`feedback-off-lift-${i}`, guide, other, target.skuId, target.reasonCode, now - 100 * DAY, now - 100 * DAY)
+    const target = before.find(i => i.facts.code !== 'explore')!
+    for (let i = 0; i < 200; i++) insertSend.run(`feedback-off-lift-${i}`, guide, other, target.skuId, target.facts.code, now - 100 * DAY, now - 100 * DAY)
     trainModels(database.db, { now })
     expect(off.score(database.db, m, request).items).toEqual(before)
     const learned = on.score(database.db, m, request).items.find(i => i.spuId === target.spuId)

@@ -1,5 +1,6 @@
 import type { MemberContext, TodayList } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
+import { formatReason } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestStack } from '../../testing/harness.ts'
 import { trainModels } from './training.ts'
@@ -37,7 +38,7 @@ describe('member context with recommendations', () => {
     const rec = body!.recommendations
     expect(rec.items.length).toBeGreaterThanOrEqual(3)
     expect(rec.items.length).toBeLessThanOrEqual(10)
-    expect(rec.items.every(i => i.reason.length > 0)).toBe(true)
+    expect(rec.items.every(i => formatReason(i.facts).length > 0)).toBe(true)
     expect(rec.propensity.sufficiency).toBe('ok')
     expect(rec.propensity.pBuy30).toBeGreaterThan(0)
     const row = stack.database.sqlite.prepare(`select member_id, guide_userid from recommendations where id = ?`).get(rec.recommendationId) as { member_id: number, guide_userid: string }

@@ -15,7 +15,6 @@ import type { RecommendationProvider } from '../members/service.ts'
 import type { Session } from '../plugins/session.ts'
 import type { FeedbackStats } from './feedback.ts'
 import type { LoadedModel, ModelStore } from './model-store.ts'
-import { formatReason } from '@scrm/shared'
 import { and, asc, eq, lt, lte, ne } from 'drizzle-orm'
 import { memberScores, orderLines, orders, products, recommendations } from '../db/schema.ts'
 import { Rng } from '../lib/random.ts'
@@ -399,14 +398,12 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
         imageUrl: sku.imageUrl,
         linkUrl: sku.linkUrl,
         score: Math.round(c.score * 1e4) / 1e4,
-        reasonCode: c.facts.code,
         facts: c.facts,
-        reason: formatReason(c.facts),
       }
     })
     let recommendationId: number | null = null
     if (request.log && items.length) {
-      const logged: RecommendedItemLog[] = items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.reasonCode, score: it.score, rank: i + 1 }))
+      const logged: RecommendedItemLog[] = items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 }))
       recommendationId = db.insert(recommendations).values({ memberId, guideUserid: request.guideUserid, modelRunId: model.runId, items: logged, createdAt: t }).returning({ id: recommendations.id }).get().id
     }
     return { recommendationId, propensity, items }

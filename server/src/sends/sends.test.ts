@@ -89,6 +89,7 @@ describe('send log', () => {
       [{ idempotencyKey: randomUUID(), memberId, message: { msgtype: 'news', news: { ...news.news, link: 'javascript:alert(1)' } } }, /message/],
       [{ idempotencyKey: randomUUID(), memberId, message: news, skuId: 'NO-SUCH-SKU' }, /skuId/],
       [{ idempotencyKey: randomUUID(), memberId, message: news, replyId: 999999 }, /replyId/],
+      [{ idempotencyKey: randomUUID(), memberId, message: news, reasonCode: 'because' }, /reasonCode/],
     ]
     for (const [body, field] of cases) {
       const res = await post('/api/sends', body)

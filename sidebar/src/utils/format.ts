@@ -1,12 +1,6 @@
 import type { Platform } from '@scrm/shared'
 
-const yuan = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-
-/** Integer 分 → `¥1,299.00` (negative: `-¥12.00`). */
-export function formatFen(fen: number): string {
-  const sign = fen < 0 ? '-' : ''
-  return `${sign}¥${yuan.format(Math.abs(fen) / 100)}`
-}
+export { formatFen } from '@scrm/shared'
 
 const TZ = 'Asia/Shanghai'
 const dateParts = new Intl.DateTimeFormat('en-CA', {
