@@ -12,7 +12,7 @@ import { generateDemoData } from '../demo/generator.ts'
 import { seedDatabase } from '../demo/seed.ts'
 import { createModelStore, loadModelRun } from './model-store.ts'
 import { createRecommendationProvider, createRecommender } from './scoring.ts'
-import { trainModels } from './training.ts'
+import { shrunkCycleDays, trainModels } from './training.ts'
 
 const DAY = 86_400_000
 let dir: string
@@ -182,7 +182,10 @@ describe('scoring', () => {
     const rec = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })(database.db, special.restock, session('g'))
     const restock = rec.items.find(i => i.facts.code === 'restock')
     expect(restock?.spuId).toBe(sku.spu_id)
-    expect(formatReason(restock!.facts)).toMatch(/^该补货了：31 天前买过 .+，平时约 30 天一次$/)
+    // Her eight purchases 30 days apart, shrunk toward the category's cycle as the decision does.
+    const cycle = Math.round(shrunkCycleDays(Array.from({ length: 8 }, (_, i) => i * 30), model.meta.categoryCycleDays[path]!).cycleDays)
+    expect(cycle).toBeGreaterThanOrEqual(30)
+    expect(formatReason(restock!.facts)).toMatch(new RegExp(`^该补货了：31 天前买过 .+，平时约 ${cycle} 天一次$`))
     expect(rec.items[0]!.facts.code).toBe('restock')
   })
 

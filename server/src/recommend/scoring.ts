@@ -312,7 +312,8 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
           if (c.gapCount >= 1 && ratio >= 0.8 && ratio <= 1.5 && cyc.lastSpu === spuId) {
             const dueScore = Math.exp(-(Math.log(ratio) ** 2) / (2 * 0.5 ** 2))
             factor *= 1 + 2 * dueScore
-            facts = { code: 'restock', productName: spu.name, daysSince: today - lastDay, cycleDays: c.ownMedianDays ?? c.cycleDays }
+            // The cycle the decision used (her gaps shrunk toward the category's), so the text agrees with it.
+            facts = { code: 'restock', productName: spu.name, daysSince: today - lastDay, cycleDays: c.cycleDays }
           }
           else if (ratio < 0.8) {
             // Bought recently, not due yet: keep it, but behind the rest.

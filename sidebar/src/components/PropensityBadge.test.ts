@@ -1,6 +1,6 @@
 import type { Propensity } from '@scrm/shared'
 import { mount } from '@vue/test-utils'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAppI18n } from '../modules/i18n'
 import PropensityBadge from './PropensityBadge.vue'
 
@@ -32,5 +32,23 @@ describe('propensityBadge', () => {
     const w = render({ pBuy7: 0.2, pBuy30: 0.5, pAlive: 0.8, expectedNextAt: null, sufficiency: 'ok' })
     expect(w.text()).toContain('无固定周期')
     expect(w.text()).not.toContain('数据不足')
+  })
+
+  describe('an expected date in the past', () => {
+    afterEach(() => vi.useRealTimers())
+
+    it('says how many days overdue, counted in China days', () => {
+      // 2025-06-13 01:00 in Shanghai; expected 2025-06-01 (China) → 12 days.
+      vi.useFakeTimers({ now: Date.UTC(2025, 5, 12, 17) })
+      const w = render({ pBuy7: 0.3, pBuy30: 0.6, pAlive: 0.9, expectedNextAt: Date.UTC(2025, 5, 1, 4), sufficiency: 'ok' })
+      expect(w.get('[data-testid="propensity-next"]').text()).toBe('2025-06-01')
+      expect(w.get('[data-testid="propensity-overdue"]').text()).toBe('已过 12 天')
+    })
+
+    it('shows no overdue note for today or later', () => {
+      vi.useFakeTimers({ now: Date.UTC(2025, 5, 1, 1) })
+      const w = render({ pBuy7: 0.3, pBuy30: 0.6, pAlive: 0.9, expectedNextAt: Date.UTC(2025, 5, 1, 4), sufficiency: 'ok' })
+      expect(w.find('[data-testid="propensity-overdue"]').exists()).toBe(false)
+    })
   })
 })

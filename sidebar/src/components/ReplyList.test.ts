@@ -23,6 +23,8 @@ describe('replyList', () => {
     const w = render()
     expect(w.findAll('[data-testid="reply-group-chip"]').map(c => c.text())).toEqual(['开场问候', '新品推荐', '售后'])
     expect(shownIds(w)).toEqual([1, 2])
+    // The active chip already names the group.
+    expect(w.find('.group-name').exists()).toBe(false)
     await w.get('[data-testid="reply-group-chip"][data-group-id="20"]').trigger('click')
     expect(shownIds(w)).toEqual([3])
     expect(w.get('[data-testid="reply-group-chip"][data-group-id="20"]').attributes('aria-selected')).toBe('true')
@@ -33,6 +35,7 @@ describe('replyList', () => {
     await w.get('[data-testid="reply-search"]').setValue('羊绒')
     expect(shownIds(w)).toEqual([3, 4])
     expect(w.find('[data-testid="reply-group-chip"]').exists()).toBe(false)
+    expect(w.findAll('.group-name').map(h => h.text())).toEqual(['新品推荐', '售后'])
     await w.get('[data-testid="reply-search"]').setValue('开场')
     expect(shownIds(w)).toEqual([1, 2])
     await w.get('[data-testid="reply-search"]').setValue('不存在的话术')
