@@ -279,3 +279,15 @@ export const wecomEvents = sqliteTable('wecom_events', {
   attempts: integer('attempts').notNull().default(0),
   error: text('error'),
 }, t => [index('wecom_events_pending_idx').on(t.processedAt, t.id)])
+
+/**
+ * Server-side sessions: the cookie carries a random token, this table its SHA-256, so a logout or a
+ * deactivated staff row revokes access at once and any instance can check it.
+ */
+export const sessions = sqliteTable('sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  userid: text('userid').notNull().references(() => staff.userid, { onDelete: 'cascade' }),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+  revokedAt: integer('revoked_at'),
+}, t => [index('sessions_userid_idx').on(t.userid)])
