@@ -40,7 +40,7 @@ describe('wecom errors reaching the sidebar', () => {
   })
 })
 
-describe('POST /api/wecom/config-failure', () => {
+describe('the config-failure report (POST /api/wecom/config-failure)', () => {
   it('needs a session and a valid kind', async () => {
     expect((await report({ kind: 'agent' }, {})).statusCode).toBe(401)
     const bad = await report({ kind: 'suite' })
