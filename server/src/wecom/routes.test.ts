@@ -19,7 +19,7 @@ afterAll(async () => {
 })
 
 const sign = () => stack.app.inject({ method: 'POST', url: '/api/wecom/js-signature', headers: { cookie }, payload: { url: 'http://scrm.test:3999/app/', kind: 'agent' } })
-const report = (payload: unknown, headers: Record<string, string> = { cookie }) => stack.app.inject({ method: 'POST', url: '/api/wecom/config-failure', headers, payload })
+const report = (payload: Record<string, unknown>, headers: Record<string, string> = { cookie }) => stack.app.inject({ method: 'POST', url: '/api/wecom/config-failure', headers, payload })
 
 describe('wecom errors reaching the sidebar', () => {
   it('60020 (IP not trusted) → 502 WECOM_IP_NOT_TRUSTED, not a 500', async () => {
