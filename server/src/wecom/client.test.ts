@@ -451,4 +451,17 @@ describe('external contacts and tags', () => {
     await client.delCorpTag({ tagIds: [coatId] })
     expect((await client.getCorpTagList({ groupIds: ['etGroupPref'] }))[0]!.tag.map(t => t.name)).toEqual(['连衣裙', '鞋履'])
   })
+
+  it('tags this app may not write are refused as typed client errors, and reading them still works', async () => {
+    const client = makeClient()
+    // Console-created tags and a rule group created by another app (test fixtures).
+    expect(await rejection(client.editCorpTag({ id: 'etTagGold', name: '黑金卡' }))).toMatchObject({ errcode: 40068, kind: 'client' })
+    expect(await rejection(client.delCorpTag({ groupIds: ['etGroupLevel'] }))).toMatchObject({ errcode: 40068, kind: 'client' })
+    expect(await rejection(client.markTag({ userid: 'guide01', externalUserid: 'wmCust0002', addTag: ['etRuleTagActive30'] }))).toMatchObject({ errcode: 40068, kind: 'client' })
+    // Nothing was changed, and nothing was retried.
+    expect((await client.getCorpTagList({ tagIds: ['etTagGold'] }))[0]!.tag[0]!.name).toBe('金卡')
+    expect((await calls()).filter(c => c.errcode === 40068)).toHaveLength(3)
+    const detail = await client.getExternalContact('wmCust0001')
+    expect(detail.follow_user[0]!.tags).toContainEqual({ group_name: '活跃度(规则组)', tag_name: '近30天活跃', tag_id: 'etRuleTagActive30', type: 3 })
+  })
 })
