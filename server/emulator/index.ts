@@ -3,6 +3,13 @@
 // only — production server code never imports this module; it talks to whatever `apiBase` the
 // WeCom client is given.
 //
+// WeCom rules modelled from the fixtures (reference §2.4/§2.5): externalcontact/* accept the app's
+// token (unless app.customerContactApi is false) and the 客户联系 system secret's token only for
+// corps created before 2023-12-01 (corpCreatedAfter20231201), else 48002; batch/get_by_user puts
+// members without an interop licence (interopLicensed false) in fail_info, or answers 701008
+// when none of the requested members has one; an app token may edit/delete only tags its app
+// created (createdByAgentId) and use rule-group tags only of rule groups its app created (40068).
+//
 // Control API (JSON, CORS-enabled for the sidebar's dev-mode mock bridge):
 //   GET  /__emulator/health                         → {ok, now}
 //   GET  /__emulator/fixtures                       → the current fixtures (including tag edits)

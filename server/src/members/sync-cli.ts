@@ -14,7 +14,7 @@ const { values } = parseArgs({
   allowPositionals: false,
 })
 if (values.help) {
-  console.log('usage: sync:contacts [--db PATH]   (WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_APP_SECRET, WECOM_CONTACT_SECRET, WECOM_API_BASE?)')
+  console.log('usage: sync:contacts [--db PATH]   (WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_APP_SECRET, CREDENTIALS_KEY (required in production), WECOM_CONTACT_SECRET? (legacy fallback), WECOM_API_BASE?)')
   process.exit(0)
 }
 
