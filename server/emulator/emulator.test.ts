@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { decryptMessage, extractEncrypt, verifyCallbackUrl, verifyMsgSignature } from '../src/wecom/callback-crypto.ts'
 import { startEmulator } from './index.ts'
-import { makeTestFixtures, TEST_CALLBACK, TEST_CORP_ID, TEST_FIXTURE_SECRETS } from './test-fixtures.ts'
+import { makeTestFixtures, TEST_AGENT_ID, TEST_CALLBACK, TEST_CORP_ID, TEST_FIXTURE_SECRETS } from './test-fixtures.ts'
 
 let em: RunningEmulator
 
@@ -68,11 +68,28 @@ describe('envelope and tokens', () => {
     const contact = await token('contact')
     expect((await get('/cgi-bin/user/get', { userid: 'guide01', access_token: app })).errcode).toBe(0)
     expect((await get('/cgi-bin/user/get', { userid: 'guide01', access_token: contact })).errcode).toBe(48002)
-    expect((await get('/cgi-bin/externalcontact/get_follow_user_list', { access_token: app })).errcode).toBe(48002)
     expect((await control('tokens/revoke', { token: app })).revoked).toBe(1)
     expect((await get('/cgi-bin/user/get', { userid: 'guide01', access_token: app })).errcode).toBe(40014)
     await control('clock', { advanceSeconds: 7201 })
-    expect((await get('/cgi-bin/externalcontact/get_follow_user_list', { access_token: contact })).errcode).toBe(42001)
+    expect((await get('/cgi-bin/department/list', { access_token: contact })).errcode).toBe(42001)
+  })
+
+  it('externalcontact/*: the app token when the app may call 客户联系 APIs; the system secret only for corps created before 2023-12-01', async () => {
+    const app = await token('app')
+    const contact = await token('contact')
+    // The test corp was created after 2023-12-01.
+    expect((await get('/cgi-bin/externalcontact/get_follow_user_list', { access_token: app })).errcode).toBe(0)
+    expect((await get('/cgi-bin/externalcontact/get_follow_user_list', { access_token: contact })).errcode).toBe(48002)
+    // An older corp still accepts the system secret.
+    const legacy = makeTestFixtures()
+    legacy.corpCreatedAfter20231201 = false
+    await control('fixtures', legacy)
+    expect((await get('/cgi-bin/externalcontact/get_follow_user_list', { access_token: contact })).errcode).toBe(0)
+    // An app not listed under 客户联系 → 可调用接口的应用 is refused.
+    const unlisted = makeTestFixtures()
+    unlisted.app.customerContactApi = false
+    await control('fixtures', unlisted)
+    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: app }, { userid_list: ['guide01'] })).errcode).toBe(48002)
   })
 
   it('enforces the trusted IP list (60020)', async () => {
@@ -83,9 +100,9 @@ describe('envelope and tokens', () => {
   })
 
   it('answers GET on a POST-only endpoint with 40058 and bad JSON with 47001', async () => {
-    const contact = await token('contact')
-    expect((await get('/cgi-bin/externalcontact/mark_tag', { access_token: contact })).errcode).toBe(40058)
-    const res = await fetch(`${em.url}/cgi-bin/externalcontact/get_corp_tag_list?access_token=${contact}`, { method: 'POST', body: '{oops' })
+    const callerToken = await token('app')
+    expect((await get('/cgi-bin/externalcontact/mark_tag', { access_token: callerToken })).errcode).toBe(40058)
+    const res = await fetch(`${em.url}/cgi-bin/externalcontact/get_corp_tag_list?access_token=${callerToken}`, { method: 'POST', body: '{oops' })
     expect(((await res.json()) as Reply).errcode).toBe(47001)
   })
 })
@@ -247,16 +264,16 @@ describe('members and departments', () => {
 
 describe('external contacts', () => {
   it('lists follow users and a member\'s customers (84061 when none)', async () => {
-    const contact = await token('contact')
-    const f = await get('/cgi-bin/externalcontact/get_follow_user_list', { access_token: contact })
+    const callerToken = await token('app')
+    const f = await get('/cgi-bin/externalcontact/get_follow_user_list', { access_token: callerToken })
     expect(f.follow_user).toEqual(['guide01', 'guide02', 'guide03', 'super01', 'disabled01'])
-    expect((await get('/cgi-bin/externalcontact/list', { access_token: contact, userid: 'guide01' })).external_userid).toEqual(['wmCust0001', 'wmCust0002'])
-    expect((await get('/cgi-bin/externalcontact/list', { access_token: contact, userid: 'super01' })).errcode).toBe(84061)
+    expect((await get('/cgi-bin/externalcontact/list', { access_token: callerToken, userid: 'guide01' })).external_userid).toEqual(['wmCust0001', 'wmCust0002'])
+    expect((await get('/cgi-bin/externalcontact/list', { access_token: callerToken, userid: 'super01' })).errcode).toBe(84061)
   })
 
   it('externalcontact/get: shape, 40096, 84061, follow_user paging at 500', async () => {
-    const contact = await token('contact')
-    const one = await get('/cgi-bin/externalcontact/get', { access_token: contact, external_userid: 'wmCust0001' })
+    const callerToken = await token('app')
+    const one = await get('/cgi-bin/externalcontact/get', { access_token: callerToken, external_userid: 'wmCust0001' })
     expect(one.errcode).toBe(0)
     expect(one.external_contact).toMatchObject({ external_userid: 'wmCust0001', type: 1, unionid: 'oEmuUnion0001' })
     const follows = one.follow_user as { userid: string, tags: { tag_id: string, type: number }[] }[]
@@ -264,9 +281,9 @@ describe('external contacts', () => {
     expect(follows[0]!.tags).toContainEqual({ group_name: '活跃度(规则组)', tag_name: '近30天活跃', tag_id: 'etRuleTagActive30', type: 3 })
     expect(follows[0]!.tags).toContainEqual({ group_name: '会员等级', tag_name: '金卡', tag_id: 'etTagGold', type: 1 })
     expect(one.next_cursor).toBe('')
-    expect((await get('/cgi-bin/externalcontact/get', { access_token: contact, external_userid: 'wmNope' })).errcode).toBe(40096)
-    expect((await get('/cgi-bin/externalcontact/get', { access_token: contact, external_userid: 'wmOrphan0001' })).errcode).toBe(84061)
-    const wo = await get('/cgi-bin/externalcontact/get', { access_token: contact, external_userid: 'woPartner0001' })
+    expect((await get('/cgi-bin/externalcontact/get', { access_token: callerToken, external_userid: 'wmNope' })).errcode).toBe(40096)
+    expect((await get('/cgi-bin/externalcontact/get', { access_token: callerToken, external_userid: 'wmOrphan0001' })).errcode).toBe(84061)
+    const wo = await get('/cgi-bin/externalcontact/get', { access_token: callerToken, external_userid: 'woPartner0001' })
     expect(wo.external_contact).toMatchObject({ type: 2, corp_name: '合作伙伴公司' })
 
     const f = makeTestFixtures()
@@ -280,7 +297,7 @@ describe('external contacts', () => {
     let cursor = ''
     let pages = 0
     do {
-      const r = await get('/cgi-bin/externalcontact/get', { access_token: contact, external_userid: 'wmCust0001', cursor })
+      const r = await get('/cgi-bin/externalcontact/get', { access_token: callerToken, external_userid: 'wmCust0001', cursor })
       expect(r.errcode).toBe(0)
       seen.push(...(r.follow_user as { userid: string }[]).map(x => x.userid))
       cursor = r.next_cursor as string
@@ -292,58 +309,108 @@ describe('external contacts', () => {
   })
 
   it('batch/get_by_user pages with cursor and validates sizes', async () => {
-    const contact = await token('contact')
-    const p1 = await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: contact }, { userid_list: ['guide01', 'guide02'], limit: 2 })
+    const callerToken = await token('app')
+    const p1 = await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: callerToken }, { userid_list: ['guide01', 'guide02'], limit: 2 })
     expect(p1.errcode).toBe(0)
     const list1 = p1.external_contact_list as { external_contact: { external_userid: string }, follow_info: { userid: string, tag_id: string[] } }[]
     expect(list1.map(x => [x.follow_info.userid, x.external_contact.external_userid])).toEqual([['guide01', 'wmCust0001'], ['guide01', 'wmCust0002']])
     expect(list1[0]!.follow_info.tag_id).toEqual(['etTagGold', 'etTagDress', 'etRuleTagActive30'])
-    const p2 = await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: contact }, { userid_list: ['guide01', 'guide02'], limit: 2, cursor: p1.next_cursor })
+    const p2 = await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: callerToken }, { userid_list: ['guide01', 'guide02'], limit: 2, cursor: p1.next_cursor })
     const list2 = p2.external_contact_list as { external_contact: { external_userid: string } }[]
     expect(list2.map(x => x.external_contact.external_userid)).toEqual(['wmCust0001', 'woPartner0001'])
     expect(p2.next_cursor).toBe('')
     const tooMany = Array.from({ length: 101 }, (_, i) => `u${i}`)
-    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: contact }, { userid_list: tooMany })).errcode).toBe(40058)
-    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: contact }, { userid_list: ['guide01'], limit: 101 })).errcode).toBe(40058)
+    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: callerToken }, { userid_list: tooMany })).errcode).toBe(40058)
+    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: callerToken }, { userid_list: ['guide01'], limit: 101 })).errcode).toBe(40058)
+  })
+
+  it('batch/get_by_user: members without an interop licence in fail_info; 701008 when none has one', async () => {
+    const f = makeTestFixtures()
+    f.users.find(u => u.userid === 'guide02')!.interopLicensed = false
+    f.users.find(u => u.userid === 'guide03')!.interopLicensed = false
+    await control('fixtures', f)
+    const callerToken = await token('app')
+    const partial = await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: callerToken }, { userid_list: ['guide01', 'guide02'] })
+    expect(partial.errcode).toBe(0)
+    expect(partial.fail_info).toEqual({ unlicensed_userid_list: ['guide02'] })
+    expect((partial.external_contact_list as { follow_info: { userid: string } }[]).every(x => x.follow_info.userid === 'guide01')).toBe(true)
+    expect((await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: callerToken }, { userid_list: ['guide02', 'guide03'] })).errcode).toBe(701008)
   })
 })
 
 describe('corp tags', () => {
   it('get_corp_tag_list filters by group_id (wins) or tag_id', async () => {
-    const contact = await token('contact')
-    const all = await post('/cgi-bin/externalcontact/get_corp_tag_list', { access_token: contact }, {})
+    const callerToken = await token('app')
+    const all = await post('/cgi-bin/externalcontact/get_corp_tag_list', { access_token: callerToken }, {})
     expect((all.tag_group as unknown[]).length).toBe(3)
-    const byTag = await post('/cgi-bin/externalcontact/get_corp_tag_list', { access_token: contact }, { tag_id: ['etTagSilver'] })
+    const byTag = await post('/cgi-bin/externalcontact/get_corp_tag_list', { access_token: callerToken }, { tag_id: ['etTagSilver'] })
     expect(byTag.tag_group).toEqual([expect.objectContaining({ group_id: 'etGroupLevel', tag: [expect.objectContaining({ id: 'etTagSilver', name: '银卡' })] })])
-    const both = await post('/cgi-bin/externalcontact/get_corp_tag_list', { access_token: contact }, { tag_id: ['etTagSilver'], group_id: ['etGroupPref'] })
+    const both = await post('/cgi-bin/externalcontact/get_corp_tag_list', { access_token: callerToken }, { tag_id: ['etTagSilver'], group_id: ['etGroupPref'] })
     expect((both.tag_group as { group_id: string }[]).map(g => g.group_id)).toEqual(['etGroupPref'])
   })
 
   it('add_corp_tag: append by group name, collapse duplicates, 40071 on existing name, new group', async () => {
-    const contact = await token('contact')
-    const r = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: contact }, { group_name: '偏好品类', tag: [{ name: '外套' }, { name: '外套' }] })
+    const callerToken = await token('app')
+    const r = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: callerToken }, { group_name: '偏好品类', tag: [{ name: '外套' }, { name: '外套' }] })
     expect(r.errcode).toBe(0)
     const group = r.tag_group as { group_id: string, tag: { id: string, name: string }[] }
     expect(group.group_id).toBe('etGroupPref')
     expect(group.tag.map(t => t.name)).toEqual(['外套'])
-    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: contact }, { group_id: 'etGroupPref', tag: [{ name: '连衣裙' }] })).errcode).toBe(40071)
-    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: contact }, { group_id: 'etNope', tag: [{ name: 'x' }] })).errcode).toBe(40068)
-    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: contact }, { group_name: '空组', tag: [] })).errcode).toBe(40058)
-    const fresh = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: contact }, { group_name: '新客来源', order: 5, tag: [{ name: '直播' }] })
+    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: callerToken }, { group_id: 'etGroupPref', tag: [{ name: '连衣裙' }] })).errcode).toBe(40071)
+    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: callerToken }, { group_id: 'etNope', tag: [{ name: 'x' }] })).errcode).toBe(40068)
+    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: callerToken }, { group_name: '空组', tag: [] })).errcode).toBe(40058)
+    const fresh = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: callerToken }, { group_name: '新客来源', order: 5, tag: [{ name: '直播' }] })
     expect(fresh.tag_group).toMatchObject({ group_name: '新客来源', order: 5, tag: [{ name: '直播' }] })
   })
 
   it('mark_tag: adds/removes on the relation; 84061 when not that member\'s customer; 40068 bad tag', async () => {
-    const contact = await token('contact')
-    const mark = (body: unknown) => post('/cgi-bin/externalcontact/mark_tag', { access_token: contact }, body)
+    const callerToken = await token('app')
+    const mark = (body: unknown) => post('/cgi-bin/externalcontact/mark_tag', { access_token: callerToken }, body)
     expect((await mark({ userid: 'guide01', external_userid: 'wmCust0002', add_tag: ['etTagShoes'], remove_tag: ['etTagSilver'] })).errcode).toBe(0)
-    const after = await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: contact }, { userid_list: ['guide01'] })
+    const after = await post('/cgi-bin/externalcontact/batch/get_by_user', { access_token: callerToken }, { userid_list: ['guide01'] })
     const rel = (after.external_contact_list as { external_contact: { external_userid: string }, follow_info: { tag_id: string[] } }[])
       .find(x => x.external_contact.external_userid === 'wmCust0002')!
     expect(rel.follow_info.tag_id).toEqual(['etTagShoes'])
     expect((await mark({ userid: 'guide03', external_userid: 'wmCust0002', add_tag: ['etTagShoes'] })).errcode).toBe(84061)
     expect((await mark({ userid: 'guide01', external_userid: 'wmCust0002', add_tag: ['etNope'] })).errcode).toBe(40068)
     expect((await mark({ userid: 'guide01', external_userid: 'wmCust0002' })).errcode).toBe(40058)
+  })
+})
+
+describe('tag ownership (应用仅能编辑和删除本应用创建的标签)', () => {
+  it('lets the app edit and delete only its own tags; the legacy system secret may touch any corp tag', async () => {
+    const app = await token('app')
+    expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: app }, { id: 'etTagGold', name: '黑金卡' })).errcode).toBe(40068)
+    expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: app }, { id: 'etGroupLevel', name: '等级' })).errcode).toBe(40068)
+    expect((await post('/cgi-bin/externalcontact/del_corp_tag', { access_token: app }, { tag_id: ['etTagSilver'] })).errcode).toBe(40068)
+    expect((await post('/cgi-bin/externalcontact/del_corp_tag', { access_token: app }, { group_id: ['etGroupPref'] })).errcode).toBe(40068)
+    const own = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: app }, { group_name: '本应用分组', tag: [{ name: '甲' }] })
+    const group = own.tag_group as { group_id: string, tag: { id: string }[] }
+    expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: app }, { id: group.tag[0]!.id, name: '乙' })).errcode).toBe(0)
+    // A tag the app appended to a console group is its own; the group's other tags are not.
+    const appended = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: app }, { group_id: 'etGroupPref', tag: [{ name: '外套' }] })
+    const coat = (appended.tag_group as { tag: { id: string }[] }).tag[0]!.id
+    expect((await post('/cgi-bin/externalcontact/del_corp_tag', { access_token: app }, { tag_id: [coat] })).errcode).toBe(0)
+    expect((await post('/cgi-bin/externalcontact/del_corp_tag', { access_token: app }, { group_id: [group.group_id] })).errcode).toBe(0)
+
+    const legacy = makeTestFixtures()
+    legacy.corpCreatedAfter20231201 = false
+    await control('fixtures', legacy)
+    const contact = await token('contact')
+    expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: contact }, { id: 'etTagGold', name: '黑金卡' })).errcode).toBe(0)
+    // Rule-group tags are managed only through the strategy-tag APIs.
+    expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: contact }, { id: 'etRuleTagActive30', name: 'x' })).errcode).toBe(40068)
+    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: contact }, { group_id: 'etRuleGroupActive', tag: [{ name: 'x' }] })).errcode).toBe(40068)
+  })
+
+  it('mark_tag uses a rule-group tag only when this app created the rule group', async () => {
+    const app = await token('app')
+    const mark = (tag: string) => post('/cgi-bin/externalcontact/mark_tag', { access_token: app }, { userid: 'guide01', external_userid: 'wmCust0002', add_tag: [tag] })
+    expect((await mark('etRuleTagActive30')).errcode).toBe(40068)
+    const ours = makeTestFixtures()
+    ours.tagGroups.find(g => g.groupId === 'etRuleGroupActive')!.createdByAgentId = TEST_AGENT_ID
+    await control('fixtures', ours)
+    expect((await mark('etRuleTagActive30')).errcode).toBe(0)
   })
 })
 
@@ -386,9 +453,9 @@ describe('callbacks', () => {
       expect(received[0]).toContain('<ChangeType><![CDATA[add_external_contact]]></ChangeType>')
       expect(received[0]).toContain(`<ToUserName><![CDATA[${TEST_CORP_ID}]]></ToUserName>`)
 
-      const contact = await token('contact')
-      await post('/cgi-bin/externalcontact/mark_tag', { access_token: contact }, { userid: 'guide01', external_userid: 'wmCust0002', add_tag: ['etTagGold'] })
-      await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: contact }, { group_id: 'etGroupPref', tag: [{ name: '外套' }] })
+      const callerToken = await token('app')
+      await post('/cgi-bin/externalcontact/mark_tag', { access_token: callerToken }, { userid: 'guide01', external_userid: 'wmCust0002', add_tag: ['etTagGold'] })
+      await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: callerToken }, { group_id: 'etGroupPref', tag: [{ name: '外套' }] })
       await expect.poll(() => received.length).toBe(3)
       expect(received[1]).toContain('<ChangeType><![CDATA[edit_external_contact]]></ChangeType>')
       expect(received[2]).toContain('<Event><![CDATA[change_external_tag]]></Event>')

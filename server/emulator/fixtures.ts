@@ -14,6 +14,11 @@ export interface EmulatorApp {
   trustedDomains: string[]
   /** Caller IPs allowed (企业可信IP); empty = any. */
   trustedIps: string[]
+  /**
+   * Listed under 客户联系 → 可调用接口的应用, so its own token may call externalcontact/* APIs
+   * (absent = true). When false, WeCom answers those calls with 48002.
+   */
+  customerContactApi?: boolean
 }
 
 export interface EmulatorDepartment {
@@ -37,6 +42,11 @@ export interface EmulatorUser {
   visibleToApp: boolean
   /** A 客户联系 member (follow user). */
   customerContact: boolean
+  /**
+   * Holds an interop licence (互通账号, absent = true). Without one, batch/get_by_user lists the
+   * member in fail_info.unlicensed_userid_list (or answers 701008 when every requested member lacks it).
+   */
+  interopLicensed?: boolean
 }
 
 export interface EmulatorFollow {
@@ -64,6 +74,8 @@ export interface EmulatorExternalContact {
 }
 
 export interface EmulatorTag {
+  /** The app that added this tag (absent = the group's creator). */
+  createdByAgentId?: number
   id: string
   name: string
   order: number
@@ -72,6 +84,13 @@ export interface EmulatorTag {
 }
 
 export interface EmulatorTagGroup {
+  /**
+   * The agentid of the app that created this group and its tags (absent = the admin console or
+   * another app). An app's token may edit/delete only its own groups and tags; for a rule-group
+   * (规则组) group it is the app that created the rule group, the only app whose token may use
+   * its tags in mark_tag.
+   */
+  createdByAgentId?: number
   groupId: string
   groupName: string
   order: number
@@ -84,8 +103,17 @@ export interface WecomFixtures {
   corpId: string
   corpName: string
   app: EmulatorApp
-  /** 客户联系 secret: its own token, allowed to call externalcontact APIs. */
+  /**
+   * 客户联系 system secret. Its token is accepted by externalcontact APIs only when the corp
+   * existed before 2023-12-01 (see corpCreatedAfter20231201); new integrations use the app's token.
+   */
   contactSecret: string
+  /**
+   * The corp was created on/after 2023-12-01 (absent = false): WeCom then refuses the 客户联系
+   * system secret's token on externalcontact APIs with 48002 ("从2023年12月1日0点起，不再支持通过系统应用
+   * secret调用接口，存量企业暂不受影响").
+   */
+  corpCreatedAfter20231201?: boolean
   departments: EmulatorDepartment[]
   users: EmulatorUser[]
   externalContacts: EmulatorExternalContact[]

@@ -3,6 +3,13 @@
 // only — production server code never imports this module; it talks to whatever `apiBase` the
 // WeCom client is given.
 //
+// WeCom rules modelled from the fixtures (reference §2.4/§2.5): externalcontact/* accept the app's
+// token (unless app.customerContactApi is false) and the 客户联系 system secret's token only for
+// corps created before 2023-12-01 (corpCreatedAfter20231201), else 48002; batch/get_by_user puts
+// members without an interop licence (interopLicensed false) in fail_info, or answers 701008
+// when none of the requested members has one; an app token may edit/delete only tags its app
+// created (createdByAgentId) and use rule-group tags only of rule groups its app created (40068).
+//
 // Control API (JSON, CORS-enabled for the sidebar's dev-mode mock bridge):
 //   GET  /__emulator/health                         → {ok, now}
 //   GET  /__emulator/fixtures                       → the current fixtures (including tag edits)
@@ -64,11 +71,12 @@ interface CgiRoute {
   method: 'GET' | 'POST'
   /** Which secrets' tokens may call it; null = no token (gettoken). */
   tokens: readonly TokenKind[] | null
-  handle: (q: URLSearchParams, body: Body, s: EmulatorState) => ApiReply
+  /** An externalcontact/* API: the token must also pass EmulatorState.checkExternalContactAccess. */
+  externalContact?: boolean
+  handle: (q: URLSearchParams, body: Body, s: EmulatorState, token: TokenKind) => ApiReply
 }
 
 const APP: readonly TokenKind[] = ['app']
-const CONTACT: readonly TokenKind[] = ['contact']
 const ANY: readonly TokenKind[] = ['app', 'contact']
 const opt = (q: URLSearchParams, k: string) => q.get(k) ?? undefined
 
@@ -83,19 +91,20 @@ const CGI_ROUTES: Record<string, CgiRoute> = {
   '/cgi-bin/auth/getuserinfo': { method: 'GET', tokens: APP, handle: (q, _b, s) => s.getUserInfoByCode(opt(q, 'code')) },
   '/cgi-bin/user/get': { method: 'GET', tokens: APP, handle: (q, _b, s) => s.getUser(opt(q, 'userid')) },
   '/cgi-bin/department/list': { method: 'GET', tokens: ANY, handle: (q, _b, s) => s.listDepartments(opt(q, 'id')) },
-  '/cgi-bin/externalcontact/get_follow_user_list': { method: 'GET', tokens: CONTACT, handle: (_q, _b, s) => s.getFollowUserList() },
-  '/cgi-bin/externalcontact/list': { method: 'GET', tokens: CONTACT, handle: (q, _b, s) => s.listExternalContacts(opt(q, 'userid')) },
+  '/cgi-bin/externalcontact/get_follow_user_list': { method: 'GET', tokens: ANY, externalContact: true, handle: (_q, _b, s) => s.getFollowUserList() },
+  '/cgi-bin/externalcontact/list': { method: 'GET', tokens: ANY, externalContact: true, handle: (q, _b, s) => s.listExternalContacts(opt(q, 'userid')) },
   '/cgi-bin/externalcontact/get': {
     method: 'GET',
-    tokens: CONTACT,
+    tokens: ANY,
+    externalContact: true,
     handle: (q, _b, s) => s.getExternalContact(opt(q, 'external_userid'), opt(q, 'cursor')),
   },
-  '/cgi-bin/externalcontact/batch/get_by_user': { method: 'POST', tokens: CONTACT, handle: (_q, b, s) => s.batchGetByUser(b) },
-  '/cgi-bin/externalcontact/get_corp_tag_list': { method: 'POST', tokens: CONTACT, handle: (_q, b, s) => s.getCorpTagList(b) },
-  '/cgi-bin/externalcontact/add_corp_tag': { method: 'POST', tokens: CONTACT, handle: (_q, b, s) => s.addCorpTag(b) },
-  '/cgi-bin/externalcontact/edit_corp_tag': { method: 'POST', tokens: CONTACT, handle: (_q, b, s) => s.editCorpTag(b) },
-  '/cgi-bin/externalcontact/del_corp_tag': { method: 'POST', tokens: CONTACT, handle: (_q, b, s) => s.delCorpTag(b) },
-  '/cgi-bin/externalcontact/mark_tag': { method: 'POST', tokens: CONTACT, handle: (_q, b, s) => s.markTag(b) },
+  '/cgi-bin/externalcontact/batch/get_by_user': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s) => s.batchGetByUser(b) },
+  '/cgi-bin/externalcontact/get_corp_tag_list': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s) => s.getCorpTagList(b) },
+  '/cgi-bin/externalcontact/add_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.addCorpTag(b, token) },
+  '/cgi-bin/externalcontact/edit_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.editCorpTag(b, token) },
+  '/cgi-bin/externalcontact/del_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.delCorpTag(b, token) },
+  '/cgi-bin/externalcontact/mark_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.markTag(b, token) },
 }
 
 const CORS_HEADERS = {
@@ -219,6 +228,9 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         if (typeof checked !== 'string')
           return finish(checked)
         tokenKind = checked
+        const refused = route.externalContact ? state.checkExternalContactAccess(checked) : undefined
+        if (refused)
+          return finish(refused)
       }
       let body: Body = {}
       if (req.method === 'POST' && rawBody.trim() !== '') {
@@ -232,7 +244,8 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
           return finish(fail(47001))
         }
       }
-      finish(route.handle(url.searchParams, body, state))
+      // Routes without a token (gettoken) never read it.
+      finish(route.handle(url.searchParams, body, state, tokenKind ?? 'app'))
     }
     finally {
       slot()

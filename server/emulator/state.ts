@@ -2,7 +2,7 @@
 // (reference §2, §6). The HTTP layer (index.ts) only parses requests, applies transport-level
 // rules (method, faults, rate limits) through this class and formats replies.
 
-import type { EmulatorExternalContact, EmulatorFollow, EmulatorTagGroup, EmulatorUser, WecomFixtures } from './fixtures.ts'
+import type { EmulatorExternalContact, EmulatorFollow, EmulatorTag, EmulatorTagGroup, EmulatorUser, WecomFixtures } from './fixtures.ts'
 import { randomBytes } from 'node:crypto'
 import { EmulatorClock } from './clock.ts'
 
@@ -46,6 +46,7 @@ export const ERROR_TEXT: Record<number, string> = {
   60123: 'invalid party id',
   60111: 'invalid string value `userid`. userid not found',
   84061: 'not exist contact',
+  701008: 'member has no interop license',
 }
 
 export function fail(errcode: number, detail?: string): ApiReply {
@@ -373,6 +374,19 @@ export class EmulatorState {
     return info.kind
   }
 
+  /**
+   * externalcontact/* access (reference §2.4): the app's own token when the app is listed under
+   * 客户联系 → 可调用接口的应用; the 客户联系 system secret's token only for corps created before
+   * 2023-12-01. Anything else: 48002 api forbidden.
+   */
+  checkExternalContactAccess(kind: TokenKind): ApiReply | undefined {
+    if (kind === 'app' && this.fixtures.app.customerContactApi === false)
+      return fail(48002, 'app is not allowed to call customer contact apis')
+    if (kind === 'contact' && this.fixtures.corpCreatedAfter20231201 === true)
+      return fail(48002, 'system app secret is not supported for corps created after 2023-12-01')
+    return undefined
+  }
+
   // ---------------------------------------------------------------- tickets
 
   /** The current ticket of a kind, issuing a new one when none is valid (no cap accounting). */
@@ -631,20 +645,28 @@ export class EmulatorState {
       return fail(40058, 'invalid cursor')
 
     const pairs: { c: EmulatorExternalContact, f: EmulatorFollow }[] = []
+    const unlicensed: string[] = []
     for (const uid of userids) {
       const u = this.visibleMember(uid)
       if (!u)
         continue
+      if (u.interopLicensed === false) {
+        unlicensed.push(uid)
+        continue
+      }
       for (const c of this.fixtures.externalContacts) {
         const f = c.follows.find(x => x.userid === u.userid)
         if (f)
           pairs.push({ c, f })
       }
     }
+    if (unlicensed.length === userids.length)
+      return fail(701008)
     if (offset > pairs.length)
       return fail(40058, 'invalid cursor')
     const page = pairs.slice(offset, offset + limit)
     return ok({
+      ...(unlicensed.length > 0 ? { fail_info: { unlicensed_userid_list: unlicensed } } : {}),
       external_contact_list: page.map(({ c, f }) => ({
         external_contact: this.contactShape(c),
         follow_info: {
@@ -699,7 +721,25 @@ export class EmulatorState {
     return `${prefix}${this.now().toString(36)}${(++this.tagSeq).toString(36)}${randomBytes(3).toString('hex')}`
   }
 
-  addCorpTag(body: Record<string, unknown>): ApiReply {
+  private isRuleGroup(g: EmulatorTagGroup): boolean {
+    return g.groupId.startsWith(RULE_TAG_GROUP_PREFIX)
+  }
+
+  /**
+   * Whether the caller may edit/delete this group or tag: the 客户联系 system secret may touch every
+   * corp tag; an app only what it created ("应用仅能编辑和删除本应用创建的标签"). Rule-group tags are
+   * managed through the strategy-tag APIs only. WeCom answers a refusal with 40068 (the id is not
+   * one this caller may manage).
+   */
+  private mayManage(kind: TokenKind, g: EmulatorTagGroup, t?: EmulatorTag): boolean {
+    if (this.isRuleGroup(g))
+      return false
+    if (kind === 'contact')
+      return true
+    return (t?.createdByAgentId ?? g.createdByAgentId) === this.fixtures.app.agentId
+  }
+
+  addCorpTag(body: Record<string, unknown>, kind: TokenKind): ApiReply {
     if (!Array.isArray(body.tag) || body.tag.length === 0)
       return fail(40058, 'tag list empty')
     const tags: { name: string, order: number }[] = []
@@ -725,8 +765,8 @@ export class EmulatorState {
     else {
       return fail(40058, 'group_id or group_name required')
     }
-    if (group?.groupId.startsWith(RULE_TAG_GROUP_PREFIX))
-      return fail(40058, 'rule-group tags are managed by their strategy')
+    if (group && this.isRuleGroup(group))
+      return fail(40068, 'rule-group tags are managed through the strategy tag apis')
     for (const t of tags) {
       if (group?.tags.some(x => !x.deleted && x.name === t.name))
         return fail(40071, t.name)
@@ -735,6 +775,7 @@ export class EmulatorState {
     if (!group) {
       createdGroup = true
       group = {
+        ...(kind === 'app' ? { createdByAgentId: this.fixtures.app.agentId } : {}),
         groupId: this.newTagId('etEmuGroup'),
         groupName: body.group_name as string,
         order: typeof body.order === 'number' ? body.order : 0,
@@ -743,7 +784,13 @@ export class EmulatorState {
       }
       this.fixtures.tagGroups.push(group)
     }
-    const created = tags.map(t => ({ id: this.newTagId('etEmuTag'), name: t.name, order: t.order, createTime: now }))
+    const created: EmulatorTag[] = tags.map(t => ({
+      ...(kind === 'app' ? { createdByAgentId: this.fixtures.app.agentId } : {}),
+      id: this.newTagId('etEmuTag'),
+      name: t.name,
+      order: t.order,
+      createTime: now,
+    }))
     group.tags.push(...created)
     if (createdGroup)
       this.emit({ Event: 'change_external_tag', Id: group.groupId, TagType: 'tag_group', ChangeType: 'create' })
@@ -752,11 +799,13 @@ export class EmulatorState {
     return ok({ tag_group: this.groupShape(group, new Set(created.map(t => t.id))) })
   }
 
-  editCorpTag(body: Record<string, unknown>): ApiReply {
+  editCorpTag(body: Record<string, unknown>, kind: TokenKind): ApiReply {
     if (typeof body.id !== 'string')
       return fail(40068, 'id missing')
     for (const g of this.fixtures.tagGroups.filter(x => !x.deleted)) {
       if (g.groupId === body.id) {
+        if (!this.mayManage(kind, g))
+          return fail(40068, 'not created by this app')
         if (typeof body.name === 'string') {
           if (this.fixtures.tagGroups.some(x => !x.deleted && x !== g && x.groupName === body.name))
             return fail(40071, body.name)
@@ -769,6 +818,8 @@ export class EmulatorState {
       }
       const t = g.tags.find(x => x.id === body.id && !x.deleted)
       if (t) {
+        if (!this.mayManage(kind, g, t))
+          return fail(40068, 'not created by this app')
         if (typeof body.name === 'string') {
           if (g.tags.some(x => !x.deleted && x !== t && x.name === body.name))
             return fail(40071, body.name)
@@ -783,17 +834,19 @@ export class EmulatorState {
     return fail(40068)
   }
 
-  delCorpTag(body: Record<string, unknown>): ApiReply {
+  delCorpTag(body: Record<string, unknown>, kind: TokenKind): ApiReply {
     const tagIds = isStringArray(body.tag_id) ? body.tag_id : []
     const groupIds = isStringArray(body.group_id) ? body.group_id : []
     if (tagIds.length === 0 && groupIds.length === 0)
       return fail(40058, 'tag_id or group_id required')
     for (const id of tagIds) {
-      if (!this.tagById(id))
+      const found = this.tagById(id)
+      if (!found || !this.mayManage(kind, found.group, found.tag))
         return fail(40068, id)
     }
     for (const id of groupIds) {
-      if (!this.fixtures.tagGroups.some(g => g.groupId === id && !g.deleted))
+      const g = this.fixtures.tagGroups.find(x => x.groupId === id && !x.deleted)
+      if (!g || !this.mayManage(kind, g))
         return fail(40068, id)
     }
     for (const id of tagIds) {
@@ -815,7 +868,7 @@ export class EmulatorState {
     return ok()
   }
 
-  markTag(body: Record<string, unknown>): ApiReply {
+  markTag(body: Record<string, unknown>, kind: TokenKind): ApiReply {
     const add = body.add_tag === undefined ? [] : body.add_tag
     const remove = body.remove_tag === undefined ? [] : body.remove_tag
     if (!isStringArray(add) || !isStringArray(remove))
@@ -836,8 +889,12 @@ export class EmulatorState {
     if (!follow)
       return fail(84061)
     for (const id of [...add, ...remove]) {
-      if (!this.tagById(id))
+      const found = this.tagById(id)
+      if (!found)
         return fail(40068, id)
+      // "如果要使用某个客户联系规则组下的企业客户标签，则规则组必须由同一个应用创建"
+      if (kind === 'app' && this.isRuleGroup(found.group) && found.group.createdByAgentId !== this.fixtures.app.agentId)
+        return fail(40068, `${id} belongs to a rule group of another app`)
     }
     const set = new Set(follow.tagIds)
     add.forEach(id => set.add(id))

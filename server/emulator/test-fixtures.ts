@@ -2,7 +2,8 @@
 // a fresh deep copy, so tests may mutate it freely.
 //
 //   corp      ww0000000000000001 「模拟品牌零售」, app agentId 1000002
-//   secrets   app TEST_FIXTURE_SECRETS.app, 客户联系 TEST_FIXTURE_SECRETS.contact
+//   secrets   app TEST_FIXTURE_SECRETS.app, 客户联系 TEST_FIXTURE_SECRETS.contact (a corp created
+//             after 2023-12-01: the contact secret's token is refused by externalcontact APIs)
 //   depts     1 模拟品牌 ─ 2 华东大区 ─ 3 上海南京西路店, 4 杭州湖滨店; 5 总部 (under 1)
 //   members   guide01, guide02 (store 3), guide03 (store 4)   导购, 客户联系 members
 //             super01 (dept 2, leader)                         督导, 客户联系 member
@@ -15,7 +16,8 @@
 //             wmOrphan0001 (followed only by hidden01 → externalcontact/get 84061)
 //   tags      etGroupLevel 会员等级 {etTagGold 金卡, etTagSilver 银卡}
 //             etGroupPref 偏好品类 {etTagDress 连衣裙, etTagShoes 鞋履}
-//             etRuleGroupActive 活跃度(规则组) {etRuleTagActive30 近30天活跃} — rule-group (type 3)
+//             etRuleGroupActive 活跃度(规则组) {etRuleTagActive30 近30天活跃} — rule-group (type 3),
+//             created by another app; the console groups are not our app's to edit or delete
 //   OAuth     trusted redirect hosts: localhost, 127.0.0.1, sidebar.example.test
 
 import type { EmulatorFollow, EmulatorUser, WecomFixtures } from './fixtures.ts'
@@ -69,6 +71,7 @@ export function makeTestFixtures(): WecomFixtures {
       trustedIps: [],
     },
     contactSecret: TEST_FIXTURE_SECRETS.contact,
+    corpCreatedAfter20231201: true,
     departments: [
       { id: 1, name: '模拟品牌', parentId: 0 },
       { id: 2, name: '华东大区', parentId: 1 },
@@ -158,7 +161,9 @@ export function makeTestFixtures(): WecomFixtures {
         ],
       },
       {
-        // RULE_TAG_GROUP_PREFIX ('etRule') marks a rule-group (规则组) tag group.
+        // RULE_TAG_GROUP_PREFIX ('etRule') marks a rule-group (规则组) tag group; another app
+        // (agentid 1000009) created its rule group, so our app may not use its tags in mark_tag.
+        createdByAgentId: 1000009,
         groupId: 'etRuleGroupActive',
         groupName: '活跃度(规则组)',
         order: 100,

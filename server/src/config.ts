@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { hkdfSync, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 
@@ -19,7 +19,10 @@ export interface AppConfig {
     corpId: string
     agentId: number
     appSecret: string
+    /** Optional legacy 客户联系 system secret ('' = none); externalcontact APIs use the app secret. */
     contactSecret: string
+    /** 32-byte AES-256-GCM key for tokens/tickets cached in wecom_credentials. */
+    credentialsKey: Buffer
     apiBase: string
     oauthBase: string
     callbackToken: string
@@ -28,6 +31,23 @@ export interface AppConfig {
 }
 
 export class ConfigError extends Error {}
+
+/**
+ * CREDENTIALS_KEY: 32 bytes as 64 hex chars or base64. Required in production; elsewhere a key is
+ * derived from the app secret so a dev database stays readable across restarts.
+ */
+function credentialsKey(env: NodeJS.ProcessEnv, required: (name: string) => string): Buffer {
+  const raw = env.CREDENTIALS_KEY
+  if (!raw) {
+    if (env.NODE_ENV === 'production')
+      return Buffer.from(required('CREDENTIALS_KEY')) // records it as missing; loadConfig then throws
+    return Buffer.from(hkdfSync('sha256', env.WECOM_APP_SECRET ?? '', env.WECOM_CORP_ID ?? '', 'scrm dev credentials key', 32))
+  }
+  const key = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64')
+  if (key.length !== 32)
+    throw new ConfigError('CREDENTIALS_KEY must be 32 bytes: 64 hex characters or base64')
+  return key
+}
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
@@ -60,7 +80,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       corpId: required('WECOM_CORP_ID'),
       agentId: Number(required('WECOM_AGENT_ID')),
       appSecret: required('WECOM_APP_SECRET'),
-      contactSecret: required('WECOM_CONTACT_SECRET'),
+      contactSecret: env.WECOM_CONTACT_SECRET ?? '',
+      credentialsKey: credentialsKey(env, required),
       apiBase: (env.WECOM_API_BASE ?? 'https://qyapi.weixin.qq.com').replace(/\/$/, ''),
       oauthBase: (env.WECOM_OAUTH_BASE ?? 'https://open.weixin.qq.com').replace(/\/$/, ''),
       callbackToken: env.WECOM_CALLBACK_TOKEN ?? '',

@@ -8,7 +8,7 @@ import { createDbCredentialStore } from './wecom/credential-store.ts'
 
 const config = loadConfig()
 const database = openDatabase(config.databasePath)
-const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db))
+const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
 const app = await buildApp({ config, database, wecom })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

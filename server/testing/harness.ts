@@ -47,7 +47,7 @@ export async function startTestStack(options: TestStackOptions = {}) {
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
   })
-  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db))
+  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
   const app = await buildApp({ config, database, wecom, logger: false })
   await app.ready()
   let appUrl: string | undefined

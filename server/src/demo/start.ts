@@ -80,7 +80,7 @@ export async function startDemo(options: DemoOptions) {
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
   })
-  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db))
+  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
   const app = await buildApp({ config, database, wecom, logger: options.logger })
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))

@@ -14,14 +14,14 @@ const { values } = parseArgs({
   allowPositionals: false,
 })
 if (values.help) {
-  console.log('usage: sync:contacts [--db PATH]   (WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_APP_SECRET, WECOM_CONTACT_SECRET, WECOM_API_BASE?)')
+  console.log('usage: sync:contacts [--db PATH]   (WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_APP_SECRET, CREDENTIALS_KEY (required in production), WECOM_CONTACT_SECRET? (legacy fallback), WECOM_API_BASE?)')
   process.exit(0)
 }
 
 const config = loadConfig(process.env, values.db ? { databasePath: resolve(values.db) } : {})
 const database = openDatabase(config.databasePath)
 // A batch job may wait out a 45009 minute window.
-const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db), { rateLimitWaitMs: 60_000 })
+const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey), { rateLimitWaitMs: 60_000 })
 
 try {
   let lastLog = 0
@@ -33,6 +33,8 @@ try {
       }
     },
   })
+  if (result.unlicensedGuides.length > 0)
+    console.error(`[sync] ${result.unlicensedGuides.length} guides have no interop licence (互通账号); their follows were left unchanged: ${result.unlicensedGuides.join(', ')}`)
   console.log(JSON.stringify(result, null, 2))
 }
 catch (err) {

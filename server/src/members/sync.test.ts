@@ -2,6 +2,7 @@ import type { TestStack } from '../../testing/harness.ts'
 import type { OpenedDatabase } from '../db/client.ts'
 import type { WecomClient } from '../wecom/client.ts'
 import type { SyncProgress } from './sync.ts'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,7 +32,7 @@ beforeAll(async () => {
     agentId: stack.fixtures.app.agentId,
     appSecret: stack.fixtures.app.secret,
     contactSecret: stack.fixtures.contactSecret,
-    store: createDbCredentialStore(fresh.db),
+    store: createDbCredentialStore(fresh.db, randomBytes(32)),
   })
 })
 afterAll(async () => {
@@ -76,6 +77,7 @@ describe('syncAllContacts', () => {
     expect(result.relations).toBe(want.follows)
     expect(result.members).toEqual({ seen: want.members, created: want.members - 1, linked: 1 })
     expect(result.follows).toEqual({ written: want.follows, removed: 0 })
+    expect(result.unlicensedGuides).toEqual([])
     expect(result.memberTags).toBe(want.memberTags)
     expect(progress.at(-1)?.phase).toBe('done')
     expect(progress.filter(p => p.phase === 'contacts').length).toBeGreaterThan(1)
@@ -104,6 +106,44 @@ describe('syncAllContacts', () => {
     }
     finally {
       contact.follows.push(dropped)
+    }
+  })
+})
+
+describe('syncAllContacts with guides lacking an interop licence (互通账号)', () => {
+  const activeOf = (g: string) => count(fresh, `select count(*) n from follows where guide_userid = ? and status = 'active'`, g)
+
+  it('keeps the follows of a guide WeCom lists in fail_info (not deleted_by_guide)', async () => {
+    await syncAllContacts(fresh.db, wecom)
+    const f = stack.emulator.state.fixtures
+    const known = new Set(stack.dataset.staff.map(s => s.userid))
+    const guide = f.users.find(u => known.has(u.userid) && activeOf(u.userid) > 0)!
+    const before = activeOf(guide.userid)
+    guide.interopLicensed = false
+    try {
+      const result = await syncAllContacts(fresh.db, wecom)
+      expect(result.unlicensedGuides).toEqual([guide.userid])
+      expect(result.follows.removed).toBe(0)
+      expect(activeOf(guide.userid)).toBe(before)
+    }
+    finally {
+      delete guide.interopLicensed
+    }
+  })
+
+  it('keeps every follow when WeCom answers 701008 (no requested guide is licensed)', async () => {
+    const users = stack.emulator.state.fixtures.users
+    const before = count(fresh, `select count(*) n from follows where status = 'active'`)
+    users.forEach(u => (u.interopLicensed = false))
+    try {
+      const result = await syncAllContacts(fresh.db, wecom)
+      expect(result.relations).toBe(0)
+      expect(result.unlicensedGuides.length).toBe(result.guides)
+      expect(result.follows.removed).toBe(0)
+      expect(count(fresh, `select count(*) n from follows where status = 'active'`)).toBe(before)
+    }
+    finally {
+      users.forEach(u => delete u.interopLicensed)
     }
   })
 })

@@ -333,6 +333,8 @@ export interface SyncAllResult {
   relations: number
   members: { seen: number, created: number, linked: number }
   follows: { written: number, removed: number }
+  /** Guides WeCom did not answer for (no interop licence, 互通账号): their follows were left as they were. */
+  unlicensedGuides: string[]
   /** WeCom tag rows the synced members now have. */
   memberTags: number
   durationMs: number
@@ -342,7 +344,8 @@ export interface SyncAllResult {
  * Reads every customer of every known guide (plus known staff in get_follow_user_list) with
  * batch/get_by_user and writes members, follows and WeCom tags, one transaction per page. After
  * the last page, members' WeCom tags are made exact and active follows of the synced guides
- * that WeCom no longer reported (and that predate this run) become deleted_by_guide. An error
+ * that WeCom no longer reported (and that predate this run) become deleted_by_guide — except
+ * for guides WeCom reported as unlicensed (fail_info / 701008), whose follows stay. An error
  * aborts before that cleanup; re-running is safe (everything is an upsert).
  */
 export async function syncAllContacts(
@@ -370,7 +373,9 @@ export async function syncAllContacts(
   const wantedTags = new Map<number, Map<string, string>>()
   const counts = { created: 0, linked: 0, follows: 0 }
 
-  for await (const page of wecom.iterateBatchGetByUser(userids, { limit: options.limit ?? 100 })) {
+  const unlicensed = new Set<string>()
+  for await (const { contacts: page, unlicensedUserids } of wecom.iterateBatchGetByUser(userids, { limit: options.limit ?? 100 })) {
+    unlicensedUserids.forEach(u => unlicensed.add(u))
     if (!resyncedTags && page.some(c => (c.follow_info.tag_id ?? []).some(id => !knownTags.has(id)))) {
       await syncCorpTags(db, wecom) // a tag created since the first tag sync
       knownTags = loadTagIds(db)
@@ -428,7 +433,8 @@ export async function syncAllContacts(
         writeMemberTags(tx, id, wantedTags.get(id)!, cleanupAt, true)
     })
   }
-  const synced = new Set(userids)
+  // A guide without an interop licence was not answered for: their follows are unknown, not gone.
+  const synced = new Set(userids.filter(u => !unlicensed.has(u)))
   let removed = 0
   db.transaction((tx) => {
     const active = tx.select({ guideUserid: follows.guideUserid, memberId: follows.memberId, addedAt: follows.addedAt }).from(follows).where(eq(follows.status, 'active')).all()
@@ -453,6 +459,7 @@ export async function syncAllContacts(
     relations: progress.relations,
     members: { seen: wantedTags.size, created: counts.created, linked: counts.linked },
     follows: { written: counts.follows, removed },
+    unlicensedGuides: [...unlicensed].sort(),
     memberTags: memberTagCount,
     durationMs: now() - startedAt,
   }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { toWecomServiceError, WecomApiError, WecomServiceError } from '../wecom/errors.ts'
 
 /** An error whose status and message are meant for the caller (4xx). */
 export class HttpError extends Error {
@@ -22,6 +23,14 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError)
       return reply.status(error.statusCode).send({ statusCode: error.statusCode, error: error.code, message: error.message })
+    if (error instanceof WecomApiError || error instanceof WecomServiceError) {
+      // WeCom said no or did not answer: not our bug (no 500), but the operator must see it.
+      const mapped = error instanceof WecomApiError ? toWecomServiceError(error) : error
+      request.log.warn({ err: error, errcode: mapped.errcode }, 'WeCom call failed')
+      if (mapped.retryAfterSeconds !== undefined)
+        void reply.header('Retry-After', String(mapped.retryAfterSeconds))
+      return reply.status(mapped.statusCode).send({ statusCode: mapped.statusCode, error: mapped.code, message: mapped.message })
+    }
     const status = error.statusCode ?? 500
     if (error.validation) {
       // Fastify's validation message already names the field, e.g. "querystring/externalUserId must match pattern".

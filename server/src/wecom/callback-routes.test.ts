@@ -197,7 +197,8 @@ describe('pOST /api/wecom/callback (events)', () => {
 
   it('a processing failure leaves the event pending with the error; a later drain succeeds', async () => {
     const externalUserid = (sqlite.prepare(`select m.external_userid x from members m join follows f on f.member_id = m.id where f.guide_userid = ? and f.status = 'active' order by m.id limit 1 offset 3`).get(guide) as { x: string }).x
-    await control('faults', { api: '/cgi-bin/externalcontact/get', errcode: 48002, count: 1 })
+    // Two: the app token's 48002 is retried once with the legacy contact secret the harness configures.
+    await control('faults', { api: '/cgi-bin/externalcontact/get', errcode: 48002, count: 2 })
     const delivery = await trigger({ Event: 'change_external_contact', ChangeType: 'edit_external_contact', UserID: guide, ExternalUserID: externalUserid, CreateTime: 1_800_000_000 })
     expect(delivery.status).toBe('delivered') // acknowledged although processing fails
     const failed = await waitFor(() => eventRows(externalUserid).find(r => r.attempts > 0), 'the failed attempt')

@@ -2,6 +2,7 @@ import type { CallLogEntry, RunningEmulator } from '../../emulator/index.ts'
 import type { OpenedDatabase } from '../db/client.ts'
 import type { WecomClientOptions } from './client.ts'
 import type { CredentialStore } from './credential-store.ts'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +11,7 @@ import { startEmulator } from '../../emulator/index.ts'
 import { makeTestFixtures, TEST_AGENT_ID, TEST_CORP_ID, TEST_FIXTURE_SECRETS } from '../../emulator/test-fixtures.ts'
 import { openDatabase } from '../db/client.ts'
 import { createWecomClient } from './client.ts'
-import { createDbCredentialStore, createMemoryCredentialStore, tokenKey } from './credential-store.ts'
+import { createDbCredentialStore, createMemoryCredentialStore, ticketKey, tokenKey } from './credential-store.ts'
 import { WecomApiError } from './errors.ts'
 import { jsapiSignature } from './signature.ts'
 
@@ -20,6 +21,7 @@ let opened: OpenedDatabase
 let store: CredentialStore
 let sleeps: number[]
 let dbSeq = 0
+const CREDENTIALS_KEY = randomBytes(32)
 
 beforeAll(async () => {
   em = await startEmulator({ fixtures: makeTestFixtures() })
@@ -29,7 +31,7 @@ beforeEach(async () => {
   await control('reset', {})
   await control('fixtures', makeTestFixtures())
   opened = openDatabase(join(dir, `creds-${++dbSeq}.sqlite`))
-  store = createDbCredentialStore(opened.db)
+  store = createDbCredentialStore(opened.db, CREDENTIALS_KEY)
   sleeps = []
 })
 afterEach(() => {
@@ -92,13 +94,27 @@ describe('access token', () => {
     expect(keys.some(k => k.key.includes(TEST_FIXTURE_SECRETS.app))).toBe(false)
   })
 
-  it('keeps separate tokens per secret', async () => {
+  it('calls externalcontact APIs with the app token (a corp created after 2023-12-01 refuses the system secret)', async () => {
     const client = makeClient()
     await client.getUser('guide01')
     await client.getFollowUserList()
-    const tokenCalls = await calls('/cgi-bin/gettoken')
-    expect(tokenCalls).toHaveLength(2)
-    expect((await calls('/cgi-bin/externalcontact/get_follow_user_list'))[0]).toMatchObject({ errcode: 0, tokenKind: 'contact' })
+    expect(await calls('/cgi-bin/gettoken')).toHaveLength(1)
+    expect((await calls('/cgi-bin/externalcontact/get_follow_user_list'))[0]).toMatchObject({ errcode: 0, tokenKind: 'app' })
+  })
+
+  it('falls back to the legacy 客户联系 secret only on 48002 and only when configured', async () => {
+    const legacy = makeTestFixtures()
+    legacy.corpCreatedAfter20231201 = false
+    legacy.app.customerContactApi = false // the app is not listed under 可调用接口的应用
+    await control('fixtures', legacy)
+    const events: string[] = []
+    const withLegacy = makeClient({ onEvent: e => events.push(e.type) })
+    expect(await withLegacy.getFollowUserList()).toContain('guide01')
+    expect((await calls('/cgi-bin/externalcontact/get_follow_user_list')).map(c => [c.errcode, c.tokenKind])).toEqual([[48002, 'app'], [0, 'contact']])
+    expect(events).toContain('contact_secret_fallback')
+    // Without a contact secret the refusal is a config error the operator must fix.
+    const appOnly = makeClient({ contactSecret: '' })
+    expect(await rejection(appOnly.getFollowUserList())).toMatchObject({ errcode: 48002, kind: 'config' })
   })
 
   it('refreshes transparently and retries once when the token is revoked mid-flight', async () => {
@@ -189,6 +205,24 @@ describe('retries and limits', () => {
     expect(await calls('/cgi-bin/user/get')).toHaveLength(4)
   })
 
+  it('never repeats a non-idempotent write after -1 or 45033 (it may have happened)', async () => {
+    const client = makeClient()
+    await control('faults', { api: '/cgi-bin/externalcontact/add_corp_tag', errcode: -1, count: 1 })
+    expect(await rejection(client.addCorpTag({ groupName: '新分组', tags: [{ name: '甲' }] }))).toMatchObject({ errcode: -1, kind: 'retryable' })
+    await control('faults', { api: '/cgi-bin/externalcontact/add_corp_tag', errcode: 45033, count: 1 })
+    expect(await rejection(client.addCorpTag({ groupName: '新分组', tags: [{ name: '甲' }] }))).toMatchObject({ errcode: 45033, kind: 'concurrency' })
+    expect(await calls('/cgi-bin/externalcontact/add_corp_tag')).toHaveLength(2)
+    expect(sleeps).toEqual([])
+  })
+
+  it('classifies 50001 (redirect domain not trusted) and 60020 (IP not trusted) as config errors', async () => {
+    const client = makeClient()
+    await control('faults', { api: '/cgi-bin/auth/getuserinfo', errcode: 50001, count: 1 })
+    expect(await rejection(client.getUserIdByCode('whatever'))).toMatchObject({ errcode: 50001, kind: 'config' })
+    await control('faults', { api: '/cgi-bin/user/get', errcode: 60020, count: 1 })
+    expect(await rejection(client.getUser('guide01'))).toMatchObject({ errcode: 60020, kind: 'config' })
+  })
+
   it('45033 → short backoff and retry', async () => {
     const client = makeClient()
     await control('faults', { api: '/cgi-bin/externalcontact/get_follow_user_list', errcode: 45033, count: 1 })
@@ -250,6 +284,49 @@ describe('jS-SDK tickets and signatures', () => {
     const client = makeClient({ store: createMemoryCredentialStore() })
     await Promise.all(Array.from({ length: 20 }, () => client.signJsapi('agent', 'http://localhost:3000/')))
     expect(await calls('/cgi-bin/ticket/get')).toHaveLength(1)
+  })
+
+  it('keys tickets by agent and app secret: after a secret change the old ticket is not served', async () => {
+    const before = await makeClient().getJsapiTicket('agent')
+    const rotated = makeTestFixtures()
+    rotated.app.secret = 'EMU_APP_SECRET_ROTATED_00000000000000000002'
+    await control('reset', {}) // WeCom issues tickets anew for the new secret's tokens
+    await control('fixtures', rotated)
+    const after = await makeClient({ appSecret: rotated.app.secret }).getJsapiTicket('agent')
+    const tickets = await control<{ agentTicket: string }>('jsapi-tickets')
+    expect(after).toBe(tickets.agentTicket)
+    expect(after).not.toBe(before)
+    const keys = (opened.sqlite.prepare('select key from wecom_credentials').all() as { key: string }[]).map(k => k.key)
+    expect(keys.filter(k => k.startsWith('wecom:ticket:'))).toHaveLength(2)
+    expect(keys.some(k => k.includes(rotated.app.secret) || k.includes(TEST_FIXTURE_SECRETS.app))).toBe(false)
+  })
+
+  it('a reported config failure refreshes a stale ticket once per interval, agreed across instances', async () => {
+    let clock = Date.now()
+    const a = makeClient({ now: () => clock })
+    const b = makeClient({ now: () => clock }) // another server instance on the same DB
+    const url = 'http://localhost:3000/app/'
+    store.set(ticketKey(TEST_CORP_ID, 'agent', TEST_AGENT_ID, TEST_FIXTURE_SECRETS.app), 'EMU_AGENT_TICKET_STALE', clock + 3_600_000)
+    const signedWith = async (ticket: string) => {
+      const s = await a.signJsapi('agent', url)
+      return s.signature === jsapiSignature({ ticket, nonceStr: s.nonceStr, timestamp: s.timestamp, url })
+    }
+    const { agentTicket } = await control<{ agentTicket: string }>('jsapi-tickets')
+    expect(await signedWith(agentTicket)).toBe(false) // the sidebar's agentConfig would fail
+
+    expect(await a.refreshTicketAfterConfigFailure('agent')).toEqual({ refreshed: true, retryAfterMs: 5 * 60_000 })
+    expect(await signedWith(agentTicket)).toBe(true)
+    expect(await calls('/cgi-bin/ticket/get')).toHaveLength(1)
+
+    clock += 60_000
+    expect(await b.refreshTicketAfterConfigFailure('agent')).toEqual({ refreshed: false, retryAfterMs: 4 * 60_000 })
+    expect(await a.refreshTicketAfterConfigFailure('agent')).toMatchObject({ refreshed: false })
+    expect(await calls('/cgi-bin/ticket/get')).toHaveLength(1)
+    // The corp ticket has its own budget; the agent one opens again after the interval.
+    expect(await b.refreshTicketAfterConfigFailure('corp')).toMatchObject({ refreshed: true })
+    clock += 4 * 60_000
+    expect(await b.refreshTicketAfterConfigFailure('agent')).toMatchObject({ refreshed: true })
+    expect(await calls('/cgi-bin/ticket/get')).toHaveLength(2)
   })
 
   it('turns the app\'s hourly ticket cap into a rate_limit error', async () => {
@@ -330,12 +407,31 @@ describe('external contacts and tags', () => {
 
     const seen: string[] = []
     let pages = 0
-    for await (const items of client.iterateBatchGetByUser(['guide01', 'guide02', 'guide03'], { limit: 2 })) {
+    for await (const { contacts, unlicensedUserids } of client.iterateBatchGetByUser(['guide01', 'guide02', 'guide03'], { limit: 2 })) {
       pages++
-      seen.push(...items.map(x => `${x.follow_info.userid}/${x.external_contact.external_userid}`))
+      expect(unlicensedUserids).toEqual([])
+      seen.push(...contacts.map(x => `${x.follow_info.userid}/${x.external_contact.external_userid}`))
     }
     expect(pages).toBe(3)
     expect(seen).toEqual(['guide01/wmCust0001', 'guide01/wmCust0002', 'guide02/wmCust0001', 'guide02/woPartner0001', 'guide03/wmCust0003'])
+  })
+
+  it('the iterator reports guides without an interop licence (fail_info, and 701008 for a whole chunk)', async () => {
+    const f = makeTestFixtures()
+    f.users.find(u => u.userid === 'guide02')!.interopLicensed = false
+    await control('fixtures', f)
+    const client = makeClient()
+    const pages = []
+    for await (const page of client.iterateBatchGetByUser(['guide01', 'guide02']))
+      pages.push(page)
+    expect(pages.flatMap(p => p.unlicensedUserids)).toEqual(['guide02'])
+    expect(pages.flatMap(p => p.contacts).every(c => c.follow_info.userid === 'guide01')).toBe(true)
+
+    const only = []
+    for await (const page of client.iterateBatchGetByUser(['guide02']))
+      only.push(page)
+    expect(only).toEqual([{ contacts: [], unlicensedUserids: ['guide02'] }])
+    expect((await calls('/cgi-bin/externalcontact/batch/get_by_user')).at(-1)?.errcode).toBe(701008)
   })
 
   it('corp tags: list, add, mark (84061 when not that member\'s customer)', async () => {
@@ -354,5 +450,18 @@ describe('external contacts and tags', () => {
     expect(await rejection(client.markTag({ userid: 'guide03', externalUserid: 'wmCust0003', addTag: ['etNope'] }))).toMatchObject({ errcode: 40068 })
     await client.delCorpTag({ tagIds: [coatId] })
     expect((await client.getCorpTagList({ groupIds: ['etGroupPref'] }))[0]!.tag.map(t => t.name)).toEqual(['连衣裙', '鞋履'])
+  })
+
+  it('tags this app may not write are refused as typed client errors, and reading them still works', async () => {
+    const client = makeClient()
+    // Console-created tags and a rule group created by another app (test fixtures).
+    expect(await rejection(client.editCorpTag({ id: 'etTagGold', name: '黑金卡' }))).toMatchObject({ errcode: 40068, kind: 'client' })
+    expect(await rejection(client.delCorpTag({ groupIds: ['etGroupLevel'] }))).toMatchObject({ errcode: 40068, kind: 'client' })
+    expect(await rejection(client.markTag({ userid: 'guide01', externalUserid: 'wmCust0002', addTag: ['etRuleTagActive30'] }))).toMatchObject({ errcode: 40068, kind: 'client' })
+    // Nothing was changed, and nothing was retried.
+    expect((await client.getCorpTagList({ tagIds: ['etTagGold'] }))[0]!.tag[0]!.name).toBe('金卡')
+    expect((await calls()).filter(c => c.errcode === 40068)).toHaveLength(3)
+    const detail = await client.getExternalContact('wmCust0001')
+    expect(detail.follow_user[0]!.tags).toContainEqual({ group_name: '活跃度(规则组)', tag_name: '近30天活跃', tag_id: 'etRuleTagActive30', type: 3 })
   })
 })

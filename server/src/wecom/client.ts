@@ -7,10 +7,15 @@
 //   refreshing at the same instant may both call gettoken (harmless: old tokens stay valid).
 // - JS-SDK tickets (corp / agent) cached the same way (they are capped at 400/h per corp, 100/h
 //   per app, so they live in the shared store).
+// - externalcontact/* calls use the self-built app's token (the app must be listed under 客户联系 →
+//   可调用接口的应用). The 客户联系 system secret is refused for corps created after 2023-12-01 and
+//   by the transfer APIs, so it is only a legacy fallback: when configured, a 48002 on the app
+//   token is retried ONCE with the contact secret's token (48002 means nothing was executed).
 // - Every call carries the token in the query string. 40014/42001/41001 → drop the cached token
 //   (only if it is still the one that failed), fetch a new one, retry the call ONCE.
 // - -1 (system busy) → exponential backoff, ≤ maxRetries retries. 45033 (concurrency) → short
-//   linear backoff, ≤ maxRetries retries (same budget).
+//   linear backoff, ≤ maxRetries retries (same budget). Only for idempotent calls: after -1 a
+//   non-idempotent write may have happened, so it is never repeated.
 // - 45009 (frequency limit) → no retry storm: throws WecomApiError kind 'rate_limit' with
 //   retryAfterMs = 60 s (WeCom does not say which window tripped; minute windows block 60 s).
 //   Exception: idempotent reads wait once and retry when the client was created with
@@ -44,7 +49,7 @@ export type TokenWhich = 'app' | 'contact'
 export type TicketKind = 'corp' | 'agent'
 
 export interface WecomClientEvent {
-  type: 'token_refresh' | 'ticket_refresh' | 'token_invalidated' | 'retry'
+  type: 'token_refresh' | 'ticket_refresh' | 'token_invalidated' | 'retry' | 'contact_secret_fallback'
   api: string
   errcode?: number
   attempt?: number
@@ -56,10 +61,10 @@ export interface WecomClientOptions {
   apiBase: string
   corpId: string
   agentId: number | string
-  /** Self-built app secret: OAuth, user/department reads, JS-SDK tickets. */
+  /** Self-built app secret: OAuth, user/department reads, JS-SDK tickets and externalcontact/* APIs. */
   appSecret: string
-  /** 客户联系 secret: externalcontact/* APIs. */
-  contactSecret: string
+  /** Optional legacy 客户联系 system secret ('' = none): tried only when the app token gets 48002. */
+  contactSecret?: string
   store: CredentialStore
   /** Per-request timeout (default 5000 ms). */
   timeoutMs?: number
@@ -71,6 +76,8 @@ export interface WecomClientOptions {
   maxRetries?: number
   /** Idempotent reads may wait this long once on 45009 (default 0 = throw at once). */
   rateLimitWaitMs?: number
+  /** At most one ticket refresh after a reported agentConfig/config failure per kind per this long (default 5 min). */
+  ticketRefreshIntervalMs?: number
   fetch?: typeof fetch
   onEvent?: (event: WecomClientEvent) => void
 }
@@ -81,6 +88,8 @@ export interface RequestSpec {
   method: 'GET' | 'POST'
   /** `/cgi-bin/...` */
   path: string
+  /** An externalcontact/* API: may fall back to the legacy contact secret on 48002. */
+  externalContact?: boolean
   query?: Record<string, string | number | undefined>
   body?: unknown
   /** Safe to repeat after a timeout (reads, idempotent writes such as mark_tag). */
@@ -124,7 +133,16 @@ export function createWecomClientFromConfig(config: AppConfig['wecom'], store: C
 /** Ratio of expires_in after which a cached token/ticket is refreshed. */
 const REFRESH_RATIO = 0.9
 const RATE_LIMIT_RETRY_MS = 60_000
+const DEFAULT_TICKET_REFRESH_INTERVAL_MS = 5 * 60_000
 const MAX_BATCH_USERIDS = 100
+/** batch/get_by_user: none of the requested members holds an interop licence (互通账号). */
+const UNLICENSED_ERRCODE = 701008
+
+export interface BatchGetByUserResult {
+  contacts: BatchExternalContact[]
+  /** Requested members WeCom could not answer for (no interop licence): their follows are unknown. */
+  unlicensedUserids: string[]
+}
 
 const defaultSleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
 
@@ -140,13 +158,14 @@ export function createWecomClient(options: WecomClientOptions) {
     corpId,
     agentId,
     appSecret,
-    contactSecret,
+    contactSecret = '',
     store,
     timeoutMs = 5000,
     now = Date.now,
     sleep = defaultSleep,
     maxRetries = 3,
     rateLimitWaitMs = 0,
+    ticketRefreshIntervalMs = DEFAULT_TICKET_REFRESH_INTERVAL_MS,
     onEvent,
   } = options
   const doFetch = options.fetch ?? fetch
@@ -209,8 +228,9 @@ export function createWecomClient(options: WecomClientOptions) {
     let attempt = 0
     let tokenRetried = false
     let waitedForRateLimit = false
+    let which = spec.which
     for (;;) {
-      const token = spec.which ? await getAccessToken(spec.which) : undefined
+      const token = which ? await getAccessToken(which) : undefined
       let reply: WecomEnvelope & Record<string, unknown>
       try {
         reply = await exchange(spec, token)
@@ -235,13 +255,19 @@ export function createWecomClient(options: WecomClientOptions) {
       const code = reply.errcode
       if (code === 0)
         return reply as T & WecomEnvelope
-      if (spec.which && isTokenErrcode(code) && !tokenRetried) {
+      if (which && isTokenErrcode(code) && !tokenRetried) {
         tokenRetried = true
-        invalidateToken(spec.which, token)
+        invalidateToken(which, token)
         emit({ type: 'token_invalidated', api: spec.path, errcode: code })
         continue
       }
-      if ((code === -1 || code === 45033) && attempt < maxRetries) {
+      if (code === 48002 && spec.externalContact && which === 'app' && contactSecret) {
+        which = 'contact'
+        tokenRetried = false
+        emit({ type: 'contact_secret_fallback', api: spec.path, errcode: code })
+        continue
+      }
+      if ((code === -1 || code === 45033) && spec.idempotent && attempt < maxRetries) {
         attempt++
         // -1: exponential (200, 400, 800 ms…) with jitter; 45033: short linear steps.
         const delayMs = code === -1
@@ -296,7 +322,7 @@ export function createWecomClient(options: WecomClientOptions) {
   }
 
   async function getJsapiTicket(kind: TicketKind): Promise<string> {
-    const key = ticketKey(corpId, kind, agentId)
+    const key = ticketKey(corpId, kind, agentId, appSecret)
     const cached = fresh(key)
     if (cached)
       return cached
@@ -311,6 +337,24 @@ export function createWecomClient(options: WecomClientOptions) {
       emit({ type: 'ticket_refresh', api: kind === 'corp' ? '/cgi-bin/get_jsapi_ticket' : '/cgi-bin/ticket/get' })
       return r.ticket
     })
+  }
+
+  /**
+   * The sidebar reported that config/agentConfig failed with our signature (e.g. 42012/40093: the
+   * ticket is stale or was revoked): drop the cached ticket and fetch a new one — at most once per
+   * ticketRefreshIntervalMs per kind across all instances (the claim lives in the shared store),
+   * so a broken setup cannot burn the 100/h ticket quota.
+   */
+  async function refreshTicketAfterConfigFailure(kind: TicketKind): Promise<{ refreshed: boolean, retryAfterMs: number }> {
+    const key = ticketKey(corpId, kind, agentId, appSecret)
+    const claimKey = `wecom:ticket-refresh:${key.slice('wecom:ticket:'.length)}`
+    const at = now()
+    const claim = store.claim(claimKey, at + ticketRefreshIntervalMs, at)
+    if (!claim.taken)
+      return { refreshed: false, retryAfterMs: Math.max(0, claim.heldUntil - at) }
+    store.delete(key)
+    await getJsapiTicket(kind)
+    return { refreshed: true, retryAfterMs: ticketRefreshIntervalMs }
   }
 
   /** JS-SDK signature for `url` (the page URL the sidebar passed; the `#…` part is not signed). */
@@ -348,14 +392,14 @@ export function createWecomClient(options: WecomClientOptions) {
   }
 
   async function getFollowUserList(): Promise<string[]> {
-    const r = await request<{ follow_user: string[] }>({ which: 'contact', method: 'GET', path: '/cgi-bin/externalcontact/get_follow_user_list', idempotent: true })
+    const r = await request<{ follow_user: string[] }>({ which: 'app', externalContact: true, method: 'GET', path: '/cgi-bin/externalcontact/get_follow_user_list', idempotent: true })
     return r.follow_user
   }
 
   /** External userids of a member's customers; [] when WeCom answers 84061 (no customers). */
   async function listExternalContacts(userid: string): Promise<string[]> {
     try {
-      const r = await request<{ external_userid: string[] }>({ which: 'contact', method: 'GET', path: '/cgi-bin/externalcontact/list', query: { userid }, idempotent: true })
+      const r = await request<{ external_userid: string[] }>({ which: 'app', externalContact: true, method: 'GET', path: '/cgi-bin/externalcontact/list', query: { userid }, idempotent: true })
       return r.external_userid
     }
     catch (err) {
@@ -372,7 +416,8 @@ export function createWecomClient(options: WecomClientOptions) {
     const follows: ExternalContactFollowUser[] = []
     for (let page = 0; page < 1000; page++) {
       const r = await request<{ external_contact: ExternalContactProfile, follow_user?: ExternalContactFollowUser[], next_cursor?: string }>({
-        which: 'contact',
+        which: 'app',
+        externalContact: true,
         method: 'GET',
         path: '/cgi-bin/externalcontact/get',
         query: { external_userid: externalUserid, cursor: cursor || undefined },
@@ -390,7 +435,8 @@ export function createWecomClient(options: WecomClientOptions) {
   /** One page of externalcontact/batch/get_by_user (≤ 100 userids, limit ≤ 100, default 50). */
   async function batchGetByUser(userids: string[], { cursor = '', limit = 50 }: { cursor?: string, limit?: number } = {}): Promise<BatchGetByUserPage> {
     const r = await request<BatchGetByUserPage>({
-      which: 'contact',
+      which: 'app',
+      externalContact: true,
       method: 'POST',
       path: '/cgi-bin/externalcontact/batch/get_by_user',
       body: { userid_list: userids, cursor, limit },
@@ -401,15 +447,28 @@ export function createWecomClient(options: WecomClientOptions) {
 
   /**
    * Every page of batch/get_by_user for any number of userids (chunked by 100), as an async
-   * iterator of pages: `for await (const page of client.iterateBatchGetByUser(ids)) …`.
+   * iterator: `for await (const page of client.iterateBatchGetByUser(ids)) …`. Members without an
+   * interop licence (互通账号) come back in `unlicensedUserids` — from `fail_info` when some of a
+   * chunk lack one, or the whole chunk when WeCom answers 701008 (all of them lack one). Their
+   * customers are unknown, not gone.
    */
-  async function* iterateBatchGetByUser(userids: string[], { limit = 100 }: { limit?: number } = {}): AsyncGenerator<BatchExternalContact[], void, undefined> {
+  async function* iterateBatchGetByUser(userids: string[], { limit = 100 }: { limit?: number } = {}): AsyncGenerator<BatchGetByUserResult, void, undefined> {
     for (let i = 0; i < userids.length; i += MAX_BATCH_USERIDS) {
       const chunk = userids.slice(i, i + MAX_BATCH_USERIDS)
       let cursor = ''
       for (;;) {
-        const page = await batchGetByUser(chunk, { cursor, limit })
-        yield page.external_contact_list
+        let page: BatchGetByUserPage
+        try {
+          page = await batchGetByUser(chunk, { cursor, limit })
+        }
+        catch (err) {
+          if (err instanceof WecomApiError && err.errcode === UNLICENSED_ERRCODE) {
+            yield { contacts: [], unlicensedUserids: chunk }
+            break
+          }
+          throw err
+        }
+        yield { contacts: page.external_contact_list, unlicensedUserids: page.fail_info?.unlicensed_userid_list ?? [] }
         if (!page.next_cursor || page.next_cursor === cursor)
           break
         cursor = page.next_cursor
@@ -419,7 +478,8 @@ export function createWecomClient(options: WecomClientOptions) {
 
   async function getCorpTagList(filter: { tagIds?: string[], groupIds?: string[] } = {}): Promise<CorpTagGroup[]> {
     const r = await request<{ tag_group: CorpTagGroup[] }>({
-      which: 'contact',
+      which: 'app',
+      externalContact: true,
       method: 'POST',
       path: '/cgi-bin/externalcontact/get_corp_tag_list',
       body: { ...(filter.tagIds?.length ? { tag_id: filter.tagIds } : {}), ...(filter.groupIds?.length ? { group_id: filter.groupIds } : {}) },
@@ -431,7 +491,8 @@ export function createWecomClient(options: WecomClientOptions) {
   /** Adds tags to a group (by id, or by name — an existing name appends, a new one creates it). */
   async function addCorpTag(input: AddCorpTagInput): Promise<CorpTagGroup> {
     const r = await request<{ tag_group: CorpTagGroup }>({
-      which: 'contact',
+      which: 'app',
+      externalContact: true,
       method: 'POST',
       path: '/cgi-bin/externalcontact/add_corp_tag',
       body: {
@@ -446,12 +507,13 @@ export function createWecomClient(options: WecomClientOptions) {
   }
 
   async function editCorpTag(input: { id: string, name?: string, order?: number }): Promise<void> {
-    await request({ which: 'contact', method: 'POST', path: '/cgi-bin/externalcontact/edit_corp_tag', body: input, idempotent: true })
+    await request({ which: 'app', externalContact: true, method: 'POST', path: '/cgi-bin/externalcontact/edit_corp_tag', body: input, idempotent: true })
   }
 
   async function delCorpTag(input: { tagIds?: string[], groupIds?: string[] }): Promise<void> {
     await request({
-      which: 'contact',
+      which: 'app',
+      externalContact: true,
       method: 'POST',
       path: '/cgi-bin/externalcontact/del_corp_tag',
       body: { tag_id: input.tagIds ?? [], group_id: input.groupIds ?? [] },
@@ -462,7 +524,8 @@ export function createWecomClient(options: WecomClientOptions) {
   /** Adds/removes corp tags on one member↔customer relation (84061 when not that member's customer). */
   async function markTag(input: MarkTagInput): Promise<void> {
     await request({
-      which: 'contact',
+      which: 'app',
+      externalContact: true,
       method: 'POST',
       path: '/cgi-bin/externalcontact/mark_tag',
       body: { userid: input.userid, external_userid: input.externalUserid, add_tag: input.addTag ?? [], remove_tag: input.removeTag ?? [] },
@@ -476,6 +539,7 @@ export function createWecomClient(options: WecomClientOptions) {
     request,
     getAccessToken,
     getJsapiTicket,
+    refreshTicketAfterConfigFailure,
     signJsapi,
     oauthAuthorizeUrl,
     getUserIdByCode,

@@ -1,5 +1,8 @@
 // WeCom error model: every non-zero errcode becomes a WecomApiError whose `kind` tells callers
-// (and the client's own retry logic) what to do about it — reference §2.9.
+// (and the client's own retry logic) what to do about it — reference §2.9. One that reaches a
+// route becomes a WecomServiceError (502/503 with a code the sidebar can explain).
+
+import type { WecomServiceErrorCode } from '@scrm/shared'
 
 export type WecomErrorKind
   = | 'token' // token invalid/expired/missing: drop it, refresh, retry once
@@ -32,6 +35,7 @@ const KIND_BY_CODE: Record<number, WecomErrorKind> = {
   45033: 'concurrency',
   47001: 'client',
   48002: 'config',
+  50001: 'config', // redirect_uri / domain not among the app's trusted domains
   60011: 'client',
   60020: 'config',
   60111: 'not_found',
@@ -39,6 +43,7 @@ const KIND_BY_CODE: Record<number, WecomErrorKind> = {
   84074: 'config',
   90206: 'config',
   301058: 'client',
+  701008: 'config', // no interop licence (互通账号) for any requested member: buy/assign licences
 }
 
 /** The kind of a WeCom errcode; unknown non-zero codes are 'client'. */
@@ -70,5 +75,50 @@ export class WecomApiError extends Error {
     this.kind = init.kind ?? classifyErrcode(init.errcode)
     if (init.retryAfterMs !== undefined)
       this.retryAfterMs = init.retryAfterMs
+  }
+}
+
+/**
+ * A WeCom failure as the sidebar sees it (the error handler in plugins/errors.ts sends it):
+ * 503 when trying again later can help, 502 when WeCom refused us and an admin must act.
+ * The message says what to do; `code` lets the UI pick its own wording.
+ */
+export class WecomServiceError extends Error {
+  readonly statusCode: 502 | 503
+  readonly code: WecomServiceErrorCode
+  /** For 503: seconds until a retry makes sense (sent as Retry-After). */
+  readonly retryAfterSeconds?: number
+  readonly errcode: number
+
+  constructor(init: { statusCode: 502 | 503, code: WecomServiceErrorCode, message: string, errcode: number, retryAfterSeconds?: number }) {
+    super(init.message)
+    this.name = 'WecomServiceError'
+    this.statusCode = init.statusCode
+    this.code = init.code
+    this.errcode = init.errcode
+    if (init.retryAfterSeconds !== undefined)
+      this.retryAfterSeconds = init.retryAfterSeconds
+  }
+}
+
+/** What a WecomApiError that reached a route means for the caller. */
+export function toWecomServiceError(err: WecomApiError): WecomServiceError {
+  const errcode = err.errcode
+  switch (err.kind) {
+    case 'rate_limit':
+    case 'concurrency':
+      return new WecomServiceError({ statusCode: 503, code: 'WECOM_RATE_LIMITED', errcode, retryAfterSeconds: Math.ceil((err.retryAfterMs ?? 60_000) / 1000), message: `WeCom is limiting calls (${errcode}); try again in a minute` })
+    case 'retryable':
+    case 'timeout':
+    case 'token':
+      return new WecomServiceError({ statusCode: 503, code: 'WECOM_UNAVAILABLE', errcode, retryAfterSeconds: 5, message: `WeCom did not answer in time (${errcode}); try again shortly` })
+    case 'config':
+      if (errcode === 60020)
+        return new WecomServiceError({ statusCode: 502, code: 'WECOM_IP_NOT_TRUSTED', errcode, message: 'WeCom refused this server\'s IP (60020): add it to the app\'s trusted IPs (企业可信IP)' })
+      if (errcode === 50001)
+        return new WecomServiceError({ statusCode: 502, code: 'WECOM_DOMAIN_NOT_TRUSTED', errcode, message: 'WeCom refused the redirect domain (50001): it must be one of the app\'s trusted domains (可信域名)' })
+      return new WecomServiceError({ statusCode: 502, code: 'WECOM_CONFIG', errcode, message: `WeCom refused the app's configuration (${errcode}): check the app secret and its 客户联系 API permission` })
+    default:
+      return new WecomServiceError({ statusCode: 502, code: 'WECOM_REJECTED', errcode, message: `WeCom refused the request (${errcode})` })
   }
 }

@@ -1,7 +1,8 @@
-import type { Me } from '@scrm/shared'
+import type { JsTicketKind, Me } from '@scrm/shared'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { errorMessage, errorStatus, getJsSignature, getMe, loginUrl } from '../api/client'
+import { retryConfigAfterReport } from '../wecom/config-failure'
 import { hasBridge, loadWw } from '../wecom/sdk'
 
 export type BootPhase
@@ -64,20 +65,32 @@ export const useWecomStore = defineStore('wecom', () => {
     }
     const ww = await loadWw()
     const corpId = me.value.corpId
+    // Which registration WeCom refused; agentConfig is the one a sidebar needs.
+    let failedKind: JsTicketKind = 'agent'
     ww.register({
       corpId,
       agentId: me.value.agentId,
       jsApiList: JS_API_LIST,
       getConfigSignature: async (url: string) => getJsSignature({ url, kind: 'corp' }),
       getAgentConfigSignature: async (url: string) => getJsSignature({ url, kind: 'agent' }),
+      onConfigFail: () => {
+        failedKind = 'corp'
+      },
+      onAgentConfigFail: () => {
+        failedKind = 'agent'
+      },
     })
     try {
       await ww.ensureConfigReady()
     }
     catch (err) {
-      phase.value = 'signature-error'
-      errorText.value = errorMessage(err)
-      return
+      // A stale ticket on the server (revoked, or cached for another agent/secret) fails every
+      // guide until it expires: report it so the server refreshes it, then try once more.
+      if (!await retryConfigAfterReport(failedKind, err, () => ww.ensureConfigReady())) {
+        phase.value = 'signature-error'
+        errorText.value = errorMessage(err)
+        return
+      }
     }
     await readContext()
     listen()
