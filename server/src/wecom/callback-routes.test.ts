@@ -102,8 +102,9 @@ describe('gET /api/wecom/callback (URL verification)', () => {
   it('refuses a wrong signature without echoing and names a missing field', async () => {
     const { callbackToken, encodingAesKey, corpId } = stack.config.wecom
     const echostr = encryptMessage({ encodingAesKey, receiveId: corpId, message: 'secret-echo' })
-    const good = msgSignature(callbackToken, '1700000000', 'n1', echostr)
-    const q = (sig: string) => `/api/wecom/callback?msg_signature=${sig}&timestamp=1700000000&nonce=n1&echostr=${encodeURIComponent(echostr)}`
+    const timestamp = String(Math.floor(Date.now() / 1000))
+    const good = msgSignature(callbackToken, timestamp, 'n1', echostr)
+    const q = (sig: string) => `/api/wecom/callback?msg_signature=${sig}&timestamp=${timestamp}&nonce=n1&echostr=${encodeURIComponent(echostr)}`
     const ok = await stack.app.inject({ method: 'GET', url: q(good) })
     expect(ok.statusCode).toBe(200)
     expect(ok.body).toBe('secret-echo')
