@@ -39,7 +39,7 @@ export async function startTestStack(options: TestStackOptions = {}) {
   const database = openDatabase(join(dir, 'scrm.db'))
   seedDatabase(database.db, dataset)
   const config = loadConfig({
-    PUBLIC_URL: TEST_PUBLIC_URL,
+    PUBLIC_URL: options.env?.PUBLIC_URL ?? TEST_PUBLIC_URL,
     DATABASE_PATH: join(dir, 'scrm.db'),
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     WECOM_CORP_ID: fixtures.corpId,
@@ -61,7 +61,7 @@ export async function startTestStack(options: TestStackOptions = {}) {
   const withOrigin = (options: InjectOptions | string): InjectOptions => {
     const opts = typeof options === 'string' ? { url: options } : options
     const headers = opts.headers ?? {}
-    return 'origin' in headers || 'referer' in headers ? opts : { ...opts, headers: { ...headers, origin: TEST_PUBLIC_URL } }
+    return 'origin' in headers || 'referer' in headers ? opts : { ...opts, headers: { ...headers, origin: config.publicUrl } }
   }
   app.inject = ((options: InjectOptions | string) => inject(withOrigin(options))) as typeof app.inject
   let appUrl: string | undefined
@@ -81,11 +81,11 @@ export async function startTestStack(options: TestStackOptions = {}) {
     if (!href)
       throw new Error(`no login link for ${userid} on the emulator's authorize page`)
     let callbackUrl = new URL(href, authorizeUrl).toString()
-    if (!callbackUrl.startsWith(TEST_PUBLIC_URL)) {
+    if (!callbackUrl.startsWith(config.publicUrl)) {
       const hop = await fetch(callbackUrl, { redirect: 'manual' })
       callbackUrl = hop.headers.get('location') ?? ''
     }
-    const callback = await app.inject({ method: 'GET', url: callbackUrl.slice(TEST_PUBLIC_URL.length), headers: { cookie: oauthCookie } })
+    const callback = await app.inject({ method: 'GET', url: callbackUrl.slice(config.publicUrl.length), headers: { cookie: oauthCookie } })
     if (callback.statusCode !== 302)
       throw new Error(`login failed: ${callback.statusCode} ${callback.body}`)
     return cookieHeader(callback)

@@ -44,6 +44,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthOptions> = async (app, { 
       signed: true,
       httpOnly: true,
       sameSite: 'lax',
+      secure: config.production || config.publicUrl.startsWith('https://'),
       path: '/api/auth',
       maxAge: 300,
     })
