@@ -86,12 +86,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthOptions> = async (app, { 
     return reply.redirect(next)
   })
 
-  app.post('/api/auth/logout', async (request, reply) => {
+  app.post('/api/auth/logout', { onRequest: app.rateLimits.api }, async (request, reply) => {
     await app.sessions.revoke(request, reply)
     return reply.status(204).send()
   })
 
-  app.get('/api/me', { schema: { response: { 200: Me, 401: ApiError } } }, async (request) => {
+  app.get('/api/me', { onRequest: app.rateLimits.api, schema: { response: { 200: Me, 401: ApiError } } }, async (request) => {
     const session = await app.sessions.read(request)
     if (!session)
       throw unauthorized()

@@ -280,3 +280,62 @@ describe('production and https stacks (findings 5, 8)', () => {
     }
   })
 })
+
+describe('rate limits (finding 6)', () => {
+  let limited: TestStack
+  beforeAll(async () => {
+    limited = await startTestStack({
+      members: 20,
+      env: { RATE_LIMIT_AUTH_PER_IP: '6', RATE_LIMIT_API_WITHOUT_SESSION_PER_IP: '5', RATE_LIMIT_API_PER_SESSION: '8', RATE_LIMIT_SENDS_PER_SESSION: '3', RATE_LIMIT_WECOM_CALLBACK_PER_IP: '4' },
+    })
+  })
+  afterAll(async () => limited?.close())
+
+  const burst = async (count: number, request: (i: number) => Promise<{ statusCode: number, headers: Record<string, unknown> }>) => {
+    const responses = []
+    for (let i = 0; i < count; i++) responses.push(await request(i))
+    return responses
+  }
+  const expectLimited = (responses: { statusCode: number, headers: Record<string, unknown> }[], allowed: number) => {
+    expect(responses.slice(0, allowed).every(r => r.statusCode !== 429)).toBe(true)
+    const refused = responses.slice(allowed)
+    expect(refused.every(r => r.statusCode === 429)).toBe(true)
+    expect(Number(refused[0]?.headers['retry-after'])).toBeGreaterThan(0)
+  }
+
+  it('limits login starts and OAuth callbacks per IP', async () => {
+    const responses = await burst(10, i => limited.app.inject({ method: 'GET', url: i % 2 ? '/api/auth/login' : '/api/auth/callback?code=x&state=y' }))
+    expectLimited(responses, 6)
+    expect((await limited.app.inject({ method: 'GET', url: '/api/auth/login', remoteAddress: '10.0.0.2' })).statusCode).toBe(302)
+  })
+
+  it('limits forged cookies per IP, whatever the cookie', async () => {
+    const responses = await burst(8, () => limited.app.inject({ method: 'GET', url: '/api/members', headers: { cookie: `scrm_session=${randomBytes(40).toString('base64url')}` }, remoteAddress: '10.0.0.3' }))
+    expectLimited(responses, 5)
+  })
+
+  it('limits POST /api/sends per session, not for other sessions', async () => {
+    const guides = limited.database.sqlite.prepare(`select distinct f.guide_userid g, f.member_id m from follows f join staff s on s.userid = f.guide_userid where f.status = 'active' and s.status = 1 group by f.guide_userid limit 2`).all() as { g: string, m: number }[]
+    const [first, second] = guides
+    if (!first || !second)
+      throw new Error('fixture needs two guides with customers')
+    const cookie = await limited.app.sessions.cookieHeaderFor(first.g)
+    const responses = await burst(5, () => limited.app.inject({ method: 'POST', url: '/api/sends', headers: { cookie }, payload: sendBody(first.m), remoteAddress: '10.0.0.4' }))
+    expectLimited(responses, 3)
+    expect(responses[0]?.statusCode).toBe(201)
+    const other = await limited.app.sessions.cookieHeaderFor(second.g)
+    expect((await limited.app.inject({ method: 'POST', url: '/api/sends', headers: { cookie: other }, payload: sendBody(second.m), remoteAddress: '10.0.0.4' })).statusCode).toBe(201)
+  })
+
+  it('limits any API request per session', async () => {
+    const admin = limited.database.sqlite.prepare(`select userid from staff where role = 'admin' and status = 1 limit 1`).get() as { userid: string }
+    const cookie = await limited.app.sessions.cookieHeaderFor(admin.userid)
+    const responses = await burst(10, () => limited.app.inject({ method: 'GET', url: '/api/me', headers: { cookie }, remoteAddress: '10.0.0.5' }))
+    expectLimited(responses, 8)
+  })
+
+  it('limits the WeCom callback per IP', async () => {
+    const responses = await burst(6, () => limited.app.inject({ method: 'POST', url: '/api/wecom/callback?msg_signature=x&timestamp=1&nonce=n', headers: { 'content-type': 'text/xml' }, payload: '<xml></xml>', remoteAddress: '10.0.0.6' }))
+    expectLimited(responses, 4)
+  })
+})
