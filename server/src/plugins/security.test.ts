@@ -21,8 +21,8 @@ beforeAll(async () => {
   // `error` level: only what an operator must see reaches the stream.
   stack = await startTestStack({ callbacks: true, logger: { level: 'error', stream } })
 })
-afterAll(async () => stack?.close())
 afterEach(() => vi.restoreAllMocks())
+afterAll(async () => stack?.close())
 
 const sqlite = () => stack.database.sqlite
 const firstStaff = (role: string) => (sqlite().prepare(`select userid from staff where role = ? and status = 1 order by userid limit 1`).get(role) as { userid: string }).userid
