@@ -1,6 +1,6 @@
 import type { Role } from '@scrm/shared'
 import type { Db } from '../db/client.ts'
-import { and, eq, gt, isNull } from 'drizzle-orm'
+import { and, eq, gt, isNull, sql } from 'drizzle-orm'
 import { sessions, staff } from '../db/schema.ts'
 
 /** A live session joined with the staff row as it is now: role, store and status are never cached. */
@@ -26,18 +26,18 @@ export interface SessionRepository {
 }
 
 export function createSqliteSessionRepository(db: Db): SessionRepository {
+  // Runs on every API request: prepared once, one primary-key lookup joined to staff by its primary key.
+  const findActive = db.select({ userid: staff.userid, role: staff.role, storeId: staff.storeId, staffStatus: staff.status, expiresAt: sessions.expiresAt })
+    .from(sessions)
+    .innerJoin(staff, eq(staff.userid, sessions.userid))
+    .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder('now'))))
+    .prepare()
   return {
     async create(session) {
       db.insert(sessions).values(session).run()
     },
     async findActive(tokenHash, now) {
-      // One primary-key lookup joined to staff by its primary key.
-      const row = db.select({ userid: staff.userid, role: staff.role, storeId: staff.storeId, staffStatus: staff.status, expiresAt: sessions.expiresAt })
-        .from(sessions)
-        .innerJoin(staff, eq(staff.userid, sessions.userid))
-        .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
-        .get()
-      return row ?? null
+      return findActive.get({ tokenHash, now }) ?? null
     },
     async revoke(tokenHash, now) {
       db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt))).run()
