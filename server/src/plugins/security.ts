@@ -38,7 +38,8 @@ export const securityPlugin = fp(async (app: FastifyInstance, { config, rateLimi
         'connect-src': ['\'self\'', ...config.cspConnectSrc],
         // The sidebar opens top-level in the WeCom client; only our own demo shell frames it.
         'frame-ancestors': ['\'self\''],
-        'frame-src': ['\'self\''],
+        // @wecom/jssdk frames these for its browser-mode components (open data, login); the client bridge needs none.
+        'frame-src': ['\'self\'', 'https://login.work.weixin.qq.com', 'https://open.work.weixin.qq.com'],
         'form-action': ['\'self\''],
         'base-uri': ['\'self\''],
         'object-src': ['\'none\''],
