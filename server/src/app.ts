@@ -10,6 +10,7 @@ import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
 import { authRoutes } from './auth/routes.ts'
 import { createSqliteSessionRepository } from './auth/session-repository.ts'
+import { secureCookies } from './config.ts'
 import { healthRoutes } from './health/routes.ts'
 import { memberRoutes } from './members/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
@@ -59,7 +60,7 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(sessionPlugin, {
     secret: config.sessionSecret,
     ttlSeconds: config.sessionTtlSeconds,
-    secureCookies: config.production || config.publicUrl.startsWith('https://'),
+    secureCookies: secureCookies(config),
     repository: createSqliteSessionRepository(db),
     now,
   })

@@ -97,6 +97,11 @@ const list = (value: string | undefined): string[] => (value ?? '').split(',').m
 
 export class ConfigError extends Error {}
 
+/** Cookies get `Secure` in production whatever PUBLIC_URL says, and whenever the site is https. */
+export function secureCookies(config: Pick<AppConfig, 'production' | 'publicUrl'>): boolean {
+  return config.production || config.publicUrl.startsWith('https://')
+}
+
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
   return pkg.version ?? '0.0.0'

@@ -6,6 +6,7 @@ import type { WecomClient } from '../wecom/client.ts'
 import { randomBytes } from 'node:crypto'
 import { ApiError, LoginQuery, Me, OAuthCallbackQuery } from '@scrm/shared'
 import { eq } from 'drizzle-orm'
+import { secureCookies } from '../config.ts'
 import { staff, stores } from '../db/schema.ts'
 import { badRequest, forbidden, unauthorized } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
@@ -44,7 +45,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthOptions> = async (app, { 
       signed: true,
       httpOnly: true,
       sameSite: 'lax',
-      secure: config.production || config.publicUrl.startsWith('https://'),
+      secure: secureCookies(config),
       path: '/api/auth',
       maxAge: 300,
     })
