@@ -31,9 +31,14 @@ export async function benchMemberContext(databasePath: string, options: { reques
   const app = await buildApp({ config, database, wecom, logger: false })
   await app.ready()
 
-  // Sessions minted with the app's own cookie signer (the OAuth round trip is not what we measure).
-  const cookieFor = (pair: Pair) => `scrm_session=${app.signCookie(Buffer.from(JSON.stringify({ userid: pair.guide, role: 'guide', storeId: pair.storeId, exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url'))}`
+  // Sessions minted directly (the OAuth round trip is not what we measure), one per guide.
   const pairs = samplePairs(database.sqlite, options.requests + 200)
+  const cookies = new Map<string, string>()
+  for (const pair of pairs) {
+    if (!cookies.has(pair.guide))
+      cookies.set(pair.guide, await app.sessions.cookieHeaderFor(pair.guide))
+  }
+  const cookieFor = (pair: Pair) => cookies.get(pair.guide) ?? ''
   const url = (pair: Pair) => `/api/members/context?externalUserId=${pair.contact}`
 
   for (const pair of pairs.slice(0, 200)) await app.inject({ method: 'GET', url: url(pair), headers: { cookie: cookieFor(pair) } })

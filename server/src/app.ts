@@ -1,3 +1,5 @@
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
+import type { FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.ts'
 import type { OpenedDatabase } from './db/client.ts'
 import type { RecommendationProvider } from './members/service.ts'
@@ -7,10 +9,14 @@ import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
 import { authRoutes } from './auth/routes.ts'
+import { createSqliteSessionRepository } from './auth/session-repository.ts'
+import { secureCookies } from './config.ts'
 import { healthRoutes } from './health/routes.ts'
 import { memberRoutes } from './members/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
+import { securityPlugin } from './plugins/security.ts'
 import { sessionPlugin } from './plugins/session.ts'
+import { finiteNumbersValidatorFactory } from './plugins/validation.ts'
 import { jobsEnabled, startTrainingSchedule } from './recommend/jobs.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
@@ -30,7 +36,10 @@ export interface AppDependencies {
    */
   jobs?: boolean
   now?: () => number
-  logger?: boolean
+  /** Default: pino at config.logLevel; false for silence (tests). */
+  logger?: FastifyServerOptions['logger']
+  /** Rate-limit counters shared across instances; in-memory per instance when absent. */
+  rateLimitStore?: FastifyRateLimitStoreCtor
 }
 
 /** The whole HTTP app; `main.ts` and the demo launcher listen, tests use `inject` or a port. */
@@ -39,14 +48,23 @@ export async function buildApp(deps: AppDependencies) {
   const db = database.db
   const now = deps.now ?? Date.now
   const app = Fastify({
-    logger: deps.logger === false ? false : { level: process.env.LOG_LEVEL ?? 'info' },
+    logger: deps.logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
     // Validation errors name the field ("body/memberId must be integer"); AJV coerces query strings.
     ajv: { customOptions: { allErrors: false } },
+    schemaController: { compilersFactory: { buildValidator: finiteNumbersValidatorFactory() } },
   })
 
-  // Cross-cutting first: errors, then sessions (cookie signing).
+  // Cross-cutting first: errors, sessions (cookie signing), then headers, Origin check and rate limits.
   await app.register(errorHandlerPlugin)
-  await app.register(sessionPlugin, { secret: config.sessionSecret, ttlSeconds: config.sessionTtlSeconds, secureCookies: config.publicUrl.startsWith('https://'), now })
+  await app.register(sessionPlugin, {
+    secret: config.sessionSecret,
+    ttlSeconds: config.sessionTtlSeconds,
+    secureCookies: secureCookies(config),
+    repository: createSqliteSessionRepository(db),
+    now,
+  })
+  await app.register(securityPlugin, { config, rateLimitStore: deps.rateLimitStore })
 
   // Public routes: health and the OAuth round trip.
   await app.register(healthRoutes, { database, version: config.version })
@@ -66,7 +84,12 @@ export async function buildApp(deps: AppDependencies) {
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
+    scope.addHook('onRequest', app.rateLimits.api)
     scope.addHook('onRequest', app.sessions.require)
+    scope.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'POST' && request.routeOptions.url === '/api/sends')
+        await app.rateLimits.sends(request, reply)
+    })
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db, recommend: deps.recommend ?? recommender.provider })
     await scope.register(todayRoutes, { db, now, recommender })

@@ -5,6 +5,8 @@ import { resolve } from 'node:path'
 export interface AppConfig {
   port: number
   host: string
+  /** Fastify trustProxy (TRUST_PROXY): `true` or the proxies' addresses/CIDRs; needed for per-IP limits behind a load balancer. */
+  trustProxy: boolean | string
   /** Public origin the browser uses, for the OAuth redirect_uri (e.g. https://scrm.brand.com). */
   publicUrl: string
   databasePath: string
@@ -12,8 +14,17 @@ export interface AppConfig {
   staticDir: string
   /** Serve the demo shell at `/` (the demo); otherwise `/` goes to the sidebar. */
   demo: boolean
+  /** NODE_ENV=production: secure cookies and a strong SESSION_SECRET are required. */
+  production: boolean
+  /** pino level; 5xx errors are logged at `error`, so any level up to `error` shows them. */
+  logLevel: string
   sessionSecret: string
   sessionTtlSeconds: number
+  /** Origins allowed to make state-changing requests besides PUBLIC_URL's (ALLOWED_ORIGINS, comma-separated). */
+  allowedOrigins: string[]
+  /** Extra CSP connect-src origins (CSP_CONNECT_SRC, comma-separated), e.g. the demo's emulator. */
+  cspConnectSrc: string[]
+  rateLimit: RateLimitConfig
   version: string
   wecom: {
     corpId: string
@@ -27,8 +38,65 @@ export interface AppConfig {
     oauthBase: string
     callbackToken: string
     encodingAesKey: string
+    /** Signed callbacks whose timestamp is further than this from our clock are refused (replays). */
+    callbackMaxSkewSeconds: number
   }
 }
+
+/** Requests per window; 0 turns a limit off. Defaults suit one store's guides behind one NAT address. */
+export interface RateLimitConfig {
+  windowMs: number
+  /** Login and OAuth callback, per IP. */
+  authPerIp: number
+  /** WeCom event callback, per IP. */
+  wecomCallbackPerIp: number
+  /** Any session-gated API request, per session. */
+  apiPerSession: number
+  /** Session-gated API requests without a validly signed cookie (nothing but 401s), per IP. */
+  apiWithoutSessionPerIp: number
+  /** POST /api/sends, per session. */
+  sendsPerSession: number
+}
+
+const MIN_SECRET_BYTES = 32
+
+/** Decoded length of a hex or base64/base64url secret, 0 when it is neither. */
+function secretBytes(secret: string): number {
+  if (/^[\da-f]+$/i.test(secret) && secret.length % 2 === 0)
+    return secret.length / 2
+  if (/^[\w+/-]+={0,2}$/.test(secret))
+    return Math.floor(secret.replace(/=+$/, '').length * 3 / 4)
+  return 0
+}
+
+/** Shannon entropy of the characters times the length: a typed phrase or a repeat scores low. */
+function estimatedEntropyBits(secret: string): number {
+  const counts = new Map<string, number>()
+  for (const c of secret) counts.set(c, (counts.get(c) ?? 0) + 1)
+  let perChar = 0
+  for (const n of counts.values()) perChar -= (n / secret.length) * Math.log2(n / secret.length)
+  return perChar * secret.length
+}
+
+/** True when `s` is a shorter string repeated (the classic string-rotation test). */
+const isRepetition = (s: string): boolean => (s + s).indexOf(s, 1) < s.length
+
+/** Why `secret` is not fit to sign production sessions, or null when it is. */
+export function weakSecretReason(secret: string): string | null {
+  if (secretBytes(secret) < MIN_SECRET_BYTES)
+    return `SESSION_SECRET must be at least ${MIN_SECRET_BYTES} random bytes, hex (64+ chars) or base64 (43+ chars); generate one with \`openssl rand -hex 32\``
+  if (isRepetition(secret) || estimatedEntropyBits(secret) < 128)
+    return 'SESSION_SECRET looks low-entropy (repeated or few distinct characters); generate one with `openssl rand -hex 32`'
+  return null
+}
+
+function parseTrustProxy(value: string | undefined): boolean | string {
+  if (!value || value === 'false')
+    return false
+  return value === 'true' ? true : value
+}
+
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map(s => s.trim().replace(/\/$/, '')).filter(Boolean)
 
 export class ConfigError extends Error {}
 
@@ -49,6 +117,11 @@ function credentialsKey(env: NodeJS.ProcessEnv, required: (name: string) => stri
   return key
 }
 
+/** Cookies get `Secure` in production whatever PUBLIC_URL says, and whenever the site is https. */
+export function secureCookies(config: Pick<AppConfig, 'production' | 'publicUrl'>): boolean {
+  return config.production || config.publicUrl.startsWith('https://')
+}
+
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }
   return pkg.version ?? '0.0.0'
@@ -66,15 +139,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     return value
   }
   const port = Number(env.PORT ?? 3000)
+  const production = env.NODE_ENV === 'production'
+  const integer = (name: string, fallback: number): number => {
+    const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name])
+    if (!Number.isSafeInteger(value) || value < 0)
+      throw new ConfigError(`${name} must be a non-negative integer`)
+    return value
+  }
   const config: AppConfig = {
     port,
     host: env.HOST ?? '0.0.0.0',
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     databasePath: resolve(env.DATABASE_PATH ?? '.data/scrm.db'),
     staticDir: env.STATIC_DIR ?? '',
     demo: env.SCRM_DEMO === '1',
-    sessionSecret: env.SESSION_SECRET ?? (env.NODE_ENV === 'production' ? required('SESSION_SECRET') : randomBytes(32).toString('hex')),
-    sessionTtlSeconds: Number(env.SESSION_TTL_SECONDS ?? 12 * 3600),
+    production,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    sessionSecret: env.SESSION_SECRET ?? (production ? required('SESSION_SECRET') : randomBytes(32).toString('hex')),
+    sessionTtlSeconds: integer('SESSION_TTL_SECONDS', 12 * 3600),
+    allowedOrigins: list(env.ALLOWED_ORIGINS),
+    cspConnectSrc: list(env.CSP_CONNECT_SRC),
+    rateLimit: {
+      windowMs: integer('RATE_LIMIT_WINDOW_MS', 60_000),
+      authPerIp: integer('RATE_LIMIT_AUTH_PER_IP', 60),
+      wecomCallbackPerIp: integer('RATE_LIMIT_WECOM_CALLBACK_PER_IP', 600),
+      apiPerSession: integer('RATE_LIMIT_API_PER_SESSION', 1200),
+      apiWithoutSessionPerIp: integer('RATE_LIMIT_API_WITHOUT_SESSION_PER_IP', 120),
+      sendsPerSession: integer('RATE_LIMIT_SENDS_PER_SESSION', 120),
+    },
     version: packageVersion(),
     wecom: {
       corpId: required('WECOM_CORP_ID'),
@@ -86,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       oauthBase: (env.WECOM_OAUTH_BASE ?? 'https://open.weixin.qq.com').replace(/\/$/, ''),
       callbackToken: env.WECOM_CALLBACK_TOKEN ?? '',
       encodingAesKey: env.WECOM_ENCODING_AES_KEY ?? '',
+      callbackMaxSkewSeconds: integer('WECOM_CALLBACK_MAX_SKEW_SECONDS', 300),
     },
     ...overrides,
   }
@@ -93,5 +187,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError(`Missing environment variables: ${missing.join(', ')}`)
   if (!Number.isInteger(config.wecom.agentId))
     throw new ConfigError('WECOM_AGENT_ID must be an integer')
+  if (config.production) {
+    const weak = weakSecretReason(config.sessionSecret)
+    if (weak)
+      throw new ConfigError(weak)
+  }
   return config
 }

@@ -1,6 +1,6 @@
 // A real stack for integration tests: a SQLite file in a temp dir seeded by the demo generator,
 // the WeCom emulator on a loopback port, the app, and a login helper that walks the real OAuth flow.
-import type { LightMyRequestResponse } from 'fastify'
+import type { FastifyServerOptions, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +23,10 @@ export interface TestStackOptions {
    * emulator-pushed events (mark_tag, /__emulator/callbacks/trigger) reach the app.
    */
   callbacks?: boolean
+  /** Extra environment for loadConfig, e.g. tighter rate limits. */
+  env?: Record<string, string>
+  /** App logger (default silent). */
+  logger?: FastifyServerOptions['logger']
 }
 
 export async function startTestStack(options: TestStackOptions = {}) {
@@ -35,7 +39,7 @@ export async function startTestStack(options: TestStackOptions = {}) {
   const database = openDatabase(join(dir, 'scrm.db'))
   seedDatabase(database.db, dataset)
   const config = loadConfig({
-    PUBLIC_URL: TEST_PUBLIC_URL,
+    PUBLIC_URL: options.env?.PUBLIC_URL ?? TEST_PUBLIC_URL,
     DATABASE_PATH: join(dir, 'scrm.db'),
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     WECOM_CORP_ID: fixtures.corpId,
@@ -46,10 +50,20 @@ export async function startTestStack(options: TestStackOptions = {}) {
     WECOM_OAUTH_BASE: emulator.url,
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
+    ...options.env,
   })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
-  const app = await buildApp({ config, database, wecom, logger: false })
+  const app = await buildApp({ config, database, wecom, logger: options.logger ?? false })
   await app.ready()
+  // Tests speak as the sidebar in a browser, which sends Origin on every POST (the CSRF check needs
+  // it). Requests without one are made over HTTP with fetch, which sends none.
+  const inject = app.inject.bind(app)
+  const withOrigin = (options: InjectOptions | string): InjectOptions => {
+    const opts = typeof options === 'string' ? { url: options } : options
+    const headers = opts.headers ?? {}
+    return 'origin' in headers || 'referer' in headers ? opts : { ...opts, headers: { ...headers, origin: config.publicUrl } }
+  }
+  app.inject = ((options: InjectOptions | string) => inject(withOrigin(options))) as typeof app.inject
   let appUrl: string | undefined
   if (options.callbacks) {
     appUrl = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -67,11 +81,11 @@ export async function startTestStack(options: TestStackOptions = {}) {
     if (!href)
       throw new Error(`no login link for ${userid} on the emulator's authorize page`)
     let callbackUrl = new URL(href, authorizeUrl).toString()
-    if (!callbackUrl.startsWith(TEST_PUBLIC_URL)) {
+    if (!callbackUrl.startsWith(config.publicUrl)) {
       const hop = await fetch(callbackUrl, { redirect: 'manual' })
       callbackUrl = hop.headers.get('location') ?? ''
     }
-    const callback = await app.inject({ method: 'GET', url: callbackUrl.slice(TEST_PUBLIC_URL.length), headers: { cookie: oauthCookie } })
+    const callback = await app.inject({ method: 'GET', url: callbackUrl.slice(config.publicUrl.length), headers: { cookie: oauthCookie } })
     if (callback.statusCode !== 302)
       throw new Error(`login failed: ${callback.statusCode} ${callback.body}`)
     return cookieHeader(callback)

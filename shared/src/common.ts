@@ -14,12 +14,15 @@ export const platformList: readonly Platform[] = ['taobao', 'jd', 'douyin', 'you
 
 export const Role = Type.Union([Type.Literal('guide'), Type.Literal('supervisor'), Type.Literal('admin')])
 export type Role = Static<typeof Role>
+export const roleList: readonly Role[] = Role.anyOf.map(literal => literal.const)
 
 /** Every 4xx/5xx body: `error` is a stable code, `message` names what is wrong. */
 export const ApiError = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
   message: Type.String(),
+  /** On 5xx: the id of the server log line. */
+  requestId: Type.Optional(Type.String()),
 })
 export type ApiError = Static<typeof ApiError>
 

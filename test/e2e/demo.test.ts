@@ -26,6 +26,8 @@ let demo: Awaited<ReturnType<typeof startDemo>>
 let browser: Browser
 let page: Page
 let dataDir: string
+/** Console reports of anything the server's Content-Security-Policy blocked (sidebar or demo shell). */
+const cspViolations: string[] = []
 
 beforeAll(async () => {
   if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
@@ -38,6 +40,10 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   })
   page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' })
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy'))
+      cspViolations.push(message.text())
+  })
   mkdirSync(screenshotDir, { recursive: true })
 })
 
@@ -183,5 +189,11 @@ describe('recommendations in chromium', () => {
     await sidebar().waitForSelector(`[data-testid="member-panel"][data-external-userid="${nextContact}"]`)
     const nextName = (sqlite.prepare('select name from members where external_userid = ?').get(nextContact) as { name: string }).name
     expect(await page.textContent('[data-testid="demo-chat-name"]')).toBe(nextName)
+  })
+})
+
+describe('content security policy in chromium', () => {
+  it('blocked nothing the demo and sidebar needed in the runs above', () => {
+    expect(cspViolations).toEqual([])
   })
 })

@@ -3,7 +3,7 @@ import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { DbOrTx } from '../db/client.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
-import { follows, staff } from '../db/schema.ts'
+import { follows, members, staff } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
 
@@ -26,11 +26,12 @@ export function memberScope(session: Session, memberIdColumn: AnySQLiteColumn): 
 export function accessibleMemberIds(db: DbOrTx, session: Session, memberIds: number[]): Set<number> {
   if (memberIds.length === 0)
     return new Set()
-  if (session.role === 'admin')
-    return new Set(memberIds)
-  const rows = session.role === 'guide'
-    ? db.select({ id: follows.memberId }).from(follows).where(and(eq(follows.guideUserid, session.userid), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
-    : db.select({ id: follows.memberId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(staff.storeId, session.storeId ?? ''), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
+  // An admin may see every member that exists; a made-up id is "not found", not a foreign-key failure later.
+  const rows = session.role === 'admin'
+    ? db.select({ id: members.id }).from(members).where(inArray(members.id, memberIds)).all()
+    : session.role === 'guide'
+      ? db.select({ id: follows.memberId }).from(follows).where(and(eq(follows.guideUserid, session.userid), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
+      : db.select({ id: follows.memberId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(staff.storeId, session.storeId ?? ''), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
   return new Set(rows.map(r => r.id))
 }
 

@@ -27,7 +27,10 @@ export interface DemoOptions {
   seed: number
   /** Start from a freshly seeded database. */
   reset: boolean
-  logger?: boolean
+  /** false silences the app (tests); otherwise pino at `logLevel`. */
+  logger?: false
+  /** Default `warn`: quiet, but every 5xx is logged with its request id. */
+  logLevel?: string
 }
 
 export async function startDemo(options: DemoOptions) {
@@ -79,6 +82,10 @@ export async function startDemo(options: DemoOptions) {
     WECOM_OAUTH_BASE: emulatorUrl,
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
+    LOG_LEVEL: options.logLevel ?? 'warn',
+    // The demo shell and mock bridge fetch from the emulator; the sidebar may be opened on either host name.
+    CSP_CONNECT_SRC: `${emulatorUrl},http://127.0.0.1:${emulator.port}`,
+    ALLOWED_ORIGINS: `http://127.0.0.1:${options.port}`,
   })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
   const app = await buildApp({ config, database, wecom, logger: options.logger })
@@ -114,7 +121,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     members: Number(process.env.DEMO_MEMBERS ?? 3000),
     seed: Number(process.env.DEMO_SEED ?? 42),
     reset: process.env.DEMO_RESET === '1',
-    logger: process.env.LOG_LEVEL !== undefined,
+    logLevel: process.env.LOG_LEVEL,
   })
   console.log(`\nSCRM demo ready in ${Math.round(demo.startupMs)} ms`)
   console.log(`  trained   recommend model in ${Math.round(demo.trainMs)} ms (${demo.training.members} members, ${demo.training.sufficiency.ok} with enough history for a purchase probability)`)

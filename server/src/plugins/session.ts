@@ -1,10 +1,13 @@
 import type { Role } from '@scrm/shared'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { SessionRepository } from '../auth/session-repository.ts'
+import { createHash, randomBytes } from 'node:crypto'
 import fastifyCookie from '@fastify/cookie'
+import { roleList } from '@scrm/shared'
 import fp from 'fastify-plugin'
 import { unauthorized } from './errors.ts'
 
-/** What the signed, HttpOnly session cookie carries: enough to authorise without a lookup. */
+/** Who is calling, re-read from the staff row on every request. */
 export interface Session {
   userid: string
   role: Role
@@ -14,6 +17,9 @@ export interface Session {
 }
 
 export const SESSION_COOKIE = 'scrm_session'
+/** 32 random bytes, base64url without padding. */
+const TOKEN_PATTERN = /^[\w-]{43}$/
+const ACTIVE_STAFF_STATUS = 1
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,38 +32,55 @@ export interface SessionOptions {
   secret: string
   ttlSeconds: number
   secureCookies: boolean
+  repository: SessionRepository
   now?: () => number
 }
 
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
+
 /**
- * Stateless sessions in a signed cookie, so any server instance can serve any request.
- * Exposes `app.sessions` to issue, read and clear them.
+ * Server-side sessions: the signed, HttpOnly cookie carries only a random token; the `sessions`
+ * table holds its hash, so logout revokes at once and any instance can check it. The staff row is
+ * joined on every request, so a demotion or deactivation takes effect immediately.
  */
 export const sessionPlugin = fp(async (app: FastifyInstance, options: SessionOptions) => {
   const now = options.now ?? Date.now
+  const { repository } = options
   await app.register(fastifyCookie, { secret: options.secret })
   app.decorateRequest('session', null)
 
-  const read = (request: FastifyRequest): Session | null => {
+  /** The token in a valid signed cookie of the expected shape, or null. */
+  const tokenOf = (request: FastifyRequest): string | null => {
     const raw = request.cookies[SESSION_COOKIE]
     if (!raw)
       return null
     const unsigned = request.unsignCookie(raw)
-    if (!unsigned.valid || unsigned.value === null)
+    if (!unsigned.valid || unsigned.value === null || !TOKEN_PATTERN.test(unsigned.value))
       return null
-    try {
-      const session = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as Session
-      return session.exp * 1000 > now() ? session : null
-    }
-    catch {
+    return unsigned.value
+  }
+
+  const read = async (request: FastifyRequest): Promise<Session | null> => {
+    const token = tokenOf(request)
+    if (!token)
       return null
-    }
+    const active = await repository.findActive(hashToken(token), now())
+    if (!active || active.staffStatus !== ACTIVE_STAFF_STATUS || !roleList.includes(active.role))
+      return null
+    return { userid: active.userid, role: active.role, storeId: active.storeId, exp: Math.floor(active.expiresAt / 1000) }
+  }
+
+  const createToken = async (userid: string): Promise<string> => {
+    const token = randomBytes(32).toString('base64url')
+    const createdAt = now()
+    await repository.create({ tokenHash: hashToken(token), userid, createdAt, expiresAt: createdAt + options.ttlSeconds * 1000 })
+    return token
   }
 
   app.decorate('sessions', {
-    issue(reply: FastifyReply, session: Omit<Session, 'exp'>): Session {
-      const full: Session = { ...session, exp: Math.floor(now() / 1000) + options.ttlSeconds }
-      reply.setCookie(SESSION_COOKIE, Buffer.from(JSON.stringify(full)).toString('base64url'), {
+    async issue(reply: FastifyReply, userid: string): Promise<void> {
+      const token = await createToken(userid)
+      reply.setCookie(SESSION_COOKIE, token, {
         signed: true,
         httpOnly: true,
         sameSite: 'lax',
@@ -65,15 +88,20 @@ export const sessionPlugin = fp(async (app: FastifyInstance, options: SessionOpt
         path: '/',
         maxAge: options.ttlSeconds,
       })
-      return full
     },
     read,
-    clear(reply: FastifyReply) {
-      reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    async cookieHeaderFor(userid: string): Promise<string> {
+      return `${SESSION_COOKIE}=${encodeURIComponent(app.signCookie(await createToken(userid)))}`
     },
-    /** onRequest hook for protected scopes: 401 without a valid session. */
+    async revoke(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const token = tokenOf(request)
+      if (token)
+        await repository.revoke(hashToken(token), now())
+      reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookies })
+    },
+    /** onRequest hook for protected scopes: 401 without a live session of an active staff member. */
     async require(request: FastifyRequest) {
-      const session = read(request)
+      const session = await read(request)
       if (!session)
         throw unauthorized('login required: open the sidebar from WeCom or sign in at /api/auth/login')
       request.session = session
@@ -84,9 +112,11 @@ export const sessionPlugin = fp(async (app: FastifyInstance, options: SessionOpt
 declare module 'fastify' {
   interface FastifyInstance {
     sessions: {
-      issue: (reply: FastifyReply, session: Omit<Session, 'exp'>) => Session
-      read: (request: FastifyRequest) => Session | null
-      clear: (reply: FastifyReply) => void
+      issue: (reply: FastifyReply, userid: string) => Promise<void>
+      read: (request: FastifyRequest) => Promise<Session | null>
+      /** A session for `userid` without the OAuth round trip, as a Cookie header (bench, tests). */
+      cookieHeaderFor: (userid: string) => Promise<string>
+      revoke: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
       require: (request: FastifyRequest) => Promise<void>
     }
   }

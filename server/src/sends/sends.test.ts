@@ -2,7 +2,7 @@ import type { SendRecord } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestStack } from '../../testing/harness.ts'
+import { startTestStack, TEST_PUBLIC_URL } from '../../testing/harness.ts'
 
 let stack: TestStack
 let baseUrl: string
@@ -28,7 +28,8 @@ afterAll(async () => stack?.close())
 const news = { msgtype: 'news', news: { link: 'https://demo.scrm.example/item/1', title: '羊绒开衫', desc: '¥899.00', imgUrl: 'https://demo.scrm.example/img/1.jpg' } }
 
 function post(path: string, body: unknown, withCookie = cookie) {
-  return fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'cookie': withCookie }, body: JSON.stringify(body) })
+  // As the sidebar in a browser: same-origin POSTs carry Origin (the CSRF check requires it).
+  return fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'cookie': withCookie, 'origin': TEST_PUBLIC_URL }, body: JSON.stringify(body) })
 }
 
 describe('send log', () => {

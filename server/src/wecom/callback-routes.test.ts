@@ -102,8 +102,9 @@ describe('gET /api/wecom/callback (URL verification)', () => {
   it('refuses a wrong signature without echoing and names a missing field', async () => {
     const { callbackToken, encodingAesKey, corpId } = stack.config.wecom
     const echostr = encryptMessage({ encodingAesKey, receiveId: corpId, message: 'secret-echo' })
-    const good = msgSignature(callbackToken, '1700000000', 'n1', echostr)
-    const q = (sig: string) => `/api/wecom/callback?msg_signature=${sig}&timestamp=1700000000&nonce=n1&echostr=${encodeURIComponent(echostr)}`
+    const timestamp = String(Math.floor(Date.now() / 1000))
+    const good = msgSignature(callbackToken, timestamp, 'n1', echostr)
+    const q = (sig: string) => `/api/wecom/callback?msg_signature=${sig}&timestamp=${timestamp}&nonce=n1&echostr=${encodeURIComponent(echostr)}`
     const ok = await stack.app.inject({ method: 'GET', url: q(good) })
     expect(ok.statusCode).toBe(200)
     expect(ok.body).toBe('secret-echo')
@@ -130,6 +131,38 @@ describe('pOST /api/wecom/callback (events)', () => {
     const tooBig = await stack.app.inject({ method: 'POST', url: '/api/wecom/callback?msg_signature=x&timestamp=1&nonce=n', headers: { 'content-type': 'text/xml' }, payload: `<xml>${'x'.repeat(70_000)}</xml>` })
     expect(tooBig.statusCode).toBe(413)
     expect((sqlite.prepare('select count(*) n from wecom_events').get() as { n: number }).n).toBe(before)
+  })
+
+  it('refuses a validly signed event with a stale or far-future timestamp, or addressed to another corp', async () => {
+    const { callbackToken, encodingAesKey, corpId } = stack.config.wecom
+    const eventsBefore = (sqlite.prepare('select count(*) n from wecom_events').get() as { n: number }).n
+    const nowS = Math.floor(Date.now() / 1000)
+    const post = (timestamp: number, toUserName = corpId) => {
+      const xml = `<xml><ToUserName><![CDATA[${toUserName}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName><CreateTime>${timestamp}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[change_external_tag]]></Event><ChangeType><![CDATA[create]]></ChangeType><Id><![CDATA[etReplay${timestamp}]]></Id><TagType><![CDATA[tag]]></TagType></xml>`
+      const encrypt = encryptMessage({ encodingAesKey, receiveId: corpId, message: xml })
+      const signature = msgSignature(callbackToken, timestamp, 'n2', encrypt)
+      return stack.app.inject({ method: 'POST', url: `/api/wecom/callback?msg_signature=${signature}&timestamp=${timestamp}&nonce=n2`, headers: { 'content-type': 'text/xml' }, payload: `<xml><ToUserName><![CDATA[${corpId}]]></ToUserName><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>` })
+    }
+    for (const timestamp of [0, nowS - 2 * 86_400, nowS - 301, nowS + 3600]) {
+      const res = await post(timestamp)
+      expect(res.statusCode, String(timestamp)).toBe(403)
+      expect(res.json().message).toMatch(/timestamp/)
+    }
+    const misaddressed = await post(nowS, 'wwSomeoneElse')
+    expect(misaddressed.statusCode).toBe(403)
+    expect(misaddressed.json().message).toMatch(/ToUserName/)
+    expect((sqlite.prepare('select count(*) n from wecom_events').get() as { n: number }).n).toBe(eventsBefore)
+    // Within the window it is accepted.
+    expect((await post(nowS - 60)).body).toBe('success')
+  })
+
+  it('refuses a URL verification with a stale timestamp without echoing', async () => {
+    const { callbackToken, encodingAesKey, corpId } = stack.config.wecom
+    const echostr = encryptMessage({ encodingAesKey, receiveId: corpId, message: 'old-echo' })
+    const signature = msgSignature(callbackToken, 0, 'n3', echostr)
+    const res = await stack.app.inject({ method: 'GET', url: `/api/wecom/callback?msg_signature=${signature}&timestamp=0&nonce=n3&echostr=${encodeURIComponent(echostr)}` })
+    expect(res.statusCode).toBe(403)
+    expect(res.body).not.toContain('old-echo')
   })
 
   it('an add_external_contact for a new customer creates the member and the follow; duplicates store one row', async () => {

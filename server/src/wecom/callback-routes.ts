@@ -3,6 +3,7 @@
 // event durably, answers `success` at once and leaves the work to the event worker.
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import type { AppConfig } from '../config.ts'
 import type { Db } from '../db/client.ts'
 import type { ContactSyncClient } from '../members/sync.ts'
@@ -36,6 +37,9 @@ export interface WecomCallbackOptions {
 }
 
 const refused = () => new HttpError(403, 'Forbidden', 'signature check failed')
+// WeCom counts any answer but 200 as a failure and retries (three times within seconds), so a
+// refused replay costs it nothing and a genuine event is never outside the window.
+const stale = () => new HttpError(403, 'Forbidden', 'timestamp outside the accepted window')
 
 export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions> = async (app, opts) => {
   const { config, db, wecom, now } = opts
@@ -48,6 +52,15 @@ export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions
   // Encapsulated: only this plugin's routes accept XML bodies.
   app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: CALLBACK_BODY_LIMIT }, (_request, body, done) => done(null, body))
 
+  /** A signed request replayed later (or timestamped far ahead) is refused: msg_signature covers the timestamp. */
+  function requireFreshTimestamp(request: FastifyRequest, timestamp: string): void {
+    const skewSeconds = Math.abs(now() / 1000 - Number(timestamp))
+    if (skewSeconds > config.wecom.callbackMaxSkewSeconds) {
+      request.log.warn({ timestamp, skewSeconds: Math.round(skewSeconds) }, 'WeCom callback refused: stale timestamp')
+      throw stale()
+    }
+  }
+
   function secrets(): { token: string, encodingAesKey: string, receiveId: string } {
     const { callbackToken, encodingAesKey, corpId } = config.wecom
     if (!callbackToken || !encodingAesKey)
@@ -55,7 +68,9 @@ export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions
     return { token: callbackToken, encodingAesKey, receiveId: corpId }
   }
 
-  app.get(CALLBACK_PATH, { schema: { querystring: VerifyQuery } }, async (request, reply) => {
+  const routeOptions = { config: { signedWebhook: true }, onRequest: app.rateLimits.wecomCallback }
+
+  app.get(CALLBACK_PATH, { ...routeOptions, schema: { querystring: VerifyQuery } }, async (request, reply) => {
     const s = secrets()
     const q = request.query
     // base64 has no spaces: a '+' sent unencoded arrives as ' ' after query decoding.
@@ -71,10 +86,11 @@ export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions
       }
       throw err
     }
+    requireFreshTimestamp(request, q.timestamp)
     return reply.type('text/plain; charset=utf-8').send(plain)
   })
 
-  app.post(CALLBACK_PATH, { schema: { querystring: EventQuery }, bodyLimit: CALLBACK_BODY_LIMIT }, async (request, reply) => {
+  app.post(CALLBACK_PATH, { ...routeOptions, schema: { querystring: EventQuery }, bodyLimit: CALLBACK_BODY_LIMIT }, async (request, reply) => {
     const s = secrets()
     const q = request.query
     const body: unknown = request.body
@@ -85,6 +101,7 @@ export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions
       request.log.warn('WeCom callback refused: msg_signature mismatch')
       throw refused()
     }
+    requireFreshTimestamp(request, q.timestamp)
     let fields: Record<string, string>
     try {
       fields = parseCallbackXml(decryptMessage({ encodingAesKey: s.encodingAesKey, receiveId: s.receiveId, encrypt }))
@@ -95,6 +112,11 @@ export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions
         throw new HttpError(400, 'Bad Request', 'cannot decrypt or parse the event')
       }
       throw err
+    }
+    // The encrypted tail already names our corp; the event inside must be addressed to it too.
+    if (fields.ToUserName !== s.receiveId) {
+      request.log.warn({ toUserName: fields.ToUserName }, 'WeCom callback refused: ToUserName is not our corp')
+      throw new HttpError(403, 'Forbidden', 'ToUserName is not this corp')
     }
     // Durable before the acknowledgement; a storage failure is a 500 so that WeCom retries.
     const stored = storeWecomEvent(db, fields, now())
