@@ -50,7 +50,7 @@ describe('recommendation reasons over the demo brand', () => {
       where o.member_id is not null and o.status != 'cancelled' and o.refunded_amount < o.paid_amount and o.paid_at <= ?
       order by o.paid_at, o.id`).all(now) as Omit<Line, 'day'>[]).map(l => ({ ...l, day: shanghaiDay(l.paidAt) }))
     const products = new Map<string, Product>()
-    for (const p of sqlite.prepare(`select spu_id spuId, name, category_path categoryPath, consumable, launched_at launchedAt from products order by sku_id`).all() as (Product & { spuId: string, consumable: number })[]) {
+    for (const p of sqlite.prepare(`select spu_id spuId, name, category_path categoryPath, consumable, launched_at launchedAt from products order by sku_id`).all() as (Omit<Product, 'consumable'> & { spuId: string, consumable: number })[]) {
       const prev = products.get(p.spuId)
       products.set(p.spuId, { name: prev?.name ?? p.name, categoryPath: p.categoryPath, consumable: p.consumable === 1, launchedAt: Math.min(prev?.launchedAt ?? Infinity, p.launchedAt) })
     }
