@@ -47,8 +47,9 @@ export const DEFAULT_NBR_OPTIONS: NbrOptions = {
   simPower: 1,
   popularityDecay: 0.5,
   complementTopN: 30,
-  // Ta-Feng keyset 0 (train users' histories): pairs with support ≥ 3 and lift ≥ 2 keep that lift
-  // on the test users' target baskets (see eval/nbr-complements.ts); below support 3 most do not.
+  // Re-checked on Ta-Feng keyset 0 (eval/nbr-complements.ts): pairs counted on train users'
+  // baskets, lift measured again on test users' baskets. Training lift < 2 → held-out lift 1.2–1.3
+  // at any support (barely above chance); lift ≥ 2 → 2.38 at support 2, 2.73 at 3–4, 4.29 at 5+.
   complementMinSupport: 3,
   complementMinLift: 2,
   weights: { personal: 0.7, neighbours: 0.3, complement: 0, popular: 0, novelty: 0 },
