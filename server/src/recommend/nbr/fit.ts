@@ -41,7 +41,7 @@ export interface FitReport {
 export const MIN_VALIDATION_CASES = 30
 /**
  * Validation members scored per weight grid (an evenly spaced sample beyond it): tuning cost is
- * linear in them (2,000 cases × 200 grid points ≈ 30 s on Ta-Feng).
+ * linear in them (2,000 cases × 200 grid points: ~26 s per Ta-Feng keyset, validation model included).
  */
 export const MAX_VALIDATION_CASES = 2000
 
