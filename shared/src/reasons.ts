@@ -11,12 +11,14 @@ export const ReasonFacts = Type.Union([
   Type.Object({
     code: Type.Literal('favourite_category'),
     categoryPath: Type.String(),
+    /** Her orders of what the text names: this product when `sameProduct`, else the leaf of `categoryPath`. */
     purchaseCount: Type.Integer(),
     isNew: Type.Boolean(),
     productName: Type.Optional(Type.String()),
     sameProduct: Type.Optional(Type.Boolean()),
   }),
   Type.Object({ code: Type.Literal('popular'), units: Type.Integer(), days: Type.Integer() }),
+  /** likedCategory: she has bought the leaf category the text names (not merely its parent). */
   Type.Object({ code: Type.Literal('explore'), categoryPath: Type.String(), launchedDaysAgo: Type.Number(), likedCategory: Type.Boolean() }),
 ])
 export type ReasonFacts = Static<typeof ReasonFacts>

@@ -3,6 +3,25 @@ import Type from 'typebox'
 import { EpochMs, Fen } from './common.ts'
 import { ReasonFacts } from './reasons.ts'
 
+/** Where a recommendation's score comes from; the reason shown names the largest. */
+export const ScoreSource = Type.Enum(['personal', 'neighbours', 'complement', 'popular', 'restock', 'explore'] as const)
+export type ScoreSource = Static<typeof ScoreSource>
+
+/**
+ * The score split by source (they sum to `score`): personal = her own past purchases of this item,
+ * neighbours = what similar members buy, complement = bought together with her items, popular =
+ * what sells now, restock = the boost of a consumable whose cycle is due, explore = the new-arrival slot.
+ */
+export const ScoreContributions = Type.Object({
+  personal: Type.Number(),
+  neighbours: Type.Number(),
+  complement: Type.Number(),
+  popular: Type.Number(),
+  restock: Type.Number(),
+  explore: Type.Number(),
+})
+export type ScoreContributions = Static<typeof ScoreContributions>
+
 export const RecommendedProduct = Type.Object({
   skuId: Type.String(),
   spuId: Type.String(),
@@ -12,6 +31,7 @@ export const RecommendedProduct = Type.Object({
   imageUrl: Type.String(),
   linkUrl: Type.String(),
   score: Type.Number(),
+  contributions: ScoreContributions,
   /** Why: the kind (`facts.code`) and what it rests on; formatReason words it in a language. */
   facts: ReasonFacts,
 })

@@ -9,7 +9,7 @@
 // model written by whichever instance runs the training job, without any shared in-process state.
 import type { DbOrTx } from '../db/client.ts'
 import type { ConversionCount, FeedbackStats } from './feedback.ts'
-import type { NbrModel } from './nbr/model.ts'
+import type { BlendWeights, NbrModel, NbrOptions } from './nbr/model.ts'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { desc, eq } from 'drizzle-orm'
 import { modelRuns } from '../db/schema.ts'
@@ -47,7 +47,9 @@ export interface LoadedModel {
 
 type SectionType = 'i32' | 'f32' | 'f64'
 interface SectionInfo { name: string, type: SectionType, offset: number, length: number }
-interface Header { meta: ArtifactMeta, nbrOptions: NbrModel['options'], itemCount: number, sections: SectionInfo[] }
+/** Options as stored: artifacts written before the novelty weight existed lack it (they ranked without it). */
+type StoredNbrOptions = Omit<NbrOptions, 'weights'> & { weights: Omit<BlendWeights, 'novelty'> & Partial<Pick<BlendWeights, 'novelty'>> }
+interface Header { meta: ArtifactMeta, nbrOptions: StoredNbrOptions, itemCount: number, sections: SectionInfo[] }
 
 /** Serialise the scoring state (meta + NBR model) into a gzip buffer. */
 export function encodeArtifact(meta: ArtifactMeta, nbr: NbrModel): Buffer {
@@ -140,7 +142,7 @@ export function decodeArtifact(buf: Buffer): { meta: ArtifactMeta, nbr: NbrModel
     complementVals.push(Float64Array.from(compVals.subarray(compOffsets[i]!, compOffsets[i + 1]!)))
   }
   const nbr: NbrModel = {
-    options: header.nbrOptions,
+    options: { ...header.nbrOptions, weights: { ...header.nbrOptions.weights, novelty: header.nbrOptions.weights.novelty ?? 0 } },
     itemCount,
     userVecs,
     postingUsers,

@@ -4,11 +4,13 @@
 //
 // Pipeline: candidates from the NBR model (personal / neighbours / complement / popular), excluding
 // what cannot or should not be shown (no in-stock SKU, off sale, apparel she already owns, SPUs she
-// ignored in the last 14 days) → reason per item (restock when a consumable's cycle is due, else
-// the dominant source) → re-rank with category/price-band fit and learned conversion per SPU and
-// per reason → at most `diversityCap` per category → one exploration slot for a new arrival chosen
-// by Thompson sampling on its send→conversion counts → an in-stock SKU in her usual size/colour.
-import type { Propensity, ReasonFacts, Recommendations, RecommendedProduct } from '@scrm/shared'
+// ignored in the last 14 days, any consumable of a kind she bought within its repurchase cycle)
+// → a restock boost when a consumable's cycle is due → re-rank with category/price-band fit and
+// learned conversion per SPU and per reason, keeping the score split by source (contributions) →
+// the reason names the largest contributor → at most `diversityCap` per category → one
+// exploration slot for a new arrival chosen by Thompson sampling on its send→conversion counts →
+// an in-stock SKU in her usual size/colour.
+import type { Propensity, ReasonCode, ReasonFacts, Recommendations, RecommendedProduct, ScoreContributions, ScoreSource } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
 import type { RecommendationProvider } from '../members/service.ts'
@@ -117,6 +119,8 @@ interface MemberHistory {
   /** Per SPU she bought: number of orders, last purchase day. */
   owned: Map<string, { orders: number, lastDay: number, lastPaidAt: number }>
   categoryCount: Map<string, number>
+  /** Leaf category paths she has bought. */
+  leaves: Set<string>
   lines: number
   sizeByCategory: Map<string, Map<string, number>>
   colors: Map<string, number>
@@ -141,7 +145,7 @@ function loadHistory(db: DbOrTx, memberId: number, now: number, model: LoadedMod
     lt(orders.refundedAmount, orders.paidAmount),
     lte(orders.paidAt, now),
   )).orderBy(asc(orders.paidAt), asc(orders.id)).all()
-  const h: MemberHistory = { baskets: [], owned: new Map(), categoryCount: new Map(), lines: 0, sizeByCategory: new Map(), colors: new Map(), pricesByTop: new Map(), consumables: new Map(), purchaseDays: 0 }
+  const h: MemberHistory = { baskets: [], owned: new Map(), categoryCount: new Map(), leaves: new Set(), lines: 0, sizeByCategory: new Map(), colors: new Map(), pricesByTop: new Map(), consumables: new Map(), purchaseDays: 0 }
   let lastOrder = -1
   let basket: number[] = []
   const days = new Set<number>()
@@ -169,6 +173,7 @@ function loadHistory(db: DbOrTx, memberId: number, now: number, model: LoadedMod
       continue
     h.lines++
     inc(h.categoryCount, spu.category)
+    h.leaves.add(spu.categoryPath)
     if (r.size) {
       const m = h.sizeByCategory.get(spu.category) ?? new Map<string, number>()
       inc(m, r.size)
@@ -220,9 +225,71 @@ function medianOf(values: number[]): number {
 interface Candidate {
   spu: SpuInfo
   itemId: number
-  base: number
   score: number
+  contributions: ScoreContributions
   facts: ReasonFacts
+}
+
+const SOURCES = ['restock', 'personal', 'complement', 'neighbours', 'popular', 'explore'] as const satisfies readonly ScoreSource[]
+/** The reason each source is shown as. */
+export const REASON_OF_SOURCE = {
+  restock: 'restock',
+  personal: 'favourite_category',
+  complement: 'complement',
+  neighbours: 'similar_members',
+  popular: 'popular',
+  explore: 'explore',
+} as const satisfies Record<ScoreSource, ReasonCode>
+
+/** A consumable counts as due from this share of her cycle on; before it, nothing of its kind is shown. */
+const DUE_FROM = 0.8
+
+/** Her rhythm for a consumable's leaf category, if she has bought it (null otherwise). */
+function consumableCycle(history: MemberHistory, spu: SpuInfo, categoryCycleDays: Record<string, number>, today: number): { ratio: number, daysSince: number, cycleDays: number, gapCount: number, lastSpu: string } | null {
+  const cyc = spu.consumable ? history.consumables.get(spu.categoryPath) : undefined
+  if (!cyc)
+    return null
+  const c = shrunkCycleDays(cyc.days, categoryCycleDays[spu.categoryPath] ?? 30)
+  const daysSince = today - cyc.days[cyc.days.length - 1]!
+  return { ratio: daysSince / c.cycleDays, daysSince, cycleDays: c.cycleDays, gapCount: c.gapCount, lastSpu: cyc.lastSpu }
+}
+
+interface FactsContext {
+  spu: SpuInfo
+  owned: { orders: number } | undefined
+  restock: ReasonFacts | null
+  model: LoadedModel
+  itemId: number
+  history: MemberHistory
+  catalog: Catalog
+  today: number
+}
+
+/**
+ * The reason for the largest contributor, stating only what is true at the level it names: the
+ * product's own purchase count, the anchor product of a complement pair, sales counted in the store.
+ * A source whose facts cannot be stated (no complement anchor among her orders) yields to the next.
+ */
+function factsFor(contributions: ScoreContributions, c: FactsContext): ReasonFacts {
+  const ranked = [...SOURCES].sort((a, b) => contributions[b] - contributions[a] || SOURCES.indexOf(a) - SOURCES.indexOf(b))
+  for (const source of ranked) {
+    if (contributions[source] <= 0)
+      break
+    if (source === 'restock' && c.restock)
+      return c.restock
+    if (source === 'personal' && c.owned)
+      return { code: 'favourite_category', categoryPath: c.spu.categoryPath, purchaseCount: c.owned.orders, isNew: false, productName: c.spu.name, sameProduct: true }
+    if (source === 'complement') {
+      const facts = complementFacts(c.model, c.itemId, c.history, c.catalog, c.today)
+      if (facts)
+        return facts
+    }
+    if (source === 'neighbours')
+      return { code: 'similar_members' }
+    if (source === 'popular')
+      break
+  }
+  return { code: 'popular', units: c.model.meta.recentSales[c.itemId] ?? 0, days: c.model.meta.recentDays }
 }
 
 export function createRecommender(options: RecommenderOptions = {}): Recommender {
@@ -287,11 +354,7 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
     })
     const recs = recommend(nbr, history.baskets, CANDIDATES, { exclude })
 
-    // Her categories, most bought first; "favourite" = bought at least twice and among her top 3.
-    const topCategories = [...history.categoryCount].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-    const favourite = new Set(topCategories.slice(0, 3).filter(([, n]) => n >= 2).map(([c]) => c))
     const priceMedian = new Map([...history.pricesByTop].map(([top, p]) => [top, medianOf(p)]))
-    const recentOwned = [...history.owned].sort((a, b) => b[1].lastPaidAt - a[1].lastPaidAt || (a[0] < b[0] ? -1 : 1)).slice(0, 12)
 
     const candidates: Candidate[] = []
     for (const r of recs) {
@@ -299,52 +362,20 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
       const spu = catalog.spus.get(spuId)
       if (!spu)
         continue
-      let factor = 1
-      let facts: ReasonFacts | null = null
-      const owned = history.owned.get(spuId)
-      if (spu.consumable && owned) {
-        const cyc = history.consumables.get(spu.categoryPath)
-        if (cyc) {
-          const prior = meta.categoryCycleDays[spu.categoryPath] ?? 30
-          const c = shrunkCycleDays(cyc.days, prior)
-          const lastDay = cyc.days[cyc.days.length - 1]!
-          const ratio = (today - lastDay) / c.cycleDays
-          if (c.gapCount >= 1 && ratio >= 0.8 && ratio <= 1.5 && cyc.lastSpu === spuId) {
-            const dueScore = Math.exp(-(Math.log(ratio) ** 2) / (2 * 0.5 ** 2))
-            factor *= 1 + 2 * dueScore
-            // The cycle the decision used (her gaps shrunk toward the category's), so the text agrees with it.
-            facts = { code: 'restock', productName: spu.name, daysSince: today - lastDay, cycleDays: c.cycleDays }
-          }
-          else if (ratio < 0.8) {
-            // Bought recently, not due yet: keep it, but behind the rest.
-            factor *= 0.4
-          }
-        }
-      }
-      if (!facts) {
-        const s = r.sources
-        const dominant = s.complement >= s.neighbours && s.complement >= s.personal && s.complement >= s.popular && s.complement > 0
-          ? 'complement'
-          : s.personal >= s.neighbours && s.personal >= s.popular && s.personal > 0
-            ? 'personal'
-            : s.neighbours >= s.popular && s.neighbours > 0 ? 'neighbours' : 'popular'
-        const isNew = spu.launchedAt >= t - newArrivalMs && spu.launchedAt <= t
-        const catCount = history.categoryCount.get(spu.category) ?? 0
-        if (dominant === 'complement')
-          facts = complementFacts(model, r.itemId, recentOwned, catalog, today)
-        if (!facts && dominant === 'personal' && owned)
-          facts = { code: 'favourite_category', categoryPath: spu.categoryPath, purchaseCount: owned.orders, isNew: false, productName: spu.name, sameProduct: true }
-        if (!facts && favourite.has(spu.category))
-          facts = { code: 'favourite_category', categoryPath: spu.categoryPath, purchaseCount: catCount, isNew }
-        if (!facts && dominant === 'neighbours')
-          facts = { code: 'similar_members' }
-        if (!facts && dominant === 'complement')
-          facts = { code: 'similar_members' }
-        if (!facts)
-          facts = { code: 'popular', units: meta.recentSales[r.itemId] ?? 0, days: meta.recentDays }
+      const cycle = consumableCycle(history, spu, meta.categoryCycleDays, today)
+      // Her repurchase cycle for this kind of consumable has not come round: nothing of the kind now.
+      if (cycle && cycle.ratio < DUE_FROM)
+        continue
+      let restockFactor = 1
+      let restock: ReasonFacts | null = null
+      if (cycle && cycle.gapCount >= 1 && cycle.ratio <= 1.5 && cycle.lastSpu === spuId) {
+        const dueScore = Math.exp(-(Math.log(cycle.ratio) ** 2) / (2 * 0.5 ** 2))
+        restockFactor = 1 + 2 * dueScore
+        // The cycle the decision used (her gaps shrunk toward the category's), so the text agrees with it.
+        restock = { code: 'restock', productName: spu.name, daysSince: cycle.daysSince, cycleDays: cycle.cycleDays }
       }
       // Preferences: her category share, and price within her usual band for this top category.
-      factor *= 1 + 0.3 * (history.lines ? (history.categoryCount.get(spu.category) ?? 0) / history.lines : 0)
+      let factor = 1 + 0.3 * (history.lines ? (history.categoryCount.get(spu.category) ?? 0) / history.lines : 0)
       const usual = priceMedian.get(spu.top)
       const price = spu.skus[0]!.price
       if (usual && (history.pricesByTop.get(spu.top)?.length ?? 0) >= 2) {
@@ -354,8 +385,20 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
         else if (ratio < 0.3)
           factor *= 0.85
       }
-      factor *= conversionLift(feedback.bySpu.get(spuId), feedback.overall) * conversionLift(feedback.byReason.get(facts.code), feedback.overall)
-      candidates.push({ spu, itemId: r.itemId, base: r.score, score: r.score * factor, facts })
+      factor *= conversionLift(feedback.bySpu.get(spuId), feedback.overall)
+      const contributions: ScoreContributions = {
+        personal: r.sources.personal * factor,
+        neighbours: r.sources.neighbours * factor,
+        complement: r.sources.complement * factor,
+        popular: r.sources.popular * factor,
+        restock: r.score * (restockFactor - 1) * factor,
+        explore: 0,
+      }
+      const facts = factsFor(contributions, { spu, owned: history.owned.get(spuId), restock, model, itemId: r.itemId, history, catalog, today })
+      // The learned conversion of the reason shown scales every source alike (the split stays).
+      const reasonLift = conversionLift(feedback.byReason.get(facts.code), feedback.overall)
+      for (const key of SOURCES) contributions[key] *= reasonLift
+      candidates.push({ spu, itemId: r.itemId, score: r.score * restockFactor * factor * reasonLift, contributions, facts })
     }
     candidates.sort((a, b) => b.score - a.score || (a.spu.spuId < b.spu.spuId ? -1 : a.spu.spuId > b.spu.spuId ? 1 : 0))
 
@@ -399,6 +442,7 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
         imageUrl: sku.imageUrl,
         linkUrl: sku.linkUrl,
         score: Math.round(c.score * 1e4) / 1e4,
+        contributions: roundContributions(c.contributions),
         facts: c.facts,
       }
     })
@@ -416,15 +460,24 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
   }
 }
 
+function roundContributions(c: ScoreContributions): ScoreContributions {
+  const out = { ...c }
+  for (const key of SOURCES) out[key] = Math.round(c[key] * 1e6) / 1e6
+  return out
+}
+
 /** The sidebar's provider (see createRecommender). */
 export function createRecommendationProvider(options: RecommenderOptions = {}): RecommendationProvider {
   return createRecommender(options).provider
 }
 
-/** The earlier purchase that best explains a complement candidate (strongest association × recency). */
-function complementFacts(model: LoadedModel, itemId: number, recentOwned: [string, { lastDay: number }][], catalog: Catalog, today: number): ReasonFacts | null {
+/**
+ * The earlier purchase that best explains a complement candidate (strongest association × recency).
+ * Complement lists hold only pairs that beat chance (nbr/model.ts isComplementPair).
+ */
+function complementFacts(model: LoadedModel, itemId: number, history: MemberHistory, catalog: Catalog, today: number): ReasonFacts | null {
   let best: { spuId: string, lastDay: number, w: number } | null = null
-  for (const [spuId, o] of recentOwned) {
+  for (const [spuId, o] of history.owned) {
     const idx = model.spuIndex.get(spuId)
     if (idx === undefined)
       continue
@@ -447,7 +500,13 @@ function complementFacts(model: LoadedModel, itemId: number, recentOwned: [strin
 
 /** Thompson sampling over new arrivals' send→conversion counts (Beta(1 + c, 1 + s − c)). */
 function pickExploration(catalog: Catalog, history: MemberHistory, suppressed: Set<string>, t: number, newArrivalMs: number, model: LoadedModel, feedback: FeedbackStats, memberId: number, today: number): Candidate | null {
-  const fresh = [...catalog.spus.values()].filter(s => s.skus.length > 0 && s.launchedAt >= t - newArrivalMs && s.launchedAt <= t && !suppressed.has(s.spuId) && !(!s.consumable && history.owned.has(s.spuId)))
+  const fresh = [...catalog.spus.values()].filter((s) => {
+    if (s.skus.length === 0 || s.launchedAt < t - newArrivalMs || s.launchedAt > t || suppressed.has(s.spuId) || (!s.consumable && history.owned.has(s.spuId)))
+      return false
+    // A new lipstick six days after she bought one is not news: respect the kind's cycle.
+    const cycle = consumableCycle(history, s, model.meta.categoryCycleDays, today)
+    return !cycle || cycle.ratio >= DUE_FROM
+  })
   if (!fresh.length)
     return null
   const liked = fresh.filter(s => history.categoryCount.has(s.category))
@@ -464,12 +523,14 @@ function pickExploration(catalog: Catalog, history: MemberHistory, suppressed: S
   }
   if (!best)
     return null
+  const score = Math.round(best.draw * 1e4) / 1e4
   return {
     spu: best.spu,
     itemId: model.spuIndex.get(best.spu.spuId) ?? -1,
-    base: 0,
-    score: Math.round(best.draw * 1e4) / 1e4,
-    facts: { code: 'explore', categoryPath: best.spu.categoryPath, launchedDaysAgo: (t - best.spu.launchedAt) / DAY_MS, likedCategory: liked.length > 0 },
+    score,
+    contributions: { personal: 0, neighbours: 0, complement: 0, popular: 0, restock: 0, explore: score },
+    // "She has bought this kind" is said of the leaf the text names, not of its broader category.
+    facts: { code: 'explore', categoryPath: best.spu.categoryPath, launchedDaysAgo: (t - best.spu.launchedAt) / DAY_MS, likedCategory: history.leaves.has(best.spu.categoryPath) },
   }
 }
 

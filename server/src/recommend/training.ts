@@ -12,13 +12,14 @@
 // Data-sufficiency gate (the Klaviyo bar): 'none' = no orders, 'thin' = fewer than 2 purchase days;
 // both get blank (null) numbers rather than a guess.
 import type { DbOrTx } from '../db/client.ts'
+import type { FitReport } from './nbr/fit.ts'
 import type { NbrOptions } from './nbr/model.ts'
 import type { PropensityModel } from './propensity/classifier.ts'
 import { and, asc, lt, lte, ne, sql } from 'drizzle-orm'
 import { members, memberScores, modelRuns, orderLines, orders, products } from '../db/schema.ts'
 import { loadFeedbackStats } from './feedback.ts'
 import { encodeArtifact } from './model-store.ts'
-import { trainNbrModel } from './nbr/model.ts'
+import { fitNbrModel } from './nbr/fit.ts'
 import { scorePropensity, trainPropensityModel } from './propensity/classifier.ts'
 import { estimateCycles, median } from './propensity/cycles.ts'
 
@@ -35,12 +36,14 @@ export function dayStartMs(day: number): number {
   return day * DAY_MS - SHANGHAI_OFFSET_MS
 }
 
-/** Blend weights for apparel + beauty: re-buying the same SPU only matters for consumables, so complements and neighbours carry more than on grocery data. */
-export const RECOMMEND_NBR_OPTIONS: Partial<NbrOptions> = {
-  neighbours: 100,
-  complementTopN: 20,
-  weights: { personal: 0.5, neighbours: 0.35, complement: 0.25, popular: 0.05 },
-}
+/**
+ * The next-basket model's blend weights are learned from the brand's own orders (nbr/fit.ts): the
+ * model is fitted on orders before the last `NBR_VALIDATION_DAYS`, the weights chosen that best
+ * predict each member's first order inside those days, and the model retrained on everything.
+ * Four weeks: long enough for a few hundred validation members in the 3,000-member demo, short
+ * enough that "what sells now" is still now. `eval:nbr` runs the same fitNbrModel.
+ */
+export const NBR_VALIDATION_DAYS = 28
 
 /** Pseudo-orders at the population mean when shrinking a member's mean order value. */
 const VALUE_PRIOR_ORDERS = 2
@@ -64,6 +67,8 @@ export interface TrainStats {
   sufficiency: { ok: number, thin: number, none: number }
   artifactBytes: number
   propensityError: string | null
+  /** How the next-basket blend weights were learned (validation cases, objective). */
+  nbrFit: Omit<FitReport, 'tuneMs' | 'trainMs'>
   timingsMs: Record<string, number>
 }
 
@@ -148,15 +153,19 @@ export function trainModels(db: DbOrTx, options: TrainOptions): TrainResult {
       recentSales[idx]! += r.quantity
   }
 
-  // Next-basket model over every member with orders.
-  const nbrOptions = { ...RECOMMEND_NBR_OPTIONS, ...options.nbr }
-  const histories: number[][][] = []
+  // Next-basket model over every member with orders, weights learned on the last weeks.
+  const validationFromDay = cutoffDay - NBR_VALIDATION_DAYS
+  const sequences: number[][][] = []
+  const validationStart: number[] = []
   for (const list of byMember.values()) {
-    const h = list.map(o => o.spus).filter(b => b.length > 0)
-    if (h.length)
-      histories.push(h)
+    const kept = list.filter(o => o.spus.length > 0)
+    if (!kept.length)
+      continue
+    sequences.push(kept.map(o => o.spus))
+    const first = kept.findIndex(o => o.day >= validationFromDay)
+    validationStart.push(first === -1 ? kept.length : first)
   }
-  const nbr = trainNbrModel(histories, nbrOptions)
+  const { model: nbr, report: nbrFit } = fitNbrModel({ sequences, validationStart }, options.nbr)
   lap('trainNbr')
 
   // Propensity: distinct purchase days per member.
@@ -304,6 +313,7 @@ export function trainModels(db: DbOrTx, options: TrainOptions): TrainResult {
     sufficiency,
     artifactBytes: artifact.length,
     propensityError,
+    nbrFit: { weights: nbrFit.weights, learned: nbrFit.learned, objective: nbrFit.objective, recall: nbrFit.recall, validationCases: nbrFit.validationCases, exploreRecall: nbrFit.exploreRecall, storeWideExploreRecall: nbrFit.storeWideExploreRecall },
     timingsMs: timings,
   }
   const params = { nbr: { ...nbr.options }, cutoffDay, recentDays, valuePriorOrders: VALUE_PRIOR_ORDERS, cyclePriorGaps: CYCLE_PRIOR_GAPS }

@@ -1,4 +1,4 @@
-// pnpm eval:nbr --tafeng DIR
+// pnpm eval:nbr --tafeng DIR [--keyset N] [--history-only]
 // pnpm eval:nbr --baskets FILE.csv [--keysets K0.json,K1.json] [--split-seed N]
 // Prints one JSON object on stdout; progress goes to stderr.
 
@@ -15,6 +15,8 @@ const { values } = parseArgs({
     'keysets': { type: 'string' },
     'split-seed': { type: 'string', default: '0' },
     'no-tune': { type: 'boolean', default: false },
+    'history-only': { type: 'boolean', default: false },
+    'keyset': { type: 'string' },
   },
 })
 
@@ -31,6 +33,13 @@ runCli(() => {
     keysets = loaded.keysets
     if (keysets.length === 0)
       throw new CliError(`no tafeng_keyset_*.json in ${values.tafeng}`)
+    if (values.keyset !== undefined) {
+      // One keyset while iterating (the full run is five times the CPU).
+      const only = keysets[Number(values.keyset)]
+      if (!/^\d+$/.test(values.keyset) || !only)
+        throw new CliError(`--keyset must be 0-${keysets.length - 1}, got ${values.keyset}`)
+      keysets = [only]
+    }
   }
   else if (values.baskets) {
     const file = userPath(values.baskets)
@@ -46,10 +55,10 @@ runCli(() => {
       : [splitUsers([...data.target.keys()], Number(values['split-seed']))]
   }
   else {
-    log('usage: eval:nbr --tafeng DIR | --baskets FILE.csv [--keysets a.json,b.json] [--split-seed N]')
+    log('usage: eval:nbr [--history-only] --tafeng DIR [--keyset N] | --baskets FILE.csv [--keysets a.json,b.json] [--split-seed N]')
     process.exit(2)
   }
   log(`users ${data.history.size}, keysets ${keysets.length}`)
-  const result = evaluateNbr(data, keysets, { log, noTune: values['no-tune'] })
+  const result = evaluateNbr(data, keysets, { log, noTune: values['no-tune'], mode: values['history-only'] ? 'history-only' : 'protocol' })
   process.stdout.write(`${JSON.stringify(result)}\n`)
 })

@@ -45,7 +45,7 @@ describe('recommend', () => {
     }))
   })
   it('tunes blend weights on validation cases', () => {
-    const best = tuneBlendWeights(model, [{ history: [[1], [1]], target: [1, 2] }])
+    const best = tuneBlendWeights(model, [{ history: [[1], [1]], target: [1, 2] }], [10, 11])
     expect(best.objective).toBeGreaterThan(0)
   })
 })
