@@ -49,7 +49,7 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(sessionPlugin, { secret: config.sessionSecret, ttlSeconds: config.sessionTtlSeconds, secureCookies: config.publicUrl.startsWith('https://'), now })
 
   // Public routes: health and the OAuth round trip.
-  await app.register(healthRoutes, { database, version: config.version })
+  await app.register(healthRoutes, { database: database.port, version: config.version })
   await app.register(authRoutes, { db, config, wecom })
   // WeCom callbacks authenticate by msg_signature, not by session.
   await app.register(wecomCallbackRoutes, { config, db, wecom, now })

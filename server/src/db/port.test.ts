@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs'
+import { eq, sql } from 'drizzle-orm'
+import Fastify from 'fastify'
+import { expect, it } from 'vitest'
+import { describeEachDialect } from '../../testing/dialects.ts'
+import { healthRoutes } from '../health/routes.ts'
+import { postgresSchemaPath, renderPostgresSchema } from './pg-schema-codegen.ts'
+import { changes } from './port.ts'
+import { members, modelRuns, products, stores } from './schema.ts'
+
+it('schema.pg.ts is what the codegen makes of schema.ts (run `pnpm db:generate`)', () => {
+  expect(readFileSync(postgresSchemaPath, 'utf8')).toBe(renderPostgresSchema())
+})
+
+const product = { skuId: 'SKU1', spuId: 'SPU1', name: '羽绒服', categoryPath: '服装/外套/羽绒服', category: '外套', price: 129_900, imageUrl: '/a.png', linkUrl: '/a', launchedAt: 1_764_000_000_123 }
+
+describeEachDialect('database port', ({ dialect, fresh }) => {
+  it('fills defaults and ids, and returns epoch ms, JSON, booleans and blobs as JS values', async () => {
+    const { database } = await fresh()
+    const { db } = database
+    const before = Date.now()
+    await db.insert(stores).values({ id: 'S01', name: '南京西路店', city: '上海', wecomDepartmentId: 2 })
+    const [a, b] = await db.insert(members).values([{ name: '王芳', homeStoreId: 'S01' }, { name: '李雷' }]).returning()
+    expect(b!.id).toBe(a!.id + 1)
+    expect(typeof a!.createdAt).toBe('number')
+    expect(a!.createdAt).toBeGreaterThanOrEqual(before - 1000)
+    expect(a!.gender).toBe(0)
+
+    await db.insert(products).values({ ...product, consumable: true, attributes: { 材质: '鹅绒' } })
+    expect(await db.select().from(products).get()).toMatchObject({ consumable: true, attributes: { 材质: '鹅绒' }, launchedAt: 1_764_000_000_123, status: 'on_sale', stock: 0 })
+
+    const artifact = Buffer.from([0, 1, 2, 255])
+    await db.insert(modelRuns).values({ kind: 'nbr', trainedAt: 1, params: { k: 3 }, artifact })
+    const run = await db.select().from(modelRuns).get()
+    expect(Buffer.compare(run!.artifact!, artifact)).toBe(0)
+    expect(run!.metrics).toEqual({})
+
+    const totals = await db.select({ n: sql<number>`count(*)`, sum: sql<number>`sum(${members.gender} + 2)` }).from(members).get()
+    expect(totals).toEqual({ n: 2, sum: 4 })
+    expect(database.dialect).toBe(dialect)
+  })
+
+  it('counts changed rows, upserts and uses the dialect helpers', async () => {
+    const { database } = await fresh()
+    const { db } = database
+    await db.insert(stores).values([{ id: 'S01', name: 'a', city: '上海', wecomDepartmentId: 2 }, { id: 'S02', name: 'b', city: '上海', wecomDepartmentId: 3 }])
+    expect(changes(await db.update(stores).set({ city: '杭州' }).where(eq(stores.city, '上海')))).toBe(2)
+    await db.insert(stores).values({ id: 'S01', name: 'new', city: '北京', wecomDepartmentId: 2 }).onConflictDoUpdate({ target: stores.id, set: { name: sql`excluded.name` } })
+    expect(await db.select({ name: stores.name, city: stores.city }).from(stores).where(eq(stores.id, 'S01')).get()).toEqual({ name: 'new', city: '杭州' })
+    const row = await db.select({ g: database.sql.greatest(0, sql`min(${stores.wecomDepartmentId}) - 3`), names: database.sql.groupConcat(stores.id, ',') }).from(stores).where(database.sql.ilike(stores.city, '杭%')).get()
+    expect(row?.g).toBe(0)
+    expect(row?.names?.split(',').sort()).toEqual(['S01', 'S02'])
+  })
+
+  it('commits a transaction, rolls it back on error, and keeps other statements out of an open one', async () => {
+    const { database } = await fresh()
+    const { db } = database
+    await db.transaction(async (tx) => {
+      await tx.insert(stores).values({ id: 'S01', name: 'a', city: '上海', wecomDepartmentId: 2 })
+    })
+    await expect(db.transaction(async (tx) => {
+      await tx.insert(stores).values({ id: 'S02', name: 'b', city: '上海', wecomDepartmentId: 3 })
+      throw new Error('changed my mind')
+    })).rejects.toThrow('changed my mind')
+    expect((await db.select({ id: stores.id }).from(stores).all()).map(s => s.id)).toEqual(['S01'])
+
+    // While one transaction awaits, another request's write must not land inside it (and roll back with it).
+    let release!: () => void
+    const gate = new Promise<void>(resolve => (release = resolve))
+    const failing = db.transaction(async (tx) => {
+      await tx.insert(stores).values({ id: 'S03', name: 'c', city: '上海', wecomDepartmentId: 4 })
+      await gate
+      throw new Error('rolled back')
+    })
+    await new Promise(resolve => setTimeout(resolve, 20))
+    const outside = db.insert(stores).values({ id: 'S04', name: 'd', city: '上海', wecomDepartmentId: 5 })
+    release()
+    await expect(failing).rejects.toThrow('rolled back')
+    await outside
+    expect((await db.select({ id: stores.id }).from(stores).all()).map(s => s.id).sort()).toEqual(['S01', 'S04'])
+  })
+
+  it('reports the dialect and the applied migrations on /api/health', async () => {
+    const { database } = await fresh()
+    const app = Fastify()
+    await app.register(healthRoutes, { database, version: 'test' })
+    const response = await app.inject({ method: 'GET', url: '/api/health' })
+    await app.close()
+    expect(response.statusCode).toBe(200)
+    const body = response.json() as { database: { dialect: string, migrations: number } }
+    expect(body.database.dialect).toBe(dialect)
+    expect(body.database.migrations).toBeGreaterThan(0)
+  })
+})
