@@ -2,6 +2,7 @@
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import type { ReasonCode } from '@scrm/shared'
+import { JOB_STATUSES } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -293,8 +294,6 @@ export const sessions = sqliteTable('sessions', {
   revokedAt: integer('revoked_at'),
 }, t => [index('sessions_userid_idx').on(t.userid)])
 
-export const jobStatuses = ['queued', 'running', 'succeeded', 'dead'] as const
-
 /**
  * The durable job queue (server/src/jobs). A worker claims a due `queued` job by setting `running` and a lease
  * (`locked_until`) it renews while working; a job whose lease ran out is queued again (or dead once out of
@@ -304,7 +303,7 @@ export const jobs = sqliteTable('jobs', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   name: text('name').notNull(),
   payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
-  status: text('status', { enum: jobStatuses }).notNull().default('queued'),
+  status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
   singletonKey: text('singleton_key'),
   priority: integer('priority').notNull().default(0),
   /** Not before this time (epoch ms): the enqueue time, or the retry time after a backoff. */
