@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { eq, sql } from 'drizzle-orm'
 import Fastify from 'fastify'
-import { expect, it } from 'vitest'
-import { describeEachDialect } from '../../testing/dialects.ts'
+import { describe, expect, inject, it } from 'vitest'
+import { createPostgresTestDatabase, describeEachDialect } from '../../testing/dialects.ts'
 import { healthRoutes } from '../health/routes.ts'
+import { connectDatabase, postgresMigrationsFolder } from './client.ts'
 import { postgresSchemaPath, renderPostgresSchema } from './pg-schema-codegen.ts'
 import { changes } from './port.ts'
 import { members, modelRuns, products, stores } from './schema.ts'
@@ -90,5 +91,24 @@ describeEachDialect('database port', ({ dialect, fresh }) => {
     const body = response.json() as { database: { dialect: string, migrations: number } }
     expect(body.database.dialect).toBe(dialect)
     expect(body.database.migrations).toBeGreaterThan(0)
+  })
+})
+
+// Skipped only when SCRM_TEST_PG=0 (no PostgreSQL on this machine); CI always runs it.
+describe.skipIf(!inject('postgresUrl'))('PostgreSQL migrations', () => {
+  it('are applied once when two instances start together (advisory lock)', async () => {
+    const created = await createPostgresTestDatabase()
+    try {
+      const instances = await Promise.all([1, 2].map(async () => connectDatabase({ databaseUrl: created.url, databasePath: '' })))
+      const journal = JSON.parse(readFileSync(`${postgresMigrationsFolder}/meta/_journal.json`, 'utf8')) as { entries: unknown[] }
+      for (const { port } of instances) {
+        expect(port.dialect).toBe('postgres')
+        expect(await port.migrationCount()).toBe(journal.entries.length)
+        await port.close()
+      }
+    }
+    finally {
+      await created.drop()
+    }
   })
 })
