@@ -95,7 +95,7 @@ describeEachDialect('database port', ({ dialect, fresh }) => {
 })
 
 // Skipped only when SCRM_TEST_PG=0 (no PostgreSQL on this machine); CI always runs it.
-describe.skipIf(!inject('postgresUrl'))('PostgreSQL migrations', () => {
+describe.skipIf(!inject('postgresUrl'))('migrations on PostgreSQL', () => {
   it('are applied once when two instances start together (advisory lock)', async () => {
     const created = await createPostgresTestDatabase()
     try {
