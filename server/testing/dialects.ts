@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, inject } from 'vitest'
+import { TEMPLATE_DATABASE } from '../../test/pg/global-setup.ts'
 import { connectDatabase, createPostgresPool } from '../src/db/client.ts'
 import { createPostgresDatabase } from '../src/db/port.ts'
 
@@ -27,14 +28,25 @@ export interface DialectContext {
 
 export const dialects: Dialect[] = ['sqlite', 'postgres']
 
-/** `postgres://…/name` of a new empty database in the test cluster. */
+/** `postgres://…/name` of a new migrated, empty database in the test cluster (a copy of the template). */
 export async function createPostgresTestDatabase(): Promise<{ url: string, drop: () => Promise<void> }> {
   const adminUrl = inject('postgresUrl')
   const name = `t_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
   try {
-    await admin.query(`create database ${name}`)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`create database ${name} template ${TEMPLATE_DATABASE}`)
+        break
+      }
+      catch (error) {
+        // 55006: another file's CREATE DATABASE is copying the template right now.
+        if ((error as { code?: string }).code !== '55006' || attempt >= 50)
+          throw error
+        await new Promise(resolve => setTimeout(resolve, 50 * attempt))
+      }
+    }
   }
   finally {
     await admin.end()
