@@ -81,6 +81,20 @@ describeEachDialect('database port', ({ dialect, fresh }) => {
     expect((await db.select({ id: stores.id }).from(stores).all()).map(s => s.id).sort()).toEqual(['S01', 'S04'])
   })
 
+  // PostgreSQL would just take another pooled connection; the single SQLite connection would deadlock.
+  it.skipIf(dialect !== 'sqlite')('refuses the root db inside its own transaction, not inside another database\'s', async () => {
+    const { database } = await fresh()
+    const other = await fresh()
+    await expect(database.db.transaction(async () => {
+      await database.db.select().from(stores)
+    })).rejects.toMatchObject({ cause: { message: expect.stringContaining('use the tx handed to the callback') } })
+    await other.database.db.insert(stores).values({ id: 'S09', name: 'x', city: '上海', wecomDepartmentId: 9 })
+    await database.db.transaction(async (tx) => {
+      await tx.insert(stores).values(await other.database.db.select().from(stores))
+    })
+    expect(await database.db.select({ id: stores.id }).from(stores)).toEqual([{ id: 'S09' }])
+  })
+
   it('reports the dialect and the applied migrations on /api/health', async () => {
     const { database } = await fresh()
     const app = Fastify()

@@ -110,10 +110,11 @@ function remoteDatabase(dialect: SQLiteAsyncDialect, execute: Executor): AsyncDb
   return new RemoteDatabase('async', dialect, session, relational) as AsyncDb
 }
 
-const inTransaction = new AsyncLocalStorage<Dialect>()
+/** The connection lock whose transaction the current async context runs in (SQLite). */
+const inTransaction = new AsyncLocalStorage<object>()
 
-function outsideTransaction(dialect: Dialect) {
-  if (inTransaction.getStore() === dialect && dialect === 'sqlite') {
+function outsideTransaction(lock: object) {
+  if (inTransaction.getStore() === lock) {
     // On the single SQLite connection this would wait for the lock its own transaction holds.
     throw new Error('query on the root db inside db.transaction(): use the tx handed to the callback')
   }
@@ -189,7 +190,7 @@ export function createSqliteDatabase(connection: BetterSqlite, options: { close?
   const mutex = new Mutex()
   const dialect = new SQLiteAsyncDialect()
   const root = remoteDatabase(dialect, async (text, params, method) => {
-    outsideTransaction('sqlite')
+    outsideTransaction(mutex)
     if (!mutex.locked)
       return execute(text, params, method)
     const release = await mutex.acquire()
@@ -203,11 +204,11 @@ export function createSqliteDatabase(connection: BetterSqlite, options: { close?
   const bound = remoteDatabase(dialect, async (text, params, method) => execute(text, params, method))
 
   const transaction: AsyncDb['transaction'] = async (callback, config) => {
-    outsideTransaction('sqlite')
+    outsideTransaction(mutex)
     const release = await mutex.acquire()
     try {
       // IMMEDIATE takes the write lock up front: no upgrade deadlock with another process's reader.
-      return await inTransaction.run('sqlite', () => bound.transaction(callback, { behavior: 'immediate', ...config }))
+      return await inTransaction.run(mutex, () => bound.transaction(callback, { behavior: 'immediate', ...config }))
     }
     finally {
       release()
@@ -261,7 +262,7 @@ export function createPostgresDatabase(pool: Pool): Database {
     let broken: Error | undefined
     try {
       const bound = remoteDatabase(dialect, executeOn(client))
-      return await inTransaction.run('postgres', () => bound.transaction(callback, config))
+      return await bound.transaction(callback, config)
     }
     catch (error) {
       // A failed rollback leaves the connection unusable; the pool must discard it.
