@@ -81,7 +81,7 @@ const NUMERIC_OID = 1700
  * A Pool whose bigint (epoch ms, ids, count(*)) and numeric (sum(), avg()) results arrive as JS numbers,
  * as they do from SQLite. Every value we store is far below 2^53.
  */
-export function createPostgresPool(connectionString: string, options: { max?: number } = {}): pg.Pool {
+export function createPostgresPool(connectionString: string, options: { max?: number, onIdleError?: (error: Error) => void } = {}): pg.Pool {
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
       if (oid === INT8_OID || oid === NUMERIC_OID)
@@ -89,7 +89,11 @@ export function createPostgresPool(connectionString: string, options: { max?: nu
       return pg.types.getTypeParser(oid, format)
     }) as typeof pg.types.getTypeParser,
   }
-  return new pg.Pool({ connectionString, max: options.max ?? 10, types })
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, types })
+  // An idle client's connection can die (server restart, failover, a dropped test database). The pool
+  // discards that client and the next query connects afresh; without a listener the error would kill the process.
+  pool.on('error', error => options.onIdleError?.(error))
+  return pool
 }
 
 /** Any constant works; it only has to be the same for every instance of this app. */

@@ -4,7 +4,7 @@ import Fastify from 'fastify'
 import { describe, expect, inject, it } from 'vitest'
 import { createPostgresTestDatabase, describeEachDialect } from '../../testing/dialects.ts'
 import { healthRoutes } from '../health/routes.ts'
-import { connectDatabase, postgresMigrationsFolder } from './client.ts'
+import { connectDatabase, createPostgresPool, postgresMigrationsFolder } from './client.ts'
 import { postgresSchemaPath, renderPostgresSchema } from './pg-schema-codegen.ts'
 import { changes } from './port.ts'
 import { members, modelRuns, products, stores } from './schema.ts'
@@ -110,6 +110,23 @@ describeEachDialect('database port', ({ dialect, fresh }) => {
 
 // Skipped only when SCRM_TEST_PG=0 (no PostgreSQL on this machine); CI always runs it.
 describe.skipIf(!inject('postgresUrl'))('migrations on PostgreSQL', () => {
+  it('a pool survives its idle connections being killed (server restart, failover)', async () => {
+    const errors: Error[] = []
+    const pool = createPostgresPool(inject('postgresUrl'), { onIdleError: error => errors.push(error) })
+    try {
+      const pid = (await pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid
+      const killer = createPostgresPool(inject('postgresUrl'))
+      await killer.query('select pg_terminate_backend($1)', [pid])
+      await killer.end()
+      await new Promise(resolve => setTimeout(resolve, 200))
+      expect(errors.map(error => (error as Error & { code?: string }).code)).toEqual(['57P01'])
+      expect((await pool.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }])
+    }
+    finally {
+      await pool.end()
+    }
+  })
+
   it('are applied once when two instances start together (advisory lock)', async () => {
     const created = await createPostgresTestDatabase()
     try {
