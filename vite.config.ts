@@ -34,6 +34,8 @@ export default defineConfig(({ mode }) => ({
           name: 'server',
           environment: 'node',
           include: ['server/**/*.test.ts', 'shared/**/*.test.ts'],
+          // A throwaway PostgreSQL cluster for the dialect tests (server/testing/dialects.ts).
+          globalSetup: ['test/pg/global-setup.ts'],
           pool: 'forks',
           testTimeout: 20_000,
         },

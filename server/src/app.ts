@@ -12,12 +12,14 @@ import { authRoutes } from './auth/routes.ts'
 import { createSqliteSessionRepository } from './auth/session-repository.ts'
 import { secureCookies } from './config.ts'
 import { healthRoutes } from './health/routes.ts'
+import { createJobQueue } from './jobs/queue.ts'
+import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { securityPlugin } from './plugins/security.ts'
 import { sessionPlugin } from './plugins/session.ts'
 import { finiteNumbersValidatorFactory } from './plugins/validation.ts'
-import { jobsEnabled, startTrainingSchedule } from './recommend/jobs.ts'
+import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
@@ -31,8 +33,8 @@ export interface AppDependencies {
   wecom: WecomClient
   recommend?: RecommendationProvider
   /**
-   * Run the in-server training schedule once listening (recommend/jobs.ts). Default: SCRM_JOBS != '0'
-   * and not under a test runner (NODE_ENV=test). With several instances exactly one should run jobs.
+   * Run job-queue workers (training, attribution …) once listening. Default: SCRM_JOBS != '0' and not under
+   * a test runner (NODE_ENV=test). Any number of instances may; each job runs once.
    */
   jobs?: boolean
   now?: () => number
@@ -67,19 +69,21 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(securityPlugin, { config, rateLimitStore: deps.rateLimitStore })
 
   // Public routes: health and the OAuth round trip.
-  await app.register(healthRoutes, { database, version: config.version })
+  await app.register(healthRoutes, { database: database.port, version: config.version })
   await app.register(authRoutes, { db, config, wecom })
   // WeCom callbacks authenticate by msg_signature, not by session.
   await app.register(wecomCallbackRoutes, { config, db, wecom, now })
 
   // Recommendations: scored in-process from the latest trained model (model-store re-checks the DB).
   const recommender = createRecommender({ now })
-  if (deps.jobs ?? (jobsEnabled() && process.env.NODE_ENV !== 'test')) {
-    let stop: (() => void) | undefined
+  const queue = createJobQueue({ database: database.port, now, log: app.log })
+  registerRecommendJobs(queue, { db, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
     app.addHook('onListen', async () => {
-      stop ??= startTrainingSchedule({ db, now, log: app.log })
+      await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })
+      queue.start()
     })
-    app.addHook('onClose', async () => stop?.())
+    app.addHook('onClose', async () => queue.stop())
   }
 
   // Everything else requires a session: one gate for the whole scope.
@@ -95,6 +99,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(todayRoutes, { db, now, recommender })
     await scope.register(sendRoutes, { db, now })
     await scope.register(reportRoutes, { db, now })
+    await scope.register(jobRoutes, { queue })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

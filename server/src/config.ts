@@ -10,6 +10,12 @@ export interface AppConfig {
   /** Public origin the browser uses, for the OAuth redirect_uri (e.g. https://scrm.brand.com). */
   publicUrl: string
   databasePath: string
+  /** DATABASE_URL (postgres://…): run on PostgreSQL instead of the SQLite file at databasePath. */
+  databaseUrl: string
+  /** SCRM_JOBS (default on): whether this instance runs job-queue workers; any number of instances may. */
+  jobs: boolean
+  /** TRAIN_INTERVAL_HOURS (default 24): how often the `train` schedule fires. */
+  trainIntervalHours: number
   /** Built sidebar to serve; empty = API only. */
   staticDir: string
   /** Serve the demo shell at `/` (the demo); otherwise `/` goes to the sidebar. */
@@ -152,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     databasePath: resolve(env.DATABASE_PATH ?? '.data/scrm.db'),
+    databaseUrl: env.DATABASE_URL ?? '',
+    jobs: env.SCRM_JOBS !== '0',
+    trainIntervalHours: Number(env.TRAIN_INTERVAL_HOURS ?? 24),
     staticDir: env.STATIC_DIR ?? '',
     demo: env.SCRM_DEMO === '1',
     production,
@@ -185,6 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (missing.length > 0)
     throw new ConfigError(`Missing environment variables: ${missing.join(', ')}`)
+  if (config.databaseUrl && !/^postgres(?:ql)?:\/\//.test(config.databaseUrl))
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL')
+  if (!(Number.isFinite(config.trainIntervalHours) && config.trainIntervalHours > 0))
+    throw new ConfigError('TRAIN_INTERVAL_HOURS must be a positive number')
   if (!Number.isInteger(config.wecom.agentId))
     throw new ConfigError('WECOM_AGENT_ID must be an integer')
   if (config.production) {

@@ -5,7 +5,7 @@ export const Health = Type.Object({
   status: Type.Literal('ok'),
   version: Type.String(),
   database: Type.Object({
-    dialect: Type.String(),
+    dialect: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
     ok: Type.Boolean(),
     migrations: Type.Integer(),
   }),

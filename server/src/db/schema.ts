@@ -2,10 +2,12 @@
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import type { ReasonCode } from '@scrm/shared'
+import { JOB_STATUSES } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
-const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`
+/** DDL default: the database clock in epoch ms (pg-schema-codegen.ts maps it to PostgreSQL's equivalent). */
+export const nowMs = sql`(cast(unixepoch('subsec') * 1000 as integer))`
 
 export const stores = sqliteTable('stores', {
   id: text('id').primaryKey(),
@@ -291,3 +293,42 @@ export const sessions = sqliteTable('sessions', {
   expiresAt: integer('expires_at').notNull(),
   revokedAt: integer('revoked_at'),
 }, t => [index('sessions_userid_idx').on(t.userid)])
+
+/**
+ * The durable job queue (server/src/jobs). A worker claims a due `queued` job by setting `running` and a lease
+ * (`locked_until`) it renews while working; a job whose lease ran out is queued again (or dead once out of
+ * attempts). While a job with a singleton key is queued or running, enqueueing the same key does nothing.
+ */
+export const jobs = sqliteTable('jobs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
+  status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
+  singletonKey: text('singleton_key'),
+  priority: integer('priority').notNull().default(0),
+  /** Not before this time (epoch ms): the enqueue time, or the retry time after a backoff. */
+  runAt: integer('run_at').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  maxAttempts: integer('max_attempts').notNull(),
+  lockedBy: text('locked_by'),
+  lockedUntil: integer('locked_until'),
+  /** 0…1 as the handler reports it. */
+  progress: real('progress'),
+  lastError: text('last_error'),
+  createdAt: integer('created_at').notNull(),
+  startedAt: integer('started_at'),
+  finishedAt: integer('finished_at'),
+}, t => [
+  index('jobs_due_idx').on(t.status, t.runAt),
+  uniqueIndex('jobs_singleton_idx').on(t.name, t.singletonKey).where(sql`"status" in ('queued', 'running')`),
+  index('jobs_created_idx').on(t.createdAt),
+])
+
+/** Interval schedules: whichever instance first moves `next_run_at` past now enqueues the run. */
+export const jobSchedules = sqliteTable('job_schedules', {
+  name: text('name').primaryKey(),
+  intervalMs: integer('interval_ms').notNull(),
+  payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
+  nextRunAt: integer('next_run_at').notNull(),
+  lastRunAt: integer('last_run_at'),
+})

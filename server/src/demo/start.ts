@@ -61,7 +61,7 @@ export async function startDemo(options: DemoOptions) {
   // conversion and suppression have outcomes from the first request.
   const attribution = runAttribution(database.db, Date.now(), SEND_HISTORY_DAYS + DEFAULT_ATTRIBUTION_WINDOW_DAYS + 1)
   // Train once before listening so the sidebar has recommendations and scores from the first request
-  // (same clock as the app; the in-server schedule then finds a fresh model and waits a full interval).
+  // (same clock as the app; the scheduled `train` job then finds a fresh model and skips until it is stale).
   const trainStarted = performance.now()
   const training = trainModels(database.db, { now: Date.now() })
   const trainMs = performance.now() - trainStarted

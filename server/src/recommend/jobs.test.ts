@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../db/client.ts'
-import { orderLines, orders, sends } from '../db/schema.ts'
+import { jobs, modelRuns, orderLines, orders, sends } from '../db/schema.ts'
 import { generateDemoData } from '../demo/generator.ts'
 import { seedDatabase } from '../demo/seed.ts'
+import { createJobQueue } from '../jobs/queue.ts'
 import { loadFeedbackStats } from './feedback.ts'
-import { jobsEnabled, runAttribution, trainIfStale } from './jobs.ts'
+import { registerRecommendJobs, runAttribution, scheduleRecommendJobs, trainIfStale } from './jobs.ts'
 import { createModelStore } from './model-store.ts'
 
 const DAY = 86_400_000
@@ -60,9 +61,40 @@ describe('training schedule', () => {
     }
   })
 
-  it('runs jobs unless SCRM_JOBS=0', () => {
-    expect(jobsEnabled({})).toBe(true)
-    expect(jobsEnabled({ SCRM_JOBS: '1' })).toBe(true)
-    expect(jobsEnabled({ SCRM_JOBS: '0' })).toBe(false)
+  it('trains and attributes as queue jobs on the schedules stored in the database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scrm-jobs-'))
+    const database = openDatabase(join(dir, 'scrm.db'))
+    try {
+      const dataset = generateDemoData({ seed: 5, members: 80 })
+      seedDatabase(database.db, dataset)
+      let now = dataset.meta.now
+      // Two instances' workers on one database: each scheduled run still happens once.
+      const instances = [createJobQueue({ database: database.port, now: () => now }), createJobQueue({ database: database.port, now: () => now })]
+      for (const queue of instances) {
+        registerRecommendJobs(queue, { db: database.db, now: () => now, trainIntervalHours: 24 })
+        await scheduleRecommendJobs(queue, { trainIntervalHours: 24 })
+      }
+      const tickAll = async () => {
+        for (const queue of instances)
+          await queue.tick()
+      }
+      await tickAll()
+      const runs = () => database.db.select().from(modelRuns).all().length
+      const trained = runs()
+      expect(trained).toBeGreaterThan(0)
+      expect(database.db.select({ name: jobs.name, status: jobs.status }).from(jobs).orderBy(jobs.name).all())
+        .toEqual([{ name: 'attribute', status: 'succeeded' }, { name: 'train', status: 'succeeded' }])
+      now += 23 * 3_600_000
+      await tickAll()
+      expect(runs()).toBe(trained)
+      now += 2 * 3_600_000
+      await tickAll()
+      expect(runs()).toBe(trained * 2)
+      expect(database.db.select().from(jobs).all().filter(job => job.name === 'train')).toHaveLength(2)
+    }
+    finally {
+      database.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

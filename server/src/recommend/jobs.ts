@@ -1,8 +1,10 @@
-// In-server training schedule. Training is synchronous CPU work on one instance: with several
-// instances behind a load balancer, exactly ONE should run jobs (SCRM_JOBS=1, the default) and every
-// other one must set SCRM_JOBS=0; they all pick the new model up from `model_runs` on their next
-// re-check (model-store.ts). Alternatively set SCRM_JOBS=0 everywhere and run `pnpm train` from cron.
+// Training and attribution as handlers of the durable job queue (jobs/queue.ts) with schedules stored in
+// the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. Until the
+// conversion wave (issue 7) moves training.ts and attribution.ts onto the async port, the handlers call
+// that sync SQLite code through the legacy handle, so they run on SQLite only; being sync CPU work they
+// cannot heartbeat either, hence leases longer than a run.
 import type { Db } from '../db/client.ts'
+import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { AttributionResult } from '../sends/attribution.ts'
 import type { TrainResult } from './training.ts'
 import { attributeOrders, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
@@ -11,29 +13,17 @@ import { trainModels } from './training.ts'
 
 const DAY_MS = 86_400_000
 
-export interface JobsLogger {
-  info: (obj: object, msg: string) => void
-  error: (obj: object, msg: string) => void
-}
+export const TRAIN_JOB = 'train'
+export const ATTRIBUTE_JOB = 'attribute'
 
-export interface TrainingScheduleOptions {
+export interface RecommendJobsOptions {
+  /** The sync SQLite handle (see the note at the top). */
   db: Db
   now: () => number
-  intervalHours?: number
+  trainIntervalHours: number
   /** How often recent orders are credited to sends (default 60 min). */
   attributionIntervalMinutes?: number
   log?: JobsLogger
-}
-
-/** Whether this instance runs jobs: SCRM_JOBS unset or anything but '0'. */
-export function jobsEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.SCRM_JOBS !== '0'
-}
-
-/** TRAIN_INTERVAL_HOURS (default 24). */
-export function trainIntervalHours(env: NodeJS.ProcessEnv = process.env): number {
-  const v = Number(env.TRAIN_INTERVAL_HOURS ?? 24)
-  return Number.isFinite(v) && v > 0 ? v : 24
 }
 
 /**
@@ -56,39 +46,26 @@ export function trainIfStale(db: Db, now: number, intervalHours: number): TrainR
   return trainModels(db, { now })
 }
 
-/** Start the schedule (first check right after start, then every interval); returns stop(). */
-export function startTrainingSchedule(options: TrainingScheduleOptions): () => void {
-  const intervalHours = options.intervalHours ?? trainIntervalHours()
-  const run = () => {
-    try {
-      const started = performance.now()
-      const result = trainIfStale(options.db, options.now(), intervalHours)
-      if (result)
-        options.log?.info({ modelRunId: result.modelRunId, ms: Math.round(performance.now() - started), ...result.stats.sufficiency }, 'recommend model trained')
-    }
-    catch (error) {
-      options.log?.error({ err: error }, 'recommend training failed')
-    }
-  }
-  const attribute = () => {
-    try {
-      const result = runAttribution(options.db, options.now())
-      if (result.attributed + result.revoked + result.revalued > 0)
-        options.log?.info({ ...result }, 'orders attributed to sends')
-    }
-    catch (error) {
-      options.log?.error({ err: error }, 'attribution failed')
-    }
-  }
-  const first = setTimeout(run, 0)
-  first.unref()
-  const timer = setInterval(run, intervalHours * 3_600_000)
-  timer.unref()
-  const attributionTimer = setInterval(attribute, (options.attributionIntervalMinutes ?? 60) * 60_000)
-  attributionTimer.unref()
-  return () => {
-    clearTimeout(first)
-    clearInterval(timer)
-    clearInterval(attributionTimer)
-  }
+/** Registers the `train` and `attribute` handlers on this instance's queue. */
+export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOptions) {
+  queue.register(TRAIN_JOB, async () => {
+    const started = performance.now()
+    const result = trainIfStale(options.db, options.now(), options.trainIntervalHours)
+    if (result)
+      options.log?.info({ modelRunId: result.modelRunId, ms: Math.round(performance.now() - started), ...result.stats.sufficiency }, 'recommend model trained')
+  }, { leaseMs: 6 * 3_600_000, maxAttempts: 3, backoffMs: 10 * 60_000 })
+  queue.register(ATTRIBUTE_JOB, async () => {
+    const result = runAttribution(options.db, options.now())
+    if (result.attributed + result.revoked + result.revalued > 0)
+      options.log?.info({ ...result }, 'orders attributed to sends')
+  }, { leaseMs: 3_600_000, maxAttempts: 5, backoffMs: 60_000 })
+}
+
+/**
+ * Stores both schedules (idempotent; every instance may call it). A new database trains at once; the train
+ * handler skips while the latest model is younger than the interval (e.g. after a manual `pnpm train`).
+ */
+export async function scheduleRecommendJobs(queue: JobQueue, options: Pick<RecommendJobsOptions, 'trainIntervalHours' | 'attributionIntervalMinutes'>) {
+  await queue.schedule(TRAIN_JOB, options.trainIntervalHours * 3_600_000)
+  await queue.schedule(ATTRIBUTE_JOB, (options.attributionIntervalMinutes ?? 60) * 60_000)
 }
