@@ -144,7 +144,7 @@ describe('reconcilePendingSends', () => {
   })
 })
 
-describe('GET /api/sends (today\'s sends to a member)', () => {
+describe('today\'s sends to a member (GET /api/sends)', () => {
   function get(query: string, withCookie = cookie) {
     return fetch(`${baseUrl}/api/sends?${query}`, { headers: { cookie: withCookie } })
   }
