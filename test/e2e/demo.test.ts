@@ -277,8 +277,8 @@ describe('the guide\'s screen in chromium', () => {
       await mobile.waitForSelector('[data-testid="demo-pane"][data-pane="sidebar"][aria-selected="true"]')
       const frame = () => mobile.frame({ name: 'sidebar' })!
       await frame().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
-      expect(await mobile.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375)
-      expect(await frame().evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0)
+      expect(await mobile.locator('html').evaluate(html => html.scrollWidth)).toBeLessThanOrEqual(375)
+      expect(await frame().locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
       await mobile.screenshot({ path: join(screenshotDir, 'shell-375.png') })
 
       // Whole tag-group names, e.g. 规则组·高价值, never cut with an ellipsis.
@@ -294,16 +294,16 @@ describe('the guide\'s screen in chromium', () => {
       await frame().locator('[data-testid="reply-list"]').screenshot({ path: join(screenshotDir, 'sidebar-375-replies.png') })
 
       // Orders: far below at first, in view after one tap on the section nav.
-      const ordersTop = () => frame().evaluate(() => document.querySelector('[data-testid="member-orders"]')!.getBoundingClientRect().top)
-      const viewport = await frame().evaluate(() => window.innerHeight)
+      const ordersTop = () => frame().locator('[data-testid="member-orders"]').evaluate(el => el.getBoundingClientRect().top)
+      const viewport = await frame().locator('html').evaluate(html => html.clientHeight)
       expect(await ordersTop()).toBeGreaterThan(viewport)
       await frame().tap('[data-testid="section-jump"][data-section="orders"]')
       await expect.poll(ordersTop).toBeLessThan(viewport / 3)
       // The tabs and the section nav stay on screen (sticky) while the orders show.
-      const stuck = await frame().evaluate(() => ({
-        tabs: document.querySelector('.topbar')!.getBoundingClientRect().top,
-        nav: document.querySelector('[data-testid="section-nav"]')!.getBoundingClientRect(),
-      }))
+      const stuck = {
+        tabs: await frame().locator('.topbar').evaluate(el => el.getBoundingClientRect().top),
+        nav: await frame().locator('[data-testid="section-nav"]').evaluate(el => ({ top: el.getBoundingClientRect().top, bottom: el.getBoundingClientRect().bottom })),
+      }
       expect(stuck.tabs).toBe(0)
       expect(stuck.nav.top).toBeGreaterThan(0)
       expect(stuck.nav.bottom).toBeLessThanOrEqual(await ordersTop())
@@ -311,10 +311,10 @@ describe('the guide\'s screen in chromium', () => {
       await mobile.screenshot({ path: join(screenshotDir, 'shell-375-orders.png') })
 
       // Folding a section is remembered after a reload.
-      await frame().evaluate(() => window.scrollTo(0, 0))
+      await frame().locator('html').evaluate(html => html.scrollTo(0, 0))
       await frame().tap('[data-testid="section-toggle"][data-section="propensity"]')
       expect(await frame().locator('[data-testid="propensity"] [data-testid="section-body"]').isVisible()).toBe(false)
-      await frame().evaluate(() => location.reload())
+      await frame().locator('html').evaluate(html => html.ownerDocument.location.reload())
       await mobile.waitForTimeout(300)
       await frame().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
       expect(await frame().getAttribute('[data-testid="propensity"]', 'data-collapsed')).toBe('true')
@@ -325,7 +325,7 @@ describe('the guide\'s screen in chromium', () => {
       await mobile.setViewportSize({ width: 360, height: 780 })
       await mobile.goto(`${demo.url}/app/?contact=${target.c}`)
       await mobile.waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
-      expect(await mobile.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0)
+      expect(await mobile.locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
       await mobile.screenshot({ path: join(screenshotDir, 'sidebar-360.png') })
       await mobile.screenshot({ path: join(screenshotDir, 'sidebar-360-full.png'), fullPage: true })
     }
