@@ -21,13 +21,19 @@ export const NewsPayload = Type.Object({
 export const ChatMessage = Type.Union([TextPayload, NewsPayload])
 export type ChatMessage = Static<typeof ChatMessage>
 
-export const SendStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('sent'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
-])
+/**
+ * pending: logged before the chat call; sent/failed/cancelled: the JS-SDK's outcome;
+ * expired: no outcome arrived in time (reconcilePendingSends). Never counted as delivered, and a
+ * late outcome from the sidebar still replaces it.
+ */
+export const sendStatusList = ['pending', 'sent', 'failed', 'cancelled', 'expired'] as const
+export const SendStatus = Type.Enum(sendStatusList)
 export type SendStatus = Static<typeof SendStatus>
+
+/** What the sidebar reports after ww.sendChatMessage. */
+export const completedSendStatusList = ['sent', 'failed', 'cancelled'] as const satisfies readonly SendStatus[]
+export const CompletedSendStatus = Type.Enum(completedSendStatusList)
+export type CompletedSendStatus = Static<typeof CompletedSendStatus>
 
 export const CreateSendRequest = Type.Object({
   /** Client-generated (UUID); retries and double clicks reuse it. */
@@ -43,7 +49,7 @@ export const CreateSendRequest = Type.Object({
 export type CreateSendRequest = Static<typeof CreateSendRequest>
 
 export const CompleteSendRequest = Type.Object({
-  status: Type.Union([Type.Literal('sent'), Type.Literal('failed'), Type.Literal('cancelled')]),
+  status: CompletedSendStatus,
   /** The JS-SDK's errMsg, e.g. sendChatMessage:ok / sendChatMessage:fail no permission. */
   errMsg: Type.Optional(Type.String({ maxLength: 500 })),
 })
@@ -63,3 +69,24 @@ export const SendRecord = Type.Object({
   completedAt: Type.Union([Type.Integer(), Type.Null()]),
 })
 export type SendRecord = Static<typeof SendRecord>
+
+export const MemberSendsQuery = Type.Object({ memberId: Type.Integer({ minimum: 1 }) })
+export type MemberSendsQuery = Static<typeof MemberSendsQuery>
+
+/** One send of today's log, enough for the sidebar to mark the item or reply as already sent. */
+export const MemberSend = Type.Object({
+  id: Type.Integer(),
+  guideUserid: Type.String(),
+  status: SendStatus,
+  replyId: Type.Union([Type.Integer(), Type.Null()]),
+  skuId: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.Integer(),
+})
+export type MemberSend = Static<typeof MemberSend>
+
+/** GET /api/sends?memberId=: this member's sends since 00:00 Asia/Shanghai (by any guide), newest first. */
+export const MemberSendsToday = Type.Object({
+  since: Type.Integer(),
+  sends: Type.Array(MemberSend),
+})
+export type MemberSendsToday = Static<typeof MemberSendsToday>

@@ -192,6 +192,155 @@ describe('recommendations in chromium', () => {
   })
 })
 
+describe('the guide\'s screen in chromium', () => {
+  const sendCount = () => (demo.database.sqlite.prepare('select count(*) n from sends').get() as { n: number }).n
+  const lastSend = () => demo.database.sqlite.prepare('select status, member_id, err_msg, reply_id, sku_id from sends order by id desc limit 1').get() as { status: string, member_id: number, err_msg: string | null, reply_id: number | null, sku_id: string | null }
+
+  it('sends once on two taps 0.4 s apart and marks the reply as sent today', async () => {
+    await page.selectOption('[data-testid="demo-next-result"]', 'ok')
+    await sidebar().click('[data-testid="tab-member"]')
+    const reply = sidebar().locator('[data-testid="reply-item"]:not([data-sent-today])').first()
+    const replyId = await reply.getAttribute('data-reply-id')
+    const target = sidebar().locator(`[data-testid="reply-item"][data-reply-id="${replyId}"]`)
+    const before = sendCount()
+    await target.click()
+    await page.waitForTimeout(400)
+    await target.click()
+    await sidebar().waitForSelector(`[data-testid="reply-item"][data-reply-id="${replyId}"][data-sent-today]`)
+    await expect.poll(() => lastSend().status).toBe('sent')
+    await page.waitForTimeout(500)
+    expect(sendCount()).toBe(before + 1)
+    expect(lastSend().reply_id).toBe(Number(replyId))
+    expect(await target.textContent()).toContain('再点一次确认重发')
+  })
+
+  it('refuses to send when the chat switched to another customer, and shows the new one', async () => {
+    const sqlite = demo.database.sqlite
+    const shown = await sidebar().getAttribute('[data-testid="member-panel"]', 'data-external-userid')
+    const shownId = (sqlite.prepare('select id from members where external_userid = ?').get(shown) as { id: number }).id
+    const guide = (sqlite.prepare('select guide_userid g from sends order by id desc limit 1').get() as { g: string }).g
+    const other = sqlite.prepare(`select m.external_userid c, m.name n from follows f join members m on m.id = f.member_id
+      where f.guide_userid = ? and f.status = 'active' and m.external_userid is not null and m.external_userid != ? order by m.id desc limit 1`).get(guide, shown) as { c: string, n: string }
+    // Hold the send's log call so the guide can switch chats while it is in flight.
+    await page.route('**/api/sends', async (route) => {
+      await new Promise(r => setTimeout(r, 1500))
+      await route.continue()
+    })
+    try {
+      const item = sidebar().locator('[data-testid="recommendation-item"]').first()
+      await item.locator('[data-testid="send-recommendation"]').click()
+      await page.fill('[data-testid="demo-member-search"]', other.n)
+      await page.click(`button[data-testid="demo-member"][data-member-external-userid="${other.c}"]`)
+      const toast = sidebar().locator('[data-testid="toast"][data-kind="error"]').last()
+      await toast.waitFor()
+      expect(await toast.textContent()).toContain('当前聊天已切换到其他客户')
+      await expect.poll(lastSend).toMatchObject({ status: 'cancelled', member_id: shownId, err_msg: expect.stringMatching(/^recipient changed/) })
+      await sidebar().waitForSelector(`[data-testid="member-panel"][data-external-userid="${other.c}"]`)
+      expect(await page.locator('[data-testid="chat-message"]').count()).toBe(0)
+    }
+    finally {
+      await page.unroute('**/api/sends')
+    }
+  })
+
+  it('says what went wrong in Chinese and keeps the technical detail under 详情', async () => {
+    await page.route('**/api/sends', route => route.abort('internetdisconnected'))
+    try {
+      const before = sendCount()
+      await sidebar().locator('[data-testid="reply-item"]:not([data-sent-today])').first().click()
+      const toast = sidebar().locator('[data-testid="toast"][data-kind="error"]', { hasText: '发送失败' }).last()
+      await toast.waitFor({ timeout: 10_000 })
+      expect((await toast.textContent())?.trim()).toMatch(/^发送失败：网络连接失败，请检查网络后重试\s*详情/)
+      // The raw error is there for support, folded away.
+      expect(await toast.locator('[data-testid="toast-detail"]').isVisible()).toBe(false)
+      await toast.locator('[data-testid="toast-details"]').click()
+      expect(await toast.locator('[data-testid="toast-detail"]').isVisible()).toBe(true)
+      expect(await toast.locator('[data-testid="toast-detail"]').textContent()).toMatch(/ERR_NETWORK · POST \/api\/sends · Network Error · request [0-9a-f-]{36}/)
+      await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-error-detail.png') })
+      expect(sendCount()).toBe(before)
+    }
+    finally {
+      await page.unroute('**/api/sends')
+    }
+  })
+
+  it('fits 375 px: one pane at a time, sections fold and stay folded, orders one tap away, 40 px chips, whole tag names', async () => {
+    const sqlite = demo.database.sqlite
+    const guide = (sqlite.prepare('select guide_userid g from sends order by id desc limit 1').get() as { g: string }).g
+    // A customer of this guide with a rule-group tag (long group name), orders and replies.
+    const target = sqlite.prepare(`select m.external_userid c, m.name n from follows f join members m on m.id = f.member_id
+      join member_tags mt on mt.member_id = m.id join tags t on t.id = mt.tag_id join tag_groups g on g.id = t.group_id
+      where f.guide_userid = ? and f.status = 'active' and m.external_userid is not null and g.name like '规则组%'
+        and (select count(*) from orders o where o.member_id = m.id) >= 3
+      order by m.id limit 1`).get(guide) as { c: string, n: string }
+    const phone = await browser.newContext({ storageState: await page.context().storageState(), viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, locale: 'zh-CN' })
+    try {
+      const mobile = await phone.newPage()
+      await mobile.goto(demo.url)
+      await mobile.waitForSelector('[data-testid="demo-pane"][data-pane="contacts"][aria-selected="true"]')
+      await mobile.fill('[data-testid="demo-member-search"]', target.n)
+      await mobile.tap(`button[data-testid="demo-member"][data-member-external-userid="${target.c}"]`)
+      await mobile.waitForSelector('[data-testid="demo-pane"][data-pane="sidebar"][aria-selected="true"]')
+      const frame = () => mobile.frame({ name: 'sidebar' })!
+      await frame().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
+      expect(await mobile.locator('html').evaluate(html => html.scrollWidth)).toBeLessThanOrEqual(375)
+      expect(await frame().locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
+      await mobile.screenshot({ path: join(screenshotDir, 'shell-375.png') })
+
+      // Whole tag-group names, e.g. 规则组·高价值, never cut with an ellipsis.
+      const groups = await frame().locator('[data-testid="member-tag-group"]').evaluateAll(els => els.map(e => ({ text: e.textContent, cut: e.scrollWidth > e.clientWidth + 1 })))
+      expect(groups.some(g => g.text?.startsWith('规则组'))).toBe(true)
+      expect(groups.filter(g => g.cut)).toEqual([])
+      await frame().locator('[data-testid="member-tags"]').screenshot({ path: join(screenshotDir, 'sidebar-375-tags.png') })
+
+      // Reply group chips are thumb-sized.
+      const chipHeights = await frame().locator('[data-testid="reply-group-chip"]').evaluateAll(els => els.map(e => e.getBoundingClientRect().height))
+      expect(chipHeights.length).toBeGreaterThan(0)
+      expect(Math.min(...chipHeights)).toBeGreaterThanOrEqual(40)
+      await frame().locator('[data-testid="reply-list"]').screenshot({ path: join(screenshotDir, 'sidebar-375-replies.png') })
+
+      // Orders: far below at first, in view after one tap on the section nav.
+      const ordersTop = () => frame().locator('[data-testid="member-orders"]').evaluate(el => el.getBoundingClientRect().top)
+      const viewport = await frame().locator('html').evaluate(html => html.clientHeight)
+      expect(await ordersTop()).toBeGreaterThan(viewport)
+      await frame().tap('[data-testid="section-jump"][data-section="orders"]')
+      await expect.poll(ordersTop).toBeLessThan(viewport / 3)
+      // The tabs and the section nav stay on screen (sticky) while the orders show.
+      const stuck = {
+        tabs: await frame().locator('.topbar').evaluate(el => el.getBoundingClientRect().top),
+        nav: await frame().locator('[data-testid="section-nav"]').evaluate(el => ({ top: el.getBoundingClientRect().top, bottom: el.getBoundingClientRect().bottom })),
+      }
+      expect(stuck.tabs).toBe(0)
+      expect(stuck.nav.top).toBeGreaterThan(0)
+      expect(stuck.nav.bottom).toBeLessThanOrEqual(await ordersTop())
+      expect(await frame().locator('[data-testid="order-item"]').first().isVisible()).toBe(true)
+      await mobile.screenshot({ path: join(screenshotDir, 'shell-375-orders.png') })
+
+      // Folding a section is remembered after a reload.
+      await frame().locator('html').evaluate(html => html.scrollTo(0, 0))
+      await frame().tap('[data-testid="section-toggle"][data-section="propensity"]')
+      expect(await frame().locator('[data-testid="propensity"] [data-testid="section-body"]').isVisible()).toBe(false)
+      await frame().locator('html').evaluate(html => html.ownerDocument.location.reload())
+      await mobile.waitForTimeout(300)
+      await frame().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
+      expect(await frame().getAttribute('[data-testid="propensity"]', 'data-collapsed')).toBe('true')
+      expect(await frame().locator('[data-testid="propensity"] [data-testid="section-body"]').isVisible()).toBe(false)
+      await mobile.screenshot({ path: join(screenshotDir, 'shell-375-folded.png') })
+
+      // The sidebar on its own at 360 px (the WeCom PC sidebar's width).
+      await mobile.setViewportSize({ width: 360, height: 780 })
+      await mobile.goto(`${demo.url}/app/?contact=${target.c}`)
+      await mobile.waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
+      expect(await mobile.locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
+      await mobile.screenshot({ path: join(screenshotDir, 'sidebar-360.png') })
+      await mobile.screenshot({ path: join(screenshotDir, 'sidebar-360-full.png'), fullPage: true })
+    }
+    finally {
+      await phone.close()
+    }
+  })
+})
+
 describe('content security policy in chromium', () => {
   it('blocked nothing the demo and sidebar needed in the runs above', () => {
     expect(cspViolations).toEqual([])

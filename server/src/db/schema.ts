@@ -2,7 +2,7 @@
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import type { ReasonCode } from '@scrm/shared'
-import { JOB_STATUSES } from '@scrm/shared'
+import { JOB_STATUSES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -177,7 +177,8 @@ export const replies = sqliteTable('replies', {
 }, t => [index('replies_group_idx').on(t.groupId)])
 
 export const sendKinds = ['text', 'news', 'miniprogram', 'image', 'redpacket'] as const
-export const sendStatuses = ['pending', 'sent', 'failed', 'cancelled'] as const
+/** Derived from the shared API enum; a new value in a text enum needs no migration. */
+export const sendStatuses = sendStatusList
 
 /** The send log: written before ww.sendChatMessage, completed after it. */
 export const sends = sqliteTable('sends', {

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/client.ts'
-import { ApiError, CompleteSendRequest, CreateSendRequest, SendIdParams, SendRecord } from '@scrm/shared'
+import { ApiError, CompleteSendRequest, CreateSendRequest, MemberSendsQuery, MemberSendsToday, SendIdParams, SendRecord } from '@scrm/shared'
 import { sessionOf } from '../plugins/session.ts'
-import { completeSend, createSend } from './service.ts'
+import { completeSend, createSend, memberSendsToday } from './service.ts'
 
 export const sendRoutes: FastifyPluginAsyncTypebox<{ db: Db, now: () => number }> = async (app, { db, now }) => {
   app.post('/api/sends', {
@@ -16,5 +16,11 @@ export const sendRoutes: FastifyPluginAsyncTypebox<{ db: Db, now: () => number }
     schema: { params: SendIdParams, body: CompleteSendRequest, response: { 200: SendRecord, 404: ApiError, 409: ApiError } },
   }, async (request) => {
     return db.transaction(tx => completeSend(tx, sessionOf(request), request.params.id, request.body, now()))
+  })
+
+  app.get('/api/sends', {
+    schema: { querystring: MemberSendsQuery, response: { 200: MemberSendsToday, 400: ApiError, 404: ApiError } },
+  }, async (request) => {
+    return memberSendsToday(db, sessionOf(request), request.query.memberId, now())
   })
 }

@@ -1,8 +1,10 @@
-import type { SendRecord } from '@scrm/shared'
+import type { MemberSendsToday, SendRecord } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestStack, TEST_PUBLIC_URL } from '../../testing/harness.ts'
+import { dayStartMs, shanghaiDay } from '../recommend/training.ts'
+import { PENDING_SEND_TTL_MS, reconcilePendingSends } from './service.ts'
 
 let stack: TestStack
 let baseUrl: string
@@ -100,5 +102,78 @@ describe('send log', () => {
     const completeBad = await post('/api/sends/1/complete', { status: 'done' })
     expect(completeBad.status).toBe(400)
     expect((stack.database.sqlite.prepare('select count(*) n from sends').get() as { n: number }).n).toBe(before)
+  })
+})
+
+function createText(content = '您好'): Promise<SendRecord> {
+  return post('/api/sends', { idempotencyKey: randomUUID(), memberId, message: { msgtype: 'text', text: { content } } }).then(async r => await r.json() as SendRecord)
+}
+
+function statusOf(id: number): { status: string, completed_at: number | null, err_msg: string | null } {
+  return stack.database.sqlite.prepare('select status, completed_at, err_msg from sends where id = ?').get(id) as { status: string, completed_at: number | null, err_msg: string | null }
+}
+
+describe('reconcilePendingSends', () => {
+  it('expires only sends pending longer than the TTL, once, and never as delivered', async () => {
+    const now = Date.now()
+    const stale = await createText('stale')
+    const fresh = await createText('fresh')
+    const staleDone = await createText('stale but completed')
+    await post(`/api/sends/${staleDone.id}/complete`, { status: 'sent' })
+    const setCreated = stack.database.sqlite.prepare('update sends set created_at = ? where id = ?')
+    setCreated.run(now - PENDING_SEND_TTL_MS - 1, stale.id)
+    setCreated.run(now - PENDING_SEND_TTL_MS + 60_000, fresh.id)
+    setCreated.run(now - 2 * PENDING_SEND_TTL_MS, staleDone.id)
+
+    expect(reconcilePendingSends(stack.database.db, now).expired).toBeGreaterThanOrEqual(1)
+    expect(statusOf(stale.id)).toMatchObject({ status: 'expired', completed_at: now, err_msg: expect.stringMatching(/no completion/) })
+    expect(statusOf(fresh.id).status).toBe('pending')
+    expect(statusOf(staleDone.id).status).toBe('sent')
+    // Idempotent: a second run settles nothing new.
+    expect(reconcilePendingSends(stack.database.db, now).expired).toBe(0)
+  })
+
+  it('lets a late completion from the sidebar replace expired with the real outcome', async () => {
+    const now = Date.now()
+    const late = await createText('late')
+    stack.database.sqlite.prepare('update sends set created_at = ? where id = ?').run(now - PENDING_SEND_TTL_MS - 1, late.id)
+    reconcilePendingSends(stack.database.db, now)
+    expect(statusOf(late.id).status).toBe('expired')
+    const res = await post(`/api/sends/${late.id}/complete`, { status: 'sent', errMsg: 'sendChatMessage:ok' })
+    expect(res.status).toBe(200)
+    expect(statusOf(late.id)).toMatchObject({ status: 'sent', err_msg: 'sendChatMessage:ok' })
+  })
+})
+
+describe('today\'s sends to a member (GET /api/sends)', () => {
+  function get(query: string, withCookie = cookie) {
+    return fetch(`${baseUrl}/api/sends?${query}`, { headers: { cookie: withCookie } })
+  }
+
+  it('lists today\'s sends with the reply or sku they carried, and not yesterday\'s', async () => {
+    const reply = stack.database.sqlite.prepare('select id from replies limit 1').get() as { id: number }
+    const replySend = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, replyId: reply.id, message: { msgtype: 'text', text: { content: 'hi' } } })).json() as SendRecord
+    const skuSend = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, skuId, message: news })).json() as SendRecord
+    const yesterday = await createText('yesterday')
+    const todayStart = dayStartMs(shanghaiDay(Date.now()))
+    stack.database.sqlite.prepare('update sends set created_at = ? where id = ?').run(todayStart - 1, yesterday.id)
+
+    const res = await get(`memberId=${memberId}`)
+    expect(res.status).toBe(200)
+    const body = await res.json() as MemberSendsToday
+    expect(body.since).toBe(todayStart)
+    const ids = body.sends.map(s => s.id)
+    expect(ids).toContain(replySend.id)
+    expect(ids).toContain(skuSend.id)
+    expect(ids).not.toContain(yesterday.id)
+    expect(body.sends.find(s => s.id === replySend.id)).toMatchObject({ replyId: reply.id, skuId: null, guideUserid: guide, status: 'pending' })
+    expect(body.sends.find(s => s.id === skuSend.id)).toMatchObject({ replyId: null, skuId })
+  })
+
+  it('404s for a member the guide does not serve and 400s on a bad memberId', async () => {
+    expect((await get(`memberId=${otherMemberId}`)).status).toBe(404)
+    const bad = await get('memberId=abc')
+    expect(bad.status).toBe(400)
+    expect((await bad.json() as { message: string }).message).toMatch(/memberId/)
   })
 })

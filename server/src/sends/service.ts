@@ -1,11 +1,12 @@
-import type { CompleteSendRequest, CreateSendRequest, SendRecord } from '@scrm/shared'
+import type { CompleteSendRequest, CreateSendRequest, MemberSendsToday, SendRecord, SendStatus } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
 import type { Session } from '../plugins/session.ts'
 import { isDeepStrictEqual } from 'node:util'
-import { eq } from 'drizzle-orm'
+import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
 import { products, replies, sends } from '../db/schema.ts'
 import { badRequest, conflict, notFound } from '../plugins/errors.ts'
+import { dayStartMs, shanghaiDay } from '../recommend/training.ts'
 import { countReplyUse } from '../replies/service.ts'
 
 type SendRow = typeof sends.$inferSelect
@@ -60,7 +61,8 @@ export function createSend(db: DbOrTx, session: Session, request: CreateSendRequ
   return { record: toRecord(existing), created: false }
 }
 
-const finalStatuses = new Set(['sent', 'failed', 'cancelled'])
+/** Outcomes the sidebar reported; `expired` is not one of them: a late report replaces it. */
+const finalStatuses = new Set<SendStatus>(['sent', 'failed', 'cancelled'])
 
 /** Records the JS-SDK outcome. Repeating the same outcome is a no-op; changing a final one is 409. */
 export function completeSend(db: DbOrTx, session: Session, id: number, request: CompleteSendRequest, now: number): SendRecord {
@@ -78,4 +80,40 @@ export function completeSend(db: DbOrTx, session: Session, id: number, request: 
   if (request.status === 'sent' && row.replyId !== null)
     countReplyUse(db, row.replyId)
   return toRecord(updated)
+}
+
+/**
+ * How long a send may stay pending. The sidebar completes within seconds and keeps retrying a
+ * failed completion (with backoff, and again on its next start), so after this long the outcome
+ * is unknown rather than late.
+ */
+export const PENDING_SEND_TTL_MS = 30 * 60_000
+
+/**
+ * Settles sends still pending PENDING_SEND_TTL_MS after they were logged as `expired`: their
+ * outcome is unknown, so they earn no attribution (only `sent` does) and are never counted as
+ * delivered. A completion that arrives later still records the real outcome. Run by the job queue.
+ */
+export function reconcilePendingSends(db: DbOrTx, now: number): { expired: number } {
+  const expired = db.update(sends)
+    .set({ status: 'expired', errMsg: `no completion within ${PENDING_SEND_TTL_MS / 60_000} min`, completedAt: now })
+    .where(and(eq(sends.status, 'pending'), lt(sends.createdAt, now - PENDING_SEND_TTL_MS)))
+    .run()
+    .changes
+  return { expired }
+}
+
+/** Today's sends (since 00:00 Asia/Shanghai) to a member the caller may see, by any guide. */
+export function memberSendsToday(db: DbOrTx, session: Session, memberId: number, now: number): MemberSendsToday {
+  requireMemberAccess(db, session, memberId)
+  const since = dayStartMs(shanghaiDay(now))
+  const rows = db.select({
+    id: sends.id,
+    guideUserid: sends.guideUserid,
+    status: sends.status,
+    replyId: sends.replyId,
+    skuId: sends.skuId,
+    createdAt: sends.createdAt,
+  }).from(sends).where(and(eq(sends.memberId, memberId), gte(sends.createdAt, since))).orderBy(desc(sends.createdAt), desc(sends.id)).all()
+  return { since, sends: rows }
 }

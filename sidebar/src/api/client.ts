@@ -7,11 +7,13 @@ import type {
   Me,
   MemberContext,
   MemberList,
+  MemberSendsToday,
   OrderPage,
   SendRecord,
   TodayList,
 } from '@scrm/shared'
 import axios, { isAxiosError } from 'axios'
+import { REQUEST_ID_HEADER } from '../utils/errors'
 
 /** Same-origin JSON API with the session cookie. */
 export const http = axios.create({
@@ -19,6 +21,12 @@ export const http = axios.create({
   withCredentials: true,
   timeout: 15_000,
   headers: { Accept: 'application/json' },
+})
+
+// Every request carries an id the guide can quote from 详情 (and the server can log under).
+http.interceptors.request.use((config) => {
+  config.headers.set(REQUEST_ID_HEADER, crypto.randomUUID())
+  return config
 })
 
 /** HTTP status of a failed call (0 = network / no response). */
@@ -82,6 +90,10 @@ export async function createSend(body: CreateSendRequest): Promise<SendRecord> {
 
 export async function completeSend(id: number, body: CompleteSendRequest): Promise<SendRecord> {
   return (await http.post<SendRecord>(`/api/sends/${id}/complete`, body)).data
+}
+
+export async function getMemberSendsToday(memberId: number): Promise<MemberSendsToday> {
+  return (await http.get<MemberSendsToday>('/api/sends', { params: { memberId } })).data
 }
 
 export async function getToday(limit = 20): Promise<TodayList> {

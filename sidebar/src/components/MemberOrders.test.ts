@@ -68,7 +68,7 @@ describe('memberOrders', () => {
     expect(w.text()).toContain('没有更多了')
   })
 
-  it('keeps loaded orders and shows the error when a page fails', async () => {
+  it('keeps loaded orders and shows the error in Chinese, the raw one only under 详情', async () => {
     const pinia = createPinia()
     setActivePinia(pinia)
     api.getMemberContext.mockResolvedValue(context({ orders: [order(3, 3_000_000)], nextCursor: '3000000_3' }))
@@ -78,7 +78,10 @@ describe('memberOrders', () => {
     await w.get('[data-testid="orders-load-more"]').trigger('click')
     await flushPromises()
     expect(w.findAll('[data-testid="order-item"]')).toHaveLength(1)
-    expect(w.text()).toContain('boom')
+    expect(w.get('[data-testid="error-message"]').text()).toBe('出现未知错误，请重试；持续出现请联系管理员')
+    expect(w.text()).not.toContain('boom')
+    await w.get('[data-testid="error-details-toggle"]').trigger('click')
+    expect(w.get('[data-testid="error-detail"]').text()).toBe('boom')
     expect(w.find('[data-testid="orders-load-more"]').exists()).toBe(true)
   })
 })

@@ -1,11 +1,12 @@
 import type { Propensity } from '@scrm/shared'
 import { mount } from '@vue/test-utils'
+import { createPinia } from 'pinia'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAppI18n } from '../modules/i18n'
 import PropensityBadge from './PropensityBadge.vue'
 
 function render(propensity: Propensity) {
-  return mount(PropensityBadge, { props: { propensity }, global: { plugins: [createAppI18n('zh-CN')] } })
+  return mount(PropensityBadge, { props: { propensity }, global: { plugins: [createAppI18n('zh-CN'), createPinia()] } })
 }
 
 describe('propensityBadge', () => {

@@ -1,14 +1,16 @@
 import type { MemberContext, Order } from '@scrm/shared'
+import type { AppError } from '../utils/errors'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import { errorMessage, errorStatus, getMemberContext, getOrders } from '../api/client'
+import { errorStatus, getMemberContext, getOrders } from '../api/client'
+import { describeError } from '../utils/errors'
 
 export type MemberStatus = 'idle' | 'loading' | 'ready' | 'not-found' | 'error'
 
 /** The customer of the open chat: profile, tags, totals, orders (paged), replies, recommendations. */
 export const useMemberStore = defineStore('member', () => {
   const status = ref<MemberStatus>('idle')
-  const errorText = ref('')
+  const error = shallowRef<AppError | null>(null)
   /** external_userid the context belongs to. */
   const externalUserId = ref<string | null>(null)
   /** GET /api/members/context; orders live in `orders` (they grow with paging). */
@@ -18,7 +20,7 @@ export const useMemberStore = defineStore('member', () => {
   /** Cursor for the next page; null when everything is loaded. */
   const nextCursor = ref<string | null>(null)
   const loadingMore = ref(false)
-  const loadMoreError = ref('')
+  const loadMoreError = shallowRef<AppError | null>(null)
 
   let token = 0
 
@@ -29,7 +31,7 @@ export const useMemberStore = defineStore('member', () => {
     const mine = ++token
     externalUserId.value = id
     status.value = 'loading'
-    errorText.value = ''
+    error.value = null
     try {
       const ctx = await getMemberContext(id)
       if (mine !== token)
@@ -37,7 +39,7 @@ export const useMemberStore = defineStore('member', () => {
       context.value = ctx
       orders.value = ctx.orders.orders
       nextCursor.value = ctx.orders.nextCursor
-      loadMoreError.value = ''
+      loadMoreError.value = null
       status.value = 'ready'
     }
     catch (err) {
@@ -47,7 +49,7 @@ export const useMemberStore = defineStore('member', () => {
       orders.value = []
       nextCursor.value = null
       status.value = errorStatus(err) === 404 ? 'not-found' : 'error'
-      errorText.value = errorMessage(err)
+      error.value = describeError(err)
     }
   }
 
@@ -58,7 +60,7 @@ export const useMemberStore = defineStore('member', () => {
       return
     const mine = token
     loadingMore.value = true
-    loadMoreError.value = ''
+    loadMoreError.value = null
     try {
       const page = await getOrders(ctx.member.id, nextCursor.value)
       if (mine !== token)
@@ -69,7 +71,7 @@ export const useMemberStore = defineStore('member', () => {
     }
     catch (err) {
       if (mine === token)
-        loadMoreError.value = errorMessage(err)
+        loadMoreError.value = describeError(err)
     }
     finally {
       if (mine === token)
@@ -87,7 +89,7 @@ export const useMemberStore = defineStore('member', () => {
     loadingMore.value = false
   }
 
-  return { status, errorText, externalUserId, context, orders, nextCursor, loadingMore, loadMoreError, load, loadMoreOrders, clear }
+  return { status, error, externalUserId, context, orders, nextCursor, loadingMore, loadMoreError, load, loadMoreOrders, clear }
 })
 
 if (import.meta.hot)

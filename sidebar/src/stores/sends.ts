@@ -1,20 +1,51 @@
-import type { CreateSendRequest, SendRecord } from '@scrm/shared'
+import type { CompletedSendStatus, CreateSendRequest, MemberSend, SendRecord } from '@scrm/shared'
 import { acceptHMRUpdate, defineStore } from 'pinia'
-import { ref } from 'vue'
-import { completeSend, createSend, errorMessage, errorStatus } from '../api/client'
+import { computed, ref, shallowRef } from 'vue'
+import { completeSend, createSend, errorStatus, getMemberSendsToday } from '../api/client'
 import { i18n } from '../modules/i18n'
+import { describeError } from '../utils/errors'
 import { loadWw } from '../wecom/sdk'
+import { useMemberStore } from './member'
 import { useToastStore } from './toast'
+import { useWecomStore } from './wecom'
 
-export type SendResult = 'sent' | 'cancelled' | 'failed' | 'busy'
+export type SendResult
+  = | 'sent' | 'cancelled' | 'failed'
+    | 'busy' // this item already has a send in flight
+    | 'confirm' // already sent today: this tap only armed a repeat
+    | 'wrong-recipient' // the open chat is no longer the member on screen
 
 /** What a send is about; the idempotency key is added by the store. */
 export type SendIntent = Omit<CreateSendRequest, 'idempotencyKey'>
 
 /** Delays between attempts of the API calls around a send. */
 export const RETRY_DELAYS_MS = [300, 1000, 2500]
+/** Backoff of the persisted completion retries (the last delay repeats). */
+export const OUTBOX_DELAYS_MS = [5_000, 30_000, 120_000, 600_000]
+/** A completion older than this is dropped: the server has long settled the send as expired. */
+export const OUTBOX_MAX_AGE_MS = 7 * 86_400_000
+export const OUTBOX_STORAGE_KEY = 'scrm.sends.outbox'
+/** How long a tap on an item already sent today stays armed for the confirming second tap. */
+export const REPEAT_CONFIRM_MS = 5_000
+
+/** A completion the server has not acknowledged yet; kept in localStorage across restarts. */
+export interface PendingCompletion {
+  id: number
+  status: CompletedSendStatus
+  errMsg: string
+  attempts: number
+  nextAt: number
+  createdAt: number
+}
 
 const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms))
+/** Worth asking again right away: no answer, throttled, or a server error. */
+function isTransient(err: unknown): boolean {
+  const status = errorStatus(err)
+  return status === 0 || status === 429 || status >= 500
+}
+/** Worth keeping in the outbox: also a lapsed login, which the next session fixes. */
+const isRetriable = (err: unknown) => isTransient(err) || errorStatus(err) === 401
 
 /** Retry on network errors and 5xx/429; a 4xx answer is final. */
 async function withRetry<T>(fn: () => Promise<T>, delays = RETRY_DELAYS_MS): Promise<T> {
@@ -23,10 +54,8 @@ async function withRetry<T>(fn: () => Promise<T>, delays = RETRY_DELAYS_MS): Pro
       return await fn()
     }
     catch (err) {
-      const status = errorStatus(err)
-      const retriable = status === 0 || status === 429 || status >= 500
       const delay = delays[attempt]
-      if (!retriable || delay === undefined)
+      if (!isTransient(err) || delay === undefined)
         throw err
       await sleep(delay)
     }
@@ -36,44 +65,194 @@ async function withRetry<T>(fn: () => Promise<T>, delays = RETRY_DELAYS_MS): Pro
 function sdkErrMsg(err: unknown): string {
   if (err && typeof err === 'object' && 'errMsg' in err && typeof err.errMsg === 'string')
     return err.errMsg
-  return errorMessage(err)
+  return describeError(err).detail
+}
+
+/** The item a send carries: the same reply or SKU is one item wherever its button is. */
+export function itemKey(intent: Pick<SendIntent, 'replyId' | 'skuId' | 'message'>): string {
+  if (intent.replyId !== undefined)
+    return `reply:${intent.replyId}`
+  if (intent.skuId !== undefined)
+    return `sku:${intent.skuId}`
+  return intent.message.msgtype === 'text' ? `text:${intent.message.text.content}` : `news:${intent.message.news.link}`
+}
+
+function memberSendKey(s: Pick<MemberSend, 'replyId' | 'skuId'>): string | null {
+  if (s.replyId !== null)
+    return `reply:${s.replyId}`
+  if (s.skuId !== null)
+    return `sku:${s.skuId}`
+  return null
+}
+
+function readOutbox(): PendingCompletion[] {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(OUTBOX_STORAGE_KEY) ?? '[]')
+    return Array.isArray(parsed) ? parsed.filter((e): e is PendingCompletion => typeof e?.id === 'number' && typeof e.status === 'string') : []
+  }
+  catch {
+    return []
+  }
+}
+
+function writeOutbox(entries: PendingCompletion[]): void {
+  try {
+    if (entries.length)
+      localStorage.setItem(OUTBOX_STORAGE_KEY, JSON.stringify(entries))
+    else
+      localStorage.removeItem(OUTBOX_STORAGE_KEY)
+  }
+  catch {
+    // Storage full or blocked: the server's reconcile settles the send as expired.
+  }
 }
 
 /**
- * Sending into the current chat. Order per click: POST /api/sends (pending row, one idempotency
- * key per click, reused by retries) → ww.sendChatMessage → POST /api/sends/:id/complete.
+ * Sending into the current chat. Order per tap: POST /api/sends (pending row, one idempotency
+ * key per tap, reused by retries) → getCurExternalContact (still the member on screen?) →
+ * ww.sendChatMessage → POST /api/sends/:id/complete, retried from a persisted outbox if it fails.
  */
 export const useSendsStore = defineStore('sends', () => {
-  /** Keys of buttons with a send in flight (a button is disabled while its key is here). */
+  /** Items with a send in flight (their buttons are disabled). */
   const inFlight = ref<Set<string>>(new Set())
+  /** Items whose repeat was armed by a first tap, with when the arming lapses. */
+  const armed = ref<Map<string, number>>(new Map())
+  /** Today's sends to the member on screen (server log plus this page's own sends). */
+  const today = shallowRef<{ memberId: number, sends: MemberSend[] } | null>(null)
   /** Last completed records, newest first (for debugging and tests). */
   const history = ref<SendRecord[]>([])
+  const outbox = ref<PendingCompletion[]>(readOutbox())
+  let outboxTimer: ReturnType<typeof setTimeout> | undefined
 
-  function isSending(key: string): boolean {
-    return inFlight.value.has(key)
+  /** Items sent (or possibly sent: pending/expired) to the member today. */
+  const sentTodayKeys = computed(() => {
+    const keys = new Set<string>()
+    for (const s of today.value?.sends ?? []) {
+      const key = memberSendKey(s)
+      if (key && s.status !== 'failed' && s.status !== 'cancelled')
+        keys.add(key)
+    }
+    return keys
+  })
+
+  const isSending = (intent: SendIntent) => inFlight.value.has(itemKey(intent))
+  const isSentToday = (intent: SendIntent) => today.value?.memberId === intent.memberId && sentTodayKeys.value.has(itemKey(intent))
+  const isArmed = (intent: SendIntent) => (armed.value.get(itemKey(intent)) ?? 0) > Date.now()
+
+  /** Load today's send log for a member (the panel calls it when a member opens). */
+  async function loadToday(memberId: number): Promise<void> {
+    if (today.value?.memberId !== memberId)
+      today.value = { memberId, sends: [] }
+    try {
+      const res = await getMemberSendsToday(memberId)
+      if (today.value?.memberId === memberId)
+        today.value = { memberId, sends: res.sends }
+    }
+    catch (err) {
+      // Marks are a convenience; sending still works without them.
+      console.warn('[sends] could not load today\'s sends', describeError(err).detail)
+    }
   }
 
-  async function complete(id: number, status: 'sent' | 'failed' | 'cancelled', errMsg: string): Promise<void> {
+  function noteToday(record: SendRecord, intent: SendIntent, status: MemberSend['status']): void {
+    if (today.value?.memberId !== intent.memberId)
+      return
+    const entry: MemberSend = { id: record.id, guideUserid: record.guideUserid, status, replyId: intent.replyId ?? null, skuId: intent.skuId ?? null, createdAt: record.createdAt }
+    today.value = { memberId: intent.memberId, sends: [entry, ...today.value.sends.filter(s => s.id !== record.id)] }
+  }
+
+  function saveOutbox(entries: PendingCompletion[]): void {
+    outbox.value = entries
+    writeOutbox(entries)
+  }
+
+  function scheduleOutbox(): void {
+    clearTimeout(outboxTimer)
+    if (!outbox.value.length)
+      return
+    const due = Math.min(...outbox.value.map(e => e.nextAt))
+    outboxTimer = setTimeout(() => void flushOutbox(), Math.max(0, due - Date.now()))
+  }
+
+  /** Retry every due completion once; called on start, when back online, and by its own timer. */
+  async function flushOutbox(now = Date.now()): Promise<void> {
+    for (const entry of outbox.value.filter(e => e.nextAt <= now)) {
+      let done = entry.createdAt < now - OUTBOX_MAX_AGE_MS
+      try {
+        if (!done) {
+          const rec = await completeSend(entry.id, { status: entry.status, errMsg: entry.errMsg })
+          history.value = [rec, ...history.value].slice(0, 20)
+          done = true
+        }
+      }
+      catch (err) {
+        // A 4xx (not 401/429) is the server's final word (another outcome recorded, not this guide's send).
+        done = !isRetriable(err)
+        if (done)
+          console.warn('[sends] completion refused', entry.id, describeError(err).detail)
+      }
+      const rest = outbox.value.filter(e => e.id !== entry.id)
+      if (!done) {
+        const delay = OUTBOX_DELAYS_MS[Math.min(entry.attempts + 1, OUTBOX_DELAYS_MS.length - 1)]!
+        rest.push({ ...entry, attempts: entry.attempts + 1, nextAt: Date.now() + delay })
+      }
+      saveOutbox(rest)
+    }
+    scheduleOutbox()
+  }
+
+  async function complete(id: number, status: CompletedSendStatus, errMsg: string): Promise<void> {
+    const body = { status, errMsg: errMsg.slice(0, 500) }
     try {
-      const rec = await withRetry(() => completeSend(id, { status, errMsg: errMsg.slice(0, 500) }))
+      const rec = await withRetry(() => completeSend(id, body))
       history.value = [rec, ...history.value].slice(0, 20)
     }
     catch (err) {
-      // The row stays pending on the server; the message itself went (or not) already.
-      console.warn('[sends] could not complete send', id, errorMessage(err))
+      if (!isRetriable(err)) {
+        console.warn('[sends] completion refused', id, describeError(err).detail)
+        return
+      }
+      // The message went (or not) already; keep the outcome until the server has it.
+      const now = Date.now()
+      saveOutbox([...outbox.value.filter(e => e.id !== id), { id, ...body, attempts: 0, nextAt: now + OUTBOX_DELAYS_MS[0]!, createdAt: now }])
+      scheduleOutbox()
     }
   }
 
-  /**
-   * Send `message` for the button `key`. Resolves with the outcome; 'busy' when that button
-   * already has a send in flight (double click).
-   */
-  async function send(key: string, intent: SendIntent): Promise<SendResult> {
+  /** The contact of the open chat, or why it cannot be read. */
+  async function openChatContact(): Promise<string> {
+    const ww = await loadWw()
+    try {
+      return (await ww.getCurExternalContact()).userId
+    }
+    catch (err) {
+      return `(${sdkErrMsg(err)})`
+    }
+  }
+
+  function disarm(key: string): void {
+    if (!armed.value.has(key))
+      return
+    const next = new Map(armed.value)
+    next.delete(key)
+    armed.value = next
+  }
+
+  /** Send `intent` into the open chat. Resolves with the outcome (see SendResult). */
+  async function send(intent: SendIntent): Promise<SendResult> {
+    const key = itemKey(intent)
     if (inFlight.value.has(key))
       return 'busy'
-    inFlight.value = new Set(inFlight.value).add(key)
     const toast = useToastStore()
     const t = i18n.global.t
+    if (isSentToday(intent) && !isArmed(intent)) {
+      armed.value = new Map(armed.value).set(key, Date.now() + REPEAT_CONFIRM_MS)
+      setTimeout(disarm, REPEAT_CONFIRM_MS, key)
+      toast.show(t('send.confirmRepeat'), 'info', REPEAT_CONFIRM_MS)
+      return 'confirm'
+    }
+    disarm(key)
+    inFlight.value = new Set(inFlight.value).add(key)
     const idempotencyKey = crypto.randomUUID()
     try {
       let record: SendRecord
@@ -81,12 +260,25 @@ export const useSendsStore = defineStore('sends', () => {
         record = await withRetry(() => createSend({ ...intent, idempotencyKey }))
       }
       catch (err) {
-        toast.show(t('send.failed', { reason: errorMessage(err) }), 'error')
+        toast.showError(err, 'send.failed')
         return 'failed'
+      }
+      noteToday(record, intent, 'pending')
+
+      // The chat may have changed since the panel loaded: never send to someone else than the member logged.
+      const shown = useMemberStore().context?.member
+      const expected = shown?.id === intent.memberId ? shown.externalUserid : null
+      const actual = await openChatContact()
+      if (expected === null || actual !== expected) {
+        await complete(record.id, 'cancelled', `recipient changed: member ${intent.memberId} is ${expected ?? 'not on screen'}, open chat is ${actual}`)
+        noteToday(record, intent, 'cancelled')
+        toast.show(t('send.wrongRecipient'), 'error', 6000)
+        void useWecomStore().refreshContact()
+        return 'wrong-recipient'
       }
 
       const ww = await loadWw()
-      let status: 'sent' | 'failed' | 'cancelled'
+      let status: CompletedSendStatus
       let errMsg: string
       try {
         const res = await ww.sendChatMessage(intent.message)
@@ -97,13 +289,14 @@ export const useSendsStore = defineStore('sends', () => {
         errMsg = sdkErrMsg(err)
         status = errMsg.endsWith(':cancel') ? 'cancelled' : 'failed'
       }
-      await complete(record.id, status, errMsg)
+      noteToday(record, intent, status)
       if (status === 'sent')
         toast.show(t('send.sent'), 'success')
       else if (status === 'cancelled')
         toast.show(t('send.cancelled'), 'info')
       else
-        toast.show(t('send.failed', { reason: errMsg }), 'error')
+        toast.showError({ errMsg }, 'send.failed')
+      await complete(record.id, status, errMsg)
       return status
     }
     finally {
@@ -113,7 +306,7 @@ export const useSendsStore = defineStore('sends', () => {
     }
   }
 
-  return { inFlight, history, isSending, send }
+  return { inFlight, armed, today, history, outbox, isSending, isSentToday, isArmed, loadToday, flushOutbox, send }
 })
 
 if (import.meta.hot)

@@ -1,0 +1,50 @@
+import type { ConversionReport, Me } from '@scrm/shared'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createAppI18n } from '../modules/i18n'
+import { router } from '../modules/router'
+import ConsolePage from './ConsolePage.vue'
+
+const api = vi.hoisted(() => ({ getMe: vi.fn(), getConversionReport: vi.fn() }))
+vi.mock('../api/client', async importOriginal => ({
+  ...await importOriginal<typeof import('../api/client')>(),
+  getMe: api.getMe,
+  getConversionReport: api.getConversionReport,
+}))
+
+const me = (role: Me['role']) => ({ userid: 'u1', name: '林晓雯', role, corpId: 'ww1', agentId: 1000002, storeId: 's1' }) as Me
+const report: ConversionReport = { from: 0, to: 86_400_000, attributionWindowDays: 7, rows: [] } as unknown as ConversionReport
+
+function render() {
+  return mount(ConsolePage, { global: { plugins: [createAppI18n('zh-CN'), createPinia()] } })
+}
+
+describe('console route', () => {
+  beforeEach(() => {
+    api.getMe.mockReset()
+    api.getConversionReport.mockReset().mockResolvedValue(report)
+  })
+
+  it('is a route of the same app as the chat sidebar', () => {
+    expect(router.resolve('/console').name).toBe('console')
+    expect(router.resolve('/').name).toBe('sidebar')
+    expect(router.resolve('/console').href).toBe('/app/console')
+  })
+
+  it('shows the conversion report to a supervisor', async () => {
+    api.getMe.mockResolvedValue(me('supervisor'))
+    const w = render()
+    await flushPromises()
+    expect(w.find('[data-testid="conversion-report"]').exists()).toBe(true)
+    expect(api.getConversionReport).toHaveBeenCalled()
+  })
+
+  it('tells a guide the console is not for them, without loading the report', async () => {
+    api.getMe.mockResolvedValue(me('guide'))
+    const w = render()
+    await flushPromises()
+    expect(w.get('[data-testid="console-forbidden"]').text()).toContain('仅供店长和管理员使用')
+    expect(api.getConversionReport).not.toHaveBeenCalled()
+  })
+})
