@@ -1,18 +1,20 @@
 // "Ours": P(buys within the next horizon) and E[purchases] from timing features.
 // Trained on the customers' own past: features at an earlier cut-off, label = what happened
-// between that cut-off and the real one (a back-test slice). BG/NBD outputs are features, so the
-// GLMs only have to learn corrections (e.g. regular buyers going quiet, faster-than-modelled decay).
+// between that cut-off and the real one (a back-test slice). P(buy) comes from the survival model
+// in timing.ts (exact horizon); E[purchases] is BG/NBD's E[X] corrected by a Poisson GLM.
 
 import type { BgnbdParams, Rft } from './bgnbd.ts'
 import type { GlmModel } from './glm.ts'
+import type { TimingModel } from './timing.ts'
 import { bgnbdExpectedPurchases, bgnbdPAlive, fitBgnbd } from './bgnbd.ts'
-import { fitLogistic, fitPoisson, predictLogistic, predictPoisson } from './glm.ts'
+import { fitPoisson, predictPoisson } from './glm.ts'
+import { backTestRows, fitTimingModel, probBuyWithin, timingFeatures } from './timing.ts'
 
 export interface PropensityModel {
   /** BG/NBD fitted on data up to the scoring cut-off (its E[X] is the count model's offset). */
   bgnbd: BgnbdParams
-  /** P(buy) classifier on timing features. */
-  buy: GlmModel
+  /** P(buy within any horizon): survival model of the time to the next purchase. */
+  timing: TimingModel
   /** Poisson correction of BG/NBD's E[X] (log E[X] is an offset, features adjust it). */
   count: GlmModel
   cutoffDay: number
@@ -21,7 +23,7 @@ export interface PropensityModel {
 }
 
 export interface PropensityScore {
-  /** P(at least one purchase in the horizon); calibrated on the back-test slices. */
+  /** P(at least one purchase in exactly the horizon asked for); fitted on the back-test slices. */
   pBuy: number
   /** Expected number of purchase days in the horizon. */
   expectedPurchases: number
@@ -31,10 +33,17 @@ export interface PropensityScore {
 
 export interface TrainPropensityOptions {
   /**
-   * Back-test label windows in days. Default: 1/2, 2/3 and 5/6 of min(horizon, half the observed
-   * span), i.e. several slices that fit inside the calibration data; rows of all slices are pooled.
+   * Back-test label windows in days for the count model. Default: 1/2, 2/3 and 5/6 of
+   * min(horizon, half the observed span), i.e. several slices that fit inside the calibration data.
    */
   trainHorizonsDays?: number[]
+  /**
+   * Back-test windows in days for the timing model (time to next purchase, censored at the cut-off).
+   * Default: 25 %, 40 % and 55 % of the observed span, so that the survival curve is seen well past
+   * the middle of the data. Grocery cohort, holdout 13 / 26 / 52 weeks: ECE 0.022 / 0.022 / 0.025
+   * with these; a single 50 % window gave 0.03–0.04 at 52 weeks.
+   */
+  timingWindowsDays?: number[]
   l2?: number
 }
 
@@ -57,7 +66,7 @@ function rftAt(days: readonly number[], cutoffDay: number): TimingStats {
 }
 
 /**
- * Classifier features at `cutoffDay`: log recency and log repeat frequency (weeks).
+ * Count-model features at `cutoffDay`: log recency and log repeat frequency (weeks).
  * Richer sets (gap mean/CV, overdue ratio, windowed counts, BG/NBD P(alive)/E[X] as features) were
  * tried on the grocery back-test: they fit the training slice better but transfer worse to a later
  * cut-off with a longer horizon (holdout AUC 0.86–0.88 vs 0.89 for this pair).
@@ -88,7 +97,6 @@ export function trainPropensityModel(daysByCustomer: ReadonlyMap<string, readonl
   const horizons = opts.trainHorizonsDays ?? [0.5, 2 / 3, 5 / 6].map(f => Math.round(maxSlice * f))
   const l2 = opts.l2 ?? 1
   const X: number[][] = []
-  const bought: boolean[] = []
   const counts: number[] = []
   const offsets: number[] = []
   const trainCutoffDays: number[] = []
@@ -107,16 +115,17 @@ export function trainPropensityModel(daysByCustomer: ReadonlyMap<string, readonl
         if (day > tc && day <= cutoffDay)
           n++
       }
-      bought.push(n > 0)
       counts.push(n)
       offsets.push(Math.log(bgnbdExpectedPurchases(p, stats[i]!, h / 7) + 1e-9))
     })
   }
   if (X.length < 20)
     throw new Error('not enough customers before the back-test cut-offs')
+  const span = cutoffDay - earliest
+  const timingWindows = opts.timingWindowsDays ?? [0.25, 0.4, 0.55].map(f => Math.max(1, Math.round(span * f)))
   return {
     bgnbd: fitBgnbd(all.map(d => rftAt(d, cutoffDay))).params,
-    buy: fitLogistic(X, bought, l2),
+    timing: fitTimingModel(backTestRows(all, cutoffDay, timingWindows)),
     count: fitPoisson(X, counts, l2, offsets),
     cutoffDay,
     trainCutoffDays,
@@ -129,7 +138,7 @@ export function scorePropensity(m: PropensityModel, days: readonly number[], hor
   const f = propensityFeatures(days, m.cutoffDay)
   const base = bgnbdExpectedPurchases(m.bgnbd, c, horizonDays / 7)
   return {
-    pBuy: predictLogistic(m.buy, f),
+    pBuy: probBuyWithin(m.timing, timingFeatures(days, m.cutoffDay), horizonDays),
     expectedPurchases: predictPoisson(m.count, f, Math.log(base + 1e-9)),
     pAlive: bgnbdPAlive(m.bgnbd, c),
   }
