@@ -27,6 +27,13 @@ import type { DemoDataset, MemberPreference, ProductRow } from '../src/demo/gene
 // Response model (the members' "truth"): P(buy a sent product) = maxP × (affinity / her best
 // affinity)^gamma × fatigue^(times this product was already sent to her and ignored). Organic: each
 // week she buys one product with probability organicRate, drawn ∝ (affinity / best)^gamma.
+//
+// Measured with the defaults (5 seeds, 1,200 members, 250 contacted + 250 control, 6 weeks):
+// attributed conversion on 7.95 % [7.66, 8.23], off 6.73 % [5.83, 7.63], rotation 6.27 % [5.49, 7.04];
+// paired on − off +1.22 points [0.37, 2.07], on − rotation +1.68 [0.92, 2.44]. The gain is the learned
+// conversion (on − noLearnedConversion +0.91 [0.33, 1.50]); hold-back and informed exploration show
+// no difference (−0.13 [−0.88, 0.63], −0.06 [−0.43, 0.30]). About a quarter of credited orders were
+// organic: attribution overstates what sends cause (on: 7.95 % credited, 6.03 % caused, 6.19 % vs control).
 import type { FeedbackParts } from '../src/recommend/scoring.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -112,7 +112,7 @@ export function timingSummary(days: readonly number[], cutoffDay: number): { mea
 }
 
 /**
- * Fit the classifier and count model. `daysByCustomer`: sorted distinct purchase day indices
+ * Fit the timing and count models. `daysByCustomer`: sorted distinct purchase day indices
  * (days since epoch) per customer; only days ≤ cutoffDay are used, so no future data leaks in.
  */
 export function trainPropensityModel(daysByCustomer: ReadonlyMap<string, readonly number[]>, cutoffDay: number, horizonDays: number, opts: TrainPropensityOptions = {}): PropensityModel {
