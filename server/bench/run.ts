@@ -1,5 +1,7 @@
-// pnpm bench [--members 100000] [--seed 42] [--requests 2000] [--tafeng DIR] [--skip-loop]
+// pnpm bench [--members 100000] [--seed 42] [--requests 2000] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
+//   parts: training, scoring, context, tafeng, loop (default: all of them, in that order)
 // Prints each measurement as it completes, then one JSON line with everything (progress on stderr).
+// `--only loop` runs the closed-loop feedback simulation alone (fatigue 1, 5 seeds, all arms).
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,6 +11,9 @@ import { benchMemberContext } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { benchScoring, benchTafengTraining, benchTraining } from './recommend.ts'
 
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop'] as const
+type Part = typeof PARTS[number]
+
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
 const { values } = parseArgs({
   options: {
@@ -16,51 +21,68 @@ const { values } = parseArgs({
     'seed': { type: 'string', default: '42' },
     'requests': { type: 'string', default: '2000' },
     'tafeng': { type: 'string', default: defaultTafeng },
+    'only': { type: 'string' },
     'skip-loop': { type: 'boolean', default: false },
   },
 })
+const only = values.only?.split(',').map(p => p.trim()).filter(Boolean)
+const unknown = only?.filter(p => !(PARTS as readonly string[]).includes(p))
+if (unknown?.length) {
+  process.stderr.write(`--only: unknown part(s) ${unknown.join(', ')}; choose from ${PARTS.join(', ')}\n`)
+  process.exit(2)
+}
+const selected = new Set<Part>((only as Part[] | undefined) ?? PARTS.filter(p => p !== 'loop' || !values['skip-loop']))
 const members = Number(values.members)
 const seed = Number(values.seed)
 const log = (line: string) => process.stderr.write(`${line}\n`)
-const results: Record<string, unknown> = { members, seed }
+const results: Record<string, unknown> = { members, seed, parts: [...selected] }
 const target = (ok: boolean) => (ok ? 'meets target' : 'MISSES target')
 
-const db = ensureBenchDatabase(members, seed, log)
-if (db.seedSeconds !== null)
-  results.seedSeconds = Math.round(db.seedSeconds * 10) / 10
-console.log(`database: ${db.path}${db.seedSeconds !== null ? ` (generated and seeded in ${db.seedSeconds.toFixed(1)} s)` : ' (cached)'}`)
+if (selected.has('training') || selected.has('scoring') || selected.has('context')) {
+  const db = ensureBenchDatabase(members, seed, log)
+  if (db.seedSeconds !== null)
+    results.seedSeconds = Math.round(db.seedSeconds * 10) / 10
+  console.log(`database: ${db.path}${db.seedSeconds !== null ? ` (generated and seeded in ${db.seedSeconds.toFixed(1)} s)` : ' (cached)'}`)
 
-log('training …')
-const training = benchTraining(db.path)
-results.training = training
-console.log(`training on ${training.members.toLocaleString()} members / ${training.orders.toLocaleString()} orders: ${training.seconds} s, model ${training.artifactKb} KB`)
+  // Scoring and the member context need a trained model: training runs whenever they do.
+  log('training …')
+  const training = benchTraining(db.path)
+  results.training = training
+  console.log(`training on ${training.members.toLocaleString()} members / ${training.orders.toLocaleString()} orders: ${training.seconds} s, model ${training.artifactKb} KB`)
 
-log('scoring …')
-const scoring = benchScoring(db.path, 2000)
-results.scoring = scoring
-console.log(`scoring one member: mean ${scoring.scoreOnly.mean} ms, p50 ${scoring.scoreOnly.p50} ms, p99 ${scoring.scoreOnly.p99} ms; with the recommendation log write: mean ${scoring.scoreAndLog.mean} ms (target < 5 ms: ${target(scoring.scoreOnly.mean < 5)})`)
+  if (selected.has('scoring')) {
+    log('scoring …')
+    const scoring = benchScoring(db.path, 2000)
+    results.scoring = scoring
+    console.log(`scoring one member: mean ${scoring.scoreOnly.mean} ms, p50 ${scoring.scoreOnly.p50} ms, p99 ${scoring.scoreOnly.p99} ms; with the recommendation log write: mean ${scoring.scoreAndLog.mean} ms (target < 5 ms: ${target(scoring.scoreOnly.mean < 5)})`)
+  }
 
-log('member context …')
-const context = await benchMemberContext(db.path, { requests: Number(values.requests) })
-results.memberContext = context
-console.log(`member context with recommendations, in-process: p50 ${context.inject.p50} ms, p95 ${context.inject.p95} ms, p99 ${context.inject.p99} ms (n=${context.inject.n}; target p99 < 50 ms: ${target(context.inject.p99 < 50)})`)
-console.log(`member context with recommendations, loopback HTTP: p50 ${context.http.p50} ms, p99 ${context.http.p99} ms (n=${context.http.n}); RSS ${context.rssMb} MB`)
-
-if (existsSync(values.tafeng)) {
-  log('Ta-Feng training …')
-  const tafeng = benchTafengTraining(values.tafeng)
-  results.tafeng = tafeng
-  if (tafeng)
-    console.log(`Ta-Feng next-basket model on all ${tafeng.users.toLocaleString()} customers: trained in ${tafeng.trainSeconds} s (target < 30 s: ${target(tafeng.trainSeconds < 30)}), ${tafeng.scoreMsPerUser} ms per customer scored`)
-}
-else {
-  console.log(`Ta-Feng training: skipped (no data at ${values.tafeng}; pass --tafeng DIR)`)
+  if (selected.has('context')) {
+    log('member context …')
+    const context = await benchMemberContext(db.path, { requests: Number(values.requests) })
+    results.memberContext = context
+    console.log(`member context with recommendations, in-process: p50 ${context.inject.p50} ms, p95 ${context.inject.p95} ms, p99 ${context.inject.p99} ms (n=${context.inject.n}; target p99 < 50 ms: ${target(context.inject.p99 < 50)})`)
+    console.log(`member context with recommendations, loopback HTTP: p50 ${context.http.p50} ms, p99 ${context.http.p99} ms (n=${context.http.n}); RSS ${context.rssMb} MB`)
+  }
 }
 
-if (!values['skip-loop']) {
+if (selected.has('tafeng')) {
+  if (existsSync(values.tafeng)) {
+    log('Ta-Feng training …')
+    const tafeng = benchTafengTraining(values.tafeng)
+    results.tafeng = tafeng
+    if (tafeng)
+      console.log(`Ta-Feng next-basket model on all ${tafeng.users.toLocaleString()} customers: trained in ${tafeng.trainSeconds} s (target < 30 s: ${target(tafeng.trainSeconds < 30)}), ${tafeng.scoreMsPerUser} ms per customer scored`)
+  }
+  else {
+    console.log(`Ta-Feng training: skipped (no data at ${values.tafeng}; pass --tafeng DIR)`)
+  }
+}
+
+if (selected.has('loop')) {
   log('closed-loop feedback simulation …')
   const loop = await runFeedbackLoop({ log })
-  results.feedbackLoop = { summary: loop.summary, rounds: loop.rounds, timingsSeconds: loop.timingsSeconds }
+  results.loop = { config: loop.config, arms: loop.arms, onMinus: loop.onMinus, seconds: loop.seconds }
   for (const line of formatFeedbackLoop(loop)) console.log(line)
 }
 

@@ -48,13 +48,14 @@ export function loadFeedbackStats(db: DbOrTx): FeedbackStats {
 /**
  * SPUs sent to this member within `days` that led to no attributed order: showing them again
  * so soon would nag, so the recommender holds them back until the period is over.
+ * `outcomeBlind`: every SPU sent within `days`, converted or not (the bench's rotation baseline).
  */
-export function suppressedSpus(db: DbOrTx, memberId: number, now: number, days = DEFAULT_SUPPRESS_DAYS): Set<string> {
+export function suppressedSpus(db: DbOrTx, memberId: number, now: number, days = DEFAULT_SUPPRESS_DAYS, options: { outcomeBlind?: boolean } = {}): Set<string> {
   const rows = db.selectDistinct({ spuId: products.spuId }).from(sends).innerJoin(products, eq(products.skuId, sends.skuId)).leftJoin(attributions, eq(attributions.sendId, sends.id)).where(and(
     eq(sends.memberId, memberId),
     eq(sends.status, 'sent'),
     gte(sends.createdAt, now - days * DAY_MS),
-    isNull(attributions.orderId),
+    options.outcomeBlind ? undefined : isNull(attributions.orderId),
   )).all()
   return new Set(rows.map(r => r.spuId))
 }

@@ -237,6 +237,21 @@ describe('scoring', () => {
     insertSend.run('feedback-off-held', guide, held, ignored.skuId, ignored.facts.code, now - DAY, now - DAY)
     expect(on.score(database.db, held, request).items.map(i => i.spuId)).not.toContain(ignored.spuId)
     expect(off.score(database.db, held, request).items.map(i => i.spuId)).toContain(ignored.spuId)
+    // Parts switched separately (the loop bench's ablations): no hold-back alone shows it again.
+    expect(createRecommender({ now: () => now, feedback: { holdBack: false }, modelRecheckMs: 0 }).score(database.db, held, request).items.map(i => i.spuId)).toContain(ignored.spuId)
+    // Outcome-blind rotation holds back a product she was sent even when it converted; the product's
+    // hold-back (ignored only) shows a converted one again.
+    const rotation = createRecommender({ now: () => now, feedback: { holdBack: 'sent', learnedConversion: false, informedExploration: false }, modelRecheckMs: 0 })
+    const converted = on.score(database.db, m, request).items.find(i => i.facts.code !== 'explore')!
+    const { id: sendId } = sqlite().prepare(`insert into sends (idempotency_key, guide_userid, member_id, kind, payload, sku_id, recommendation_id, reason_code, status, created_at, completed_at)
+      values ('feedback-parts-converted', ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?) returning id`).get(guide, m, converted.skuId, converted.facts.code, now - DAY, now - DAY) as { id: number }
+    // Any unattributed order stands in for hers (buying it would make a one-off item "owned").
+    const { id: orderId } = sqlite().prepare(`select id from orders where id not in (select order_id from attributions) limit 1`).get() as { id: number }
+    sqlite().prepare(`insert into attributions (order_id, send_id, match_level, matched_amount, revenue, attributed_at) values (?, ?, 'sku', 100, 100, ?)`).run(orderId, sendId, now)
+    expect(rotation.score(database.db, m, request).items.map(i => i.spuId)).not.toContain(converted.spuId)
+    expect(on.score(database.db, m, request).items.map(i => i.spuId)).toContain(converted.spuId)
+    sqlite().prepare(`delete from attributions where order_id = ?`).run(orderId)
+    sqlite().prepare(`delete from sends where id = ?`).run(sendId)
 
     // Learned conversion: 200 old sends of one product, none converted, then retraining.
     const before = off.score(database.db, m, request).items

@@ -41,12 +41,25 @@ export interface RecommenderOptions {
    * Use the outcomes of earlier sends (default true). false ⇒ no hold-back of ignored products,
    * no learned conversion per SPU / per reason, and the exploration slot stays but draws from the
    * uninformed prior Beta(1, 1) instead of the send→conversion counts. The "feedback off" arm of
-   * bench/feedback-loop.ts; with true the scorer behaves exactly as without the option.
+   * bench/feedback-loop.ts; with true the scorer behaves exactly as without the option. An object
+   * switches the parts separately (the bench's ablation arms); missing parts are on.
    */
-  feedback?: boolean
+  feedback?: boolean | Partial<FeedbackParts>
   /** A product launched within this many days is a new arrival (exploration). Default 30. */
   newArrivalDays?: number
   store?: ModelStore
+}
+
+export interface FeedbackParts {
+  /**
+   * 'ignored': hold back products sent within `suppressDays` that led to no order (the product);
+   * 'sent': hold back every product sent within it, outcome-blind (a plain rotation); false: none.
+   */
+  holdBack: 'ignored' | 'sent' | false
+  /** Learned send→conversion per SPU and per reason multiplies the score. */
+  learnedConversion: boolean
+  /** The exploration slot's Thompson draw uses the send→conversion counts (else Beta(1, 1)). */
+  informedExploration: boolean
 }
 
 export interface ScoreRequest {
@@ -298,7 +311,9 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
   const defaultLimit = Math.min(MAX_ITEMS, Math.max(MIN_ITEMS, options.limit ?? 6))
   const diversityCap = options.diversityCap ?? 2
   const suppressDays = options.suppressDays ?? DEFAULT_SUPPRESS_DAYS
-  const useFeedback = options.feedback ?? true
+  const parts: FeedbackParts = options.feedback === false
+    ? { holdBack: false, learnedConversion: false, informedExploration: false }
+    : { holdBack: 'ignored', learnedConversion: true, informedExploration: true, ...(options.feedback === true ? {} : options.feedback) }
   const newArrivalMs = (options.newArrivalDays ?? 30) * DAY_MS
   const store = options.store ?? createModelStore({ recheckMs: options.modelRecheckMs })
   const catalogs = new WeakMap<object, Catalog>()
@@ -341,9 +356,9 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
       return { recommendationId: null, propensity, items: [] }
 
     const today = shanghaiDay(t)
-    const suppressed = useFeedback ? suppressedSpus(db, memberId, t, suppressDays) : new Set<string>()
+    const suppressed = parts.holdBack ? suppressedSpus(db, memberId, t, suppressDays, { outcomeBlind: parts.holdBack === 'sent' }) : new Set<string>()
     const { nbr, meta } = model
-    const feedback = useFeedback ? model.feedback : NO_FEEDBACK
+    const feedback = parts.learnedConversion ? model.feedback : NO_FEEDBACK
 
     // Exclusions in model index space: unavailable, already-owned one-off items, recently ignored.
     const exclude = new Set<number>()
@@ -404,7 +419,7 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
 
     // Exploration: one new arrival in a category she buys (any category for a new member).
     const chosenSpus = new Set<string>()
-    const explore = k >= MIN_ITEMS ? pickExploration(catalog, history, suppressed, t, newArrivalMs, model, feedback, memberId, today) : null
+    const explore = k >= MIN_ITEMS ? pickExploration(catalog, history, suppressed, t, newArrivalMs, model, parts.informedExploration ? model.feedback : NO_FEEDBACK, memberId, today) : null
     const slots = explore ? k - 1 : k
     const picked: Candidate[] = []
     const perCategory = new Map<string, number>()

@@ -45,6 +45,15 @@ export function dayStartMs(day: number): number {
  */
 export const NBR_VALIDATION_DAYS = 28
 
+/**
+ * Back-test windows (days before the cut-off) of the propensity timing model: recent windows that
+ * reach past the 30-day horizon; both horizons are then re-calibrated on the latest complete
+ * horizon. Demo data (2,000 members, seed 5, cut-off 31 days before the end), ECE at 7 / 30 days:
+ * 0.033 / 0.049, mean predicted 0.112 / 0.416 against 0.138 / 0.429 bought. The two logistic
+ * classifiers this replaced: ECE 0.035 / 0.118, mean 0.106 / 0.312.
+ */
+const PROPENSITY_WINDOWS_DAYS = [30, 60, 90]
+
 /** Pseudo-orders at the population mean when shrinking a member's mean order value. */
 const VALUE_PRIOR_ORDERS = 2
 /** Pseudo-gaps at the category median when shrinking a member's own cycle (as cycles.ts). */
@@ -174,21 +183,19 @@ export function trainModels(db: DbOrTx, options: TrainOptions): TrainResult {
     const days = [...new Set(list.map(o => o.day))].sort((a, b) => a - b)
     daysByMember.set(String(memberId), days)
   }
-  let p7: PropensityModel | null = null
-  let p30: PropensityModel | null = null
+  let propensity: PropensityModel | null = null
   let propensityError: string | null = null
   try {
-    // The BG/NBD fits inside are Nelder–Mead over every customer (×4 per horizon): fit on a
-    // deterministic sample (population parameters need not see all 100k), score everyone.
+    // The BG/NBD fits inside are Nelder–Mead over every customer: fit on a deterministic sample
+    // (population parameters need not see all 100k), score everyone. One timing model answers both
+    // horizons shown (7 and 30 days) exactly; its back-test windows are the recent ones.
     const sample = sampleCustomers(daysByMember, options.propensitySample ?? 1200)
-    p7 = trainPropensityModel(sample, cutoffDay, 7, { trainHorizonsDays: [7] })
-    p30 = trainPropensityModel(sample, cutoffDay, 30, { trainHorizonsDays: [15, 30] })
+    propensity = trainPropensityModel(sample, cutoffDay, 30, { trainHorizonsDays: [15, 30], timingWindowsDays: PROPENSITY_WINDOWS_DAYS, recalibrateHorizonsDays: [7, 30] })
   }
   catch (error) {
     // Too few customers to back-test: every member's numbers stay blank (sufficiency 'thin').
     propensityError = error instanceof Error ? error.message : String(error)
-    p7 = null
-    p30 = null
+    propensity = null
   }
   lap('trainPropensity')
 
@@ -271,13 +278,13 @@ export function trainModels(db: DbOrTx, options: TrainOptions): TrainResult {
       scoreRows.push({ memberId, ...blank, sufficiency: 'none' })
       continue
     }
-    if (days.length < 2 || !p7 || !p30) {
+    if (days.length < 2 || !propensity) {
       sufficiency.thin++
       scoreRows.push({ memberId, ...blank, sufficiency: 'thin' })
       continue
     }
-    const s7 = scorePropensity(p7, days, 7)
-    const s30 = scorePropensity(p30, days, 30)
+    const s7 = scorePropensity(propensity, days, 7)
+    const s30 = scorePropensity(propensity, days, 30)
     const meanNet = list.reduce((a, o) => a + o.net, 0) / list.length
     const expectedValue = Math.round((list.length * meanNet + VALUE_PRIOR_ORDERS * populationMean) / (list.length + VALUE_PRIOR_ORDERS))
     let nextDay = nextDueDay.get(memberId) ?? null

@@ -98,6 +98,13 @@ describe('eval CLIs', () => {
       expect(out.models[m]!.auc).toBeGreaterThan(0.5)
       expect(out.models[m]!.mae).toBeGreaterThan(0)
     }
+    for (const m of ['recency', 'frequencyRecency'])
+      expect(out.models[m]!.auc).toBeGreaterThan(0.5)
+    const cal = out.models.ours!.calibration as { ece: number, deciles: { predicted: number, actual: number, n: number }[] }
+    expect(cal.deciles).toHaveLength(10)
+    expect(cal.deciles.reduce((a, d) => a + d.n, 0)).toBe(150)
+    expect(cal.ece).toBeGreaterThanOrEqual(0)
+    expect(cal.ece).toBeLessThan(0.2)
   })
 
   it('eval:propensity names the row with a bad date', () => {

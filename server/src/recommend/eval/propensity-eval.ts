@@ -7,6 +7,33 @@ import { auc, buildCbs, dayIndex, groupPurchaseDays, meanAbsoluteError } from '.
 import { fitParetoNbd, paretoNbdExpectedPurchases } from '../propensity/pareto-nbd.ts'
 
 const sum = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0)
+const round4 = (x: number): number => Math.round(x * 1e4) / 1e4
+
+export interface CalibrationDecile { predicted: number, actual: number, n: number }
+export interface Calibration {
+  /** Expected calibration error: Σ over deciles of n/N · |mean predicted − observed rate|. */
+  ece: number
+  /** Equal-count bins of the predicted probability, lowest first. */
+  deciles: CalibrationDecile[]
+}
+
+/** Reliability of probabilities against 0/1 outcomes, in 10 equal-count bins of the prediction. */
+export function calibration(predicted: readonly number[], outcome: readonly boolean[]): Calibration {
+  const order = predicted.map((_, i) => i).sort((a, b) => predicted[a]! - predicted[b]!)
+  const n = order.length
+  const deciles: CalibrationDecile[] = []
+  let ece = 0
+  for (let d = 0; d < 10; d++) {
+    const bin = order.slice(Math.floor((d * n) / 10), Math.floor(((d + 1) * n) / 10))
+    if (!bin.length)
+      continue
+    const p = sum(bin.map(i => predicted[i]!)) / bin.length
+    const a = bin.filter(i => outcome[i]).length / bin.length
+    ece += (bin.length / n) * Math.abs(p - a)
+    deciles.push({ predicted: round4(p), actual: round4(a), n: bin.length })
+  }
+  return { ece: round4(ece), deciles }
+}
 
 export function evaluatePropensity(events: Iterable<PurchaseEvent>, calibrationEnd: string, holdoutEnd: string) {
   const cal = dayIndex(calibrationEnd)
@@ -25,6 +52,11 @@ export function evaluatePropensity(events: Iterable<PurchaseEvent>, calibrationE
   const ePn = cbs.map(c => paretoNbdExpectedPurchases(pn.params, c, horizonWeeks))
   const sOurs = cbs.map(c => scorePropensity(ours, days.get(c.customerId)!, hold - cal))
   const eOurs = sOurs.map(s => s.expectedPurchases)
+  const pOurs = sOurs.map(s => s.pBuy)
+  // Heuristic rankings (no probabilities): more recent buyer first; more repeat purchases first, ties
+  // by recency. Weeks since the last purchase are < 10^4, so x·10^4 − recency orders lexicographically.
+  const recency = cbs.map(c => -(c.T - c.tx))
+  const frequencyRecency = cbs.map(c => c.x * 1e4 - (c.T - c.tx))
   return {
     models: {
       bgnbd: {
@@ -43,13 +75,18 @@ export function evaluatePropensity(events: Iterable<PurchaseEvent>, calibrationE
         mae: meanAbsoluteError(ePn, actual),
         auc: auc(ePn, bought),
       },
+      recency: { auc: auc(recency, bought) },
+      frequencyRecency: { auc: auc(frequencyRecency, bought) },
       ours: {
-        auc: auc(sOurs.map(s => s.pBuy), bought),
+        auc: auc(pOurs, bought),
         mae: meanAbsoluteError(eOurs, actual),
         holdout_predicted: sum(eOurs),
         auc_expected: auc(eOurs, bought),
+        mean_p_buy: round4(sum(pOurs) / Math.max(1, pOurs.length)),
+        calibration: calibration(pOurs, bought),
       },
     },
+    horizon_weeks: horizonWeeks,
     customers: cbs.length,
     holdout_buyer_share: bought.filter(Boolean).length / Math.max(1, cbs.length),
     fit_seconds: fitSeconds,

@@ -118,3 +118,57 @@ function runSimplex(f: (x: number[]) => number, x0: number[], step: number, maxI
   }
   return { x: simplex[bi]!, fx: values[bi]!, iterations: it }
 }
+
+/** Objective value and gradient at x. */
+export type ValueAndGradient = (x: number[]) => { f: number, g: number[] }
+
+/**
+ * BFGS with a backtracking (Armijo) line search, for smooth objectives with an analytic gradient
+ * (the timing model: ~12 parameters, where Nelder–Mead needs seconds and may stop on a ridge).
+ */
+export function bfgs(fg: ValueAndGradient, x0: number[], opts: { maxIterations?: number, gTol?: number } = {}): OptimizeResult {
+  const { maxIterations = 500, gTol = 1e-6 } = opts
+  const n = x0.length
+  let x = x0.slice()
+  let { f, g } = fg(x)
+  // Inverse Hessian approximation, starting at the identity.
+  let Hinv: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)))
+  let it = 0
+  for (; it < maxIterations; it++) {
+    if (Math.max(...g.map(Math.abs)) < gTol * Math.max(1, Math.abs(f)))
+      break
+    let dir = Hinv.map(row => -row.reduce((s, v, j) => s + v * g[j]!, 0))
+    let slope = dir.reduce((s, d, j) => s + d * g[j]!, 0)
+    if (!(slope < 0)) {
+      // Not a descent direction (approximation went bad): restart from steepest descent.
+      Hinv = Hinv.map((row, i) => row.map((_, j) => (i === j ? 1 : 0)))
+      dir = g.map(v => -v)
+      slope = -g.reduce((s, v) => s + v * v, 0)
+    }
+    let step = 1
+    let next = fg(x.map((v, j) => v + step * dir[j]!))
+    while (!(Number.isFinite(next.f) && next.f <= f + 1e-4 * step * slope) && step > 1e-12) {
+      step /= 2
+      next = fg(x.map((v, j) => v + step * dir[j]!))
+    }
+    if (step <= 1e-12)
+      break
+    const s = dir.map(d => step * d)
+    const y = next.g.map((v, j) => v - g[j]!)
+    const sy = s.reduce((acc, v, j) => acc + v * y[j]!, 0)
+    x = x.map((v, j) => v + s[j]!)
+    const improvement = f - next.f
+    f = next.f
+    g = next.g
+    if (sy > 1e-12) {
+      // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+      const rho = 1 / sy
+      const Hy = Hinv.map(row => row.reduce((acc, v, j) => acc + v * y[j]!, 0))
+      const yHy = y.reduce((acc, v, j) => acc + v * Hy[j]!, 0)
+      Hinv = Hinv.map((row, i) => row.map((v, j) => v - rho * (Hy[i]! * s[j]! + s[i]! * Hy[j]!) + (rho * rho * yHy + rho) * s[i]! * s[j]!))
+    }
+    if (improvement >= 0 && improvement < 1e-12 * Math.max(1, Math.abs(f)))
+      break
+  }
+  return { x, fx: f, iterations: it }
+}
