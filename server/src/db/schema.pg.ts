@@ -73,6 +73,16 @@ export const memberIdentities = pgTable('member_identities', {
   index('member_identities_member_idx').on(t.memberId),
 ])
 
+export const memberRecommendations = pgTable('member_recommendations', {
+  memberId: bigint('member_id', { mode: 'number' }).primaryKey().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  modelRunId: bigint('model_run_id', { mode: 'number' }).references((): AnyPgColumn => modelRuns.id, { onDelete: 'set null' }),
+  items: text('items').notNull(),
+  computedAt: bigint('computed_at', { mode: 'number' }).notNull(),
+  staleSince: bigint('stale_since', { mode: 'number' }),
+}, t => [
+  index('member_recommendations_stale_idx').on(t.staleSince),
+])
+
 export const members = pgTable('members', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   externalUserid: text('external_userid').unique(),
@@ -176,6 +186,14 @@ export const products = pgTable('products', {
 }, t => [
   index('products_spu_idx').on(t.spuId),
   index('products_category_idx').on(t.category),
+])
+
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  count: bigint('count', { mode: 'number' }).notNull(),
+  resetAt: bigint('reset_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('rate_limits_reset_idx').on(t.resetAt),
 ])
 
 export const recommendations = pgTable('recommendations', {

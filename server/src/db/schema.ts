@@ -1,7 +1,7 @@
 // The whole data model in one place (drizzle, SQLite dialect). Conventions:
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
-import type { ReasonCode } from '@scrm/shared'
+import type { ReasonCode, RecommendedProduct } from '@scrm/shared'
 import { JOB_STATUSES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
@@ -333,3 +333,23 @@ export const jobSchedules = sqliteTable('job_schedules', {
   nextRunAt: integer('next_run_at').notNull(),
   lastRunAt: integer('last_run_at'),
 })
+
+/**
+ * Recommendations precomputed per member by the training job (and refreshed by a job when the member's
+ * orders, sends or tags change), so the member context only reads. `staleSince` marks a row whose inputs
+ * changed after it was computed; the refresh job clears it.
+ */
+export const memberRecommendations = sqliteTable('member_recommendations', {
+  memberId: integer('member_id').primaryKey().references(() => members.id, { onDelete: 'cascade' }),
+  modelRunId: integer('model_run_id').references(() => modelRuns.id, { onDelete: 'set null' }),
+  items: text('items', { mode: 'json' }).$type<RecommendedProduct[]>().notNull(),
+  computedAt: integer('computed_at').notNull(),
+  staleSince: integer('stale_since'),
+}, t => [index('member_recommendations_stale_idx').on(t.staleSince)])
+
+/** Fixed-window request counters shared by every instance (the rate limiter's store). */
+export const rateLimits = sqliteTable('rate_limits', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull(),
+  resetAt: integer('reset_at').notNull(),
+}, t => [index('rate_limits_reset_idx').on(t.resetAt)])
