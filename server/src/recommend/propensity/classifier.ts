@@ -158,6 +158,12 @@ export function trainPropensityModel(daysByCustomer: ReadonlyMap<string, readonl
   }
 }
 
+/**
+ * Smallest block the re-calibration keeps: with 20 members a block's rate has a standard error of at
+ * most 0.11, and (with the Jeffreys prior) the top block cannot read 100 %.
+ */
+const RECALIBRATION_MIN_BLOCK = 20
+
 /** Isotonic re-calibration per horizon on the latest complete horizon (see recalibrateHorizonsDays). */
 function recalibrate(all: readonly (readonly number[])[], cutoffDay: number, windows: readonly number[], horizons: readonly number[]): HorizonRecalibration[] {
   const out: HorizonRecalibration[] = []
@@ -178,7 +184,7 @@ function recalibrate(all: readonly (readonly number[])[], cutoffDay: number, win
     const buyers = bought.filter(Boolean).length
     if (buyers < 10 || then.length - buyers < 10)
       continue
-    out.push({ horizonDays: h, isotonic: fitIsotonic(p, bought), atDay, customers: then.length, buyers })
+    out.push({ horizonDays: h, isotonic: fitIsotonic(p, bought, { minBlockSize: RECALIBRATION_MIN_BLOCK, jeffreys: true }), atDay, customers: then.length, buyers })
   }
   return out
 }

@@ -8,7 +8,17 @@ export interface IsotonicMap {
   y: number[]
 }
 
-export function fitIsotonic(scores: readonly number[], outcomes: readonly boolean[]): IsotonicMap {
+export interface IsotonicOptions {
+  /**
+   * Blocks with fewer members are pooled into their neighbour (which keeps the map monotone). A top block
+   * of five members who all bought would otherwise map to exactly 100 %, a number no guide should be shown.
+   */
+  minBlockSize?: number
+  /** Jeffreys prior on each block's rate ((bought + ½) / (n + 1)), so no block says exactly 0 or 1. */
+  jeffreys?: boolean
+}
+
+export function fitIsotonic(scores: readonly number[], outcomes: readonly boolean[], options: IsotonicOptions = {}): IsotonicMap {
   const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!)
   const blocks: { sx: number, sy: number, n: number }[] = []
   for (const i of order) {
@@ -25,7 +35,22 @@ export function fitIsotonic(scores: readonly number[], outcomes: readonly boolea
       a.n += b.n
     }
   }
-  return { x: blocks.map(b => b.sx / b.n), y: blocks.map(b => b.sy / b.n) }
+  const minBlockSize = options.minBlockSize ?? 1
+  for (let i = 0; i < blocks.length && blocks.length > 1;) {
+    if (blocks[i]!.n >= minBlockSize) {
+      i++
+      continue
+    }
+    // Pool into the smaller neighbour: the map moves least.
+    const j = i === 0 ? 1 : i === blocks.length - 1 ? i - 1 : blocks[i - 1]!.n <= blocks[i + 1]!.n ? i - 1 : i + 1
+    const [lo, hi] = j < i ? [j, i] : [i, j]
+    const a = blocks[lo]!
+    const b = blocks[hi]!
+    blocks.splice(lo, 2, { sx: a.sx + b.sx, sy: a.sy + b.sy, n: a.n + b.n })
+    i = Math.max(0, lo - 1)
+  }
+  const rate = options.jeffreys ? (b: { sy: number, n: number }) => (b.sy + 0.5) / (b.n + 1) : (b: { sy: number, n: number }) => b.sy / b.n
+  return { x: blocks.map(b => b.sx / b.n), y: blocks.map(rate) }
 }
 
 /** The fitted rate at `score`, linear between block centres and flat beyond the ends. */

@@ -52,4 +52,19 @@ describe('isotonic re-calibration', () => {
     expect(applyIsotonic(m, 0.3)).toBeCloseTo(1 / 3, 9)
     expect(applyIsotonic(m, 0.2)).toBeCloseTo(1 / 6, 9)
   })
+
+  it('never maps to exactly 0 or 1 when blocks are pooled to a minimum size with a Jeffreys prior', () => {
+    // 100 members: the top five all bought, the bottom five none; pure PAV gives 0 and 1 at the ends.
+    const scores = Array.from({ length: 100 }, (_, i) => i / 100)
+    const bought = scores.map((_, i) => i >= 95 || (i >= 5 && i % 3 === 0))
+    expect(fitIsotonic(scores, bought).y.at(-1)).toBe(1)
+    const m = fitIsotonic(scores, bought, { minBlockSize: 20, jeffreys: true })
+    for (let i = 1; i < m.y.length; i++) expect(m.y[i]!).toBeGreaterThanOrEqual(m.y[i - 1]!)
+    expect(Math.max(...m.y)).toBeLessThan(1)
+    expect(Math.min(...m.y)).toBeGreaterThan(0)
+    // Every block holds at least 20 members, so the top rate is at most (20 + ½) / 21.
+    expect(m.y.at(-1)!).toBeLessThanOrEqual(20.5 / 21)
+    // Pooling keeps the overall rate: members are not lost between blocks.
+    expect(m.x.length).toBeLessThanOrEqual(5)
+  })
 })
