@@ -95,8 +95,9 @@ export async function listMembers(db: AsyncDbOrTx, session: Session, query: { q?
   const where = and(
     sql`${members.externalUserid} is not null`,
     memberScope(session, members.id),
-    // Name or remark contains q (LIKE with its wildcards escaped), or q is the exact external_userid.
-    search ? or(sql`${members.name} like ${search} escape '\\'`, sql`${remark} like ${search} escape '\\'`, eq(members.externalUserid, query.q!)) : undefined,
+    // Name or remark contains q, ignoring ASCII case on both dialects (SQLite's LIKE does, PostgreSQL's does
+    // not; lower() is portable), LIKE wildcards escaped; or q is the exact external_userid.
+    search ? or(sql`lower(${members.name}) like lower(${search}) escape '\\'`, sql`lower(${remark}) like lower(${search}) escape '\\'`, eq(members.externalUserid, query.q!)) : undefined,
   )
   const items = await db.select({
     id: members.id,
