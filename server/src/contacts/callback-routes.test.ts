@@ -6,7 +6,7 @@ import { startTestStack } from '../../testing/harness.ts'
 import { buildApp } from '../app.ts'
 import { wecomEvents } from '../db/schema.ts'
 import { encryptMessage, msgSignature } from '../wecom/callback-crypto.ts'
-import { CallbackXmlError, drainWecomEvents, eventDedupeKey, parseCallbackXml, storeWecomEvent } from './events.ts'
+import { CallbackXmlError, drainUntilIdle, drainWecomEvents, eventDedupeKey, parseCallbackXml, storeWecomEvent } from './events.ts'
 
 describe('parseCallbackXml', () => {
   it('reads CDATA and plain values of a flat event', () => {
@@ -305,5 +305,31 @@ describe('pOST /api/wecom/callback (events)', () => {
     const del = { ...fields, ChangeType: 'del_follow_user' }
     expect(await storeWecomEvent(db, del, 3000)).toMatchObject({ inserted: true })
     expect(await storeWecomEvent(db, del, 3001)).toMatchObject({ inserted: false, requeued: false })
+  })
+
+  it('the drain job keeps going until idle: an event stored while a pass runs is handled in the same job', async () => {
+    const ids = (sqlite.prepare(`select m.external_userid x from members m join follows f on f.member_id = m.id where f.guide_userid = ? and f.status = 'active' order by m.id limit 2 offset 6`).all(guide) as { x: string }[]).map(r => r.x)
+    const edit = (externalUserid: string, createTime: string) => ({ ToUserName: stack.config.wecom.corpId, FromUserName: 'sys', CreateTime: createTime, MsgType: 'event', Event: 'change_external_contact', ChangeType: 'edit_external_contact', UserID: guide, ExternalUserID: externalUserid })
+    const db = stack.port.db
+    await storeWecomEvent(db, edit(ids[0]!, '1800000300'), 1000)
+    let release!: () => void
+    const gate = new Promise<void>(resolve => (release = resolve))
+    let fetching!: () => void
+    const started = new Promise<void>(resolve => (fetching = resolve))
+    const slow = { ...stack.wecom, getExternalContact: async (id: string) => {
+      if (id === ids[0]) {
+        fetching()
+        await gate
+      }
+      return stack.wecom.getExternalContact(id)
+    } }
+    const run = drainUntilIdle(db, slow)
+    await started
+    await storeWecomEvent(db, edit(ids[1]!, '1800000301'), 1000) // arrives after the pass selected its rows
+    release()
+    const result = await run
+    expect(result.processed).toBeGreaterThanOrEqual(2) // and whatever earlier tests left pending
+    for (const id of ids)
+      expect(eventRows(id).filter(r => r.change_type === 'edit_external_contact').every(r => r.processed_at !== null && r.attempts === 1)).toBe(true)
   })
 })

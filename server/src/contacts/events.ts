@@ -296,7 +296,11 @@ function isTerminal(err: unknown): boolean {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000)
 
-async function drainOnce(db: AsyncDbOrTx, wecom: ContactSyncClient, options: DrainOptions, skip: number[] = []): Promise<DrainResult> {
+/**
+ * Processes every pending event once (oldest first), except the ids in `skip`. Concurrent drains are
+ * kept apart by the job queue (one live `contacts.events` job at a time, see jobs.ts); tests call it directly.
+ */
+export async function drainWecomEvents(db: AsyncDbOrTx, wecom: ContactSyncClient, options: DrainOptions = {}, skip: number[] = []): Promise<DrainResult> {
   const now = options.now ?? Date.now
   const maxAttempts = options.maxAttempts ?? MAX_EVENT_ATTEMPTS
   const result: DrainResult = { processed: 0, failed: 0, dropped: 0, failedIds: [] }
@@ -337,14 +341,6 @@ async function drainOnce(db: AsyncDbOrTx, wecom: ContactSyncClient, options: Dra
 }
 
 /**
- * Processes every pending event once (oldest first). Concurrent drains are kept apart by the job
- * queue (one live `contacts.events` job at a time, see jobs.ts); tests call it directly.
- */
-export async function drainWecomEvents(db: AsyncDbOrTx, wecom: ContactSyncClient, options: DrainOptions = {}): Promise<DrainResult> {
-  return drainOnce(db, wecom, options)
-}
-
-/**
  * Drains until no pending event is left that this run has not already failed on: an event stored
  * while a pass runs (its enqueue found this job still live) is handled by the next pass, not lost.
  * Rows that failed wait for a later run (the schedule), so a broken row cannot spin here.
@@ -353,7 +349,7 @@ export async function drainUntilIdle(db: AsyncDbOrTx, wecom: ContactSyncClient, 
   const total: DrainResult = { processed: 0, failed: 0, dropped: 0, failedIds: [], seen: 0 }
   for (;;) {
     options.signal?.throwIfAborted()
-    const pass = await drainOnce(db, wecom, options, total.failedIds)
+    const pass = await drainWecomEvents(db, wecom, options, total.failedIds)
     total.processed += pass.processed
     total.failed += pass.failed
     total.dropped += pass.dropped

@@ -89,7 +89,7 @@ export async function getMemberContext(
 export async function listMembers(db: AsyncDbOrTx, session: Session, query: { q?: string, limit: number, offset: number }): Promise<MemberList> {
   const remark = session.role === 'guide'
     ? sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.guideUserid)} = ${session.userid})`
-    : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' limit 1)`
+    : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' order by ${qualified(follows.addedAt)}, ${qualified(follows.guideUserid)} limit 1)`
   const lastPaidAt = sql<number | null>`(select max(${qualified(orders.paidAt)}) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)})`
   const search = query.q ? `%${query.q.replace(/[%_\\]/g, c => `\\${c}`)}%` : null
   const where = and(
