@@ -2,6 +2,7 @@ import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.ts'
 import type { OpenedDatabase } from './db/client.ts'
+import type { JobQueue } from './jobs/queue.ts'
 import type { RecommendationProvider } from './members/service.ts'
 import type { WecomClient } from './wecom/client.ts'
 import { existsSync } from 'node:fs'
@@ -9,8 +10,11 @@ import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
 import { authRoutes } from './auth/routes.ts'
-import { createSqliteSessionRepository } from './auth/session-repository.ts'
+import { createSessionRepository } from './auth/session-repository.ts'
 import { secureCookies } from './config.ts'
+import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
+import { registerContactJobs, scheduleContactJobs } from './contacts/jobs.ts'
+import { contactRoutes } from './contacts/routes.ts'
 import { healthRoutes } from './health/routes.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
@@ -24,7 +28,6 @@ import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { sendRoutes } from './sends/routes.ts'
-import { wecomCallbackRoutes } from './wecom/callback-routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
 
 export interface AppDependencies {
@@ -63,28 +66,33 @@ export async function buildApp(deps: AppDependencies) {
     secret: config.sessionSecret,
     ttlSeconds: config.sessionTtlSeconds,
     secureCookies: secureCookies(config),
-    repository: createSqliteSessionRepository(db),
+    repository: createSessionRepository(database.port.db),
     now,
   })
   await app.register(securityPlugin, { config, rateLimitStore: deps.rateLimitStore })
 
   // Public routes: health and the OAuth round trip.
   await app.register(healthRoutes, { database: database.port, version: config.version })
-  await app.register(authRoutes, { db, config, wecom })
-  // WeCom callbacks authenticate by msg_signature, not by session.
-  await app.register(wecomCallbackRoutes, { config, db, wecom, now })
+  await app.register(authRoutes, { db: database.port.db, config, wecom })
 
   // Recommendations: scored in-process from the latest trained model (model-store re-checks the DB).
   const recommender = createRecommender({ now })
+  // Transitional: scoring still reads the legacy sync SQLite handle (converted on another branch of issue 7).
+  const legacyRecommendations: RecommendationProvider = async (_db, memberId, session) => recommender.provider(db, memberId, session)
   const queue = createJobQueue({ database: database.port, now, log: app.log })
   registerRecommendJobs(queue, { db, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerContactJobs(queue, { db: database.port.db, wecom, now, log: app.log })
+  app.decorate('jobQueue', queue)
   if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
     app.addHook('onListen', async () => {
       await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })
+      await scheduleContactJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
   }
+  // WeCom callbacks authenticate by msg_signature, not by session; the events are processed as jobs.
+  await app.register(wecomCallbackRoutes, { config, db: database.port.db, queue, now })
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
@@ -95,11 +103,12 @@ export async function buildApp(deps: AppDependencies) {
         await app.rateLimits.sends(request, reply)
     })
     await scope.register(wecomRoutes, { config, wecom })
-    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? recommender.provider })
+    await scope.register(memberRoutes, { db: database.port.db, recommend: deps.recommend ?? legacyRecommendations })
     await scope.register(todayRoutes, { db, now, recommender })
     await scope.register(sendRoutes, { db, now })
-    await scope.register(reportRoutes, { db, now })
+    await scope.register(reportRoutes, { db: database.port.db, now })
     await scope.register(jobRoutes, { queue })
+    await scope.register(contactRoutes, { queue })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {
@@ -109,4 +118,11 @@ export async function buildApp(deps: AppDependencies) {
       app.get('/', async (_request, reply) => reply.redirect('/app/'))
   }
   return app
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This instance's job queue (tests drive it with `tick()`). */
+    jobQueue: JobQueue
+  }
 }

@@ -9,12 +9,12 @@ import { createDbCredentialStore } from './wecom/credential-store.ts'
 const config = loadConfig()
 const { port, legacy } = await connectDatabase(config)
 if (!legacy) {
-  // Migrations are applied (under the advisory lock); the domains still use the sync SQLite handle.
+  // Migrations are applied (under the advisory lock); some domains still use the sync SQLite handle.
   await port.close()
-  throw new ConfigError('DATABASE_URL: PostgreSQL is ready (migrations applied), but the domain repositories are not yet converted to the async port (issue 7); unset DATABASE_URL to run on SQLite')
+  throw new ConfigError('DATABASE_URL: PostgreSQL is ready (migrations applied), but not every domain repository is converted yet to the async port (issue 7); unset DATABASE_URL to run on SQLite')
 }
 const database = legacy
-const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
+const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
 const app = await buildApp({ config, database, wecom })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

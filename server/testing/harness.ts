@@ -1,21 +1,33 @@
-// A real stack for integration tests: a SQLite file in a temp dir seeded by the demo generator,
-// the WeCom emulator on a loopback port, the app, and a login helper that walks the real OAuth flow.
+// A real stack for integration tests: a SQLite file in a temp dir seeded by the demo generator (copied
+// into a fresh PostgreSQL database when `dialect: 'postgres'`), the WeCom emulator on a loopback port,
+// the app, and a login helper that walks the real OAuth flow.
 import type { FastifyServerOptions, InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { OpenedDatabase } from '../src/db/client.ts'
+import type { Database, Dialect } from '../src/db/port.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator } from '../emulator/index.ts'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
-import { openDatabase } from '../src/db/client.ts'
+import { connectDatabase, openDatabase } from '../src/db/client.ts'
 import { generateDemoData } from '../src/demo/generator.ts'
 import { seedDatabase, toWecomFixtures } from '../src/demo/seed.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
+import { copyDatabase } from './copy-database.ts'
+import { createPostgresTestDatabase } from './dialects.ts'
 
 export const TEST_PUBLIC_URL = 'http://scrm.test:3999'
 
 export interface TestStackOptions {
+  /**
+   * Where the app's converted domains run (default sqlite). On 'postgres' the seeded SQLite file is copied
+   * into a new database of the throwaway test cluster and `database.port` points there; domains still on
+   * the legacy sync handle (issue 7 transition) keep reading the SQLite copy, so PostgreSQL tests use
+   * converted routes only.
+   */
+  dialect?: Dialect
   members?: number
   seed?: number
   /**
@@ -36,8 +48,18 @@ export async function startTestStack(options: TestStackOptions = {}) {
   const contactSecret = 'test-contact-secret'
   const fixtures = toWecomFixtures(dataset, { appSecret, contactSecret, trustedDomains: ['scrm.test:3999'] })
   const emulator = await startEmulator({ fixtures, port: 0, host: '127.0.0.1' })
-  const database = openDatabase(join(dir, 'scrm.db'))
-  seedDatabase(database.db, dataset)
+  const legacy = openDatabase(join(dir, 'scrm.db'))
+  seedDatabase(legacy.db, dataset)
+  let database: OpenedDatabase = legacy
+  let dropPostgres: (() => Promise<void>) | undefined
+  if (options.dialect === 'postgres') {
+    const created = await createPostgresTestDatabase()
+    dropPostgres = created.drop
+    const { port } = await connectDatabase({ databaseUrl: created.url, databasePath: '' })
+    await copyDatabase(legacy.port, port)
+    database = { ...legacy, port, close: legacy.close }
+  }
+  const port: Database = database.port
   const config = loadConfig({
     PUBLIC_URL: options.env?.PUBLIC_URL ?? TEST_PUBLIC_URL,
     DATABASE_PATH: join(dir, 'scrm.db'),
@@ -52,7 +74,7 @@ export async function startTestStack(options: TestStackOptions = {}) {
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
     ...options.env,
   })
-  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
+  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(port.db, config.wecom.credentialsKey))
   const app = await buildApp({ config, database, wecom, logger: options.logger ?? false })
   await app.ready()
   // Tests speak as the sidebar in a browser, which sends Origin on every POST (the CSRF check needs
@@ -95,6 +117,11 @@ export async function startTestStack(options: TestStackOptions = {}) {
     app,
     emulator,
     database,
+    /** The async port of the dialect under test (same as database.port). */
+    port,
+    dialect: port.dialect,
+    /** The app's job queue: tests run due jobs with `queue.tick()` (workers do not poll under test). */
+    queue: app.jobQueue,
     dataset,
     fixtures,
     config,
@@ -105,7 +132,11 @@ export async function startTestStack(options: TestStackOptions = {}) {
     async close() {
       await app.close()
       await emulator.close()
-      database.close()
+      if (dropPostgres) {
+        await port.close()
+        await dropPostgres()
+      }
+      legacy.close()
       rmSync(dir, { recursive: true, force: true })
     },
   }

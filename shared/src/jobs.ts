@@ -42,3 +42,10 @@ export const AdminJobs = Type.Object({
   schedules: Type.Array(JobScheduleSummary),
 })
 export type AdminJobs = Static<typeof AdminJobs>
+
+/** An admin asked for a job: its id, or null when the same job was already queued or running. */
+export const JobEnqueued = Type.Object({
+  jobId: NullableInteger,
+  alreadyQueued: Type.Boolean(),
+})
+export type JobEnqueued = Static<typeof JobEnqueued>

@@ -1,6 +1,7 @@
 import type { SQL } from 'drizzle-orm'
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { follows, members, staff } from '../db/schema.ts'
@@ -23,20 +24,30 @@ export function memberScope(session: Session, memberIdColumn: AnySQLiteColumn): 
 }
 
 /** The subset of `memberIds` the session may see. */
-export function accessibleMemberIds(db: DbOrTx, session: Session, memberIds: number[]): Set<number> {
+export async function accessibleMemberIds(db: AsyncDbOrTx, session: Session, memberIds: number[]): Promise<Set<number>> {
   if (memberIds.length === 0)
     return new Set()
   // An admin may see every member that exists; a made-up id is "not found", not a foreign-key failure later.
   const rows = session.role === 'admin'
-    ? db.select({ id: members.id }).from(members).where(inArray(members.id, memberIds)).all()
+    ? await db.select({ id: members.id }).from(members).where(inArray(members.id, memberIds)).all()
     : session.role === 'guide'
-      ? db.select({ id: follows.memberId }).from(follows).where(and(eq(follows.guideUserid, session.userid), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
-      : db.select({ id: follows.memberId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(staff.storeId, session.storeId ?? ''), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
+      ? await db.select({ id: follows.memberId }).from(follows).where(and(eq(follows.guideUserid, session.userid), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
+      : await db.select({ id: follows.memberId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(staff.storeId, session.storeId ?? ''), eq(follows.status, 'active'), inArray(follows.memberId, memberIds))).all()
   return new Set(rows.map(r => r.id))
 }
 
 /** Throws 404 (never 403) so a caller cannot tell "exists but not yours" from "does not exist". */
-export function requireMemberAccess(db: DbOrTx, session: Session, memberId: number): void {
-  if (!accessibleMemberIds(db, session, [memberId]).has(memberId))
+export async function requireMemberAccess(db: AsyncDbOrTx, session: Session, memberId: number): Promise<void> {
+  if (!(await accessibleMemberIds(db, session, [memberId])).has(memberId))
+    throw notFound('member not found among the customers you serve')
+}
+
+/**
+ * Transitional sync twin of requireMemberAccess for sends/service.ts, which still runs on the legacy
+ * SQLite handle inside a sync transaction. Delete when the sends conversion (issue 7) is merged.
+ */
+export function requireMemberAccessSync(db: DbOrTx, session: Session, memberId: number): void {
+  const where = memberScope(session, members.id)
+  if (!db.select({ id: members.id }).from(members).where(and(eq(members.id, memberId), where)).get())
     throw notFound('member not found among the customers you serve')
 }

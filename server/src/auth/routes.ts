@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { AppConfig } from '../config.ts'
-import type { Db } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { WecomClient } from '../wecom/client.ts'
 import { randomBytes } from 'node:crypto'
 import { ApiError, LoginQuery, Me, OAuthCallbackQuery } from '@scrm/shared'
@@ -28,7 +28,7 @@ function notAStaffMember(request: FastifyRequest, reply: FastifyReply) {
 }
 
 interface AuthOptions {
-  db: Db
+  db: AsyncDbOrTx
   config: AppConfig
   wecom: Pick<WecomClient, 'oauthAuthorizeUrl' | 'getUserIdByCode'>
 }
@@ -79,7 +79,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthOptions> = async (app, { 
         return notAStaffMember(request, reply)
       throw error
     }
-    const member = db.select().from(staff).where(eq(staff.userid, userid)).get()
+    const member = await db.select().from(staff).where(eq(staff.userid, userid)).get()
     if (!member || member.status !== 1)
       return notAStaffMember(request, reply)
     await app.sessions.issue(reply, member.userid)
@@ -97,7 +97,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthOptions> = async (app, { 
     if (!session)
       throw unauthorized()
     request.session = session
-    const me = db.select({ userid: staff.userid, name: staff.name, role: staff.role, storeId: staff.storeId, avatar: staff.avatar, storeName: stores.name })
+    const me = await db.select({ userid: staff.userid, name: staff.name, role: staff.role, storeId: staff.storeId, avatar: staff.avatar, storeName: stores.name })
       .from(staff)
       .leftJoin(stores, eq(stores.id, staff.storeId))
       .where(eq(staff.userid, sessionOf(request).userid))

@@ -1,6 +1,6 @@
 import type { Role } from '@scrm/shared'
-import type { Db } from '../db/client.ts'
-import { and, eq, gt, isNull, sql } from 'drizzle-orm'
+import type { AsyncDbOrTx } from '../db/port.ts'
+import { and, eq, gt, isNull } from 'drizzle-orm'
 import { sessions, staff } from '../db/schema.ts'
 
 /** A live session joined with the staff row as it is now: role, store and status are never cached. */
@@ -14,10 +14,7 @@ export interface ActiveSession {
   expiresAt: number
 }
 
-/**
- * Session persistence behind a narrow interface. Async although SQLite answers synchronously, so
- * callers already await it when the repositories move to an async database port.
- */
+/** Session persistence behind a narrow interface (the session plugin needs nothing else). */
 export interface SessionRepository {
   create: (session: { tokenHash: string, userid: string, createdAt: number, expiresAt: number }) => Promise<void>
   /** The unrevoked, unexpired session with this token hash, or null. */
@@ -25,22 +22,22 @@ export interface SessionRepository {
   revoke: (tokenHash: string, now: number) => Promise<void>
 }
 
-export function createSqliteSessionRepository(db: Db): SessionRepository {
-  // Runs on every API request: prepared once, one primary-key lookup joined to staff by its primary key.
-  const findActive = db.select({ userid: staff.userid, role: staff.role, storeId: staff.storeId, staffStatus: staff.status, expiresAt: sessions.expiresAt })
-    .from(sessions)
-    .innerJoin(staff, eq(staff.userid, sessions.userid))
-    .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder('now'))))
-    .prepare()
+export function createSessionRepository(db: AsyncDbOrTx): SessionRepository {
   return {
     async create(session) {
-      db.insert(sessions).values(session).run()
+      await db.insert(sessions).values(session).run()
     },
     async findActive(tokenHash, now) {
-      return findActive.get({ tokenHash, now }) ?? null
+      // Runs on every API request: one primary-key lookup joined to staff by its primary key.
+      const row = await db.select({ userid: staff.userid, role: staff.role, storeId: staff.storeId, staffStatus: staff.status, expiresAt: sessions.expiresAt })
+        .from(sessions)
+        .innerJoin(staff, eq(staff.userid, sessions.userid))
+        .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+        .get()
+      return row ?? null
     },
     async revoke(tokenHash, now) {
-      db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt))).run()
+      await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt))).run()
     },
   }
 }

@@ -174,7 +174,7 @@ describe('seeded send history and attribution', () => {
     expect(stats.bySpu.size).toBeGreaterThan(50)
   })
 
-  it('gives supervisors a conversion report with recommended vs manual sends that differs across guides', () => {
+  it('gives supervisors a conversion report with recommended vs manual sends that differs across guides', async () => {
     const range = { from: now - 61 * DAY, to: now + DAY }
     const supervisors = o.sqlite.prepare(`select userid, store_id storeId from staff where role = 'supervisor'`).all() as { userid: string, storeId: string }[]
     const rates: number[] = []
@@ -182,7 +182,7 @@ describe('seeded send history and attribution', () => {
     let manual = { sends: 0, converted: 0 }
     for (const s of supervisors) {
       const session: Session = { userid: s.userid, role: 'supervisor', storeId: s.storeId, exp: Math.floor(now / 1000) + 3600 }
-      const report = conversionReport(o.db, session, range)
+      const report = await conversionReport(o.port.db, session, range)
       expect(report.rows).toHaveLength(10)
       expect(report.rows.reduce((n, r) => n + r.recommendedSends + r.manualSends, 0)).toBeGreaterThan(0)
       expect(report.rows.reduce((n, r) => n + r.recommendedConverted + r.manualConverted, 0)).toBeGreaterThan(0)

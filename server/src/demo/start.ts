@@ -87,7 +87,7 @@ export async function startDemo(options: DemoOptions) {
     CSP_CONNECT_SRC: `${emulatorUrl},http://127.0.0.1:${emulator.port}`,
     ALLOWED_ORIGINS: `http://127.0.0.1:${options.port}`,
   })
-  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
+  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
   const app = await buildApp({ config, database, wecom, logger: options.logger })
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))

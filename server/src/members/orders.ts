@@ -1,5 +1,5 @@
 import type { Order, OrderPage, OrderTotals, Platform } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, asc, count, desc, eq, inArray, max, min, ne, sql, sum } from 'drizzle-orm'
 import { orderLines, orders, products, stores } from '../db/schema.ts'
 
@@ -14,9 +14,9 @@ function decodeOrderCursor(cursor: string): { paidAt: number, id: number } {
 }
 
 /** A member's orders from every platform, newest first, with line items. */
-export function listMemberOrders(db: DbOrTx, memberId: number, options: { cursor?: string, limit: number }): OrderPage {
+export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, options: { cursor?: string, limit: number }): Promise<OrderPage> {
   const after = options.cursor ? decodeOrderCursor(options.cursor) : null
-  const rows = db.select({
+  const rows = await db.select({
     id: orders.id,
     platform: orders.platform,
     orderNo: orders.orderNo,
@@ -34,7 +34,7 @@ export function listMemberOrders(db: DbOrTx, memberId: number, options: { cursor
   const page = rows.slice(0, options.limit)
   const lines = page.length === 0
     ? []
-    : db.select({
+    : await db.select({
         orderId: orderLines.orderId,
         skuId: orderLines.skuId,
         spuId: orderLines.spuId,
@@ -64,8 +64,8 @@ export function listMemberOrders(db: DbOrTx, memberId: number, options: { cursor
 }
 
 /** Order count and net spend (paid − refunded, cancelled excluded), overall and per platform. */
-export function memberOrderTotals(db: DbOrTx, memberId: number): OrderTotals {
-  const rows = db.select({
+export async function memberOrderTotals(db: AsyncDbOrTx, memberId: number): Promise<OrderTotals> {
+  const rows = await db.select({
     platform: orders.platform,
     orderCount: count(),
     netAmount: sum(sql`${orders.paidAmount} - ${orders.refundedAmount}`).mapWith(Number),

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Db } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { RecommendationProvider } from './service.ts'
 import { ApiError, MemberContext, MemberContextQuery, MemberList, MemberListQuery, OrderPage, OrdersQuery } from '@scrm/shared'
 import { requireMemberAccess } from '../auth/access.ts'
@@ -7,7 +7,7 @@ import { sessionOf } from '../plugins/session.ts'
 import { listMemberOrders } from './orders.ts'
 import { getMemberContext, listMembers } from './service.ts'
 
-export const memberRoutes: FastifyPluginAsyncTypebox<{ db: Db, recommend: RecommendationProvider }> = async (app, { db, recommend }) => {
+export const memberRoutes: FastifyPluginAsyncTypebox<{ db: AsyncDbOrTx, recommend: RecommendationProvider }> = async (app, { db, recommend }) => {
   app.get('/api/members/context', {
     schema: { querystring: MemberContextQuery, response: { 200: MemberContext, 404: ApiError } },
   }, async (request) => {
@@ -26,7 +26,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ db: Db, recommend: Recomm
     schema: { querystring: OrdersQuery, response: { 200: OrderPage, 404: ApiError } },
   }, async (request) => {
     const { memberId, cursor, limit = 10 } = request.query
-    requireMemberAccess(db, sessionOf(request), memberId)
+    await requireMemberAccess(db, sessionOf(request), memberId)
     return listMemberOrders(db, memberId, { cursor, limit })
   })
 }

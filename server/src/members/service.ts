@@ -1,5 +1,6 @@
 import type { MemberContext, MemberList, MemberTag, Platform, Recommendations } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import { accessibleMemberIds, memberScope } from '../auth/access.ts'
@@ -10,7 +11,12 @@ import { listReplies } from '../replies/service.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
 /** Recommendations and propensity come from the recommend module; members only asks for them. */
-export type RecommendationProvider = (db: DbOrTx, memberId: number, session: Session) => Recommendations
+export type RecommendationProvider = (db: AsyncDbOrTx, memberId: number, session: Session) => Promise<Recommendations>
+/**
+ * Transitional: recommend/scoring.ts still scores over the legacy sync SQLite handle; app.ts adapts it to
+ * RecommendationProvider. Delete when the recommend conversion (issue 7) is merged.
+ */
+export type SyncRecommendationProvider = (db: DbOrTx, memberId: number, session: Session) => Recommendations
 
 export const emptyRecommendations: Recommendations = {
   recommendationId: null,
@@ -22,17 +28,17 @@ export const emptyRecommendations: Recommendations = {
  * Everything the sidebar shows for the member in the chat, in one round trip.
  * 404 when the member is unknown or not served by the caller (no existence leak).
  */
-export function getMemberContext(
-  db: DbOrTx,
+export async function getMemberContext(
+  db: AsyncDbOrTx,
   session: Session,
   query: { externalUserId: string, orderLimit: number },
   recommend: RecommendationProvider,
-): MemberContext {
-  const member = db.select().from(members).where(eq(members.externalUserid, query.externalUserId)).get()
-  if (!member || !accessibleMemberIds(db, session, [member.id]).has(member.id))
+): Promise<MemberContext> {
+  const member = await db.select().from(members).where(eq(members.externalUserid, query.externalUserId)).get()
+  if (!member || !(await accessibleMemberIds(db, session, [member.id])).has(member.id))
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
-  const followRows = db.select({
+  const followRows = await db.select({
     guideUserid: follows.guideUserid,
     guideName: staff.name,
     remark: follows.remark,
@@ -41,19 +47,19 @@ export function getMemberContext(
     state: follows.state,
   }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(follows.memberId, member.id), eq(follows.status, 'active'))).orderBy(asc(follows.addedAt)).all()
 
-  const tagRows: MemberTag[] = db.select({
+  const tagRows: MemberTag[] = await db.select({
     id: tags.id,
     name: tags.name,
     groupName: tagGroups.name,
     source: memberTags.source,
   }).from(memberTags).innerJoin(tags, eq(tags.id, memberTags.tagId)).innerJoin(tagGroups, eq(tagGroups.id, tags.groupId)).where(and(eq(memberTags.memberId, member.id), eq(tags.deleted, false))).orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder)).all()
 
-  const totals = memberOrderTotals(db, member.id)
-  const identityPlatforms = db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, member.id)).all().map(r => r.platform)
+  const totals = await memberOrderTotals(db, member.id)
+  const identityPlatforms = (await db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, member.id)).orderBy(asc(memberIdentities.platform)).all()).map(r => r.platform)
   const platforms = [...new Set<Platform>([...totals.byPlatform.map(p => p.platform), ...identityPlatforms])]
 
-  const me = db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, session.userid)).get()
-  const homeStore = member.homeStoreId ? db.select({ name: stores.name }).from(stores).where(eq(stores.id, member.homeStoreId)).get() : undefined
+  const me = await db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, session.userid)).get()
+  const homeStore = member.homeStoreId ? await db.select({ name: stores.name }).from(stores).where(eq(stores.id, member.homeStoreId)).get() : undefined
   const myRemark = followRows.find(f => f.guideUserid === session.userid)?.remark
   const displayName = myRemark?.split(/\s/)[0] || member.name
 
@@ -73,26 +79,27 @@ export function getMemberContext(
     follows: followRows.map(f => ({ ...f, isMe: f.guideUserid === session.userid })),
     tags: tagRows,
     totals,
-    orders: listMemberOrders(db, member.id, { limit: query.orderLimit }),
-    replies: listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
-    recommendations: recommend(db, member.id, session),
+    orders: await listMemberOrders(db, member.id, { limit: query.orderLimit }),
+    replies: await listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
+    recommendations: await recommend(db, member.id, session),
   }
 }
 
 /** The caller's customers, most recent buyers first (the demo's chat picker and the guide's list). */
-export function listMembers(db: DbOrTx, session: Session, query: { q?: string, limit: number, offset: number }): MemberList {
+export async function listMembers(db: AsyncDbOrTx, session: Session, query: { q?: string, limit: number, offset: number }): Promise<MemberList> {
   const remark = session.role === 'guide'
     ? sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.guideUserid)} = ${session.userid})`
-    : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' limit 1)`
+    : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' order by ${qualified(follows.addedAt)}, ${qualified(follows.guideUserid)} limit 1)`
   const lastPaidAt = sql<number | null>`(select max(${qualified(orders.paidAt)}) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)})`
   const search = query.q ? `%${query.q.replace(/[%_\\]/g, c => `\\${c}`)}%` : null
   const where = and(
     sql`${members.externalUserid} is not null`,
     memberScope(session, members.id),
-    // Name or remark contains q (LIKE with its wildcards escaped), or q is the exact external_userid.
-    search ? or(sql`${members.name} like ${search} escape '\\'`, sql`${remark} like ${search} escape '\\'`, eq(members.externalUserid, query.q!)) : undefined,
+    // Name or remark contains q, ignoring ASCII case on both dialects (SQLite's LIKE does, PostgreSQL's does
+    // not; lower() is portable), LIKE wildcards escaped; or q is the exact external_userid.
+    search ? or(sql`lower(${members.name}) like lower(${search}) escape '\\'`, sql`lower(${remark}) like lower(${search}) escape '\\'`, eq(members.externalUserid, query.q!)) : undefined,
   )
-  const items = db.select({
+  const items = await db.select({
     id: members.id,
     externalUserid: sql<string>`${members.externalUserid}`,
     name: members.name,
@@ -100,6 +107,6 @@ export function listMembers(db: DbOrTx, session: Session, query: { q?: string, l
     remark,
     lastPaidAt,
   }).from(members).where(where).orderBy(sql`${lastPaidAt} desc nulls last`, asc(members.id)).limit(query.limit).offset(query.offset).all()
-  const total = db.select({ n: sql<number>`count(*)` }).from(members).where(where).get()?.n ?? 0
+  const total = (await db.select({ n: sql<number>`count(*)` }).from(members).where(where).get())?.n ?? 0
   return { items, total }
 }

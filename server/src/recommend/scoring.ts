@@ -13,7 +13,7 @@
 import type { Propensity, ReasonCode, ReasonFacts, Recommendations, RecommendedProduct, ScoreContributions, ScoreSource } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
-import type { RecommendationProvider } from '../members/service.ts'
+import type { SyncRecommendationProvider as RecommendationProvider } from '../members/service.ts'
 import type { Session } from '../plugins/session.ts'
 import type { FeedbackStats } from './feedback.ts'
 import type { LoadedModel, ModelStore } from './model-store.ts'

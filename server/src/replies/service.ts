@@ -1,6 +1,7 @@
 import type { Reply } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
-import { asc, eq, sql } from 'drizzle-orm'
+import type { AsyncDbOrTx } from '../db/port.ts'
+import { asc, desc, eq, sql } from 'drizzle-orm'
 import { replies, replyGroups } from '../db/schema.ts'
 
 export interface ReplyVariables {
@@ -16,17 +17,25 @@ export function fillReplyVariables(template: string, vars: ReplyVariables): stri
     key in vars ? vars[key as keyof ReplyVariables] : whole)
 }
 
-export function listReplies(db: DbOrTx, vars: ReplyVariables): Reply[] {
-  const rows = db.select({
+export async function listReplies(db: AsyncDbOrTx, vars: ReplyVariables): Promise<Reply[]> {
+  const rows = await db.select({
     id: replies.id,
     groupId: replies.groupId,
     groupName: replyGroups.name,
     title: replies.title,
     content: replies.content,
-  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), sql`${replies.useCount} desc`, asc(replies.id)).all()
+  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), desc(replies.useCount), asc(replies.id)).all()
   return rows.map(row => ({ ...row, content: fillReplyVariables(row.content, vars) }))
 }
 
-export function countReplyUse(db: DbOrTx, replyId: number): void {
+export async function countReplyUse(db: AsyncDbOrTx, replyId: number): Promise<void> {
+  await db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
+}
+
+/**
+ * Transitional sync twin of countReplyUse for sends/service.ts (still on the legacy SQLite handle).
+ * Delete when the sends conversion (issue 7) is merged.
+ */
+export function countReplyUseSync(db: DbOrTx, replyId: number): void {
   db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Db } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import { ApiError, ConversionQuery, ConversionReport } from '@scrm/shared'
 import { badRequest } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
@@ -7,7 +7,7 @@ import { conversionReport } from './service.ts'
 
 const DAY_MS = 86_400_000
 
-export const reportRoutes: FastifyPluginAsyncTypebox<{ db: Db, now: () => number }> = async (app, { db, now }) => {
+export const reportRoutes: FastifyPluginAsyncTypebox<{ db: AsyncDbOrTx, now: () => number }> = async (app, { db, now }) => {
   app.get('/api/reports/conversion', {
     schema: { querystring: ConversionQuery, response: { 200: ConversionReport, 400: ApiError, 403: ApiError } },
   }, async (request) => {

@@ -1,5 +1,5 @@
 import type { ConversionReport } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, eq, gte, isNotNull, lt, sql } from 'drizzle-orm'
 import { attributions, sends, staff, stores } from '../db/schema.ts'
@@ -11,12 +11,12 @@ import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
  * hand-picked, with how many an order was attributed to and the attributed revenue.
  * Supervisors see their store's guides, admins everyone; guides are refused.
  */
-export function conversionReport(db: DbOrTx, session: Session, range: { from: number, to: number }, windowDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS): ConversionReport {
+export async function conversionReport(db: AsyncDbOrTx, session: Session, range: { from: number, to: number }, windowDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS): Promise<ConversionReport> {
   if (session.role === 'guide')
     throw forbidden('the conversion report is for supervisors and admins')
   const inRange = and(eq(sends.status, 'sent'), isNotNull(sends.skuId), gte(sends.createdAt, range.from), lt(sends.createdAt, range.to))
   const recommended = sql`${sends.recommendationId} is not null`
-  const rows = db.select({
+  const rows = await db.select({
     guideUserid: staff.userid,
     guideName: staff.name,
     storeName: stores.name,
@@ -28,6 +28,6 @@ export function conversionReport(db: DbOrTx, session: Session, range: { from: nu
   }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).leftJoin(sends, and(eq(sends.guideUserid, staff.userid), inRange)).leftJoin(attributions, eq(attributions.sendId, sends.id)).where(and(
     eq(staff.role, 'guide'),
     session.role === 'supervisor' ? eq(staff.storeId, session.storeId ?? '') : undefined,
-  )).groupBy(staff.userid).orderBy(sql`coalesce(sum(${attributions.revenue}), 0) desc`, asc(staff.userid)).all()
+  )).groupBy(staff.userid, staff.name, stores.name).orderBy(sql`coalesce(sum(${attributions.revenue}), 0) desc`, asc(staff.userid)).all()
   return { from: range.from, to: range.to, attributionWindowDays: windowDays, rows }
 }

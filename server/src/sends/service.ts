@@ -3,11 +3,11 @@ import type { DbOrTx } from '../db/client.ts'
 import type { Session } from '../plugins/session.ts'
 import { isDeepStrictEqual } from 'node:util'
 import { and, desc, eq, gte, lt } from 'drizzle-orm'
-import { requireMemberAccess } from '../auth/access.ts'
+import { requireMemberAccessSync } from '../auth/access.ts'
 import { products, replies, sends } from '../db/schema.ts'
 import { badRequest, conflict, notFound } from '../plugins/errors.ts'
 import { dayStartMs, shanghaiDay } from '../recommend/training.ts'
-import { countReplyUse } from '../replies/service.ts'
+import { countReplyUseSync } from '../replies/service.ts'
 
 type SendRow = typeof sends.$inferSelect
 
@@ -31,7 +31,7 @@ function toRecord(row: SendRow): SendRecord {
  * message is a client bug and gets 409.
  */
 export function createSend(db: DbOrTx, session: Session, request: CreateSendRequest, now: number): { record: SendRecord, created: boolean } {
-  requireMemberAccess(db, session, request.memberId)
+  requireMemberAccessSync(db, session, request.memberId)
   if (request.replyId !== undefined && !db.select({ id: replies.id }).from(replies).where(eq(replies.id, request.replyId)).get())
     throw badRequest(`replyId ${request.replyId} does not exist`)
   if (request.skuId !== undefined && !db.select({ id: products.skuId }).from(products).where(eq(products.skuId, request.skuId)).get())
@@ -78,7 +78,7 @@ export function completeSend(db: DbOrTx, session: Session, id: number, request: 
   if (!updated)
     throw notFound(`send ${id} not found`)
   if (request.status === 'sent' && row.replyId !== null)
-    countReplyUse(db, row.replyId)
+    countReplyUseSync(db, row.replyId)
   return toRecord(updated)
 }
 
@@ -105,7 +105,7 @@ export function reconcilePendingSends(db: DbOrTx, now: number): { expired: numbe
 
 /** Today's sends (since 00:00 Asia/Shanghai) to a member the caller may see, by any guide. */
 export function memberSendsToday(db: DbOrTx, session: Session, memberId: number, now: number): MemberSendsToday {
-  requireMemberAccess(db, session, memberId)
+  requireMemberAccessSync(db, session, memberId)
   const since = dayStartMs(shanghaiDay(now))
   const rows = db.select({
     id: sends.id,

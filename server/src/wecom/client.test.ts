@@ -31,7 +31,7 @@ beforeEach(async () => {
   await control('reset', {})
   await control('fixtures', makeTestFixtures())
   opened = openDatabase(join(dir, `creds-${++dbSeq}.sqlite`))
-  store = createDbCredentialStore(opened.db, CREDENTIALS_KEY)
+  store = createDbCredentialStore(opened.port.db, CREDENTIALS_KEY)
   sleeps = []
 })
 afterEach(() => {
@@ -84,7 +84,7 @@ describe('access token', () => {
     expect(await calls('/cgi-bin/user/get')).toHaveLength(50)
 
     // The store is shared: another client instance (another server process) reuses the token.
-    const row = store.get(tokenKey(TEST_CORP_ID, TEST_FIXTURE_SECRETS.app))
+    const row = await store.get(tokenKey(TEST_CORP_ID, TEST_FIXTURE_SECRETS.app))
     expect(row?.value).toMatch(/^EMU_APP_/)
     expect(row!.expiresAt - Date.now()).toBeGreaterThan(7200 * 900 - 5000) // refresh at 90 %
     await makeClient().getUser('guide02')
@@ -306,7 +306,7 @@ describe('jS-SDK tickets and signatures', () => {
     const a = makeClient({ now: () => clock })
     const b = makeClient({ now: () => clock }) // another server instance on the same DB
     const url = 'http://localhost:3000/app/'
-    store.set(ticketKey(TEST_CORP_ID, 'agent', TEST_AGENT_ID, TEST_FIXTURE_SECRETS.app), 'EMU_AGENT_TICKET_STALE', clock + 3_600_000)
+    await store.set(ticketKey(TEST_CORP_ID, 'agent', TEST_AGENT_ID, TEST_FIXTURE_SECRETS.app), 'EMU_AGENT_TICKET_STALE', clock + 3_600_000)
     const signedWith = async (ticket: string) => {
       const s = await a.signJsapi('agent', url)
       return s.signature === jsapiSignature({ ticket, nonceStr: s.nonceStr, timestamp: s.timestamp, url })

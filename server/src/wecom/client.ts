@@ -190,8 +190,8 @@ export function createWecomClient(options: WecomClientOptions) {
     return which === 'app' ? appSecret : contactSecret
   }
 
-  function fresh(key: string): string | undefined {
-    const c = store.get(key)
+  async function fresh(key: string): Promise<string | undefined> {
+    const c = await store.get(key)
     return c && now() < c.expiresAt ? c.value : undefined
   }
 
@@ -257,7 +257,7 @@ export function createWecomClient(options: WecomClientOptions) {
         return reply as T & WecomEnvelope
       if (which && isTokenErrcode(code) && !tokenRetried) {
         tokenRetried = true
-        invalidateToken(which, token)
+        await invalidateToken(which, token)
         emit({ type: 'token_invalidated', api: spec.path, errcode: code })
         continue
       }
@@ -293,11 +293,11 @@ export function createWecomClient(options: WecomClientOptions) {
   async function getAccessToken(which: TokenWhich): Promise<string> {
     const secret = secretOf(which)
     const key = tokenKey(corpId, secret)
-    const cached = fresh(key)
+    const cached = await fresh(key)
     if (cached)
       return cached
     return singleFlight(key, async () => {
-      const again = fresh(key) // another instance may have refreshed it meanwhile
+      const again = await fresh(key) // another instance may have refreshed it meanwhile
       if (again)
         return again
       const r = await request<{ access_token: string, expires_in: number }>({
@@ -307,33 +307,33 @@ export function createWecomClient(options: WecomClientOptions) {
         query: { corpid: corpId, corpsecret: secret },
         idempotent: true,
       })
-      store.set(key, r.access_token, now() + r.expires_in * 1000 * REFRESH_RATIO)
+      await store.set(key, r.access_token, now() + r.expires_in * 1000 * REFRESH_RATIO)
       emit({ type: 'token_refresh', api: '/cgi-bin/gettoken' })
       return r.access_token
     })
   }
 
   /** Drops the cached token if it is still the one that failed. */
-  function invalidateToken(which: TokenWhich, failed: string | undefined): void {
+  async function invalidateToken(which: TokenWhich, failed: string | undefined): Promise<void> {
     const key = tokenKey(corpId, secretOf(which))
-    const cur = store.get(key)
+    const cur = await store.get(key)
     if (cur && (failed === undefined || cur.value === failed))
-      store.delete(key)
+      await store.delete(key)
   }
 
   async function getJsapiTicket(kind: TicketKind): Promise<string> {
     const key = ticketKey(corpId, kind, agentId, appSecret)
-    const cached = fresh(key)
+    const cached = await fresh(key)
     if (cached)
       return cached
     return singleFlight(key, async () => {
-      const again = fresh(key)
+      const again = await fresh(key)
       if (again)
         return again
       const r = await request<{ ticket: string, expires_in: number }>(kind === 'corp'
         ? { which: 'app', method: 'GET', path: '/cgi-bin/get_jsapi_ticket', idempotent: true }
         : { which: 'app', method: 'GET', path: '/cgi-bin/ticket/get', query: { type: 'agent_config' }, idempotent: true })
-      store.set(key, r.ticket, now() + r.expires_in * 1000 * REFRESH_RATIO)
+      await store.set(key, r.ticket, now() + r.expires_in * 1000 * REFRESH_RATIO)
       emit({ type: 'ticket_refresh', api: kind === 'corp' ? '/cgi-bin/get_jsapi_ticket' : '/cgi-bin/ticket/get' })
       return r.ticket
     })
@@ -349,10 +349,10 @@ export function createWecomClient(options: WecomClientOptions) {
     const key = ticketKey(corpId, kind, agentId, appSecret)
     const claimKey = `wecom:ticket-refresh:${key.slice('wecom:ticket:'.length)}`
     const at = now()
-    const claim = store.claim(claimKey, at + ticketRefreshIntervalMs, at)
+    const claim = await store.claim(claimKey, at + ticketRefreshIntervalMs, at)
     if (!claim.taken)
       return { refreshed: false, retryAfterMs: Math.max(0, claim.heldUntil - at) }
-    store.delete(key)
+    await store.delete(key)
     await getJsapiTicket(kind)
     return { refreshed: true, retryAfterMs: ticketRefreshIntervalMs }
   }

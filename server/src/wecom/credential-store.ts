@@ -4,9 +4,10 @@
 // Values are secrets themselves (a token is as good as the app secret for 2 h), so the DB store
 // encrypts them with AES-256-GCM under the configured credentials key, bound to their row key.
 
-import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
 import { eq, lte } from 'drizzle-orm'
+import { changes } from '../db/port.ts'
 import { wecomCredentials } from '../db/schema.ts'
 
 export interface StoredCredential {
@@ -16,15 +17,15 @@ export interface StoredCredential {
 }
 
 export interface CredentialStore {
-  get: (key: string) => StoredCredential | undefined
-  set: (key: string, value: string, expiresAt: number) => void
-  delete: (key: string) => void
+  get: (key: string) => Promise<StoredCredential | undefined>
+  set: (key: string, value: string, expiresAt: number) => Promise<void>
+  delete: (key: string) => Promise<void>
   /**
    * Takes `key` until `until` (epoch ms) if nobody holds it at `now`. Atomic in the DB store, so at
    * most one instance wins (used to rate-limit ticket refreshes). Returns whether it was taken
    * and until when it is held.
    */
-  claim: (key: string, until: number, now: number) => { taken: boolean, heldUntil: number }
+  claim: (key: string, until: number, now: number) => Promise<{ taken: boolean, heldUntil: number }>
 }
 
 /** First 16 hex chars of SHA-256(secret): identifies a secret without revealing it. */
@@ -47,14 +48,14 @@ export function ticketKey(corpId: string, kind: 'corp' | 'agent', agentId: numbe
 export function createMemoryCredentialStore(): CredentialStore {
   const map = new Map<string, StoredCredential>()
   return {
-    get: key => map.get(key),
-    set: (key, value, expiresAt) => {
+    get: async key => map.get(key),
+    set: async (key, value, expiresAt) => {
       map.set(key, { value, expiresAt })
     },
-    delete: (key) => {
+    delete: async (key) => {
       map.delete(key)
     },
-    claim: (key, until, now) => {
+    claim: async (key, until, now) => {
       const held = map.get(key)
       if (held && held.expiresAt > now)
         return { taken: false, heldUntil: held.expiresAt }
@@ -96,39 +97,39 @@ function decrypt(key: Buffer, rowKey: string, stored: string): string | undefine
 }
 
 /**
- * Stores credentials in the `wecom_credentials` table (synchronous better-sqlite3 driver),
+ * Stores credentials in the `wecom_credentials` table (through the database port, either dialect),
  * encrypted with `encryptionKey` (32 bytes, config.wecom.credentialsKey). Rows that do not
  * decrypt (plain rows from before encryption, a rotated key) are cache misses.
  */
-export function createDbCredentialStore(db: DbOrTx, encryptionKey: Buffer): CredentialStore {
+export function createDbCredentialStore(db: AsyncDbOrTx, encryptionKey: Buffer): CredentialStore {
   if (encryptionKey.length !== 32)
     throw new Error('the credentials encryption key must be 32 bytes')
   return {
-    get(key) {
-      const row = db.select().from(wecomCredentials).where(eq(wecomCredentials.key, key)).get()
+    async get(key) {
+      const row = await db.select().from(wecomCredentials).where(eq(wecomCredentials.key, key)).get()
       if (!row)
         return undefined
       const value = decrypt(encryptionKey, key, row.value)
       return value === undefined ? undefined : { value, expiresAt: row.expiresAt }
     },
-    set(key, value, expiresAt) {
+    async set(key, value, expiresAt) {
       const stored = encrypt(encryptionKey, key, value)
-      db.insert(wecomCredentials)
+      await db.insert(wecomCredentials)
         .values({ key, value: stored, expiresAt })
         .onConflictDoUpdate({ target: wecomCredentials.key, set: { value: stored, expiresAt } })
         .run()
     },
-    delete(key) {
-      db.delete(wecomCredentials).where(eq(wecomCredentials.key, key)).run()
+    async delete(key) {
+      await db.delete(wecomCredentials).where(eq(wecomCredentials.key, key)).run()
     },
-    claim(key, until, now) {
-      const result = db.insert(wecomCredentials)
+    async claim(key, until, now) {
+      const result = await db.insert(wecomCredentials)
         .values({ key, value: '', expiresAt: until })
         .onConflictDoUpdate({ target: wecomCredentials.key, set: { value: '', expiresAt: until }, setWhere: lte(wecomCredentials.expiresAt, now) })
         .run()
-      if (result.changes > 0)
+      if (changes(result) > 0)
         return { taken: true, heldUntil: until }
-      const held = db.select({ expiresAt: wecomCredentials.expiresAt }).from(wecomCredentials).where(eq(wecomCredentials.key, key)).get()
+      const held = await db.select({ expiresAt: wecomCredentials.expiresAt }).from(wecomCredentials).where(eq(wecomCredentials.key, key)).get()
       return { taken: false, heldUntil: held?.expiresAt ?? until }
     },
   }

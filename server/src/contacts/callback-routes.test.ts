@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestStack } from '../../testing/harness.ts'
 import { buildApp } from '../app.ts'
 import { wecomEvents } from '../db/schema.ts'
-import { encryptMessage, msgSignature } from './callback-crypto.ts'
-import { CallbackXmlError, drainWecomEvents, eventDedupeKey, parseCallbackXml, storeWecomEvent } from './callback-events.ts'
+import { encryptMessage, msgSignature } from '../wecom/callback-crypto.ts'
+import { CallbackXmlError, drainUntilIdle, drainWecomEvents, eventDedupeKey, parseCallbackXml, storeWecomEvent } from './events.ts'
 
 describe('parseCallbackXml', () => {
   it('reads CDATA and plain values of a flat event', () => {
@@ -67,6 +67,7 @@ function trigger(event: Record<string, string | number>): Promise<CallbackDelive
   return control<CallbackDelivery>('callbacks/trigger', event)
 }
 
+/** Polls `probe`, running due jobs (the event drain) in between, as a worker would. */
 async function waitFor<T>(probe: () => T | undefined | null | false, what: string, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -75,6 +76,7 @@ async function waitFor<T>(probe: () => T | undefined | null | false, what: strin
       return v
     if (Date.now() > deadline)
       throw new Error(`timed out waiting for ${what}`)
+    await stack.queue.tick()
     await new Promise(resolve => setTimeout(resolve, 20))
   }
 }
@@ -239,7 +241,7 @@ describe('pOST /api/wecom/callback (events)', () => {
     expect(failed.attempts).toBe(1)
     expect(failed.error).toMatch(/48002/)
 
-    const result = await drainWecomEvents(stack.database.db, stack.wecom)
+    const result = await drainWecomEvents(stack.port.db, stack.wecom)
     expect(result.processed).toBeGreaterThanOrEqual(1)
     const done = eventRows(externalUserid).find(r => r.id === failed.id)!
     expect(done.processed_at).not.toBeNull()
@@ -275,8 +277,8 @@ describe('pOST /api/wecom/callback (events)', () => {
   it('re-queues a duplicate edit, also one arriving while the first copy is being processed', async () => {
     const externalUserid = (sqlite.prepare(`select m.external_userid x from members m join follows f on f.member_id = m.id where f.guide_userid = ? and f.status = 'active' order by m.id limit 1 offset 5`).get(guide) as { x: string }).x
     const fields = { ToUserName: stack.config.wecom.corpId, FromUserName: 'sys', CreateTime: '1800000200', MsgType: 'event', Event: 'change_external_contact', ChangeType: 'edit_external_contact', UserID: guide, ExternalUserID: externalUserid }
-    const db = stack.database.db
-    expect(storeWecomEvent(db, fields, 1000)).toMatchObject({ inserted: true, requeued: false })
+    const db = stack.port.db
+    expect(await storeWecomEvent(db, fields, 1000)).toMatchObject({ inserted: true, requeued: false })
     let release!: () => void
     const gate = new Promise<void>(resolve => (release = resolve))
     let fetching!: () => void
@@ -288,20 +290,46 @@ describe('pOST /api/wecom/callback (events)', () => {
     } }
     const pass = drainWecomEvents(db, slow)
     await started
-    expect(storeWecomEvent(db, fields, 1000)).toMatchObject({ inserted: false, requeued: true }) // the change after the fetch began
+    expect(await storeWecomEvent(db, fields, 1000)).toMatchObject({ inserted: false, requeued: true }) // the change after the fetch began
     release()
     await pass
     const row = () => eventRows(externalUserid).find(r => r.change_type === 'edit_external_contact' && r.id > 0)!
     expect(row().processed_at).toBeNull()
     await drainWecomEvents(db, stack.wecom)
     expect(row().processed_at).not.toBeNull()
-    expect(storeWecomEvent(db, fields, 2000)).toMatchObject({ inserted: false, requeued: true })
+    expect(await storeWecomEvent(db, fields, 2000)).toMatchObject({ inserted: false, requeued: true })
     expect(row().processed_at).toBeNull()
     await drainWecomEvents(db, stack.wecom)
     expect(row()).toMatchObject({ attempts: 1, error: null })
     expect(row().processed_at).not.toBeNull()
     const del = { ...fields, ChangeType: 'del_follow_user' }
-    expect(storeWecomEvent(db, del, 3000)).toMatchObject({ inserted: true })
-    expect(storeWecomEvent(db, del, 3001)).toMatchObject({ inserted: false, requeued: false })
+    expect(await storeWecomEvent(db, del, 3000)).toMatchObject({ inserted: true })
+    expect(await storeWecomEvent(db, del, 3001)).toMatchObject({ inserted: false, requeued: false })
+  })
+
+  it('the drain job keeps going until idle: an event stored while a pass runs is handled in the same job', async () => {
+    const ids = (sqlite.prepare(`select m.external_userid x from members m join follows f on f.member_id = m.id where f.guide_userid = ? and f.status = 'active' order by m.id limit 2 offset 6`).all(guide) as { x: string }[]).map(r => r.x)
+    const edit = (externalUserid: string, createTime: string) => ({ ToUserName: stack.config.wecom.corpId, FromUserName: 'sys', CreateTime: createTime, MsgType: 'event', Event: 'change_external_contact', ChangeType: 'edit_external_contact', UserID: guide, ExternalUserID: externalUserid })
+    const db = stack.port.db
+    await storeWecomEvent(db, edit(ids[0]!, '1800000300'), 1000)
+    let release!: () => void
+    const gate = new Promise<void>(resolve => (release = resolve))
+    let fetching!: () => void
+    const started = new Promise<void>(resolve => (fetching = resolve))
+    const slow = { ...stack.wecom, getExternalContact: async (id: string) => {
+      if (id === ids[0]) {
+        fetching()
+        await gate
+      }
+      return stack.wecom.getExternalContact(id)
+    } }
+    const run = drainUntilIdle(db, slow)
+    await started
+    await storeWecomEvent(db, edit(ids[1]!, '1800000301'), 1000) // arrives after the pass selected its rows
+    release()
+    const result = await run
+    expect(result.processed).toBeGreaterThanOrEqual(2) // and whatever earlier tests left pending
+    for (const id of ids)
+      expect(eventRows(id).filter(r => r.change_type === 'edit_external_contact').every(r => r.processed_at !== null && r.attempts === 1)).toBe(true)
   })
 })

@@ -1,10 +1,11 @@
 // Full contact sync from WeCom: `pnpm --filter @scrm/server sync:contacts [--db PATH]`.
-// Needs the same WECOM_* environment as the server (main.ts); --db overrides DATABASE_PATH.
+// Needs the same WECOM_* environment as the server (main.ts); --db overrides DATABASE_PATH (SQLite);
+// with DATABASE_URL it syncs into PostgreSQL. The server can run the same sync as a job: POST /api/admin/contacts/sync.
 // Safe to re-run: everything is an upsert (see syncAllContacts).
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
+import { connectDatabase } from '../db/client.ts'
 import { createWecomClientFromConfig } from '../wecom/client.ts'
 import { createDbCredentialStore } from '../wecom/credential-store.ts'
 import { syncAllContacts } from './sync.ts'
@@ -19,7 +20,7 @@ if (values.help) {
 }
 
 const config = loadConfig(process.env, values.db ? { databasePath: resolve(values.db) } : {})
-const database = openDatabase(config.databasePath)
+const { port: database } = await connectDatabase(config)
 // A batch job may wait out a 45009 minute window.
 const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey), { rateLimitWaitMs: 60_000 })
 
@@ -42,5 +43,5 @@ catch (err) {
   process.exitCode = 1
 }
 finally {
-  database.close()
+  await database.close()
 }

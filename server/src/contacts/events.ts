@@ -1,5 +1,6 @@
 // WeCom callback events after decryption (reference §3.4–3.6): the flat `<xml><Tag>…</Tag></xml>`
-// parser, the dedupe key, the durable queue in `wecom_events`, and the drain that processes it.
+// parser, the dedupe key, the durable queue in `wecom_events`, what each event does, and the drain
+// that processes the queue (run as the `contacts.events` job, see jobs.ts).
 //
 // Delivery contract: the HTTP handler stores the event (one row per dedupe key) and answers at
 // once; processing happens afterwards, here. A failing row keeps `processed_at` null, gets
@@ -7,12 +8,13 @@
 // Failures that retrying cannot fix (the customer or relation no longer exists) are marked
 // processed with the error kept, so they are visible but not retried.
 
-import type { Db } from '../db/client.ts'
-import type { ContactSyncClient } from '../members/sync.ts'
-import { and, asc, eq, isNull, lt } from 'drizzle-orm'
+import type { AsyncDbOrTx } from '../db/port.ts'
+import type { ContactSyncClient } from './sync.ts'
+import { and, asc, eq, isNull, lt, notInArray } from 'drizzle-orm'
+import { changes, NO_LIMIT } from '../db/port.ts'
 import { wecomEvents } from '../db/schema.ts'
-import { applyWecomEvent, EventFieldError } from '../members/sync.ts'
-import { WecomApiError } from './errors.ts'
+import { WecomApiError } from '../wecom/errors.ts'
+import { setFollowStatus, syncCorpTags, syncExternalContact } from './sync.ts'
 
 export type WecomEventFields = Record<string, string>
 
@@ -181,6 +183,50 @@ export function eventName(fields: WecomEventFields): string {
   return fields.Event ?? `(${fields.MsgType ?? 'unknown'})`
 }
 
+export type EventOutcome = 'synced_contact' | 'follow_updated' | 'follow_unknown' | 'synced_tags' | 'recorded' | 'ignored'
+
+/** Missing a field the handler needs: retrying cannot help, so the event is dropped with this error. */
+export class EventFieldError extends Error {
+  readonly terminal = true
+}
+
+function need(fields: WecomEventFields, name: string): string {
+  const v = fields[name]
+  if (!v)
+    throw new EventFieldError(`event has no ${name}`)
+  return v
+}
+
+/** Processes one stored callback event (reference §3.5, §3.6). Throws to have it retried. */
+export async function applyWecomEvent(db: AsyncDbOrTx, wecom: ContactSyncClient, fields: WecomEventFields, now: number = Date.now()): Promise<EventOutcome> {
+  switch (fields.Event) {
+    case 'change_external_contact':
+      switch (fields.ChangeType) {
+        case 'add_external_contact':
+        case 'add_half_external_contact':
+          await syncExternalContact(db, wecom, need(fields, 'ExternalUserID'), now, { reactivate: need(fields, 'UserID') })
+          return 'synced_contact'
+        case 'edit_external_contact':
+          await syncExternalContact(db, wecom, need(fields, 'ExternalUserID'), now)
+          return 'synced_contact'
+        case 'del_external_contact':
+          return (await setFollowStatus(db, need(fields, 'UserID'), need(fields, 'ExternalUserID'), 'deleted_by_guide')) ? 'follow_updated' : 'follow_unknown'
+        case 'del_follow_user':
+          return (await setFollowStatus(db, need(fields, 'UserID'), need(fields, 'ExternalUserID'), 'deleted_by_member')) ? 'follow_updated' : 'follow_unknown'
+        case 'msg_audit_approved': // consent recorded by storing the event; no archive module yet
+        case 'transfer_fail':
+          return 'recorded'
+        default:
+          return 'ignored'
+      }
+    case 'change_external_tag':
+      await syncCorpTags(db, wecom)
+      return 'synced_tags'
+    default:
+      return 'ignored'
+  }
+}
+
 /** Change types whose handler re-fetches the contact: replaying them is always safe. */
 const REFRESH_TYPES = new Set(['add_external_contact', 'add_half_external_contact', 'edit_external_contact'])
 
@@ -200,10 +246,10 @@ export interface StoredEvent {
  * processing it right now (with data fetched before the second change) to leave it pending.
  * Rows dropped as unprocessable stay dropped.
  */
-export function storeWecomEvent(db: Db, fields: WecomEventFields, receivedAt: number): StoredEvent {
+export async function storeWecomEvent(db: AsyncDbOrTx, fields: WecomEventFields, receivedAt: number): Promise<StoredEvent> {
   const dedupeKey = eventDedupeKey(fields)
-  return db.transaction((tx) => {
-    const row = tx.insert(wecomEvents).values({
+  return db.transaction(async (tx) => {
+    const row = await tx.insert(wecomEvents).values({
       dedupeKey,
       event: eventName(fields),
       changeType: fields.ChangeType ?? null,
@@ -212,12 +258,12 @@ export function storeWecomEvent(db: Db, fields: WecomEventFields, receivedAt: nu
     }).onConflictDoNothing({ target: wecomEvents.dedupeKey }).returning({ id: wecomEvents.id }).get()
     if (row)
       return { id: row.id, inserted: true, requeued: false }
-    const existing = tx.select().from(wecomEvents).where(eq(wecomEvents.dedupeKey, dedupeKey)).get()!
+    const existing = (await tx.select().from(wecomEvents).where(eq(wecomEvents.dedupeKey, dedupeKey)).get())!
     const refresh = fields.Event === 'change_external_contact' && REFRESH_TYPES.has(fields.ChangeType ?? '')
     if (!refresh || (existing.processedAt !== null && existing.error !== null))
       return { id: existing.id, inserted: false, requeued: false }
     const bumpedAt = Math.max(receivedAt, existing.receivedAt + 1)
-    tx.update(wecomEvents)
+    await tx.update(wecomEvents)
       .set(existing.processedAt === null ? { receivedAt: bumpedAt } : { receivedAt: bumpedAt, processedAt: null, attempts: 0, error: null })
       .where(eq(wecomEvents.id, existing.id))
       .run()
@@ -238,8 +284,10 @@ export interface DrainResult {
   failed: number
   /** Marked processed with an error: retrying could not help (e.g. the customer is gone). */
   dropped: number
-  /** Smallest attempts count among rows still pending after a failure (for retry backoff). */
-  minPendingAttempts?: number
+  /** Rows that failed and stay pending for a later drain. */
+  failedIds: number[]
+  /** Rows this pass picked up. */
+  seen?: number
 }
 
 function isTerminal(err: unknown): boolean {
@@ -248,11 +296,20 @@ function isTerminal(err: unknown): boolean {
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err)).slice(0, 1000)
 
-async function drainOnce(db: Db, wecom: ContactSyncClient, options: DrainOptions): Promise<DrainResult> {
+/**
+ * Processes every pending event once (oldest first), except the ids in `skip`. Concurrent drains are
+ * kept apart by the job queue (one live `contacts.events` job at a time, see jobs.ts); tests call it directly.
+ */
+export async function drainWecomEvents(db: AsyncDbOrTx, wecom: ContactSyncClient, options: DrainOptions = {}, skip: number[] = []): Promise<DrainResult> {
   const now = options.now ?? Date.now
   const maxAttempts = options.maxAttempts ?? MAX_EVENT_ATTEMPTS
-  const result: DrainResult = { processed: 0, failed: 0, dropped: 0 }
-  const rows = db.select().from(wecomEvents).where(and(isNull(wecomEvents.processedAt), lt(wecomEvents.attempts, maxAttempts))).orderBy(asc(wecomEvents.id)).limit(options.limit ?? -1).all()
+  const result: DrainResult = { processed: 0, failed: 0, dropped: 0, failedIds: [] }
+  const rows = await db.select().from(wecomEvents).where(and(
+    isNull(wecomEvents.processedAt),
+    lt(wecomEvents.attempts, maxAttempts),
+    skip.length > 0 ? notInArray(wecomEvents.id, skip) : undefined,
+  )).orderBy(asc(wecomEvents.id)).limit(options.limit ?? NO_LIMIT).all()
+  result.seen = rows.length
   for (const row of rows) {
     let failure: unknown
     try {
@@ -264,119 +321,46 @@ async function drainOnce(db: Db, wecom: ContactSyncClient, options: DrainOptions
     const attempts = row.attempts + 1
     if (failure === undefined) {
       // Not if a duplicate arrived meanwhile (received_at moved): it may describe a later change.
-      const done = db.update(wecomEvents).set({ processedAt: now(), attempts, error: null }).where(and(eq(wecomEvents.id, row.id), eq(wecomEvents.receivedAt, row.receivedAt))).run().changes > 0
+      const done = changes(await db.update(wecomEvents).set({ processedAt: now(), attempts, error: null }).where(and(eq(wecomEvents.id, row.id), eq(wecomEvents.receivedAt, row.receivedAt))).run()) > 0
       if (done)
         result.processed++
     }
     else if (isTerminal(failure)) {
-      db.update(wecomEvents).set({ processedAt: now(), attempts, error: `not retried: ${errorText(failure)}` }).where(eq(wecomEvents.id, row.id)).run()
+      await db.update(wecomEvents).set({ processedAt: now(), attempts, error: `not retried: ${errorText(failure)}` }).where(eq(wecomEvents.id, row.id)).run()
       result.dropped++
       options.onError?.(row, failure)
     }
     else {
-      db.update(wecomEvents).set({ attempts, error: errorText(failure) }).where(eq(wecomEvents.id, row.id)).run()
+      await db.update(wecomEvents).set({ attempts, error: errorText(failure) }).where(eq(wecomEvents.id, row.id)).run()
       result.failed++
-      if (attempts < maxAttempts)
-        result.minPendingAttempts = Math.min(result.minPendingAttempts ?? attempts, attempts)
+      result.failedIds.push(row.id)
       options.onError?.(row, failure)
     }
   }
   return result
 }
 
-/** One pass at a time per database in this process; later callers queue behind the running one. */
-const passes = new WeakMap<Db, Promise<unknown>>()
-
 /**
- * Processes every pending event once (oldest first) and resolves when done. Concurrent calls in
- * this process run one after another, so `await drainWecomEvents(…)` means "everything stored
- * before this call has had its turn". Exported for jobs and tests; the app runs it through
- * `createWecomEventWorker`.
+ * Drains until no pending event is left that this run has not already failed on: an event stored
+ * while a pass runs (its enqueue found this job still live) is handled by the next pass, not lost.
+ * Rows that failed wait for a later run (the schedule), so a broken row cannot spin here.
  */
-export async function drainWecomEvents(db: Db, wecom: ContactSyncClient, options: DrainOptions = {}): Promise<DrainResult> {
-  const previous = passes.get(db) ?? Promise.resolve()
-  const pass = previous.catch(() => undefined).then(() => drainOnce(db, wecom, options))
-  passes.set(db, pass)
-  try {
-    return await pass
-  }
-  finally {
-    if (passes.get(db) === pass)
-      passes.delete(db)
+export async function drainUntilIdle(db: AsyncDbOrTx, wecom: ContactSyncClient, options: DrainOptions & { signal?: AbortSignal } = {}): Promise<DrainResult> {
+  const total: DrainResult = { processed: 0, failed: 0, dropped: 0, failedIds: [], seen: 0 }
+  for (;;) {
+    options.signal?.throwIfAborted()
+    const pass = await drainWecomEvents(db, wecom, options, total.failedIds)
+    total.processed += pass.processed
+    total.failed += pass.failed
+    total.dropped += pass.dropped
+    total.failedIds.push(...pass.failedIds)
+    total.seen = (total.seen ?? 0) + (pass.seen ?? 0)
+    if (!pass.seen)
+      return total
   }
 }
 
-export interface WecomEventWorkerOptions {
-  db: Db
-  wecom: ContactSyncClient
-  now?: () => number
-  /** First retry delay after a failed pass; doubles per attempt, capped at 10 min (default 30 s). */
-  retryBaseMs?: number
-  maxAttempts?: number
-  log?: { error: (obj: object, msg: string) => void }
-}
-
-export interface WecomEventWorker {
-  /** Schedules a drain on the next turn of the event loop (coalesces repeated kicks). */
-  kick: () => void
-  /** Runs a pass now and resolves when it is done. */
-  drain: () => Promise<DrainResult>
-  /** Stops scheduling and waits for the running pass. */
-  close: () => Promise<void>
-}
-
-/** The in-process worker behind the callback route: drains after each stored event and retries failures later. */
-export function createWecomEventWorker(options: WecomEventWorkerOptions): WecomEventWorker {
-  const { db, wecom, log } = options
-  const retryBaseMs = options.retryBaseMs ?? 30_000
-  let scheduled = false
-  let closed = false
-  let retryTimer: NodeJS.Timeout | undefined
-  let running: Promise<unknown> = Promise.resolve()
-
-  const drain = () => drainWecomEvents(db, wecom, {
-    now: options.now,
-    maxAttempts: options.maxAttempts,
-    onError: (row, err) => log?.error({ err, eventId: row.id, event: row.event, changeType: row.changeType }, 'WeCom event processing failed'),
-  })
-
-  function scheduleRetry(attempts: number): void {
-    if (closed || retryTimer)
-      return
-    const delay = Math.min(retryBaseMs * 2 ** (attempts - 1), 600_000)
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined
-      kick()
-    }, delay)
-    retryTimer.unref()
-  }
-
-  function kick(): void {
-    if (scheduled || closed)
-      return
-    scheduled = true
-    setImmediate(() => {
-      scheduled = false
-      if (closed)
-        return
-      const pass = drain().then((r) => {
-        if (r.minPendingAttempts !== undefined)
-          scheduleRetry(r.minPendingAttempts)
-      }, (err: unknown) => log?.error({ err }, 'WeCom event drain failed'))
-      running = pass
-    })
-  }
-
-  return {
-    kick,
-    drain,
-    async close() {
-      closed = true
-      if (retryTimer)
-        clearTimeout(retryTimer)
-      retryTimer = undefined
-      await running
-      await passes.get(db)?.catch(() => undefined)
-    },
-  }
+/** Whether any event still waits (and has attempts left): worth a drain job. */
+export async function hasPendingEvents(db: AsyncDbOrTx, maxAttempts = MAX_EVENT_ATTEMPTS): Promise<boolean> {
+  return (await db.select({ id: wecomEvents.id }).from(wecomEvents).where(and(isNull(wecomEvents.processedAt), lt(wecomEvents.attempts, maxAttempts))).limit(1).get()) !== undefined
 }

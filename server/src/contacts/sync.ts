@@ -3,7 +3,7 @@
 // - syncCorpTags: the corp tag tree (get_corp_tag_list, §2.5).
 // - syncAllContacts: every customer of every known guide (batch/get_by_user, §2.4): fills an
 //   empty database on first install and repairs drift later.
-// - applyWecomEvent: what each callback event does.
+// What each callback event does is in events.ts, which calls these.
 //
 // Rules shared by all paths:
 // - A member is found by external_userid, else by unionid (then linked), else created.
@@ -14,11 +14,11 @@
 // - The member's WeCom tags are the union of the corp/rule tags (type 1/3) on its known follows;
 //   manual and computed tags are never touched.
 
-import type { Db, DbOrTx } from '../db/client.ts'
-import type { WecomEventFields } from '../wecom/callback-events.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { WecomClient } from '../wecom/client.ts'
 import type { CorpTagGroup, ExternalContactProfile } from '../wecom/types.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import { changes } from '../db/port.ts'
 import { follows, members, memberTags, staff, stores, tagGroups, tags } from '../db/schema.ts'
 
 export type ContactSyncClient = Pick<WecomClient, 'getExternalContact' | 'getCorpTagList' | 'iterateBatchGetByUser' | 'getFollowUserList'>
@@ -43,14 +43,14 @@ interface SyncContext {
   storeIds: Set<string>
 }
 
-function loadContext(db: DbOrTx): SyncContext {
-  const staffRows = db.select({ userid: staff.userid, storeId: staff.storeId }).from(staff).all()
-  const storeRows = db.select({ id: stores.id }).from(stores).all()
+async function loadContext(db: AsyncDbOrTx): Promise<SyncContext> {
+  const staffRows = await db.select({ userid: staff.userid, storeId: staff.storeId }).from(staff).all()
+  const storeRows = await db.select({ id: stores.id }).from(stores).all()
   return { staffStore: new Map(staffRows.map(s => [s.userid, s.storeId])), storeIds: new Set(storeRows.map(s => s.id)) }
 }
 
-function loadTagIds(db: DbOrTx): Set<string> {
-  return new Set(db.select({ id: tags.id }).from(tags).all().map(t => t.id))
+async function loadTagIds(db: AsyncDbOrTx): Promise<Set<string>> {
+  return new Set((await db.select({ id: tags.id }).from(tags).all()).map(t => t.id))
 }
 
 /** The store a new member belongs to: the 「联系我」 state (`…_S01`) when it names a store, else the guide's store. */
@@ -69,10 +69,10 @@ interface MemberUpsert {
   linked: boolean
 }
 
-function upsertMember(tx: DbOrTx, ctx: SyncContext, profile: ExternalContactProfile, firstFollow: FollowFacts | undefined, now: number): MemberUpsert {
+async function upsertMember(tx: AsyncDbOrTx, ctx: SyncContext, profile: ExternalContactProfile, firstFollow: FollowFacts | undefined, now: number): Promise<MemberUpsert> {
   const unionid = profile.unionid || null
   const avatar = profile.avatar || null
-  const byExternal = tx.select({ id: members.id, unionid: members.unionid, avatar: members.avatar, gender: members.gender })
+  const byExternal = await tx.select({ id: members.id, unionid: members.unionid, avatar: members.avatar, gender: members.gender })
     .from(members)
     .where(eq(members.externalUserid, profile.external_userid))
     .get()
@@ -82,20 +82,20 @@ function upsertMember(tx: DbOrTx, ctx: SyncContext, profile: ExternalContactProf
       patch.avatar = avatar
     if (byExternal.gender === 0 && profile.gender)
       patch.gender = profile.gender
-    if (!byExternal.unionid && unionid && !tx.select({ id: members.id }).from(members).where(eq(members.unionid, unionid)).get())
+    if (!byExternal.unionid && unionid && !(await tx.select({ id: members.id }).from(members).where(eq(members.unionid, unionid)).get()))
       patch.unionid = unionid
     if (Object.keys(patch).length > 0)
-      tx.update(members).set(patch).where(eq(members.id, byExternal.id)).run()
+      await tx.update(members).set(patch).where(eq(members.id, byExternal.id)).run()
     return { id: byExternal.id, created: false, linked: false }
   }
   if (unionid) {
-    const byUnion = tx.select({ id: members.id, avatar: members.avatar }).from(members).where(eq(members.unionid, unionid)).get()
+    const byUnion = await tx.select({ id: members.id, avatar: members.avatar }).from(members).where(eq(members.unionid, unionid)).get()
     if (byUnion) {
-      tx.update(members).set({ externalUserid: profile.external_userid, ...(avatar ? { avatar } : {}) }).where(eq(members.id, byUnion.id)).run()
+      await tx.update(members).set({ externalUserid: profile.external_userid, ...(avatar ? { avatar } : {}) }).where(eq(members.id, byUnion.id)).run()
       return { id: byUnion.id, created: false, linked: true }
     }
   }
-  const row = tx.insert(members).values({
+  const row = (await tx.insert(members).values({
     externalUserid: profile.external_userid,
     unionid,
     name: profile.name || profile.external_userid,
@@ -103,16 +103,16 @@ function upsertMember(tx: DbOrTx, ctx: SyncContext, profile: ExternalContactProf
     gender: profile.gender ?? 0,
     homeStoreId: homeStoreOf(ctx, firstFollow),
     createdAt: now,
-  }).returning({ id: members.id }).get()
+  }).returning({ id: members.id }).get())!
   return { id: row.id, created: true, linked: false }
 }
 
 /** Upserts a follow; keeps deleted_by_member for the same createtime unless `reactivate`. */
-function upsertFollow(tx: DbOrTx, memberId: number, f: FollowFacts, reactivate: boolean): void {
+async function upsertFollow(tx: AsyncDbOrTx, memberId: number, f: FollowFacts, reactivate: boolean): Promise<void> {
   const status = reactivate
     ? sql`'active'`
     : sql`case when ${follows.status} = 'deleted_by_member' and ${follows.addedAt} = excluded.added_at then 'deleted_by_member' else 'active' end`
-  tx.insert(follows).values({
+  await tx.insert(follows).values({
     guideUserid: f.userid,
     memberId,
     remark: f.remark,
@@ -128,15 +128,15 @@ function upsertFollow(tx: DbOrTx, memberId: number, f: FollowFacts, reactivate: 
 }
 
 /** Inserts the wanted WeCom tags (first tagger wins); with `exact`, also deletes the member's other WeCom tags. */
-function writeMemberTags(tx: DbOrTx, memberId: number, wanted: Map<string, string>, now: number, exact: boolean): void {
+async function writeMemberTags(tx: AsyncDbOrTx, memberId: number, wanted: Map<string, string>, now: number, exact: boolean): Promise<void> {
   if (exact) {
-    const have = tx.select({ tagId: memberTags.tagId }).from(memberTags).where(and(eq(memberTags.memberId, memberId), eq(memberTags.source, 'wecom'))).all()
+    const have = await tx.select({ tagId: memberTags.tagId }).from(memberTags).where(and(eq(memberTags.memberId, memberId), eq(memberTags.source, 'wecom'))).all()
     const stale = have.map(t => t.tagId).filter(id => !wanted.has(id))
     if (stale.length > 0)
-      tx.delete(memberTags).where(and(eq(memberTags.memberId, memberId), eq(memberTags.source, 'wecom'), inArray(memberTags.tagId, stale))).run()
+      await tx.delete(memberTags).where(and(eq(memberTags.memberId, memberId), eq(memberTags.source, 'wecom'), inArray(memberTags.tagId, stale))).run()
   }
   for (const [tagId, taggedBy] of wanted)
-    tx.insert(memberTags).values({ memberId, tagId, source: 'wecom', taggedBy, createdAt: now }).onConflictDoNothing().run()
+    await tx.insert(memberTags).values({ memberId, tagId, source: 'wecom', taggedBy, createdAt: now }).onConflictDoNothing().run()
 }
 
 // ------------------------------------------------------------------------------------ corp tags
@@ -148,34 +148,34 @@ export interface CorpTagSyncResult {
   deletedTags: number
 }
 
-function applyCorpTags(tx: DbOrTx, groups: CorpTagGroup[]): CorpTagSyncResult {
+async function applyCorpTags(tx: AsyncDbOrTx, groups: CorpTagGroup[]): Promise<CorpTagSyncResult> {
   const liveGroups = new Set<string>()
   const liveTags = new Set<string>()
   for (const g of groups) {
     if (g.deleted)
       continue
     liveGroups.add(g.group_id)
-    tx.insert(tagGroups).values({ id: g.group_id, name: g.group_name, sortOrder: g.order ?? 0, source: 'wecom', deleted: false, createdAt: (g.create_time ?? 0) * 1000 }).onConflictDoUpdate({ target: tagGroups.id, set: { name: g.group_name, sortOrder: g.order ?? 0, deleted: false } }).run()
+    await tx.insert(tagGroups).values({ id: g.group_id, name: g.group_name, sortOrder: g.order ?? 0, source: 'wecom', deleted: false, createdAt: (g.create_time ?? 0) * 1000 }).onConflictDoUpdate({ target: tagGroups.id, set: { name: g.group_name, sortOrder: g.order ?? 0, deleted: false } }).run()
     for (const t of g.tag ?? []) {
       if (t.deleted)
         continue
       liveTags.add(t.id)
-      tx.insert(tags).values({ id: t.id, groupId: g.group_id, name: t.name, sortOrder: t.order ?? 0, deleted: false, createdAt: (t.create_time ?? 0) * 1000 }).onConflictDoUpdate({ target: tags.id, set: { groupId: g.group_id, name: t.name, sortOrder: t.order ?? 0, deleted: false } }).run()
+      await tx.insert(tags).values({ id: t.id, groupId: g.group_id, name: t.name, sortOrder: t.order ?? 0, deleted: false, createdAt: (t.create_time ?? 0) * 1000 }).onConflictDoUpdate({ target: tags.id, set: { groupId: g.group_id, name: t.name, sortOrder: t.order ?? 0, deleted: false } }).run()
     }
   }
   let deletedGroups = 0
   let deletedTags = 0
-  const ourGroups = tx.select({ id: tagGroups.id, deleted: tagGroups.deleted }).from(tagGroups).where(eq(tagGroups.source, 'wecom')).all()
+  const ourGroups = await tx.select({ id: tagGroups.id, deleted: tagGroups.deleted }).from(tagGroups).where(eq(tagGroups.source, 'wecom')).all()
   for (const g of ourGroups) {
     if (!g.deleted && !liveGroups.has(g.id)) {
-      tx.update(tagGroups).set({ deleted: true }).where(eq(tagGroups.id, g.id)).run()
+      await tx.update(tagGroups).set({ deleted: true }).where(eq(tagGroups.id, g.id)).run()
       deletedGroups++
     }
   }
-  const ourTags = tx.select({ id: tags.id, deleted: tags.deleted }).from(tags).innerJoin(tagGroups, eq(tagGroups.id, tags.groupId)).where(eq(tagGroups.source, 'wecom')).all()
+  const ourTags = await tx.select({ id: tags.id, deleted: tags.deleted }).from(tags).innerJoin(tagGroups, eq(tagGroups.id, tags.groupId)).where(eq(tagGroups.source, 'wecom')).all()
   for (const t of ourTags) {
     if (!t.deleted && !liveTags.has(t.id)) {
-      tx.update(tags).set({ deleted: true }).where(eq(tags.id, t.id)).run()
+      await tx.update(tags).set({ deleted: true }).where(eq(tags.id, t.id)).run()
       deletedTags++
     }
   }
@@ -183,9 +183,9 @@ function applyCorpTags(tx: DbOrTx, groups: CorpTagGroup[]): CorpTagSyncResult {
 }
 
 /** Mirrors the corp tag tree: upserts groups/tags (source 'wecom'), marks the ones WeCom no longer lists deleted. */
-export async function syncCorpTags(db: Db, wecom: Pick<ContactSyncClient, 'getCorpTagList'>): Promise<CorpTagSyncResult> {
+export async function syncCorpTags(db: AsyncDbOrTx, wecom: Pick<ContactSyncClient, 'getCorpTagList'>): Promise<CorpTagSyncResult> {
   const groups = await wecom.getCorpTagList()
-  return db.transaction(tx => applyCorpTags(tx, groups))
+  return db.transaction(async tx => applyCorpTags(tx, groups))
 }
 
 // ------------------------------------------------------------------------------ one contact
@@ -211,7 +211,7 @@ const isCorpTagType = (type: number) => type === 1 || type === 3
  * even if the customer had deleted the guide before.
  */
 export async function syncExternalContact(
-  db: Db,
+  db: AsyncDbOrTx,
   wecom: Pick<ContactSyncClient, 'getExternalContact' | 'getCorpTagList'>,
   externalUserid: string,
   now: number = Date.now(),
@@ -228,25 +228,25 @@ export async function syncExternalContact(
     tagIds: (f.tags ?? []).filter(t => isCorpTagType(t.type) && t.tag_id).map(t => t.tag_id!),
   }))
   let syncedCorpTags = false
-  const known = loadTagIds(db)
+  const known = await loadTagIds(db)
   if (facts.some(f => f.tagIds.some(id => !known.has(id)))) {
     await syncCorpTags(db, wecom)
     syncedCorpTags = true
   }
 
-  return db.transaction((tx) => {
-    const ctx = loadContext(tx)
-    const tagIds = loadTagIds(tx)
+  return db.transaction(async (tx) => {
+    const ctx = await loadContext(tx)
+    const tagIds = await loadTagIds(tx)
     const mine = facts.filter(f => ctx.staffStore.has(f.userid)).sort((a, b) => a.addedAt - b.addedAt)
-    const member = upsertMember(tx, ctx, detail.external_contact, mine[0], now)
+    const member = await upsertMember(tx, ctx, detail.external_contact, mine[0], now)
     for (const f of mine)
-      upsertFollow(tx, member.id, f, f.userid === options.reactivate)
+      await upsertFollow(tx, member.id, f, f.userid === options.reactivate)
 
     const present = new Set(mine.map(f => f.userid))
-    const active = tx.select({ guideUserid: follows.guideUserid }).from(follows).where(and(eq(follows.memberId, member.id), eq(follows.status, 'active'))).all()
+    const active = await tx.select({ guideUserid: follows.guideUserid }).from(follows).where(and(eq(follows.memberId, member.id), eq(follows.status, 'active'))).all()
     const gone = active.map(f => f.guideUserid).filter(u => !present.has(u))
     if (gone.length > 0)
-      tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.memberId, member.id), inArray(follows.guideUserid, gone))).run()
+      await tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.memberId, member.id), inArray(follows.guideUserid, gone))).run()
 
     const wanted = new Map<string, string>()
     for (const f of mine) {
@@ -255,63 +255,17 @@ export async function syncExternalContact(
           wanted.set(id, f.userid)
       }
     }
-    writeMemberTags(tx, member.id, wanted, now, true)
+    await writeMemberTags(tx, member.id, wanted, now, true)
     return { memberId: member.id, created: member.created, linked: member.linked, follows: mine.length, removedFollows: gone.length, tags: wanted.size, syncedCorpTags }
   })
 }
 
 /** Sets one guide↔customer follow's status; false when member or follow is unknown here. */
-export function setFollowStatus(db: DbOrTx, guideUserid: string, externalUserid: string, status: FollowStatus): boolean {
-  const member = db.select({ id: members.id }).from(members).where(eq(members.externalUserid, externalUserid)).get()
+export async function setFollowStatus(db: AsyncDbOrTx, guideUserid: string, externalUserid: string, status: FollowStatus): Promise<boolean> {
+  const member = await db.select({ id: members.id }).from(members).where(eq(members.externalUserid, externalUserid)).get()
   if (!member)
     return false
-  return db.update(follows).set({ status }).where(and(eq(follows.memberId, member.id), eq(follows.guideUserid, guideUserid))).run().changes > 0
-}
-
-// ------------------------------------------------------------------------------------ events
-
-export type EventOutcome = 'synced_contact' | 'follow_updated' | 'follow_unknown' | 'synced_tags' | 'recorded' | 'ignored'
-
-/** Missing a field the handler needs: retrying cannot help, so the event is dropped with this error. */
-export class EventFieldError extends Error {
-  readonly terminal = true
-}
-
-function need(fields: WecomEventFields, name: string): string {
-  const v = fields[name]
-  if (!v)
-    throw new EventFieldError(`event has no ${name}`)
-  return v
-}
-
-/** Processes one stored callback event (reference §3.5, §3.6). Throws to have it retried. */
-export async function applyWecomEvent(db: Db, wecom: ContactSyncClient, fields: WecomEventFields, now: number = Date.now()): Promise<EventOutcome> {
-  switch (fields.Event) {
-    case 'change_external_contact':
-      switch (fields.ChangeType) {
-        case 'add_external_contact':
-        case 'add_half_external_contact':
-          await syncExternalContact(db, wecom, need(fields, 'ExternalUserID'), now, { reactivate: need(fields, 'UserID') })
-          return 'synced_contact'
-        case 'edit_external_contact':
-          await syncExternalContact(db, wecom, need(fields, 'ExternalUserID'), now)
-          return 'synced_contact'
-        case 'del_external_contact':
-          return setFollowStatus(db, need(fields, 'UserID'), need(fields, 'ExternalUserID'), 'deleted_by_guide') ? 'follow_updated' : 'follow_unknown'
-        case 'del_follow_user':
-          return setFollowStatus(db, need(fields, 'UserID'), need(fields, 'ExternalUserID'), 'deleted_by_member') ? 'follow_updated' : 'follow_unknown'
-        case 'msg_audit_approved': // consent recorded by storing the event; no archive module yet
-        case 'transfer_fail':
-          return 'recorded'
-        default:
-          return 'ignored'
-      }
-    case 'change_external_tag':
-      await syncCorpTags(db, wecom)
-      return 'synced_tags'
-    default:
-      return 'ignored'
-  }
+  return changes(await db.update(follows).set({ status }).where(and(eq(follows.memberId, member.id), eq(follows.guideUserid, guideUserid))).run()) > 0
 }
 
 // ------------------------------------------------------------------------------ full sync
@@ -349,7 +303,7 @@ export interface SyncAllResult {
  * aborts before that cleanup; re-running is safe (everything is an upsert).
  */
 export async function syncAllContacts(
-  db: Db,
+  db: AsyncDbOrTx,
   wecom: ContactSyncClient,
   options: { onProgress?: (p: SyncProgress) => void, now?: () => number, limit?: number } = {},
 ): Promise<SyncAllResult> {
@@ -359,15 +313,15 @@ export async function syncAllContacts(
   options.onProgress?.({ ...progress })
   const tagResult = await syncCorpTags(db, wecom)
 
-  const ctx = loadContext(db)
-  const guides = db.select({ userid: staff.userid }).from(staff).where(eq(staff.role, 'guide')).all().map(s => s.userid)
+  const ctx = await loadContext(db)
+  const guides = (await db.select({ userid: staff.userid }).from(staff).where(eq(staff.role, 'guide')).all()).map(s => s.userid)
   const followUsers = (await wecom.getFollowUserList()).filter(u => ctx.staffStore.has(u))
   const userids = [...new Set([...guides, ...followUsers])].sort()
   progress.phase = 'contacts'
   progress.guides = userids.length
   options.onProgress?.({ ...progress })
 
-  let knownTags = loadTagIds(db)
+  let knownTags = await loadTagIds(db)
   let resyncedTags = false
   const seenFollows = new Set<string>()
   const wantedTags = new Map<number, Map<string, string>>()
@@ -378,11 +332,11 @@ export async function syncAllContacts(
     unlicensedUserids.forEach(u => unlicensed.add(u))
     if (!resyncedTags && page.some(c => (c.follow_info.tag_id ?? []).some(id => !knownTags.has(id)))) {
       await syncCorpTags(db, wecom) // a tag created since the first tag sync
-      knownTags = loadTagIds(db)
+      knownTags = await loadTagIds(db)
       resyncedTags = true
     }
     const at = now()
-    db.transaction((tx) => {
+    await db.transaction(async (tx) => {
       for (const { external_contact: profile, follow_info: info } of page) {
         if (!ctx.staffStore.has(info.userid))
           continue
@@ -395,12 +349,12 @@ export async function syncAllContacts(
           state: info.state || null,
           tagIds: info.tag_id ?? [],
         }
-        const member = upsertMember(tx, ctx, profile, f, at)
+        const member = await upsertMember(tx, ctx, profile, f, at)
         if (member.created)
           counts.created++
         if (member.linked)
           counts.linked++
-        upsertFollow(tx, member.id, f, false)
+        await upsertFollow(tx, member.id, f, false)
         counts.follows++
         seenFollows.add(`${f.userid}|${member.id}`)
         let wanted = wantedTags.get(member.id)
@@ -415,7 +369,7 @@ export async function syncAllContacts(
             newTags.set(id, f.userid)
           }
         }
-        writeMemberTags(tx, member.id, newTags, at, false)
+        await writeMemberTags(tx, member.id, newTags, at, false)
       }
     })
     progress.pages++
@@ -428,19 +382,19 @@ export async function syncAllContacts(
   const memberIds = [...wantedTags.keys()]
   const cleanupAt = now()
   for (let i = 0; i < memberIds.length; i += 500) {
-    db.transaction((tx) => {
+    await db.transaction(async (tx) => {
       for (const id of memberIds.slice(i, i + 500))
-        writeMemberTags(tx, id, wantedTags.get(id)!, cleanupAt, true)
+        await writeMemberTags(tx, id, wantedTags.get(id)!, cleanupAt, true)
     })
   }
   // A guide without an interop licence was not answered for: their follows are unknown, not gone.
   const synced = new Set(userids.filter(u => !unlicensed.has(u)))
   let removed = 0
-  db.transaction((tx) => {
-    const active = tx.select({ guideUserid: follows.guideUserid, memberId: follows.memberId, addedAt: follows.addedAt }).from(follows).where(eq(follows.status, 'active')).all()
+  await db.transaction(async (tx) => {
+    const active = await tx.select({ guideUserid: follows.guideUserid, memberId: follows.memberId, addedAt: follows.addedAt }).from(follows).where(eq(follows.status, 'active')).all()
     for (const f of active) {
       if (synced.has(f.guideUserid) && f.addedAt < startedAt && !seenFollows.has(`${f.guideUserid}|${f.memberId}`)) {
-        tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.guideUserid, f.guideUserid), eq(follows.memberId, f.memberId))).run()
+        await tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.guideUserid, f.guideUserid), eq(follows.memberId, f.memberId))).run()
         removed++
       }
     }

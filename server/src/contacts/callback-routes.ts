@@ -1,17 +1,17 @@
 // Public WeCom callback endpoint (reference §3): no session — WeCom authenticates itself with the
 // msg_signature over the encrypted payload. GET answers the URL verification, POST stores the
-// event durably, answers `success` at once and leaves the work to the event worker.
+// event durably, answers `success` at once and leaves the work to the `contacts.events` job (jobs.ts).
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import type { AppConfig } from '../config.ts'
-import type { Db } from '../db/client.ts'
-import type { ContactSyncClient } from '../members/sync.ts'
-import type { WecomEventWorker } from './callback-events.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
+import type { JobQueue } from '../jobs/queue.ts'
 import Type from 'typebox'
 import { HttpError } from '../plugins/errors.ts'
-import { CallbackCryptoError, decryptMessage, extractEncrypt, verifyCallbackUrl, verifyMsgSignature } from './callback-crypto.ts'
-import { CallbackXmlError, createWecomEventWorker, parseCallbackXml, storeWecomEvent } from './callback-events.ts'
+import { CallbackCryptoError, decryptMessage, extractEncrypt, verifyCallbackUrl, verifyMsgSignature } from '../wecom/callback-crypto.ts'
+import { CallbackXmlError, hasPendingEvents, parseCallbackXml, storeWecomEvent } from './events.ts'
+import { enqueueEventDrain } from './jobs.ts'
 
 export const CALLBACK_PATH = '/api/wecom/callback'
 /** Event envelopes are a few hundred bytes; anything near this is not WeCom. */
@@ -27,13 +27,10 @@ const EventQuery = Type.Object(Signed)
 
 export interface WecomCallbackOptions {
   config: AppConfig
-  db: Db
-  wecom: ContactSyncClient
+  db: AsyncDbOrTx
+  /** Where the drain job goes; its `contacts.events` handler is registered by app.ts (jobs.ts). */
+  queue: JobQueue
   now: () => number
-  /** First retry delay for failed events (default 30 s). */
-  retryBaseMs?: number
-  /** Receives the worker (tests, jobs). */
-  onWorker?: (worker: WecomEventWorker) => void
 }
 
 const refused = () => new HttpError(403, 'Forbidden', 'signature check failed')
@@ -42,12 +39,12 @@ const refused = () => new HttpError(403, 'Forbidden', 'signature check failed')
 const stale = () => new HttpError(403, 'Forbidden', 'timestamp outside the accepted window')
 
 export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions> = async (app, opts) => {
-  const { config, db, wecom, now } = opts
-  const worker = createWecomEventWorker({ db, wecom, now, retryBaseMs: opts.retryBaseMs, log: app.log })
-  opts.onWorker?.(worker)
-  // Events stored before a restart (or left failing) are picked up when the server is ready.
-  app.addHook('onReady', async () => worker.kick())
-  app.addHook('onClose', async () => worker.close())
+  const { config, db, queue, now } = opts
+  // Events stored before a restart (or left failing) get a drain when the server is ready.
+  app.addHook('onReady', async () => {
+    if (await hasPendingEvents(db))
+      await enqueueEventDrain(queue)
+  })
 
   // Encapsulated: only this plugin's routes accept XML bodies.
   app.addContentTypeParser(['text/xml', 'application/xml'], { parseAs: 'string', bodyLimit: CALLBACK_BODY_LIMIT }, (_request, body, done) => done(null, body))
@@ -119,10 +116,11 @@ export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions
       throw new HttpError(403, 'Forbidden', 'ToUserName is not this corp')
     }
     // Durable before the acknowledgement; a storage failure is a 500 so that WeCom retries.
-    const stored = storeWecomEvent(db, fields, now())
+    const stored = await storeWecomEvent(db, fields, now())
     request.log.info({ eventId: stored.id, event: fields.Event, changeType: fields.ChangeType, duplicate: !stored.inserted, requeued: stored.requeued }, 'WeCom event received')
+    // The event is durable already: if this enqueue fails, the scheduled drain still finds it.
     if (stored.inserted || stored.requeued)
-      worker.kick()
+      await enqueueEventDrain(queue).catch(err => request.log.error({ err }, 'WeCom event drain not enqueued'))
     return reply.type('text/plain; charset=utf-8').send('success')
   })
 }
