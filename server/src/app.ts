@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDependencies) {
   // Recommendations: scored in-process from the latest trained model (model-store re-checks the DB).
   const recommender = createRecommender({ now })
   const queue = createJobQueue({ database: database.port, now, log: app.log })
-  registerRecommendJobs(queue, { db, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerRecommendJobs(queue, { database, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
   if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
     app.addHook('onListen', async () => {
       await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })
@@ -96,8 +96,8 @@ export async function buildApp(deps: AppDependencies) {
     })
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db, recommend: deps.recommend ?? recommender.provider })
-    await scope.register(todayRoutes, { db, now, recommender })
-    await scope.register(sendRoutes, { db, now })
+    await scope.register(todayRoutes, { db: database.port.db, scoringDb: db, now, recommender })
+    await scope.register(sendRoutes, { db: database.port.db, now })
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
   })
