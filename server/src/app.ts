@@ -16,6 +16,7 @@ import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
+import { databaseRateLimitStore } from './plugins/rate-limit-store.ts'
 import { securityPlugin } from './plugins/security.ts'
 import { sessionPlugin } from './plugins/session.ts'
 import { finiteNumbersValidatorFactory } from './plugins/validation.ts'
@@ -40,8 +41,8 @@ export interface AppDependencies {
   now?: () => number
   /** Default: pino at config.logLevel; false for silence (tests). */
   logger?: FastifyServerOptions['logger']
-  /** Rate-limit counters shared across instances; in-memory per instance when absent. */
-  rateLimitStore?: FastifyRateLimitStoreCtor
+  /** Rate-limit counters: default in the database, shared by every instance; 'memory' counts per instance. */
+  rateLimitStore?: FastifyRateLimitStoreCtor | 'memory'
 }
 
 /** The whole HTTP app; `main.ts` and the demo launcher listen, tests use `inject` or a port. */
@@ -66,7 +67,8 @@ export async function buildApp(deps: AppDependencies) {
     repository: createSqliteSessionRepository(db),
     now,
   })
-  await app.register(securityPlugin, { config, rateLimitStore: deps.rateLimitStore })
+  const rateLimitStore = deps.rateLimitStore === 'memory' ? undefined : deps.rateLimitStore ?? databaseRateLimitStore(database.port, now)
+  await app.register(securityPlugin, { config, rateLimitStore })
 
   // Public routes: health and the OAuth round trip.
   await app.register(healthRoutes, { database: database.port, version: config.version })
