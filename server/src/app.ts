@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
 import { authRoutes } from './auth/routes.ts'
+import { registerSessionPurgeJob, scheduleSessionPurgeJob } from './auth/session-purge.ts'
 import { createSqliteSessionRepository } from './auth/session-repository.ts'
 import { secureCookies } from './config.ts'
 import { healthRoutes } from './health/routes.ts'
@@ -24,6 +25,7 @@ import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.t
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
+import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
 import { wecomCallbackRoutes } from './wecom/callback-routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
@@ -80,9 +82,13 @@ export async function buildApp(deps: AppDependencies) {
   const recommender = createRecommender({ now })
   const queue = createJobQueue({ database: database.port, now, log: app.log })
   registerRecommendJobs(queue, { database, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerSendJobs(queue, { db: database.port.db, now, log: app.log })
+  registerSessionPurgeJob(queue, { db: database.port.db, now, log: app.log })
   if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
     app.addHook('onListen', async () => {
       await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })
+      await scheduleSendJobs(queue)
+      await scheduleSessionPurgeJob(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
