@@ -1,7 +1,7 @@
 // Training and attribution as handlers of the durable job queue (jobs/queue.ts) with schedules stored in
-// the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. Until the
-// conversion wave (issue 7) moves training.ts and attribution.ts onto the async port, the handlers call
-// that sync SQLite code through the legacy handle, so they run on SQLite only; being sync CPU work they
+// the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. Attribution
+// runs on the async port; until the conversion wave (issue 7) moves training.ts there too, the train handler
+// calls that sync SQLite code through the legacy handle, so it runs on SQLite only; being sync CPU work it
 // cannot heartbeat either, hence leases longer than a run.
 import type { OpenedDatabase } from '../db/client.ts'
 import type { AsyncDb } from '../db/port.ts'
