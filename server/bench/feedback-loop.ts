@@ -178,7 +178,7 @@ interface SeedContext {
   log: (line: string) => void
 }
 
-function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
+async function runArm(path: string, arm: ArmName, ctx: SeedContext): Promise<ArmRun> {
   const started = performance.now()
   const database = openDatabase(path)
   const { sqlite, db } = database
@@ -243,7 +243,7 @@ function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
         })
       }
     })
-    attributeOrders(db, { now: roundEnd, since: roundStart })
+    await attributeOrders(database.port.db, { now: roundEnd, since: roundStart })
     const converted = new Set((convertedOf.all(roundStart, roundEnd) as { id: number }[]).map(x => x.id))
     for (const s of sent) {
       if (!converted.has(s.sendId)) {
@@ -256,7 +256,7 @@ function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
   }
   // Orders in the week after the last round can still be credited to its sends.
   const end = ctx.start + ctx.rounds * WEEK
-  attributeOrders(db, { now: end + WEEK, since: end - WEEK })
+  await attributeOrders(database.port.db, { now: end + WEEK, since: end - WEEK })
   const credited = sqlite.prepare(`select a.order_id orderId, a.send_id sendId from attributions a join sends s on s.id = a.send_id where s.created_at >= ?`).all(ctx.start) as { orderId: number, sendId: number }[]
   database.close()
   const convertedSends = new Set(credited.map(c => c.sendId)).size
@@ -338,7 +338,7 @@ async function runSeed(seed: number, o: Required<Omit<FeedbackLoopOptions, 'seed
     const organic = organicOrders([...contacts, ...control], skuRows, { start: dataset.meta.now, rounds: o.rounds, seed, response: o.response })
     const ctx: SeedContext = { start: dataset.meta.now, rounds: o.rounds, k: o.k, seed, contacts, control, skus, organic, response: o.response, log: o.log }
     const out: Partial<Record<ArmName, ArmRun>> = {}
-    for (const arm of o.arms) out[arm] = runArm(paths[arm], arm, ctx)
+    for (const arm of o.arms) out[arm] = await runArm(paths[arm], arm, ctx)
     return out
   }
   finally {

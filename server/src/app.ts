@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
 import { authRoutes } from './auth/routes.ts'
+import { registerSessionPurgeJob, scheduleSessionPurgeJob } from './auth/session-purge.ts'
 import { createSessionRepository } from './auth/session-repository.ts'
 import { secureCookies } from './config.ts'
 import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
@@ -20,6 +21,7 @@ import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
+import { databaseRateLimitStore } from './plugins/rate-limit-store.ts'
 import { securityPlugin } from './plugins/security.ts'
 import { sessionPlugin } from './plugins/session.ts'
 import { finiteNumbersValidatorFactory } from './plugins/validation.ts'
@@ -27,6 +29,7 @@ import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.t
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
+import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
 
@@ -43,8 +46,8 @@ export interface AppDependencies {
   now?: () => number
   /** Default: pino at config.logLevel; false for silence (tests). */
   logger?: FastifyServerOptions['logger']
-  /** Rate-limit counters shared across instances; in-memory per instance when absent. */
-  rateLimitStore?: FastifyRateLimitStoreCtor
+  /** Rate-limit counters: default in the database, shared by every instance; 'memory' counts per instance. */
+  rateLimitStore?: FastifyRateLimitStoreCtor | 'memory'
 }
 
 /** The whole HTTP app; `main.ts` and the demo launcher listen, tests use `inject` or a port. */
@@ -69,7 +72,8 @@ export async function buildApp(deps: AppDependencies) {
     repository: createSessionRepository(database.port.db),
     now,
   })
-  await app.register(securityPlugin, { config, rateLimitStore: deps.rateLimitStore })
+  const rateLimitStore = deps.rateLimitStore === 'memory' ? undefined : deps.rateLimitStore ?? databaseRateLimitStore(database.port, now)
+  await app.register(securityPlugin, { config, rateLimitStore })
 
   // Public routes: health and the OAuth round trip.
   await app.register(healthRoutes, { database: database.port, version: config.version })
@@ -80,13 +84,17 @@ export async function buildApp(deps: AppDependencies) {
   // Transitional: scoring still reads the legacy sync SQLite handle (converted on another branch of issue 7).
   const legacyRecommendations: RecommendationProvider = async (_db, memberId, session) => recommender.provider(db, memberId, session)
   const queue = createJobQueue({ database: database.port, now, log: app.log })
-  registerRecommendJobs(queue, { db, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerRecommendJobs(queue, { database, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
   registerContactJobs(queue, { db: database.port.db, wecom, now, log: app.log })
+  registerSendJobs(queue, { db: database.port.db, now, log: app.log })
+  registerSessionPurgeJob(queue, { db: database.port.db, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
     app.addHook('onListen', async () => {
       await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })
       await scheduleContactJobs(queue)
+      await scheduleSendJobs(queue)
+      await scheduleSessionPurgeJob(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
@@ -104,8 +112,8 @@ export async function buildApp(deps: AppDependencies) {
     })
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db: database.port.db, recommend: deps.recommend ?? legacyRecommendations })
-    await scope.register(todayRoutes, { db, now, recommender })
-    await scope.register(sendRoutes, { db, now })
+    await scope.register(todayRoutes, { db: database.port.db, scoringDb: db, now, recommender })
+    await scope.register(sendRoutes, { db: database.port.db, now })
     await scope.register(reportRoutes, { db: database.port.db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })

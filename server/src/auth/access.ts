@@ -1,6 +1,5 @@
 import type { SQL } from 'drizzle-orm'
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
-import type { DbOrTx } from '../db/client.ts'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
@@ -39,15 +38,5 @@ export async function accessibleMemberIds(db: AsyncDbOrTx, session: Session, mem
 /** Throws 404 (never 403) so a caller cannot tell "exists but not yours" from "does not exist". */
 export async function requireMemberAccess(db: AsyncDbOrTx, session: Session, memberId: number): Promise<void> {
   if (!(await accessibleMemberIds(db, session, [memberId])).has(memberId))
-    throw notFound('member not found among the customers you serve')
-}
-
-/**
- * Transitional sync twin of requireMemberAccess for sends/service.ts, which still runs on the legacy
- * SQLite handle inside a sync transaction. Delete when the sends conversion (issue 7) is merged.
- */
-export function requireMemberAccessSync(db: DbOrTx, session: Session, memberId: number): void {
-  const where = memberScope(session, members.id)
-  if (!db.select({ id: members.id }).from(members).where(and(eq(members.id, memberId), where)).get())
     throw notFound('member not found among the customers you serve')
 }

@@ -136,13 +136,13 @@ describe('seeded send history and attribution', () => {
   let o: OpenedDatabase
   let attributed: number
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'scrm-history-'))
     o = openDatabase(join(dir, 'demo.db'))
     const counts = seedDatabase(o.db, withHistory)
     expect(counts.sends).toBe(withHistory.sends.length)
     expect(counts.recommendations).toBe(withHistory.recommendations.length)
-    attributed = runAttribution(o.db, now + 12 * 3_600_000, 90).attributed
+    attributed = (await runAttribution(o.port.db, now + 12 * 3_600_000, 90)).attributed
   })
   afterAll(() => {
     o?.close()

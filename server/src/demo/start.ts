@@ -59,7 +59,7 @@ export async function startDemo(options: DemoOptions) {
     seedDatabase(database.db, dataset)
   // Credit the seeded send history's orders before training, so the conversion report, learned
   // conversion and suppression have outcomes from the first request.
-  const attribution = runAttribution(database.db, Date.now(), SEND_HISTORY_DAYS + DEFAULT_ATTRIBUTION_WINDOW_DAYS + 1)
+  const attribution = await runAttribution(database.port.db, Date.now(), SEND_HISTORY_DAYS + DEFAULT_ATTRIBUTION_WINDOW_DAYS + 1)
   // Train once before listening so the sidebar has recommendations and scores from the first request
   // (same clock as the app; the scheduled `train` job then finds a fresh model and skips until it is stale).
   const trainStarted = performance.now()

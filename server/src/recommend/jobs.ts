@@ -1,9 +1,10 @@
 // Training and attribution as handlers of the durable job queue (jobs/queue.ts) with schedules stored in
-// the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. Until the
-// conversion wave (issue 7) moves training.ts and attribution.ts onto the async port, the handlers call
-// that sync SQLite code through the legacy handle, so they run on SQLite only; being sync CPU work they
+// the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. Attribution
+// runs on the async port; until the conversion wave (issue 7) moves training.ts there too, the train handler
+// calls that sync SQLite code through the legacy handle, so it runs on SQLite only; being sync CPU work it
 // cannot heartbeat either, hence leases longer than a run.
-import type { Db } from '../db/client.ts'
+import type { OpenedDatabase } from '../db/client.ts'
+import type { AsyncDb } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { AttributionResult } from '../sends/attribution.ts'
 import type { TrainResult } from './training.ts'
@@ -17,8 +18,8 @@ export const TRAIN_JOB = 'train'
 export const ATTRIBUTE_JOB = 'attribute'
 
 export interface RecommendJobsOptions {
-  /** The sync SQLite handle (see the note at the top). */
-  db: Db
+  /** `db`: the sync SQLite handle for training (see the note at the top); `port.db` for attribution (converted). */
+  database: Pick<OpenedDatabase, 'db' | 'port'>
   now: () => number
   trainIntervalHours: number
   /** How often recent orders are credited to sends (default 60 min). */
@@ -30,32 +31,32 @@ export interface RecommendJobsOptions {
  * Credits orders paid in the last `lookbackDays` to the sends before them (one transaction).
  * Orders arrive late (imports, platform sync) and refunds later still, so the look-back exceeds the window.
  */
-export function runAttribution(db: Db, now: number, lookbackDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS + 2): AttributionResult {
-  return db.transaction(tx => attributeOrders(tx, { now, since: now - lookbackDays * DAY_MS }))
+export async function runAttribution(db: AsyncDb, now: number, lookbackDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS + 2): Promise<AttributionResult> {
+  return db.transaction(async tx => attributeOrders(tx, { now, since: now - lookbackDays * DAY_MS }))
 }
 
 /**
  * Train if there is no model or it is older than the interval; returns null when it was fresh.
  * Attribution runs first, over a month, so learned conversion and suppression see every outcome.
  */
-export function trainIfStale(db: Db, now: number, intervalHours: number): TrainResult | null {
-  const latest = latestModelRunId(db)
+export async function trainIfStale(database: Pick<OpenedDatabase, 'db' | 'port'>, now: number, intervalHours: number): Promise<TrainResult | null> {
+  const latest = latestModelRunId(database.db)
   if (latest && now - latest.trainedAt < intervalHours * 3_600_000)
     return null
-  runAttribution(db, now, 30)
-  return trainModels(db, { now })
+  await runAttribution(database.port.db, now, 30)
+  return trainModels(database.db, { now })
 }
 
 /** Registers the `train` and `attribute` handlers on this instance's queue. */
 export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOptions) {
   queue.register(TRAIN_JOB, async () => {
     const started = performance.now()
-    const result = trainIfStale(options.db, options.now(), options.trainIntervalHours)
+    const result = await trainIfStale(options.database, options.now(), options.trainIntervalHours)
     if (result)
       options.log?.info({ modelRunId: result.modelRunId, ms: Math.round(performance.now() - started), ...result.stats.sufficiency }, 'recommend model trained')
   }, { leaseMs: 6 * 3_600_000, maxAttempts: 3, backoffMs: 10 * 60_000 })
   queue.register(ATTRIBUTE_JOB, async () => {
-    const result = runAttribution(options.db, options.now())
+    const result = await runAttribution(options.database.port.db, options.now())
     if (result.attributed + result.revoked + result.revalued > 0)
       options.log?.info({ ...result }, 'orders attributed to sends')
   }, { leaseMs: 3_600_000, maxAttempts: 5, backoffMs: 60_000 })

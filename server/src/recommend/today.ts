@@ -8,6 +8,7 @@
 // guide opens the chat, where the sidebar's own, logged recommendation is what a send points to).
 import type { TodayList } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { Recommender } from './scoring.ts'
 import { and, asc, sql } from 'drizzle-orm'
@@ -19,12 +20,17 @@ import { DAY_MS } from './training.ts'
 export interface TodayOptions {
   now: () => number
   recommender: Recommender
+  /**
+   * The sync SQLite handle `recommender.score` still takes (transitional: scoring moves to the port in the
+   * recommend conversion of issue 7; then lead products are scored on `db` and this goes).
+   */
+  scoringDb: DbOrTx
   contactCooldownDays?: number
   /** Lead products per member (2-3). */
   leadProducts?: number
 }
 
-export function todayList(db: DbOrTx, session: Session, query: { limit: number }, options: TodayOptions): TodayList {
+export async function todayList(db: AsyncDbOrTx, session: Session, query: { limit: number }, options: TodayOptions): Promise<TodayList> {
   const now = options.now()
   const cooldownFrom = now - (options.contactCooldownDays ?? 3) * DAY_MS
   const remark = session.role === 'guide'
@@ -32,7 +38,7 @@ export function todayList(db: DbOrTx, session: Session, query: { limit: number }
     : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' order by ${qualified(follows.addedAt)} limit 1)`
   const lastContactAt = sql<number | null>`(select max(${qualified(sends.createdAt)}) from ${sends} where ${qualified(sends.memberId)} = ${qualified(members.id)} and ${qualified(sends.status)} = 'sent')`
   const worth = sql<number>`coalesce(${qualified(memberScores.pBuy30)}, 0) * coalesce(${qualified(memberScores.expectedValue)}, 0)`
-  const rows = db.select({
+  const rows = await db.select({
     memberId: members.id,
     externalUserid: sql<string>`${members.externalUserid}`,
     name: members.name,
@@ -66,7 +72,7 @@ export function todayList(db: DbOrTx, session: Session, query: { limit: number }
         expectedValue: ok ? r.expectedValue : null,
         expectedNextAt: ok ? r.expectedNextAt : null,
         lastContactAt: r.lastContactAt,
-        leadProducts: options.recommender.score(db, r.memberId, { k, log: false, guideUserid: session.userid }).items,
+        leadProducts: options.recommender.score(options.scoringDb, r.memberId, { k, log: false, guideUserid: session.userid }).items,
       }
     }),
   }

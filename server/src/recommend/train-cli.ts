@@ -22,7 +22,7 @@ if (!Number.isFinite(now))
 const database = openDatabase(path)
 try {
   const started = performance.now()
-  const attribution = runAttribution(database.db, now, 30)
+  const attribution = await runAttribution(database.port.db, now, 30)
   const { modelRunId, stats } = trainModels(database.db, { now })
   console.log(JSON.stringify({ database: path, modelRunId, trainedAt: new Date(now).toISOString(), totalMs: Math.round(performance.now() - started), attribution, ...stats }))
 }

@@ -1,5 +1,4 @@
 import type { Reply } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import { asc, desc, eq, sql } from 'drizzle-orm'
 import { replies, replyGroups } from '../db/schema.ts'
@@ -30,12 +29,4 @@ export async function listReplies(db: AsyncDbOrTx, vars: ReplyVariables): Promis
 
 export async function countReplyUse(db: AsyncDbOrTx, replyId: number): Promise<void> {
   await db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
-}
-
-/**
- * Transitional sync twin of countReplyUse for sends/service.ts (still on the legacy SQLite handle).
- * Delete when the sends conversion (issue 7) is merged.
- */
-export function countReplyUseSync(db: DbOrTx, replyId: number): void {
-  db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
 }

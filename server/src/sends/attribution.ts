@@ -3,8 +3,9 @@
 // payment whose product matches a line of the order by SKU, SPU or category. Revenue is the
 // matched lines' share of what was paid, net of refunds; cancelled and fully refunded orders
 // are not conversions, and a refund after crediting takes the credit back.
-import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, eq, gte, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm'
+import { changes } from '../db/port.ts'
 import { attributions, orderLines, orders, products, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 
@@ -48,15 +49,19 @@ export function attributedRevenue(order: { totalAmount: number, paidAmount: numb
   return Math.max(0, Math.round((order.paidAmount - order.refundedAmount) * matchedAmount / order.totalAmount))
 }
 
-export function attributeOrders(db: DbOrTx, options: AttributionOptions): AttributionResult {
+/**
+ * Credits, revokes and revalues in one pass; pass a transaction (recommend/jobs.ts runAttribution does) so a
+ * run is all or nothing. Portable SQL only: it runs on SQLite and PostgreSQL alike.
+ */
+export async function attributeOrders(db: AsyncDbOrTx, options: AttributionOptions): Promise<AttributionResult> {
   const windowMs = (options.windowDays ?? DEFAULT_ATTRIBUTION_WINDOW_DAYS) * DAY_MS
   const since = options.since ?? options.now - windowMs - DAY_MS
 
   // Credit taken back from orders that were cancelled or fully refunded after crediting.
-  const revoked = db.delete(attributions).where(inArray(attributions.orderId, db.select({ id: orders.id }).from(orders).where(inArray(orders.status, ['cancelled', 'refunded'])))).run().changes
+  const revoked = changes(await db.delete(attributions).where(inArray(attributions.orderId, db.select({ id: orders.id }).from(orders).where(inArray(orders.status, ['cancelled', 'refunded'])))).run())
 
   // Candidate (order, send) pairs: same member, send delivered inside the window before payment.
-  const candidates = db.select({
+  const candidates = await db.select({
     orderId: orders.id,
     totalAmount: orders.totalAmount,
     paidAmount: orders.paidAmount,
@@ -71,12 +76,13 @@ export function attributeOrders(db: DbOrTx, options: AttributionOptions): Attrib
     eq(sends.status, 'sent'),
     isNotNull(sends.skuId),
     lt(sends.createdAt, orders.paidAt),
-    gte(sends.createdAt, sql`${orders.paidAt} - ${windowMs}`),
+    // Typed, else PostgreSQL cannot infer the parameter's type in `bigint - $n`.
+    gte(sends.createdAt, sql`${orders.paidAt} - cast(${windowMs} as bigint)`),
   )).innerJoin(products, eq(products.skuId, sends.skuId)).where(and(
     gte(orders.paidAt, since),
     notInArray(orders.status, ['cancelled', 'refunded']),
     sql`not exists (select 1 from ${attributions} where ${qualified(attributions.orderId)} = ${qualified(orders.id)})`,
-  )).all()
+  )).orderBy(orders.id, sends.id).all()
 
   const byOrder = new Map<number, typeof candidates>()
   for (const c of candidates)
@@ -84,10 +90,11 @@ export function attributeOrders(db: DbOrTx, options: AttributionOptions): Attrib
 
   let attributed = 0
   if (byOrder.size > 0) {
-    const lines = db.select({ orderId: orderLines.orderId, skuId: orderLines.skuId, spuId: orderLines.spuId, category: products.category, amount: orderLines.amount })
+    const lines = await db.select({ orderId: orderLines.orderId, skuId: orderLines.skuId, spuId: orderLines.spuId, category: products.category, amount: orderLines.amount })
       .from(orderLines)
       .innerJoin(products, eq(products.skuId, orderLines.skuId))
       .where(inArray(orderLines.orderId, [...byOrder.keys()]))
+      .orderBy(orderLines.orderId, orderLines.id)
       .all()
     const linesByOrder = new Map<number, LineForMatch[]>()
     for (const line of lines)
@@ -103,7 +110,7 @@ export function attributeOrders(db: DbOrTx, options: AttributionOptions): Attrib
       if (!best)
         continue
       const matchedAmount = best.match.lines.reduce((sum, l) => sum + l.amount, 0)
-      db.insert(attributions).values({
+      await db.insert(attributions).values({
         orderId,
         sendId: best.pair.sendId,
         matchLevel: best.match.level,
@@ -116,8 +123,10 @@ export function attributeOrders(db: DbOrTx, options: AttributionOptions): Attrib
   }
 
   // Partial refunds after crediting lower the credited revenue (refund netting).
-  const netRevenue = sql`(select max(0, cast(round((${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}) * 1.0 * ${qualified(attributions.matchedAmount)} / ${qualified(orders.totalAmount)}) as integer))
+  // attributedRevenue in SQL; the clamp at 0 is a CASE, portable where scalar max()/greatest() are not.
+  const share = sql`cast(round((${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}) * 1.0 * ${qualified(attributions.matchedAmount)} / ${qualified(orders.totalAmount)}) as bigint)`
+  const netRevenue = sql`(select case when ${share} < 0 then 0 else ${share} end
     from ${orders} where ${qualified(orders.id)} = ${qualified(attributions.orderId)} and ${qualified(orders.totalAmount)} > 0)`
-  const revalued = db.update(attributions).set({ revenue: sql`coalesce(${netRevenue}, 0)` }).where(sql`${attributions.revenue} != coalesce(${netRevenue}, 0)`).run().changes
+  const revalued = changes(await db.update(attributions).set({ revenue: sql`coalesce(${netRevenue}, 0)` }).where(sql`${attributions.revenue} != coalesce(${netRevenue}, 0)`).run())
   return { attributed, revoked, revalued }
 }

@@ -1,21 +1,21 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Db } from '../db/client.ts'
+import type { AsyncDb } from '../db/port.ts'
 import { ApiError, CompleteSendRequest, CreateSendRequest, MemberSendsQuery, MemberSendsToday, SendIdParams, SendRecord } from '@scrm/shared'
 import { sessionOf } from '../plugins/session.ts'
 import { completeSend, createSend, memberSendsToday } from './service.ts'
 
-export const sendRoutes: FastifyPluginAsyncTypebox<{ db: Db, now: () => number }> = async (app, { db, now }) => {
+export const sendRoutes: FastifyPluginAsyncTypebox<{ db: AsyncDb, now: () => number }> = async (app, { db, now }) => {
   app.post('/api/sends', {
     schema: { body: CreateSendRequest, response: { 200: SendRecord, 201: SendRecord, 400: ApiError, 404: ApiError, 409: ApiError } },
   }, async (request, reply) => {
-    const { record, created } = db.transaction(tx => createSend(tx, sessionOf(request), request.body, now()))
+    const { record, created } = await db.transaction(async tx => createSend(tx, sessionOf(request), request.body, now()))
     return reply.status(created ? 201 : 200).send(record)
   })
 
   app.post('/api/sends/:id/complete', {
     schema: { params: SendIdParams, body: CompleteSendRequest, response: { 200: SendRecord, 404: ApiError, 409: ApiError } },
   }, async (request) => {
-    return db.transaction(tx => completeSend(tx, sessionOf(request), request.params.id, request.body, now()))
+    return db.transaction(async tx => completeSend(tx, sessionOf(request), request.params.id, request.body, now()))
   })
 
   app.get('/api/sends', {

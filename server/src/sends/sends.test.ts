@@ -125,19 +125,19 @@ describe('reconcilePendingSends', () => {
     setCreated.run(now - PENDING_SEND_TTL_MS + 60_000, fresh.id)
     setCreated.run(now - 2 * PENDING_SEND_TTL_MS, staleDone.id)
 
-    expect(reconcilePendingSends(stack.database.db, now).expired).toBeGreaterThanOrEqual(1)
+    expect((await reconcilePendingSends(stack.database.port.db, now)).expired).toBeGreaterThanOrEqual(1)
     expect(statusOf(stale.id)).toMatchObject({ status: 'expired', completed_at: now, err_msg: expect.stringMatching(/no completion/) })
     expect(statusOf(fresh.id).status).toBe('pending')
     expect(statusOf(staleDone.id).status).toBe('sent')
     // Idempotent: a second run settles nothing new.
-    expect(reconcilePendingSends(stack.database.db, now).expired).toBe(0)
+    expect((await reconcilePendingSends(stack.database.port.db, now)).expired).toBe(0)
   })
 
   it('lets a late completion from the sidebar replace expired with the real outcome', async () => {
     const now = Date.now()
     const late = await createText('late')
     stack.database.sqlite.prepare('update sends set created_at = ? where id = ?').run(now - PENDING_SEND_TTL_MS - 1, late.id)
-    reconcilePendingSends(stack.database.db, now)
+    await reconcilePendingSends(stack.database.port.db, now)
     expect(statusOf(late.id).status).toBe('expired')
     const res = await post(`/api/sends/${late.id}/complete`, { status: 'sent', errMsg: 'sendChatMessage:ok' })
     expect(res.status).toBe(200)

@@ -1,13 +1,14 @@
 import type { CompleteSendRequest, CreateSendRequest, MemberSendsToday, SendRecord, SendStatus } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { isDeepStrictEqual } from 'node:util'
 import { and, desc, eq, gte, lt } from 'drizzle-orm'
-import { requireMemberAccessSync } from '../auth/access.ts'
+import { requireMemberAccess } from '../auth/access.ts'
+import { changes } from '../db/port.ts'
 import { products, replies, sends } from '../db/schema.ts'
 import { badRequest, conflict, notFound } from '../plugins/errors.ts'
 import { dayStartMs, shanghaiDay } from '../recommend/training.ts'
-import { countReplyUseSync } from '../replies/service.ts'
+import { countReplyUse } from '../replies/service.ts'
 
 type SendRow = typeof sends.$inferSelect
 
@@ -30,14 +31,14 @@ function toRecord(row: SendRow): SendRecord {
  * double click returns the existing row (created=false); the same key with a different
  * message is a client bug and gets 409.
  */
-export function createSend(db: DbOrTx, session: Session, request: CreateSendRequest, now: number): { record: SendRecord, created: boolean } {
-  requireMemberAccessSync(db, session, request.memberId)
-  if (request.replyId !== undefined && !db.select({ id: replies.id }).from(replies).where(eq(replies.id, request.replyId)).get())
+export async function createSend(db: AsyncDbOrTx, session: Session, request: CreateSendRequest, now: number): Promise<{ record: SendRecord, created: boolean }> {
+  await requireMemberAccess(db, session, request.memberId)
+  if (request.replyId !== undefined && !(await db.select({ id: replies.id }).from(replies).where(eq(replies.id, request.replyId)).get()))
     throw badRequest(`replyId ${request.replyId} does not exist`)
-  if (request.skuId !== undefined && !db.select({ id: products.skuId }).from(products).where(eq(products.skuId, request.skuId)).get())
+  if (request.skuId !== undefined && !(await db.select({ id: products.skuId }).from(products).where(eq(products.skuId, request.skuId)).get()))
     throw badRequest(`skuId ${request.skuId} does not exist`)
 
-  const inserted = db.insert(sends).values({
+  const inserted = await db.insert(sends).values({
     idempotencyKey: request.idempotencyKey,
     guideUserid: session.userid,
     memberId: request.memberId,
@@ -53,7 +54,7 @@ export function createSend(db: DbOrTx, session: Session, request: CreateSendRequ
   if (inserted)
     return { record: toRecord(inserted), created: true }
 
-  const existing = db.select().from(sends).where(eq(sends.idempotencyKey, request.idempotencyKey)).get()
+  const existing = await db.select().from(sends).where(eq(sends.idempotencyKey, request.idempotencyKey)).get()
   if (!existing)
     throw conflict('send could not be recorded; retry')
   if (existing.guideUserid !== session.userid || existing.memberId !== request.memberId || !isDeepStrictEqual(existing.payload, request.message))
@@ -65,8 +66,8 @@ export function createSend(db: DbOrTx, session: Session, request: CreateSendRequ
 const finalStatuses = new Set<SendStatus>(['sent', 'failed', 'cancelled'])
 
 /** Records the JS-SDK outcome. Repeating the same outcome is a no-op; changing a final one is 409. */
-export function completeSend(db: DbOrTx, session: Session, id: number, request: CompleteSendRequest, now: number): SendRecord {
-  const row = db.select().from(sends).where(eq(sends.id, id)).get()
+export async function completeSend(db: AsyncDbOrTx, session: Session, id: number, request: CompleteSendRequest, now: number): Promise<SendRecord> {
+  const row = await db.select().from(sends).where(eq(sends.id, id)).get()
   if (!row || row.guideUserid !== session.userid)
     throw notFound(`send ${id} not found`)
   if (finalStatuses.has(row.status)) {
@@ -74,11 +75,11 @@ export function completeSend(db: DbOrTx, session: Session, id: number, request: 
       return toRecord(row)
     throw conflict(`send ${id} is already ${row.status}`)
   }
-  const updated = db.update(sends).set({ status: request.status, errMsg: request.errMsg ?? null, completedAt: now }).where(eq(sends.id, id)).returning().get()
+  const updated = await db.update(sends).set({ status: request.status, errMsg: request.errMsg ?? null, completedAt: now }).where(eq(sends.id, id)).returning().get()
   if (!updated)
     throw notFound(`send ${id} not found`)
   if (request.status === 'sent' && row.replyId !== null)
-    countReplyUseSync(db, row.replyId)
+    await countReplyUse(db, row.replyId)
   return toRecord(updated)
 }
 
@@ -94,20 +95,19 @@ export const PENDING_SEND_TTL_MS = 30 * 60_000
  * outcome is unknown, so they earn no attribution (only `sent` does) and are never counted as
  * delivered. A completion that arrives later still records the real outcome. Run by the job queue.
  */
-export function reconcilePendingSends(db: DbOrTx, now: number): { expired: number } {
-  const expired = db.update(sends)
+export async function reconcilePendingSends(db: AsyncDbOrTx, now: number): Promise<{ expired: number }> {
+  const result = await db.update(sends)
     .set({ status: 'expired', errMsg: `no completion within ${PENDING_SEND_TTL_MS / 60_000} min`, completedAt: now })
     .where(and(eq(sends.status, 'pending'), lt(sends.createdAt, now - PENDING_SEND_TTL_MS)))
     .run()
-    .changes
-  return { expired }
+  return { expired: changes(result) }
 }
 
 /** Today's sends (since 00:00 Asia/Shanghai) to a member the caller may see, by any guide. */
-export function memberSendsToday(db: DbOrTx, session: Session, memberId: number, now: number): MemberSendsToday {
-  requireMemberAccessSync(db, session, memberId)
+export async function memberSendsToday(db: AsyncDbOrTx, session: Session, memberId: number, now: number): Promise<MemberSendsToday> {
+  await requireMemberAccess(db, session, memberId)
   const since = dayStartMs(shanghaiDay(now))
-  const rows = db.select({
+  const rows = await db.select({
     id: sends.id,
     guideUserid: sends.guideUserid,
     status: sends.status,
