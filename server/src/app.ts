@@ -5,6 +5,7 @@ import type { OpenedDatabase } from './db/client.ts'
 import type { JobQueue } from './jobs/queue.ts'
 import type { RecommendationProvider } from './members/service.ts'
 import type { WecomClient } from './wecom/client.ts'
+import { randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
@@ -32,6 +33,15 @@ import { reportRoutes } from './reports/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
+
+const REQUEST_ID_HEADER = 'x-request-id'
+const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
+/** Pages of the sidebar app besides its root (sidebar/src/modules/router.ts). */
+const SIDEBAR_PAGES = ['console']
+
+function requestIdFrom(header: string | string[] | undefined): string {
+  return typeof header === 'string' && UUID.test(header) ? header.toLowerCase() : randomUUID()
+}
 
 export interface AppDependencies {
   config: AppConfig
@@ -61,6 +71,12 @@ export async function buildApp(deps: AppDependencies) {
     // Validation errors name the field ("body/memberId must be integer"); AJV coerces query strings.
     ajv: { customOptions: { allErrors: false } },
     schemaController: { compilersFactory: { buildValidator: finiteNumbersValidatorFactory() } },
+    // The sidebar sends its own request id so the one a guide copies from 详情 is the one in the log;
+    // anything but a UUID is replaced, so a client cannot write arbitrary text into log lines.
+    genReqId: request => requestIdFrom(request.headers[REQUEST_ID_HEADER]),
+  })
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header(REQUEST_ID_HEADER, request.id)
   })
 
   // Cross-cutting first: errors, sessions (cookie signing), then headers, Origin check and rate limits.
@@ -89,7 +105,7 @@ export async function buildApp(deps: AppDependencies) {
   registerSendJobs(queue, { db: database.port.db, now, log: app.log })
   registerSessionPurgeJob(queue, { db: database.port.db, now, log: app.log })
   app.decorate('jobQueue', queue)
-  if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
+  if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
       await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })
       await scheduleContactJobs(queue)
@@ -124,6 +140,11 @@ export async function buildApp(deps: AppDependencies) {
     const hasDemoShell = existsSync(join(config.staticDir, 'index.html'))
     if (!(config.demo && hasDemoShell))
       app.get('/', async (_request, reply) => reply.redirect('/app/'))
+    // The sidebar app routes in the browser (history mode under /app/): a direct load of one of its
+    // pages gets the app's page, which then shows the route.
+    for (const page of SIDEBAR_PAGES)
+      app.get(`/app/${page}`, async (_request, reply) => reply.sendFile('app/index.html'))
+    app.get('/console', async (_request, reply) => reply.redirect('/app/console'))
   }
   return app
 }

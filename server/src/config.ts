@@ -159,7 +159,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
     databasePath: resolve(env.DATABASE_PATH ?? '.data/scrm.db'),
     databaseUrl: env.DATABASE_URL ?? '',
-    jobs: env.SCRM_JOBS !== '0',
+    // Under a test runner (NODE_ENV=test) workers never poll on their own: tests tick the queue.
+    jobs: env.SCRM_JOBS !== '0' && env.NODE_ENV !== 'test',
     trainIntervalHours: Number(env.TRAIN_INTERVAL_HOURS ?? 24),
     staticDir: env.STATIC_DIR ?? '',
     demo: env.SCRM_DEMO === '1',
