@@ -72,4 +72,15 @@ describeEachDialect('database rate-limit store', ({ fresh }) => {
       await Promise.all(apps.map(async app => app.close()))
     }
   })
+
+  it('counts per-session API reads in the process (no write per sidebar request) but logins in the database', async () => {
+    const { database } = await fresh()
+    const Store = databaseRateLimitStore(database, () => T)
+    const store = new Store({})
+    const hit = async (key: string) => new Promise<number>((resolve, reject) => store.incr(key, (error, result) => error ? reject(error) : resolve(result!.current), 60_000, 100))
+    expect([await hit('api:s:token'), await hit('api:s:token'), await hit('api:s:token')]).toEqual([1, 2, 3])
+    expect(await hit('auth:ip:10.0.0.1')).toBe(1)
+    const rows = await database.db.select({ key: rateLimits.key }).from(rateLimits).all()
+    expect(rows.map(r => r.key)).toEqual(['auth:ip:10.0.0.1'])
+  })
 })

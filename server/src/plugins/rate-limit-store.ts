@@ -32,13 +32,42 @@ export async function purgeRateLimits(db: AsyncDbOrTx, now: number): Promise<num
 }
 
 /**
+ * Key prefixes counted in this process only: the per-session limit on every API read (`api:s:…`). It
+ * guards against a runaway client, not an attacker (the session was signed by us), and a database write
+ * on every sidebar request would cost more than the request itself; with N instances a client gets at
+ * most N times the limit. Logins, callbacks, sends and requests without a valid session stay shared.
+ */
+const LOCAL_PREFIXES = ['api:s:']
+
+/**
  * An @fastify/rate-limit store class over the database. Keys are already namespaced by the limiter
  * (plugins/security.ts), so route children share the one table.
  */
 export function databaseRateLimitStore(database: Database, now: () => number = Date.now): FastifyRateLimitStoreCtor {
+  const local = new Map<string, { count: number, resetAt: number }>()
+  const hitLocal = (key: string, windowMs: number, at: number) => {
+    let entry = local.get(key)
+    if (!entry || entry.resetAt <= at) {
+      if (local.size > 100_000) {
+        for (const [k, e] of local) {
+          if (e.resetAt <= at)
+            local.delete(k)
+        }
+      }
+      entry = { count: 0, resetAt: at + windowMs }
+      local.set(key, entry)
+    }
+    entry.count++
+    return entry
+  }
   class DatabaseRateLimitStore implements FastifyRateLimitStore {
     incr(key: string, callback: Callback, timeWindow: number) {
       const at = now()
+      if (LOCAL_PREFIXES.some(prefix => key.startsWith(prefix))) {
+        const { count, resetAt } = hitLocal(key, timeWindow, at)
+        callback(null, { current: count, ttl: Math.max(0, resetAt - at) })
+        return
+      }
       hitRateLimit(database, key, timeWindow, at).then(
         ({ count, resetAt }) => callback(null, { current: count, ttl: Math.max(0, resetAt - at) }),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
