@@ -36,7 +36,9 @@ export const DEFAULT_WEIGHT_GRID = {
  * How much new items count on top of overall recall. Measured on Ta-Feng keyset 0, history-only,
  * with a global boost for new items in place of slots (weights chosen on validation → test R@10 /
  * explore R@10): 0 → .1560 / .0518 (fewer new items found than the store-wide list's .058);
- * 0.5 → .1537 / .0569; 1 → .1420 / .0638. 0.5 keeps R@10 above .15.
+ * 0.5 → .1537 / .0569; 1 → .1420 / .0638. 0.5 keeps R@10 above .15. With learned slots, five
+ * keysets, history-only: R@10 .1524, explore R@10 .0524 (boost: .1509 / .0493), still short of
+ * the store-wide list's .0579; 4 slots everywhere would reach .0598 at R@10 .1475.
  */
 export const EXPLORE_WEIGHT = 0.5
 
