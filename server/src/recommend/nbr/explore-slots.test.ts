@@ -20,6 +20,16 @@ describe('slottedNewScores', () => {
     }))
   })
 
+  it('keeps a long tail of new items at their own blend ratios, never shrinking it towards 0', () => {
+    // One repeat item (place 1), 300 new ones after it (the demo's reasons test showed all-zero
+    // contributions when the tail halved per place).
+    const fresh = Array.from({ length: 300 }, (_, i) => 1 - i / 600)
+    const slotted = slottedNewScores([1], fresh, 3)
+    expect(slotted).toHaveLength(300)
+    expect(slotted[0]).toBeCloseTo(0.5)
+    expect(slotted.at(-1)).toBeCloseTo(0.5 * fresh.at(-1)! / fresh[0]!)
+  })
+
   it('gives new items their share of every ten places, the rest when one side runs out', () => {
     expect(interleaveSides(20, 20, 3, 10).filter(Boolean)).toHaveLength(3)
     expect(interleaveSides(20, 20, 3, 20).filter(Boolean)).toHaveLength(6)

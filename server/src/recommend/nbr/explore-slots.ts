@@ -39,7 +39,8 @@ export function interleaveSides(repeatCount: number, newCount: number, slots: nu
 /**
  * Scores for her new items (blend scores sorted from highest, like the repeat ones) that sort
  * the two sides into the interleaved order: each run of new items gets scores spaced
- * geometrically between the repeat items around it, so repeat scores stay as they are and
+ * geometrically between the repeat items around it (or its own blends, rescaled, above the
+ * first or below the last repeat item), so repeat scores stay as they are and
  * every score keeps its meaning for serving's later re-weighting. Equal repeat scores around a
  * run leave a tie that item ids settle.
  */
@@ -60,12 +61,17 @@ export function slottedNewScores(repeatDesc: readonly number[], newDesc: readonl
     while (p + run < sides.length && sides[p + run]) run++
     const above = r > 0 ? repeatDesc[r - 1]! : undefined
     const below = r < repeatDesc.length ? repeatDesc[r]! : undefined
+    const first = newDesc[out.length]!
+    const last = newDesc[out.length + run - 1]!
     for (let i = 1; i <= run; i++) {
+      const own = newDesc[out.length]!
       if (above !== undefined && below !== undefined)
         out.push(above * (below / above) ** (i / (run + 1)))
+      // A run with no repeat item on one side keeps its own blend ratios (halving per place
+      // would shrink a long tail to nothing).
       else if (above !== undefined)
-        out.push(above * 2 ** -i)
-      else out.push(below! * 2 ** (run + 1 - i))
+        out.push(above / 2 * own / first)
+      else out.push(below! * 2 * own / last)
     }
     p += run
   }
