@@ -28,6 +28,8 @@ export interface NbrEvalResult {
   score_ms_per_user: number
   keysets: number
   tuned_weights: BlendWeights[]
+  /** Per keyset: ours and the two lists it must beat (GP-TopFreq overall, the store-wide list on new items). */
+  per_keyset: { 'recall@10': number, 'explore_recall@10': number, 'gp-topfreq recall@10': number, 'g-topfreq explore_recall@10': number }[]
 }
 
 export interface NbrEvalOptions {
@@ -52,6 +54,7 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
   let scoreMs = 0
   let scored = 0
   const tuned: BlendWeights[] = []
+  const perKeyset: NbrEvalResult['per_keyset'] = []
   keysets.forEach((ks, ki) => {
     const test = ks.test.filter(u => data.history.has(u) && data.target.has(u))
     const cases = (rank: (h: number[][]) => readonly number[]): UserEvalCase[] =>
@@ -82,7 +85,9 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
     scoreMs += performance.now() - t1
     scored += test.length
     per.ours!.push(evaluateUsers(oursCases))
-    log(`keyset ${ki}: ours R@10 ${per.ours!.at(-1)!['recall@10'].toFixed(4)}  GP R@10 ${per['gp-topfreq']!.at(-1)!['recall@10'].toFixed(4)}`)
+    const ours = per.ours!.at(-1)!
+    perKeyset.push({ 'recall@10': ours['recall@10'], 'explore_recall@10': ours['explore_recall@10'], 'gp-topfreq recall@10': per['gp-topfreq']!.at(-1)!['recall@10'], 'g-topfreq explore_recall@10': per['g-topfreq']!.at(-1)!['explore_recall@10'] })
+    log(`keyset ${ki}: ours R@10 ${ours['recall@10'].toFixed(4)}  GP R@10 ${per['gp-topfreq']!.at(-1)!['recall@10'].toFixed(4)}  explore R@10 ours ${ours['explore_recall@10'].toFixed(4)}, store-wide ${per['g-topfreq']!.at(-1)!['explore_recall@10'].toFixed(4)}`)
   })
   return {
     methods: {
@@ -98,5 +103,6 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
     score_ms_per_user: scoreMs / Math.max(1, scored),
     keysets: keysets.length,
     tuned_weights: tuned,
+    per_keyset: perKeyset,
   }
 }

@@ -1,6 +1,7 @@
 // How the next-basket model is fitted, in the product (training.ts) and in the evaluation
-// (eval/nbr-eval.ts) alike: the blend weights are learned from the data itself on a
-// time-respecting split, never set by hand.
+// (eval/nbr-eval.ts) alike: the blend weights and the number of explore slots (places for items
+// new to her, nbr/explore-slots.ts) are learned from the data itself on a time-respecting split,
+// never set by hand.
 //   1. Cut each member's sequence at the start of the validation window (the product: the last
 //      weeks before today; the Ta-Feng evaluation: each user's last known basket).
 //   2. Train on the baskets before the cut, score every member who bought both before and inside
@@ -41,7 +42,8 @@ export interface FitReport {
 export const MIN_VALIDATION_CASES = 30
 /**
  * Validation members scored per weight grid (an evenly spaced sample beyond it): tuning cost is
- * linear in them (2,000 cases × 200 grid points: ~26 s per Ta-Feng keyset, validation model included).
+ * linear in them (2,000 cases × 280 grid points: ~31 s per Ta-Feng keyset on a shared 2-core
+ * machine, validation model included).
  */
 export const MAX_VALIDATION_CASES = 2000
 

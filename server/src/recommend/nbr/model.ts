@@ -6,6 +6,8 @@
 //   popular     – recency-weighted popularity, i.e. what is selling now (cold-start fallback)
 // Each source is max-normalised per member before blending, so weights are comparable.
 
+import { interleaveSides, slottedNewScores } from './explore-slots.ts'
+
 export type Basket = readonly number[]
 export type History = readonly Basket[]
 
@@ -35,8 +37,13 @@ export interface BlendWeights {
   neighbours: number
   complement: number
   popular: number
-  /** An item she never bought scores (1 + novelty) × its blend: the exploration/repeat balance. */
+  /** An item she never bought scores (1 + novelty) × its blend: the exploration/repeat balance (models fitted before explore slots). */
   novelty: number
+  /**
+   * When set, replaces `novelty`: this many of every 10 places go to items she never bought
+   * (nbr/explore-slots.ts). Absent in artifacts written before slots existed.
+   */
+  exploreSlots?: number
 }
 
 export const DEFAULT_NBR_OPTIONS: NbrOptions = {
@@ -377,13 +384,35 @@ export interface RecommendOptions {
 
 /** Rank from precomputed source scores (lets tuning reuse them across weight settings). */
 export function rankFromSources(s: SourceScores, k: number, weights: BlendWeights, exclude?: ReadonlySet<number>): Recommendation[] {
-  const scored: Recommendation[] = []
+  const blend = (j: number): number => weights.personal * s.personal[j]! + weights.neighbours * s.neighbours[j]! + weights.complement * s.complement[j]! + weights.popular * s.popular[j]!
+  // Per new item, the factor on its blend: one boost, or what puts it in its explore slot; and
+  // with slots, each item's place in the interleaved list (equal scores can straddle a slot).
+  const newItemFactor = new Map<number, number>()
+  const place = new Map<number, number>()
+  if (weights.exploreSlots !== undefined) {
+    const repeat: { j: number, b: number }[] = []
+    const fresh: { j: number, b: number }[] = []
+    for (let j = 0; j < s.items.length; j++) {
+      const b = blend(j)
+      if (b > 0 && !exclude?.has(s.items[j]!))
+        (s.personal[j]! > 0 ? repeat : fresh).push({ j, b })
+    }
+    const byBlend = (x: { j: number, b: number }, y: { j: number, b: number }): number => y.b - x.b || s.items[x.j]! - s.items[y.j]!
+    repeat.sort(byBlend)
+    fresh.sort(byBlend)
+    const slotted = slottedNewScores(repeat.map(r => r.b), fresh.map(f => f.b), weights.exploreSlots)
+    fresh.forEach((f, e) => newItemFactor.set(f.j, slotted[e]! / f.b))
+    let r = 0
+    let e = 0
+    interleaveSides(repeat.length, fresh.length, weights.exploreSlots).forEach((isNew, p) => place.set(isNew ? fresh[e++]!.j : repeat[r++]!.j, p))
+  }
+  const scored: (Recommendation & { place?: number })[] = []
   for (let j = 0; j < s.items.length; j++) {
     const itemId = s.items[j]!
     if (exclude?.has(itemId))
       continue
     // The personal source is non-zero exactly for the items in her history.
-    const m = s.personal[j]! > 0 ? 1 : 1 + weights.novelty
+    const m = s.personal[j]! > 0 ? 1 : newItemFactor.get(j) ?? 1 + weights.novelty
     const sources = {
       personal: m * weights.personal * s.personal[j]!,
       neighbours: m * weights.neighbours * s.neighbours[j]!,
@@ -392,11 +421,11 @@ export function rankFromSources(s: SourceScores, k: number, weights: BlendWeight
     }
     const score = sources.personal + sources.neighbours + sources.complement + sources.popular
     if (score > 0)
-      scored.push({ itemId, score, sources })
+      scored.push({ itemId, score, sources, place: place.get(j) })
   }
-  // Deterministic order: score, then item id.
-  scored.sort((a, b) => b.score - a.score || a.itemId - b.itemId)
-  return scored.slice(0, k)
+  // Deterministic order: the interleaved place, or score then item id.
+  scored.sort((a, b) => (a.place ?? 0) - (b.place ?? 0) || b.score - a.score || a.itemId - b.itemId)
+  return scored.slice(0, k).map(({ itemId, score, sources }) => ({ itemId, score, sources }))
 }
 
 /** Top-k items for a member given her basket history (oldest first). Empty history ⇒ popular items. */

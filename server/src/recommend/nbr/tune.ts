@@ -5,6 +5,7 @@
 // only repeats her own past baskets tells the guide nothing new.
 
 import type { BlendWeights, History, NbrModel } from './model.ts'
+import { interleaveSides } from './explore-slots.ts'
 import { nthLargest, sourceScores } from './model.ts'
 
 export interface ValidationCase { history: History, target: readonly number[] }
@@ -20,26 +21,32 @@ export interface TuneResult {
 }
 
 /**
- * 200 points (the personal weight is fixed at 1). On Ta-Feng the neighbours weight often lands on
- * the top value 3: a wider grid may find more, at ~0.1 s per point per 2,000 validation cases.
+ * 280 points (the personal weight is fixed at 1). On Ta-Feng the neighbours weight often lands on
+ * the top value 3: a wider grid may find more. The slot count (nbr/explore-slots.ts) costs little:
+ * every count is read off the same two sorted lists per weight setting (nbr/explore-slots.ts).
  */
 export const DEFAULT_WEIGHT_GRID = {
   neighbours: [0, 1, 2, 3],
   complement: [0, 0.2],
   popular: [0, 0.2, 0.35, 0.5, 1],
-  novelty: [0, 0.5, 1, 1.5, 2],
+  exploreSlots: [0, 1, 2, 3, 4, 5, 6],
 }
 
 /**
- * How much new items count on top of overall recall. Measured on Ta-Feng keyset 0, history-only
- * (weights chosen on validation → test R@10 / explore R@10): 0 → .1560 / .0518 (fewer new items
- * found than the store-wide list's .058); 0.5 → .1537 / .0569; 1 → .1420 / .0638. 0.5 keeps
- * R@10 above .15 and explores nearly as well as the store-wide list on that keyset. Over all five
- * keysets (history-only) it gives R@10 .1509 and explore R@10 .0493, short of the store-wide .0579.
+ * How much new items count on top of overall recall. Measured on Ta-Feng keyset 0, history-only,
+ * with a global boost for new items in place of slots (weights chosen on validation → test R@10 /
+ * explore R@10): 0 → .1560 / .0518 (fewer new items found than the store-wide list's .058);
+ * 0.5 → .1537 / .0569; 1 → .1420 / .0638. 0.5 keeps R@10 above .15. With learned slots, five
+ * keysets, history-only: R@10 .1524, explore R@10 .0524 (boost: .1509 / .0493), still short of
+ * the store-wide list's .0579; 4 slots everywhere would reach .0598 at R@10 .1475.
  */
 export const EXPLORE_WEIGHT = 0.5
 
+/** Lists are evaluated to this depth (Recall@20). */
+const DEPTH = 20
+
 interface CachedCase {
+  items: readonly number[]
   personal: Float64Array
   neighbours: Float64Array
   complement: Float64Array
@@ -50,6 +57,26 @@ interface CachedCase {
   targetSize: number
   newTargetSize: number
   storeWideNewHits: number
+}
+
+/** One side of her list (repeat or new items): the top DEPTH by blend, best first. */
+interface Side { score: number[], target: number[], newTarget: number[] }
+
+function topSide(c: CachedCase, blend: Float64Array, isNew: boolean, work: Float64Array): Side {
+  let n = 0
+  for (let j = 0; j < c.items.length; j++) {
+    if (blend[j]! > 0 && (c.personal[j]! > 0) !== isNew)
+      work[n++] = blend[j]!
+  }
+  const cut = n > DEPTH ? nthLargest(work.subarray(0, n), DEPTH) : 0
+  const idx: number[] = []
+  for (let j = 0; j < c.items.length; j++) {
+    if (blend[j]! > 0 && blend[j]! >= cut && (c.personal[j]! > 0) !== isNew)
+      idx.push(j)
+  }
+  idx.sort((a, b) => blend[b]! - blend[a]! || c.items[a]! - c.items[b]!)
+  idx.length = Math.min(idx.length, DEPTH)
+  return { score: idx.map(j => blend[j]!), target: idx.map(j => c.isTarget[j]!), newTarget: idx.map(j => c.isNewTarget[j]!) }
 }
 
 /** `storeWide`: the store's top-10 by purchase count (G-TopFreq), reported for comparison. */
@@ -71,57 +98,51 @@ export function tuneBlendWeights(model: NbrModel, cases: readonly ValidationCase
   const withNew = cached.filter(c => c.newTargetSize > 0)
   const storeWideExploreRecall = withNew.reduce((a, c) => a + c.storeWideNewHits / c.newTargetSize, 0) / Math.max(1, withNew.length)
   const maxLen = Math.max(1, ...cached.map(c => c.personal.length))
-  const score = new Float64Array(maxLen)
+  const blend = new Float64Array(maxLen)
   const work = new Float64Array(maxLen)
+  const slotsGrid = grid.exploreSlots
   let best: TuneResult | null = null
   for (const neighbours of grid.neighbours) {
     for (const complement of grid.complement) {
       for (const popular of grid.popular) {
-        for (const novelty of grid.novelty) {
+        // Per slot count: summed (R@10 + R@20) / |target| and explore hits in the top 10.
+        const sum = new Float64Array(slotsGrid.length)
+        const exploreSum = new Float64Array(slotsGrid.length)
+        for (const c of cached) {
           // The personal weight is fixed at 1: only ratios matter for ranking.
-          let sum = 0
-          let exploreSum = 0
-          for (const c of cached) {
-            const n = c.personal.length
-            for (let j = 0; j < n; j++) {
-              const blend = c.personal[j]! + neighbours * c.neighbours[j]! + complement * c.complement[j]! + popular * c.popular[j]!
-              score[j] = c.personal[j]! > 0 ? blend : (1 + novelty) * blend
-            }
-            // Hits among the top k by thresholding at the k-th largest score (ties at the
-            // threshold are rare and only blur the objective slightly).
-            let cut10 = 0
-            let cut20 = 0
-            if (n > 10) {
-              const sub = work.subarray(0, n)
-              sub.set(score.subarray(0, n))
-              cut10 = nthLargest(sub, 10)
-              if (n > 20) {
-                sub.set(score.subarray(0, n))
-                cut20 = nthLargest(sub, 20)
-              }
-            }
+          for (let j = 0; j < c.items.length; j++) blend[j] = c.personal[j]! + neighbours * c.neighbours[j]! + complement * c.complement[j]! + popular * c.popular[j]!
+          const rep = topSide(c, blend, false, work)
+          const fresh = topSide(c, blend, true, work)
+          slotsGrid.forEach((slots, si) => {
+            // The first DEPTH places of the interleave need no more than DEPTH items of either side.
+            const sides = interleaveSides(rep.score.length, fresh.score.length, slots, DEPTH)
+            let a = 0
+            let b = 0
             let h10 = 0
             let h20 = 0
             let new10 = 0
-            for (let j = 0; j < n; j++) {
-              const sj = score[j]!
-              if (sj <= 0 || !c.isTarget[j])
-                continue
-              if (sj >= cut20)
-                h20++
-              if (sj >= cut10) {
-                h10++
-                new10 += c.isNewTarget[j]!
+            sides.forEach((takeNew, p) => {
+              const hit = takeNew ? fresh.target[b]! : rep.target[a]!
+              if (p < 10) {
+                h10 += hit
+                if (takeNew)
+                  new10 += fresh.newTarget[b]!
               }
-            }
-            sum += (h10 + h20) / c.targetSize
+              h20 += hit
+              if (takeNew)
+                b++
+              else a++
+            })
+            sum[si]! += (h10 + h20) / c.targetSize
             if (c.newTargetSize > 0)
-              exploreSum += new10 / c.newTargetSize
-          }
-          const recall = sum / Math.max(1, cached.length) / 2
-          const exploreRecall = exploreSum / Math.max(1, withNew.length)
+              exploreSum[si]! += new10 / c.newTargetSize
+          })
+        }
+        slotsGrid.forEach((exploreSlots, si) => {
+          const recall = sum[si]! / Math.max(1, cached.length) / 2
+          const exploreRecall = exploreSum[si]! / Math.max(1, withNew.length)
           const result: TuneResult = {
-            weights: { personal: 1, neighbours, complement, popular, novelty },
+            weights: { personal: 1, neighbours, complement, popular, novelty: 0, exploreSlots },
             objective: recall + EXPLORE_WEIGHT * exploreRecall,
             recall,
             exploreRecall,
@@ -129,7 +150,7 @@ export function tuneBlendWeights(model: NbrModel, cases: readonly ValidationCase
           }
           if (!best || result.objective > best.objective)
             best = result
-        }
+        })
       }
     }
   }
