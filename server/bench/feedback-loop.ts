@@ -1,4 +1,4 @@
-import type { DemoDataset, MemberPreference, ProductRow } from '../src/demo/generator.ts'
+import type { DemoDataset, MemberPreference, ProductRow } from '../demo/generator.ts'
 // Closed-loop simulation of the recommendation feedback loop (a benchmark, not a unit test).
 //
 // Per seed: demo data with a hidden true preference per member → one seeded SQLite file → trained
@@ -40,8 +40,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatFen } from '@scrm/shared'
 import { openDatabase } from '../src/db/client.ts'
-import { generateDemoData, preferenceAffinity } from '../src/demo/generator.ts'
-import { seedDatabase } from '../src/demo/seed.ts'
+import { generateDemoData, preferenceAffinity } from '../demo/generator.ts'
+import { seedDatabase } from '../demo/seed.ts'
 import { createModelStore } from '../src/recommend/model-store.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
 import { trainModels } from '../src/recommend/training.ts'

@@ -3,12 +3,12 @@
 import type Database from 'better-sqlite3'
 import type { Column } from 'drizzle-orm'
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import type { EmulatorExternalContact, EmulatorFollow, EmulatorUser, WecomFixtures } from '../../emulator/fixtures.ts'
-import type { Db } from '../db/client.ts'
+import type { EmulatorExternalContact, EmulatorFollow, EmulatorUser, WecomFixtures } from '../emulator/fixtures.ts'
+import type { Db } from '../src/db/client.ts'
 import type { DemoChunk, DemoDataset, DemoMemberData, DemoStaticData } from './generator.ts'
 import { getTableColumns, is, Param, Placeholder, sql } from 'drizzle-orm'
-import { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../db/schema.ts'
-import { groupBy } from '../lib/collections.ts'
+import { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../src/db/schema.ts'
+import { groupBy } from '../src/lib/collections.ts'
 import { CORP_NAME } from './catalog.ts'
 
 export interface SeedCounts {

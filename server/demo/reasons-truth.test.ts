@@ -3,17 +3,17 @@
 // (every fact is true at the level it names). Issue 12 finding 18 (false reasons) and 23
 // (recommending a consumable of a kind she bought within its repurchase cycle).
 import type { ScoreSource } from '@scrm/shared'
-import type { OpenedDatabase } from '../db/client.ts'
+import type { OpenedDatabase } from '../src/db/client.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatReason } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../db/client.ts'
-import { loadModelRun } from '../recommend/model-store.ts'
-import { isComplementPair } from '../recommend/nbr/model.ts'
-import { createRecommender, REASON_OF_SOURCE } from '../recommend/scoring.ts'
-import { DAY_MS, shanghaiDay, shrunkCycleDays, trainModels } from '../recommend/training.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { loadModelRun } from '../src/recommend/model-store.ts'
+import { isComplementPair } from '../src/recommend/nbr/model.ts'
+import { createRecommender, REASON_OF_SOURCE } from '../src/recommend/scoring.ts'
+import { DAY_MS, shanghaiDay, shrunkCycleDays, trainModels } from '../src/recommend/training.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase } from './seed.ts'
 

@@ -6,7 +6,7 @@ import { isAbsolute, resolve } from 'node:path'
 import process from 'node:process'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
-import { openDatabase } from '../db/client.ts'
+import { openDatabase } from '../src/db/client.ts'
 import { generateDemoDataStream } from './generator.ts'
 import { seedDatabase } from './seed.ts'
 
