@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { eq, gte } from 'drizzle-orm'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../db/client.ts'
-import { attributions, orderLines, orders, products, sends } from '../db/schema.ts'
 import { generateDemoData } from '../../demo/generator.ts'
 import { seedDatabase } from '../../demo/seed.ts'
+import { openDatabase } from '../db/client.ts'
+import { attributions, orderLines, orders, products, sends } from '../db/schema.ts'
 import { attributedRevenue, attributeOrders, matchSendToLines } from './attribution.ts'
 
 const DAY = 86_400_000
