@@ -178,7 +178,7 @@ interface SeedContext {
   log: (line: string) => void
 }
 
-function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
+async function runArm(path: string, arm: ArmName, ctx: SeedContext): Promise<ArmRun> {
   const started = performance.now()
   const database = openDatabase(path)
   const { sqlite, db } = database
@@ -219,8 +219,11 @@ function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
           ordersContacted++
         else ordersControl++
       }
-      for (const c of ctx.contacts) {
-        const rec = recommender.score(db, c.memberId, { k: ctx.k, log: true, guideUserid: c.guide })
+    })
+    for (const c of ctx.contacts) {
+      // Scored through the port outside the sync transaction (the port shares the connection).
+      const rec = await recommender.score(database.port.db, c.memberId, { k: ctx.k, log: true, guideUserid: c.guide })
+      db.transaction(() => {
         rec.items.forEach((item, rank) => {
           const product = ctx.skus.get(item.skuId)!
           const key = `${c.memberId}:${item.spuId}`
@@ -241,8 +244,8 @@ function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
             ordersContacted++
           }
         })
-      }
-    })
+      })
+    }
     attributeOrders(db, { now: roundEnd, since: roundStart })
     const converted = new Set((convertedOf.all(roundStart, roundEnd) as { id: number }[]).map(x => x.id))
     for (const s of sent) {
@@ -338,7 +341,7 @@ async function runSeed(seed: number, o: Required<Omit<FeedbackLoopOptions, 'seed
     const organic = organicOrders([...contacts, ...control], skuRows, { start: dataset.meta.now, rounds: o.rounds, seed, response: o.response })
     const ctx: SeedContext = { start: dataset.meta.now, rounds: o.rounds, k: o.k, seed, contacts, control, skus, organic, response: o.response, log: o.log }
     const out: Partial<Record<ArmName, ArmRun>> = {}
-    for (const arm of o.arms) out[arm] = runArm(paths[arm], arm, ctx)
+    for (const arm of o.arms) out[arm] = await runArm(paths[arm], arm, ctx)
     return out
   }
   finally {

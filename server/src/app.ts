@@ -20,6 +20,7 @@ import { securityPlugin } from './plugins/security.ts'
 import { sessionPlugin } from './plugins/session.ts'
 import { finiteNumbersValidatorFactory } from './plugins/validation.ts'
 import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.ts'
+import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
@@ -74,10 +75,10 @@ export async function buildApp(deps: AppDependencies) {
   // WeCom callbacks authenticate by msg_signature, not by session.
   await app.register(wecomCallbackRoutes, { config, db, wecom, now })
 
-  // Recommendations: scored in-process from the latest trained model (model-store re-checks the DB).
-  const recommender = createRecommender({ now })
+  // Recommendations: precomputed by jobs from the latest trained model; the sidebar only reads them.
+  const recommender = createRecommender({ now, modelRecheckMs: 0 })
   const queue = createJobQueue({ database: database.port, now, log: app.log })
-  registerRecommendJobs(queue, { db, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerRecommendJobs(queue, { db, port: database.port.db, recommender, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
   if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
     app.addHook('onListen', async () => {
       await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })
@@ -95,9 +96,9 @@ export async function buildApp(deps: AppDependencies) {
         await app.rateLimits.sends(request, reply)
     })
     await scope.register(wecomRoutes, { config, wecom })
-    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? recommender.provider })
-    await scope.register(todayRoutes, { db, now, recommender })
-    await scope.register(sendRoutes, { db, now })
+    await scope.register(memberRoutes, { db, port: database.port.db, recommend: deps.recommend ?? createPrecomputedProvider({ now }) })
+    await scope.register(todayRoutes, { db: database.port.db, now })
+    await scope.register(sendRoutes, { db, port: database.port.db, now })
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
   })

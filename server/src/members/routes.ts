@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/client.ts'
+import type { AsyncDb } from '../db/port.ts'
 import type { RecommendationProvider } from './service.ts'
 import { ApiError, MemberContext, MemberContextQuery, MemberList, MemberListQuery, OrderPage, OrdersQuery } from '@scrm/shared'
 import { requireMemberAccess } from '../auth/access.ts'
@@ -7,12 +8,12 @@ import { sessionOf } from '../plugins/session.ts'
 import { listMemberOrders } from './orders.ts'
 import { getMemberContext, listMembers } from './service.ts'
 
-export const memberRoutes: FastifyPluginAsyncTypebox<{ db: Db, recommend: RecommendationProvider }> = async (app, { db, recommend }) => {
+export const memberRoutes: FastifyPluginAsyncTypebox<{ db: Db, port: AsyncDb, recommend: RecommendationProvider }> = async (app, { db, port, recommend }) => {
   app.get('/api/members/context', {
     schema: { querystring: MemberContextQuery, response: { 200: MemberContext, 404: ApiError } },
   }, async (request) => {
     const { externalUserId, orderLimit = 10 } = request.query
-    return getMemberContext(db, sessionOf(request), { externalUserId, orderLimit }, recommend)
+    return getMemberContext(db, sessionOf(request), { externalUserId, orderLimit }, recommend, port)
   })
 
   app.get('/api/members', {

@@ -1,5 +1,6 @@
 import type { MemberContext, MemberList, MemberTag, Platform, Recommendations } from '@scrm/shared'
 import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import { accessibleMemberIds, memberScope } from '../auth/access.ts'
@@ -10,7 +11,7 @@ import { listReplies } from '../replies/service.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
 /** Recommendations and propensity come from the recommend module; members only asks for them. */
-export type RecommendationProvider = (db: DbOrTx, memberId: number, session: Session) => Recommendations
+export type RecommendationProvider = (db: AsyncDbOrTx, memberId: number, session: Session) => Promise<Recommendations>
 
 export const emptyRecommendations: Recommendations = {
   recommendationId: null,
@@ -22,12 +23,14 @@ export const emptyRecommendations: Recommendations = {
  * Everything the sidebar shows for the member in the chat, in one round trip.
  * 404 when the member is unknown or not served by the caller (no existence leak).
  */
-export function getMemberContext(
+export async function getMemberContext(
   db: DbOrTx,
   session: Session,
   query: { externalUserId: string, orderLimit: number },
   recommend: RecommendationProvider,
-): MemberContext {
+  // Transitional (issue 7): the recommendations are read through the port; members moves onto it on its own branch.
+  port: AsyncDbOrTx,
+): Promise<MemberContext> {
   const member = db.select().from(members).where(eq(members.externalUserid, query.externalUserId)).get()
   if (!member || !accessibleMemberIds(db, session, [member.id]).has(member.id))
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
@@ -75,7 +78,7 @@ export function getMemberContext(
     totals,
     orders: listMemberOrders(db, member.id, { limit: query.orderLimit }),
     replies: listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
-    recommendations: recommend(db, member.id, session),
+    recommendations: await recommend(port, member.id, session),
   }
 }
 

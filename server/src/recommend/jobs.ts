@@ -2,13 +2,18 @@
 // the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. Until the
 // conversion wave (issue 7) moves training.ts and attribution.ts onto the async port, the handlers call
 // that sync SQLite code through the legacy handle, so they run on SQLite only; being sync CPU work they
-// cannot heartbeat either, hence leases longer than a run.
+// cannot heartbeat either, hence leases longer than a run. After a new model, every member's list is
+// re-scored by the `precompute-recommendations` job (precomputed.ts), which is on the port.
 import type { Db } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { AttributionResult } from '../sends/attribution.ts'
+import type { Recommender } from './scoring.ts'
 import type { TrainResult } from './training.ts'
+import { enqueueJob } from '../jobs/queue.ts'
 import { attributeOrders, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 import { latestModelRunId } from './model-store.ts'
+import { markStaleAfterNewOrders, PRECOMPUTE_JOB, registerPrecomputeJobs } from './precomputed.ts'
 import { trainModels } from './training.ts'
 
 const DAY_MS = 86_400_000
@@ -19,6 +24,10 @@ export const ATTRIBUTE_JOB = 'attribute'
 export interface RecommendJobsOptions {
   /** The sync SQLite handle (see the note at the top). */
   db: Db
+  /** The port's handle over the same database (model runs, precomputed lists). */
+  port: AsyncDbOrTx
+  /** Scores the precomputed lists; give it `modelRecheckMs: 0` so a new run is used at once. */
+  recommender: Recommender
   now: () => number
   trainIntervalHours: number
   /** How often recent orders are credited to sends (default 60 min). */
@@ -38,8 +47,8 @@ export function runAttribution(db: Db, now: number, lookbackDays = DEFAULT_ATTRI
  * Train if there is no model or it is older than the interval; returns null when it was fresh.
  * Attribution runs first, over a month, so learned conversion and suppression see every outcome.
  */
-export function trainIfStale(db: Db, now: number, intervalHours: number): TrainResult | null {
-  const latest = latestModelRunId(db)
+export async function trainIfStale(db: Db, port: AsyncDbOrTx, now: number, intervalHours: number): Promise<TrainResult | null> {
+  const latest = await latestModelRunId(port)
   if (latest && now - latest.trainedAt < intervalHours * 3_600_000)
     return null
   runAttribution(db, now, 30)
@@ -50,15 +59,21 @@ export function trainIfStale(db: Db, now: number, intervalHours: number): TrainR
 export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOptions) {
   queue.register(TRAIN_JOB, async () => {
     const started = performance.now()
-    const result = trainIfStale(options.db, options.now(), options.trainIntervalHours)
-    if (result)
+    const result = await trainIfStale(options.db, options.port, options.now(), options.trainIntervalHours)
+    if (result) {
       options.log?.info({ modelRunId: result.modelRunId, ms: Math.round(performance.now() - started), ...result.stats.sufficiency }, 'recommend model trained')
+      await enqueueJob(options.port, options.now(), PRECOMPUTE_JOB, { modelRunId: result.modelRunId }, { singletonKey: 'all' })
+    }
   }, { leaseMs: 6 * 3_600_000, maxAttempts: 3, backoffMs: 10 * 60_000 })
   queue.register(ATTRIBUTE_JOB, async () => {
     const result = runAttribution(options.db, options.now())
     if (result.attributed + result.revoked + result.revalued > 0)
       options.log?.info({ ...result }, 'orders attributed to sends')
+    const stale = await markStaleAfterNewOrders(options.port, options.now())
+    if (stale.length)
+      options.log?.info({ members: stale.length }, 'recommendations stale after new orders')
   }, { leaseMs: 3_600_000, maxAttempts: 5, backoffMs: 60_000 })
+  registerPrecomputeJobs(queue, { db: options.port, recommender: options.recommender, now: options.now, log: options.log })
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { Db } from '../db/client.ts'
+import type { AsyncDb } from '../db/port.ts'
 import type { TodayOptions } from './today.ts'
 import { TodayList, TodayQuery } from '@scrm/shared'
 import { sessionOf } from '../plugins/session.ts'
 import { todayList } from './today.ts'
 
 /** 今日待联系 for the logged-in guide (their followers) or supervisor (their store's). */
-export const todayRoutes: FastifyPluginAsyncTypebox<{ db: Db } & TodayOptions> = async (app, { db, ...options }) => {
+export const todayRoutes: FastifyPluginAsyncTypebox<{ db: AsyncDb } & TodayOptions> = async (app, { db, ...options }) => {
   app.get('/api/today', {
     schema: { querystring: TodayQuery, response: { 200: TodayList } },
   }, async (request) => {

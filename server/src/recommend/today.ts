@@ -3,28 +3,26 @@
 // anyone sent something to in the last `contactCooldownDays`. Members with blank numbers (thin or
 // no history) rank last with score 0 rather than with an invented one.
 //
-// Lead products come from the same scorer as the sidebar but are NOT logged as `recommendations`
-// rows: the list is computed on every open of the tab and nothing is sent from it directly (the
+// Lead products are the first items of each member's precomputed list (precomputed.ts), the same list the
+// sidebar shows, but are NOT logged as `recommendations` rows: nothing is sent from this tab directly (the
 // guide opens the chat, where the sidebar's own, logged recommendation is what a send points to).
-import type { TodayList } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
+import type { RecommendedProduct, TodayList } from '@scrm/shared'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
-import type { Recommender } from './scoring.ts'
-import { and, asc, sql } from 'drizzle-orm'
+import { and, asc, inArray, sql } from 'drizzle-orm'
 import { memberScope } from '../auth/access.ts'
-import { follows, members, memberScores, sends } from '../db/schema.ts'
+import { follows, memberRecommendations, members, memberScores, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { DAY_MS } from './training.ts'
 
 export interface TodayOptions {
   now: () => number
-  recommender: Recommender
   contactCooldownDays?: number
   /** Lead products per member (2-3). */
   leadProducts?: number
 }
 
-export function todayList(db: DbOrTx, session: Session, query: { limit: number }, options: TodayOptions): TodayList {
+export async function todayList(db: AsyncDbOrTx, session: Session, query: { limit: number }, options: TodayOptions): Promise<TodayList> {
   const now = options.now()
   const cooldownFrom = now - (options.contactCooldownDays ?? 3) * DAY_MS
   const remark = session.role === 'guide'
@@ -32,7 +30,7 @@ export function todayList(db: DbOrTx, session: Session, query: { limit: number }
     : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' order by ${qualified(follows.addedAt)} limit 1)`
   const lastContactAt = sql<number | null>`(select max(${qualified(sends.createdAt)}) from ${sends} where ${qualified(sends.memberId)} = ${qualified(members.id)} and ${qualified(sends.status)} = 'sent')`
   const worth = sql<number>`coalesce(${qualified(memberScores.pBuy30)}, 0) * coalesce(${qualified(memberScores.expectedValue)}, 0)`
-  const rows = db.select({
+  const rows = await db.select({
     memberId: members.id,
     externalUserid: sql<string>`${members.externalUserid}`,
     name: members.name,
@@ -51,6 +49,12 @@ export function todayList(db: DbOrTx, session: Session, query: { limit: number }
   )).orderBy(sql`${worth} desc`, asc(members.id)).limit(query.limit).all()
 
   const k = Math.min(3, Math.max(2, options.leadProducts ?? 3))
+  const ids = rows.map(r => r.memberId)
+  const lists = new Map<number, RecommendedProduct[]>()
+  if (ids.length) {
+    for (const l of await db.select({ memberId: memberRecommendations.memberId, items: memberRecommendations.items }).from(memberRecommendations).where(inArray(memberRecommendations.memberId, ids)).all())
+      lists.set(l.memberId, l.items)
+  }
   return {
     generatedAt: now,
     items: rows.map((r) => {
@@ -66,7 +70,7 @@ export function todayList(db: DbOrTx, session: Session, query: { limit: number }
         expectedValue: ok ? r.expectedValue : null,
         expectedNextAt: ok ? r.expectedNextAt : null,
         lastContactAt: r.lastContactAt,
-        leadProducts: options.recommender.score(db, r.memberId, { k, log: false, guideUserid: session.userid }).items,
+        leadProducts: (lists.get(r.memberId) ?? []).slice(0, k),
       }
     }),
   }

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Db } from '../db/client.ts'
+import type { AsyncDb } from '../db/port.ts'
 import { ApiError, CompleteSendRequest, CreateSendRequest, MemberSendsQuery, MemberSendsToday, SendIdParams, SendRecord } from '@scrm/shared'
 import { sessionOf } from '../plugins/session.ts'
+import { markRecommendationsStale } from '../recommend/precomputed.ts'
 import { completeSend, createSend, memberSendsToday } from './service.ts'
 
-export const sendRoutes: FastifyPluginAsyncTypebox<{ db: Db, now: () => number }> = async (app, { db, now }) => {
+export const sendRoutes: FastifyPluginAsyncTypebox<{ db: Db, port: AsyncDb, now: () => number }> = async (app, { db, port, now }) => {
   app.post('/api/sends', {
     schema: { body: CreateSendRequest, response: { 200: SendRecord, 201: SendRecord, 400: ApiError, 404: ApiError, 409: ApiError } },
   }, async (request, reply) => {
@@ -15,7 +17,11 @@ export const sendRoutes: FastifyPluginAsyncTypebox<{ db: Db, now: () => number }
   app.post('/api/sends/:id/complete', {
     schema: { params: SendIdParams, body: CompleteSendRequest, response: { 200: SendRecord, 404: ApiError, 409: ApiError } },
   }, async (request) => {
-    return db.transaction(tx => completeSend(tx, sessionOf(request), request.params.id, request.body, now()))
+    const record = db.transaction(tx => completeSend(tx, sessionOf(request), request.params.id, request.body, now()))
+    // What she was sent is now held back / counted: her precomputed list is re-scored by a job.
+    if (record.status === 'sent')
+      await markRecommendationsStale(port, [record.memberId], now())
+    return record
   })
 
   app.get('/api/sends', {
