@@ -22,7 +22,7 @@ const DEFAULT_BATCH = 500
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 const DAY_MS = 86_400_000
 
-/** What one stored list says when read: what was scored, for which run. */
+/** One member's list as written to `member_recommendations`. */
 type StoredList = typeof memberRecommendations.$inferInsert
 
 async function scoreForStorage(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number): Promise<StoredList> {
@@ -62,9 +62,8 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
   const batchSize = options.batchSize ?? DEFAULT_BATCH
   const run = await latestModelRunId(db)
   const modelRunId = run?.id ?? null
-  const pending = and(
-    or(isNull(memberRecommendations.memberId), isNull(memberRecommendations.modelRunId), ne(memberRecommendations.modelRunId, modelRunId ?? -1), sql`${memberRecommendations.staleSince} is not null`),
-  )
+  // No list yet, a list from another run (or none), or a stale one.
+  const pending = or(isNull(memberRecommendations.memberId), isNull(memberRecommendations.modelRunId), ne(memberRecommendations.modelRunId, modelRunId ?? -1), sql`${memberRecommendations.staleSince} is not null`)
   const total = (await db.select({ n: sql<number>`count(*)` }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(pending).get())?.n ?? 0
   let done = 0
   let after = 0
