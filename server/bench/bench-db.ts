@@ -2,9 +2,9 @@
 import { existsSync, renameSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { generateDemoDataStream } from '../demo/generator.ts'
+import { seedDatabase } from '../demo/seed.ts'
 import { openDatabase } from '../src/db/client.ts'
-import { generateDemoDataStream } from '../src/demo/generator.ts'
-import { seedDatabase } from '../src/demo/seed.ts'
 
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..')
 

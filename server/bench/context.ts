@@ -1,23 +1,85 @@
-// Latency of the sidebar's one round trip (GET /api/members/context) on a big database,
-// through the full Fastify stack: in-process (inject) and over loopback HTTP.
+// Throughput and latency of the sidebar's one round trip (GET /api/members/context) on a big database,
+// over loopback HTTP through the full Fastify stack (session lookup, rate limiting, helmet, serialisation),
+// driven by autocannon in a separate process (load-generator.ts): every request carries its own guide's
+// session cookie and asks for a different member. A bare JSON route on the same server, in the same run,
+// shows what the framework and the loopback alone cost.
 import type { Database } from 'better-sqlite3'
+import type { LoadPlan, LoadResult } from './load-generator.ts'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
+import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
+import { createRecommender } from '../src/recommend/scoring.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createMemoryCredentialStore } from '../src/wecom/credential-store.ts'
-import { summarise } from './stats.ts'
 
-interface Pair { guide: string, storeId: string, contact: string }
+interface Pair { guide: string, contact: string }
 
-function samplePairs(sqlite: Database, count: number): Pair[] {
-  return sqlite.prepare(`select f.guide_userid as guide, s.store_id as storeId, m.external_userid as contact
-    from follows f join members m on m.id = f.member_id join staff s on s.userid = f.guide_userid
-    where f.status = 'active' and m.external_userid is not null order by random() limit ?`).all(count) as Pair[]
+export interface ContextBenchOptions {
+  connections: number
+  durationSeconds: number
+  /** Business clock of the bench data (the precomputed lists are scored at it). */
+  now: number
+  log: (line: string) => void
 }
 
-export async function benchMemberContext(databasePath: string, options: { requests: number }) {
+export interface ContextBenchResult {
+  dialect: 'sqlite'
+  connections: number
+  memberContext: { rps: number, p50Ms: number, p99Ms: number, non2xx: number, serverRssMb: number, requests: number, errors: number }
+  bareRoute: { rps: number, p50Ms: number, p99Ms: number }
+  precompute: { scored: number, seconds: number }
+}
+
+/** Distinct members, each with the guide who serves her, in random order. */
+function samplePairs(sqlite: Database, count: number): Pair[] {
+  return sqlite.prepare(`select f.guide_userid as guide, m.external_userid as contact
+    from members m join follows f on f.member_id = m.id and f.status = 'active'
+    where m.external_userid is not null and f.rowid = (select min(g.rowid) from follows g where g.member_id = m.id and g.status = 'active')
+    order by random() limit ?`).all(count) as Pair[]
+}
+
+const loadGenerator = join(dirname(fileURLToPath(import.meta.url)), 'load-generator.ts')
+
+async function runLoad(plan: LoadPlan): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'scrm-bench-load-'))
+  try {
+    const file = join(dir, 'plan.json')
+    writeFileSync(file, JSON.stringify(plan))
+    const child = spawn(process.execPath, ['--import', 'tsx', loadGenerator, file], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+    if (code !== 0)
+      throw new Error(`load generator exited with ${code}`)
+    return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult
+  }
+  finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export async function benchMemberContext(databasePath: string, options: ContextBenchOptions): Promise<ContextBenchResult> {
   const database = openDatabase(databasePath)
+  // The sidebar reads precomputed lists: make sure the latest model's are there (resumable, so only the
+  // first run after training pays for it).
+  options.log('precomputing recommendations (skips lists already scored with the latest model) …')
+  const precomputeStarted = performance.now()
+  const precomputed = await precomputeRecommendations(database.port.db, createRecommender({ now: () => options.now, modelRecheckMs: 0 }), {
+    now: options.now,
+    batchSize: 1000,
+    progress: async (p) => {
+      if (p.done % 10_000 < 1000)
+        options.log(`  ${p.done}/${p.total}`)
+    },
+  })
+  const precomputeSeconds = Math.round((performance.now() - precomputeStarted) / 100) / 10
+
   const config = loadConfig({
     SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
     WECOM_CORP_ID: 'ww0000000000000001',
@@ -26,40 +88,42 @@ export async function benchMemberContext(databasePath: string, options: { reques
     WECOM_CONTACT_SECRET: 'unused',
     // The context route never calls WeCom; nothing listens here.
     WECOM_API_BASE: 'http://127.0.0.1:9',
+    // The limiter stays on the request path (it is measured) but must not turn load into 429s.
+    RATE_LIMIT_API_PER_SESSION: '100000000',
   })
   const wecom = createWecomClientFromConfig(config.wecom, createMemoryCredentialStore())
-  const app = await buildApp({ config, database, wecom, logger: false })
+  const app = await buildApp({ config, database, wecom, logger: false, jobs: false })
+  app.get('/bench/bare', async () => ({ ok: true, at: 0 }))
   await app.ready()
 
   // Sessions minted directly (the OAuth round trip is not what we measure), one per guide.
-  const pairs = samplePairs(database.sqlite, options.requests + 200)
+  const pairs = samplePairs(database.sqlite, 20_000)
   const cookies = new Map<string, string>()
   for (const pair of pairs) {
     if (!cookies.has(pair.guide))
       cookies.set(pair.guide, await app.sessions.cookieHeaderFor(pair.guide))
   }
-  const cookieFor = (pair: Pair) => cookies.get(pair.guide) ?? ''
-  const url = (pair: Pair) => `/api/members/context?externalUserId=${pair.contact}`
+  const requests = pairs.map(p => ({ path: `/api/members/context?externalUserId=${encodeURIComponent(p.contact)}`, cookie: cookies.get(p.guide)! }))
 
-  for (const pair of pairs.slice(0, 200)) await app.inject({ method: 'GET', url: url(pair), headers: { cookie: cookieFor(pair) } })
-  const injectMs: number[] = []
-  for (const pair of pairs.slice(200)) {
-    const started = performance.now()
-    const res = await app.inject({ method: 'GET', url: url(pair), headers: { cookie: cookieFor(pair) } })
-    injectMs.push(performance.now() - started)
-    if (res.statusCode !== 200)
-      throw new Error(`context request failed: ${res.statusCode} ${res.body}`)
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  try {
+    options.log(`member context: ${options.connections} connections for ${options.durationSeconds} s, ${requests.length.toLocaleString()} members, ${cookies.size} guides …`)
+    // Warm-up: caches, JIT, SQLite page cache.
+    await runLoad({ url, connections: options.connections, durationSeconds: 2, requests })
+    const context = await runLoad({ url, connections: options.connections, durationSeconds: options.durationSeconds, requests })
+    const serverRssMb = Math.round(process.memoryUsage().rss / 1e6)
+    options.log('bare route …')
+    const bare = await runLoad({ url, connections: options.connections, durationSeconds: Math.min(options.durationSeconds, 10), requests: [{ path: '/bench/bare', cookie: '' }] })
+    return {
+      dialect: 'sqlite',
+      connections: options.connections,
+      memberContext: { ...context, serverRssMb },
+      bareRoute: { rps: bare.rps, p50Ms: bare.p50Ms, p99Ms: bare.p99Ms },
+      precompute: { scored: precomputed.scored, seconds: precomputeSeconds },
+    }
   }
-
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
-  const httpMs: number[] = []
-  for (const pair of pairs.slice(200, 200 + Math.min(1000, options.requests))) {
-    const started = performance.now()
-    const res = await fetch(`${base}${url(pair)}`, { headers: { cookie: cookieFor(pair) } })
-    await res.arrayBuffer()
-    httpMs.push(performance.now() - started)
+  finally {
+    await app.close()
+    database.close()
   }
-  await app.close()
-  database.close()
-  return { inject: summarise(injectMs), http: summarise(httpMs), rssMb: Math.round(process.memoryUsage().rss / 1e6) }
 }

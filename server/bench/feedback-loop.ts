@@ -1,4 +1,4 @@
-import type { DemoDataset, MemberPreference, ProductRow } from '../src/demo/generator.ts'
+import type { DemoDataset, MemberPreference, ProductRow } from '../demo/generator.ts'
 // Closed-loop simulation of the recommendation feedback loop (a benchmark, not a unit test).
 //
 // Per seed: demo data with a hidden true preference per member → one seeded SQLite file → trained
@@ -39,9 +39,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatFen } from '@scrm/shared'
+import { generateDemoData, preferenceAffinity } from '../demo/generator.ts'
+import { seedDatabase } from '../demo/seed.ts'
 import { openDatabase } from '../src/db/client.ts'
-import { generateDemoData, preferenceAffinity } from '../src/demo/generator.ts'
-import { seedDatabase } from '../src/demo/seed.ts'
 import { createModelStore } from '../src/recommend/model-store.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
 import { trainModels } from '../src/recommend/training.ts'
@@ -219,8 +219,11 @@ async function runArm(path: string, arm: ArmName, ctx: SeedContext): Promise<Arm
           ordersContacted++
         else ordersControl++
       }
-      for (const c of ctx.contacts) {
-        const rec = recommender.score(db, c.memberId, { k: ctx.k, log: true, guideUserid: c.guide })
+    })
+    for (const c of ctx.contacts) {
+      // Scored through the port outside the sync transaction (the port shares the connection).
+      const rec = await recommender.score(database.port.db, c.memberId, { k: ctx.k, log: true, guideUserid: c.guide })
+      db.transaction(() => {
         rec.items.forEach((item, rank) => {
           const product = ctx.skus.get(item.skuId)!
           const key = `${c.memberId}:${item.spuId}`
@@ -241,8 +244,8 @@ async function runArm(path: string, arm: ArmName, ctx: SeedContext): Promise<Arm
             ordersContacted++
           }
         })
-      }
-    })
+      })
+    }
     await attributeOrders(database.port.db, { now: roundEnd, since: roundStart })
     const converted = new Set((convertedOf.all(roundStart, roundEnd) as { id: number }[]).map(x => x.id))
     for (const s of sent) {

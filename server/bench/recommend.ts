@@ -20,19 +20,30 @@ export function benchTraining(databasePath: string) {
   return { seconds: Math.round(seconds * 10) / 10, artifactKb: Math.round(stats.artifactBytes / 1024), members: stats.members, orders: stats.orders, timingsMs: stats.timingsMs }
 }
 
-export function benchScoring(databasePath: string, members: number) {
+/** Whether the bench database has a trained recommend model. */
+export function hasModel(databasePath: string): boolean {
+  const database = openDatabase(databasePath)
+  try {
+    return database.sqlite.prepare(`select 1 from model_runs where kind = 'recommend' limit 1`).get() !== undefined
+  }
+  finally {
+    database.close()
+  }
+}
+
+export async function benchScoring(databasePath: string, members: number) {
   const database = openDatabase(databasePath)
   const ids = database.sqlite.prepare(`select f.member_id as id, f.guide_userid as guide from follows f where f.status = 'active' order by random() limit ?`).all(members + 50) as { id: number, guide: string }[]
   const recommender = createRecommender({ now: () => BENCH_NOW })
-  for (const { id, guide } of ids.slice(0, 50)) recommender.score(database.db, id, { guideUserid: guide, k: 6, log: true })
+  for (const { id, guide } of ids.slice(0, 50)) await recommender.score(database.port.db, id, { guideUserid: guide, k: 6, log: true })
   const withLog: number[] = []
   const withoutLog: number[] = []
   for (const { id, guide } of ids.slice(50)) {
     let t = performance.now()
-    recommender.score(database.db, id, { guideUserid: guide, k: 6, log: false })
+    await recommender.score(database.port.db, id, { guideUserid: guide, k: 6, log: false })
     withoutLog.push(performance.now() - t)
     t = performance.now()
-    recommender.score(database.db, id, { guideUserid: guide, k: 6, log: true })
+    await recommender.score(database.port.db, id, { guideUserid: guide, k: 6, log: true })
     withLog.push(performance.now() - t)
   }
   database.close()

@@ -27,6 +27,7 @@ import { securityPlugin } from './plugins/security.ts'
 import { sessionPlugin } from './plugins/session.ts'
 import { finiteNumbersValidatorFactory } from './plugins/validation.ts'
 import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.ts'
+import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
@@ -95,12 +96,10 @@ export async function buildApp(deps: AppDependencies) {
   await app.register(healthRoutes, { database: database.port, version: config.version })
   await app.register(authRoutes, { db: database.port.db, config, wecom })
 
-  // Recommendations: scored in-process from the latest trained model (model-store re-checks the DB).
-  const recommender = createRecommender({ now })
-  // Transitional: scoring still reads the legacy sync SQLite handle (converted on another branch of issue 7).
-  const legacyRecommendations: RecommendationProvider = async (_db, memberId, session) => recommender.provider(db, memberId, session)
+  // Recommendations: precomputed by jobs from the latest trained model; the sidebar only reads them.
+  const recommender = createRecommender({ now, modelRecheckMs: 0 })
   const queue = createJobQueue({ database: database.port, now, log: app.log })
-  registerRecommendJobs(queue, { database, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerRecommendJobs(queue, { db, port: database.port.db, recommender, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
   registerContactJobs(queue, { db: database.port.db, wecom, now, log: app.log })
   registerSendJobs(queue, { db: database.port.db, now, log: app.log })
   registerSessionPurgeJob(queue, { db: database.port.db, now, log: app.log })
@@ -127,8 +126,8 @@ export async function buildApp(deps: AppDependencies) {
         await app.rateLimits.sends(request, reply)
     })
     await scope.register(wecomRoutes, { config, wecom })
-    await scope.register(memberRoutes, { db: database.port.db, recommend: deps.recommend ?? legacyRecommendations })
-    await scope.register(todayRoutes, { db: database.port.db, scoringDb: db, now, recommender })
+    await scope.register(memberRoutes, { db: database.port.db, recommend: deps.recommend ?? createPrecomputedProvider({ now }) })
+    await scope.register(todayRoutes, { db: database.port.db, now })
     await scope.register(sendRoutes, { db: database.port.db, now })
     await scope.register(reportRoutes, { db: database.port.db, now })
     await scope.register(jobRoutes, { queue })

@@ -7,12 +7,12 @@ import type { Database, Dialect } from '../src/db/port.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { generateDemoData } from '../demo/generator.ts'
+import { seedDatabase, toWecomFixtures } from '../demo/seed.ts'
 import { startEmulator } from '../emulator/index.ts'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { connectDatabase, openDatabase } from '../src/db/client.ts'
-import { generateDemoData } from '../src/demo/generator.ts'
-import { seedDatabase, toWecomFixtures } from '../src/demo/seed.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
 import { copyDatabase } from './copy-database.ts'
@@ -72,6 +72,8 @@ export async function startTestStack(options: TestStackOptions = {}) {
     WECOM_OAUTH_BASE: emulator.url,
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
+    // Workers never poll on their own in tests: a test runs due jobs with `queue.tick()`.
+    SCRM_JOBS: '0',
     ...options.env,
   })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(port.db, config.wecom.credentialsKey))

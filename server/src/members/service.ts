@@ -1,5 +1,4 @@
 import type { MemberContext, MemberList, MemberTag, Platform, Recommendations } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
@@ -12,11 +11,6 @@ import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
 /** Recommendations and propensity come from the recommend module; members only asks for them. */
 export type RecommendationProvider = (db: AsyncDbOrTx, memberId: number, session: Session) => Promise<Recommendations>
-/**
- * Transitional: recommend/scoring.ts still scores over the legacy sync SQLite handle; app.ts adapts it to
- * RecommendationProvider. Delete when the recommend conversion (issue 7) is merged.
- */
-export type SyncRecommendationProvider = (db: DbOrTx, memberId: number, session: Session) => Recommendations
 
 export const emptyRecommendations: Recommendations = {
   recommendationId: null,

@@ -1,6 +1,7 @@
 // Outcomes of earlier sends, as the recommender consumes them: which products a member ignored
 // (held back for a while) and how often sends of a product / for a reason turned into orders.
 import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm'
 import { attributions, products, sends } from '../db/schema.ts'
 
@@ -20,7 +21,10 @@ export interface FeedbackStats {
 export const DEFAULT_SUPPRESS_DAYS = 14
 const DAY_MS = 86_400_000
 
-/** Delivered product sends and their attributed outcome; computed by the training job. */
+/**
+ * Delivered product sends and their attributed outcome; computed by the training job (still on the legacy
+ * sync handle: training.ts moves to the port on its own branch of issue 7).
+ */
 export function loadFeedbackStats(db: DbOrTx): FeedbackStats {
   const rows = db.select({
     spuId: products.spuId,
@@ -50,8 +54,8 @@ export function loadFeedbackStats(db: DbOrTx): FeedbackStats {
  * so soon would nag, so the recommender holds them back until the period is over.
  * `outcomeBlind`: every SPU sent within `days`, converted or not (the bench's rotation baseline).
  */
-export function suppressedSpus(db: DbOrTx, memberId: number, now: number, days = DEFAULT_SUPPRESS_DAYS, options: { outcomeBlind?: boolean } = {}): Set<string> {
-  const rows = db.selectDistinct({ spuId: products.spuId }).from(sends).innerJoin(products, eq(products.skuId, sends.skuId)).leftJoin(attributions, eq(attributions.sendId, sends.id)).where(and(
+export async function suppressedSpus(db: AsyncDbOrTx, memberId: number, now: number, days = DEFAULT_SUPPRESS_DAYS, options: { outcomeBlind?: boolean } = {}): Promise<Set<string>> {
+  const rows = await db.selectDistinct({ spuId: products.spuId }).from(sends).innerJoin(products, eq(products.skuId, sends.skuId)).leftJoin(attributions, eq(attributions.sendId, sends.id)).where(and(
     eq(sends.memberId, memberId),
     eq(sends.status, 'sent'),
     gte(sends.createdAt, now - days * DAY_MS),

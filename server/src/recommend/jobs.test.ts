@@ -1,15 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
+import { generateDemoData } from '../../demo/generator.ts'
+import { seedDatabase } from '../../demo/seed.ts'
 import { openDatabase } from '../db/client.ts'
-import { jobs, modelRuns, orderLines, orders, sends } from '../db/schema.ts'
-import { generateDemoData } from '../demo/generator.ts'
-import { seedDatabase } from '../demo/seed.ts'
+import { jobs, memberRecommendations, members, modelRuns, orderLines, orders, sends } from '../db/schema.ts'
 import { createJobQueue } from '../jobs/queue.ts'
 import { loadFeedbackStats } from './feedback.ts'
 import { registerRecommendJobs, runAttribution, scheduleRecommendJobs, trainIfStale } from './jobs.ts'
 import { createModelStore } from './model-store.ts'
+import { PRECOMPUTE_JOB } from './precomputed.ts'
+import { createRecommender } from './scoring.ts'
 
 const DAY = 86_400_000
 
@@ -22,14 +25,14 @@ describe('training schedule', () => {
       seedDatabase(database.db, dataset)
       const now = dataset.meta.now
       const store = createModelStore({ recheckMs: 0 })
-      expect(store.get(database.db)).toBeNull()
-      const first = await trainIfStale(database, now, 24)
+      expect(await store.get(database.port.db)).toBeNull()
+      const first = await trainIfStale(database.db, database.port.db, now, 24)
       expect(first?.modelRunId).toBeGreaterThan(0)
-      expect(store.get(database.db)?.runId).toBe(first!.modelRunId)
-      expect(await trainIfStale(database, now + 3_600_000, 24)).toBeNull()
-      const second = await trainIfStale(database, now + 25 * 3_600_000, 24)
+      expect((await store.get(database.port.db))?.runId).toBe(first!.modelRunId)
+      expect(await trainIfStale(database.db, database.port.db, now + 3_600_000, 24)).toBeNull()
+      const second = await trainIfStale(database.db, database.port.db, now + 25 * 3_600_000, 24)
       expect(second!.modelRunId).toBeGreaterThan(first!.modelRunId)
-      expect(store.get(database.db)?.runId).toBe(second!.modelRunId)
+      expect((await store.get(database.port.db))?.runId).toBe(second!.modelRunId)
     }
     finally {
       database.close()
@@ -50,7 +53,7 @@ describe('training schedule', () => {
       const orderId = database.db.insert(orders).values({ platform: 'youzan', orderNo: 'JOB-1', memberId: follow.m, status: 'completed', totalAmount: product.price, paidAmount: product.price, paidAt: now - 2 * DAY }).returning().get().id
       database.db.insert(orderLines).values({ orderId, skuId: product.sku_id, spuId: product.spu_id, quantity: 1, unitPrice: product.price, amount: product.price }).run()
 
-      await trainIfStale(database, now, 24)
+      await trainIfStale(database.db, database.port.db, now, 24)
       expect(database.sqlite.prepare('select send_id from attributions where order_id = ?').get(orderId)).toEqual({ send_id: sendId })
       expect(loadFeedbackStats(database.db).byReason.get('restock')).toEqual({ sends: 1, conversions: 1 })
       expect(await runAttribution(database.port.db, now)).toEqual({ attributed: 0, revoked: 0, revalued: 0 })
@@ -71,7 +74,7 @@ describe('training schedule', () => {
       // Two instances' workers on one database: each scheduled run still happens once.
       const instances = [createJobQueue({ database: database.port, now: () => now }), createJobQueue({ database: database.port, now: () => now })]
       for (const queue of instances) {
-        registerRecommendJobs(queue, { database, now: () => now, trainIntervalHours: 24 })
+        registerRecommendJobs(queue, { db: database.db, port: database.port.db, recommender: createRecommender({ now: () => now, modelRecheckMs: 0 }), now: () => now, trainIntervalHours: 24 })
         await scheduleRecommendJobs(queue, { trainIntervalHours: 24 })
       }
       const tickAll = async () => {
@@ -82,8 +85,15 @@ describe('training schedule', () => {
       const runs = () => database.db.select().from(modelRuns).all().length
       const trained = runs()
       expect(trained).toBeGreaterThan(0)
-      expect(database.db.select({ name: jobs.name, status: jobs.status }).from(jobs).orderBy(jobs.name).all())
+      expect(database.db.select({ name: jobs.name, status: jobs.status }).from(jobs).orderBy(jobs.name).all().filter(job => job.name !== PRECOMPUTE_JOB))
         .toEqual([{ name: 'attribute', status: 'succeeded' }, { name: 'train', status: 'succeeded' }])
+      // A new model re-scores every member's stored list.
+      await tickAll()
+      const firstRun = database.db.select({ id: modelRuns.id }).from(modelRuns).orderBy(modelRuns.id).limit(1).get()!.id
+      expect(database.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.name, PRECOMPUTE_JOB)).all()).toEqual([{ status: 'succeeded' }])
+      const stored = database.db.select({ modelRunId: memberRecommendations.modelRunId }).from(memberRecommendations).all()
+      expect(stored).toHaveLength(database.db.select().from(members).all().length)
+      expect(stored.every(row => row.modelRunId === firstRun)).toBe(true)
       now += 23 * 3_600_000
       await tickAll()
       expect(runs()).toBe(trained)

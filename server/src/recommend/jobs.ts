@@ -1,15 +1,16 @@
 // Training and attribution as handlers of the durable job queue (jobs/queue.ts) with schedules stored in
-// the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. Attribution
-// runs on the async port; until the conversion wave (issue 7) moves training.ts there too, the train handler
-// calls that sync SQLite code through the legacy handle, so it runs on SQLite only; being sync CPU work it
-// cannot heartbeat either, hence leases longer than a run.
-import type { OpenedDatabase } from '../db/client.ts'
+// the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. After a
+// new model, every member's list is re-scored by the `precompute-recommendations` job (precomputed.ts).
+import type { Db } from '../db/client.ts'
 import type { AsyncDb } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { AttributionResult } from '../sends/attribution.ts'
+import type { Recommender } from './scoring.ts'
 import type { TrainResult } from './training.ts'
+import { enqueueJob } from '../jobs/queue.ts'
 import { attributeOrders, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 import { latestModelRunId } from './model-store.ts'
+import { markStaleAfterNewOrders, PRECOMPUTE_JOB, registerPrecomputeJobs } from './precomputed.ts'
 import { trainModels } from './training.ts'
 
 const DAY_MS = 86_400_000
@@ -18,8 +19,12 @@ export const TRAIN_JOB = 'train'
 export const ATTRIBUTE_JOB = 'attribute'
 
 export interface RecommendJobsOptions {
-  /** `db`: the sync SQLite handle for training (see the note at the top); `port.db` for attribution (converted). */
-  database: Pick<OpenedDatabase, 'db' | 'port'>
+  /** The sync SQLite handle (see the note at the top). */
+  db: Db
+  /** The port's handle over the same database (attribution, model runs, precomputed lists). */
+  port: AsyncDb
+  /** Scores the precomputed lists; give it `modelRecheckMs: 0` so a new run is used at once. */
+  recommender: Recommender
   now: () => number
   trainIntervalHours: number
   /** How often recent orders are credited to sends (default 60 min). */
@@ -39,27 +44,33 @@ export async function runAttribution(db: AsyncDb, now: number, lookbackDays = DE
  * Train if there is no model or it is older than the interval; returns null when it was fresh.
  * Attribution runs first, over a month, so learned conversion and suppression see every outcome.
  */
-export async function trainIfStale(database: Pick<OpenedDatabase, 'db' | 'port'>, now: number, intervalHours: number): Promise<TrainResult | null> {
-  const latest = latestModelRunId(database.db)
+export async function trainIfStale(db: Db, port: AsyncDb, now: number, intervalHours: number): Promise<TrainResult | null> {
+  const latest = await latestModelRunId(port)
   if (latest && now - latest.trainedAt < intervalHours * 3_600_000)
     return null
-  await runAttribution(database.port.db, now, 30)
-  return trainModels(database.db, { now })
+  await runAttribution(port, now, 30)
+  return trainModels(db, { now })
 }
 
 /** Registers the `train` and `attribute` handlers on this instance's queue. */
 export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOptions) {
   queue.register(TRAIN_JOB, async () => {
     const started = performance.now()
-    const result = await trainIfStale(options.database, options.now(), options.trainIntervalHours)
-    if (result)
+    const result = await trainIfStale(options.db, options.port, options.now(), options.trainIntervalHours)
+    if (result) {
       options.log?.info({ modelRunId: result.modelRunId, ms: Math.round(performance.now() - started), ...result.stats.sufficiency }, 'recommend model trained')
+      await enqueueJob(options.port, options.now(), PRECOMPUTE_JOB, { modelRunId: result.modelRunId }, { singletonKey: 'all' })
+    }
   }, { leaseMs: 6 * 3_600_000, maxAttempts: 3, backoffMs: 10 * 60_000 })
   queue.register(ATTRIBUTE_JOB, async () => {
-    const result = await runAttribution(options.database.port.db, options.now())
+    const result = await runAttribution(options.port, options.now())
     if (result.attributed + result.revoked + result.revalued > 0)
       options.log?.info({ ...result }, 'orders attributed to sends')
+    const stale = await markStaleAfterNewOrders(options.port, options.now())
+    if (stale.length)
+      options.log?.info({ members: stale.length }, 'recommendations stale after new orders')
   }, { leaseMs: 3_600_000, maxAttempts: 5, backoffMs: 60_000 })
+  registerPrecomputeJobs(queue, { db: options.port, recommender: options.recommender, now: options.now, log: options.log })
 }
 
 /**

@@ -7,7 +7,7 @@
 // Loading: each store keeps the decoded model per database handle, keyed by run id, and re-checks
 // which run is the latest at most every `recheckMs` — so several stateless instances pick up a
 // model written by whichever instance runs the training job, without any shared in-process state.
-import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { ConversionCount, FeedbackStats } from './feedback.ts'
 import type { BlendWeights, NbrModel, NbrOptions } from './nbr/model.ts'
 import { gunzipSync, gzipSync } from 'node:zlib'
@@ -164,12 +164,12 @@ function toFeedback(meta: ArtifactMeta): FeedbackStats {
   }
 }
 
-export function latestModelRunId(db: DbOrTx, kind = 'recommend'): { id: number, trainedAt: number } | undefined {
+export async function latestModelRunId(db: AsyncDbOrTx, kind = 'recommend'): Promise<{ id: number, trainedAt: number } | undefined> {
   return db.select({ id: modelRuns.id, trainedAt: modelRuns.trainedAt }).from(modelRuns).where(eq(modelRuns.kind, kind)).orderBy(desc(modelRuns.trainedAt), desc(modelRuns.id)).limit(1).get()
 }
 
-export function loadModelRun(db: DbOrTx, runId: number): LoadedModel | null {
-  const row = db.select().from(modelRuns).where(eq(modelRuns.id, runId)).get()
+export async function loadModelRun(db: AsyncDbOrTx, runId: number): Promise<LoadedModel | null> {
+  const row = await db.select().from(modelRuns).where(eq(modelRuns.id, runId)).get()
   if (!row?.artifact)
     return null
   const { meta, nbr } = decodeArtifact(row.artifact)
@@ -178,7 +178,7 @@ export function loadModelRun(db: DbOrTx, runId: number): LoadedModel | null {
 
 export interface ModelStore {
   /** The latest model for this database, or null when none has been trained. */
-  get: (db: DbOrTx) => LoadedModel | null
+  get: (db: AsyncDbOrTx) => Promise<LoadedModel | null>
 }
 
 /** A per-provider cache of the decoded latest model (keyed by database handle). */
@@ -186,18 +186,18 @@ export function createModelStore(options: { recheckMs?: number } = {}): ModelSto
   const recheckMs = options.recheckMs ?? 30_000
   const cache = new WeakMap<object, { model: LoadedModel | null, checkedAt: number }>()
   return {
-    get(db) {
+    async get(db) {
       // Wall clock on purpose: the re-check is about other instances' writes, not the business clock.
       const nowMs = Date.now()
       const entry = cache.get(db)
       if (entry && nowMs - entry.checkedAt < recheckMs && nowMs >= entry.checkedAt)
         return entry.model
-      const latest = latestModelRunId(db)
+      const latest = await latestModelRunId(db)
       let model = entry?.model ?? null
       if (!latest)
         model = null
       else if (model?.runId !== latest.id)
-        model = loadModelRun(db, latest.id)
+        model = await loadModelRun(db, latest.id)
       cache.set(db, { model, checkedAt: nowMs })
       return model
     },

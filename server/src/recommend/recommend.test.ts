@@ -1,17 +1,19 @@
+import type { DemoDataset } from '../../demo/generator.ts'
 import type { OpenedDatabase } from '../db/client.ts'
-import type { DemoDataset } from '../demo/generator.ts'
+import type { RecommendationProvider } from '../members/service.ts'
 import type { Session } from '../plugins/session.ts'
+import type { RecommenderOptions } from './scoring.ts'
 import type { TrainResult } from './training.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatReason } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateDemoData } from '../../demo/generator.ts'
+import { seedDatabase } from '../../demo/seed.ts'
 import { openDatabase } from '../db/client.ts'
-import { generateDemoData } from '../demo/generator.ts'
-import { seedDatabase } from '../demo/seed.ts'
 import { createModelStore, loadModelRun } from './model-store.ts'
-import { createRecommendationProvider, createRecommender } from './scoring.ts'
+import { createRecommender } from './scoring.ts'
 import { shrunkCycleDays, trainModels } from './training.ts'
 
 const DAY = 86_400_000
@@ -24,6 +26,11 @@ const special: Record<'none' | 'one' | 'refunded' | 'restock' | 'justBought', nu
 let orderSeq = 0
 
 const session = (userid: string): Session => ({ userid, role: 'guide', storeId: null, exp: 0 })
+/** Scores on every call and logs what it returned, as the sidebar's provider did before lists were precomputed. */
+function loggingProvider(options: RecommenderOptions): RecommendationProvider {
+  const recommender = createRecommender(options)
+  return async (db, memberId, s) => recommender.score(db, memberId, { k: recommender.defaultLimit, log: true, guideUserid: s.userid })
+}
 const sqlite = () => database.sqlite
 
 function insertMember(name: string): number {
@@ -62,11 +69,11 @@ afterAll(() => {
 })
 
 describe('before any training', () => {
-  it('returns no items and data-based sufficiency, without throwing', () => {
-    const provider = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })
-    const none = provider(database.db, special.none, session('g'))
+  it('returns no items and data-based sufficiency, without throwing', async () => {
+    const provider = loggingProvider({ now: () => now, modelRecheckMs: 0 })
+    const none = (await provider(database.port.db, special.none, session('g')))
     expect(none).toEqual({ recommendationId: null, propensity: { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: 'none' }, items: [] })
-    expect(provider(database.db, special.one, session('g')).propensity.sufficiency).toBe('thin')
+    expect((await provider(database.port.db, special.one, session('g'))).propensity.sufficiency).toBe('thin')
   })
 })
 
@@ -76,29 +83,29 @@ describe('training', () => {
     trained = trainModels(database.db, { now })
   }, 60_000)
 
-  it('learns the blend weights on the last weeks before the cut and ships exactly those', () => {
+  it('learns the blend weights on the last weeks before the cut and ships exactly those', async () => {
     const fit = trained.stats.nbrFit
     expect(fit.learned).toBe(true)
     expect(fit.validationCases).toBeGreaterThanOrEqual(30)
     expect(fit.objective).toBeGreaterThan(0)
-    expect(loadModelRun(database.db, trained.modelRunId)!.nbr.options.weights).toEqual(fit.weights)
+    expect((await loadModelRun(database.port.db, trained.modelRunId))!.nbr.options.weights).toEqual(fit.weights)
   })
 
-  it('writes one model run with a loadable artifact and a score row for every member', () => {
+  it('writes one model run with a loadable artifact and a score row for every member', async () => {
     const runs = sqlite().prepare(`select id, kind, length(artifact) bytes, metrics from model_runs`).all() as { id: number, kind: string, bytes: number, metrics: string }[]
     expect(runs).toHaveLength(1)
     expect(runs[0]!.id).toBe(trained.modelRunId)
     expect(runs[0]!.kind).toBe('recommend')
     expect(runs[0]!.bytes).toBeGreaterThan(1000)
     expect(JSON.parse(runs[0]!.metrics).membersWithOrders).toBe(trained.stats.membersWithOrders)
-    const model = loadModelRun(database.db, trained.modelRunId)!
+    const model = (await loadModelRun(database.port.db, trained.modelRunId))!
     expect(model.nbr.itemCount).toBe(trained.stats.spus)
     expect(model.nbr.userVecs.length).toBeGreaterThan(200)
     const counts = sqlite().prepare(`select (select count(*) from members) m, (select count(*) from member_scores) s`).get() as { m: number, s: number }
     expect(counts.s).toBe(counts.m)
   })
 
-  it('gates numbers on data sufficiency: none / thin / only refunded orders', () => {
+  it('gates numbers on data sufficiency: none / thin / only refunded orders', async () => {
     const score = (id: number) => sqlite().prepare(`select * from member_scores where member_id = ?`).get(id) as Record<string, unknown>
     for (const [id, expected] of [[special.none, 'none'], [special.one, 'thin'], [special.refunded, 'none']] as const) {
       const row = score(id)
@@ -121,14 +128,14 @@ describe('training', () => {
 describe('scoring', () => {
   const members = () => sqlite().prepare(`select m.id from members m where (select count(*) from orders o where o.member_id = m.id and o.status != 'cancelled') >= 2 order by m.id limit 40`).all() as { id: number }[]
 
-  it('returns 3-10 in-stock, not-owned, diverse items with Chinese reasons and logs them', () => {
-    const provider = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })
+  it('returns 3-10 in-stock, not-owned, diverse items with Chinese reasons and logs them', async () => {
+    const provider = loggingProvider({ now: () => now, modelRecheckMs: 0 })
     const stock = sqlite().prepare(`select stock, status from products where sku_id = ?`)
     const ownedApparel = sqlite().prepare(`select distinct l.spu_id s from order_lines l join orders o on o.id = l.order_id join products p on p.sku_id = l.sku_id
       where o.member_id = ? and o.status != 'cancelled' and o.refunded_amount < o.paid_amount and p.consumable = 0`)
     const categoryOf = sqlite().prepare(`select category c from products where sku_id = ?`)
     for (const { id } of members()) {
-      const rec = provider(database.db, id, session('guide-x'))
+      const rec = (await provider(database.port.db, id, session('guide-x')))
       expect(rec.items.length).toBeGreaterThanOrEqual(3)
       expect(rec.items.length).toBeLessThanOrEqual(10)
       const owned = new Set((ownedApparel.all(id) as { s: string }[]).map(r => r.s))
@@ -153,16 +160,16 @@ describe('scoring', () => {
     }
   })
 
-  it('is deterministic and fast', () => {
+  it('is deterministic and fast', async () => {
     const a = createRecommender({ now: () => now })
     const b = createRecommender({ now: () => now, store: createModelStore() })
     const ids = members().map(m => m.id)
     const times: number[] = []
     for (const id of ids) {
       const t = performance.now()
-      const x = a.score(database.db, id, { k: 6, log: false, guideUserid: 'g' })
+      const x = (await a.score(database.port.db, id, { k: 6, log: false, guideUserid: 'g' }))
       times.push(performance.now() - t)
-      const y = b.score(database.db, id, { k: 6, log: false, guideUserid: 'g' })
+      const y = (await b.score(database.port.db, id, { k: 6, log: false, guideUserid: 'g' }))
       expect(y.items).toEqual(x.items)
       expect(x.recommendationId).toBeNull()
     }
@@ -170,26 +177,26 @@ describe('scoring', () => {
     expect(times[Math.floor(times.length / 2)]).toBeLessThan(20)
   })
 
-  it('holds back an ignored product for 14 days, then shows it again', () => {
+  it('holds back an ignored product for 14 days, then shows it again', async () => {
     const guide = (sqlite().prepare(`select userid from staff where role = 'guide' limit 1`).get() as { userid: string }).userid
     const id = members()[3]!.id
-    const provider = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })
-    const first = provider(database.db, id, session(guide)).items.find(i => i.facts.code !== 'explore')!
+    const provider = loggingProvider({ now: () => now, modelRecheckMs: 0 })
+    const first = (await provider(database.port.db, id, session(guide))).items.find(i => i.facts.code !== 'explore')!
     sqlite().prepare(`insert into sends (idempotency_key, guide_userid, member_id, kind, payload, sku_id, recommendation_id, reason_code, status, created_at, completed_at)
       values ('suppress-1', ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?)`).run(guide, id, first.skuId, first.facts.code, now - DAY, now - DAY)
-    const after = provider(database.db, id, session(guide)).items
+    const after = (await provider(database.port.db, id, session(guide))).items
     expect(after.map(i => i.spuId)).not.toContain(first.spuId)
-    const later = createRecommendationProvider({ now: () => now + 14 * DAY, modelRecheckMs: 0 })(database.db, id, session(guide)).items
+    const later = (await loggingProvider({ now: () => now + 14 * DAY, modelRecheckMs: 0 })(database.port.db, id, session(guide))).items
     expect(later.map(i => i.spuId)).toContain(first.spuId)
   })
 
-  it('gives a restock reason for a consumable whose cycle is due', () => {
+  it('gives a restock reason for a consumable whose cycle is due', async () => {
     // The consumable category with the shortest population cycle, so the member's own 30-day rhythm is due at 31 days.
-    const model = loadModelRun(database.db, trained.modelRunId)!
+    const model = (await loadModelRun(database.port.db, trained.modelRunId))!
     const [path] = Object.entries(model.meta.categoryCycleDays).sort((x, y) => x[1] - y[1])[0]!
     const sku = sqlite().prepare(`select sku_id, spu_id from products where category_path = ? and stock > 0 and status = 'on_sale' order by sku_id limit 1`).get(path) as { sku_id: string, spu_id: string }
     for (let i = 0; i < 8; i++) insertOrder(special.restock, sku.sku_id, now - (31 + 30 * i) * DAY)
-    const rec = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })(database.db, special.restock, session('g'))
+    const rec = (await loggingProvider({ now: () => now, modelRecheckMs: 0 })(database.port.db, special.restock, session('g')))
     const restock = rec.items.find(i => i.facts.code === 'restock')
     expect(restock?.spuId).toBe(sku.spu_id)
     // Her eight purchases 30 days apart, shrunk toward the category's cycle as the decision does.
@@ -199,7 +206,7 @@ describe('scoring', () => {
     expect(rec.items[0]!.facts.code).toBe('restock')
   })
 
-  it('offers nothing of a consumable kind she bought within its cycle, new arrivals included', () => {
+  it('offers nothing of a consumable kind she bought within its cycle, new arrivals included', async () => {
     // A consumable leaf with an in-stock new arrival that is its second-level category's only one,
     // so the exploration slot would have to pick it if the cycle were ignored.
     const leaf = sqlite().prepare(`select category_path path from products p
@@ -209,13 +216,13 @@ describe('scoring', () => {
     expect(leaf).toBeDefined()
     const bought = sqlite().prepare(`select sku_id from products where category_path = ? and stock > 0 order by launched_at limit 1`).get(leaf!.path) as { sku_id: string }
     insertOrder(special.justBought, bought.sku_id, now - 6 * DAY)
-    const rec = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })(database.db, special.justBought, session('g'))
+    const rec = (await loggingProvider({ now: () => now, modelRecheckMs: 0 })(database.port.db, special.justBought, session('g')))
     expect(rec.items.length).toBeGreaterThanOrEqual(3)
     expect(rec.items.filter(i => i.categoryPath === leaf!.path)).toEqual([])
   })
 
-  it('fills the list for a member with no orders from what sells and new arrivals', () => {
-    const rec = createRecommendationProvider({ now: () => now, modelRecheckMs: 0 })(database.db, special.none, session('g'))
+  it('fills the list for a member with no orders from what sells and new arrivals', async () => {
+    const rec = (await loggingProvider({ now: () => now, modelRecheckMs: 0 })(database.port.db, special.none, session('g')))
     expect(rec.propensity.sufficiency).toBe('none')
     expect(rec.propensity.pBuy30).toBeNull()
     expect(rec.items.length).toBeGreaterThanOrEqual(3)
@@ -223,7 +230,7 @@ describe('scoring', () => {
   })
 
   // Last in the file: it retrains the model with send outcomes in it.
-  it('with feedback: false ignores send outcomes: no hold-back, no learned conversion', { timeout: 60_000 }, () => {
+  it('with feedback: false ignores send outcomes: no hold-back, no learned conversion', { timeout: 60_000 }, async () => {
     const guide = (sqlite().prepare(`select userid from staff where role = 'guide' limit 1`).get() as { userid: string }).userid
     const [m, other, held] = [members()[6]!.id, members()[7]!.id, members()[8]!.id]
     const off = createRecommender({ now: () => now, feedback: false, modelRecheckMs: 0 })
@@ -233,33 +240,33 @@ describe('scoring', () => {
       values (?, ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?)`)
 
     // Hold-back: a product she ignored yesterday is still shown without feedback.
-    const ignored = on.score(database.db, held, request).items.find(i => i.facts.code !== 'explore')!
+    const ignored = (await on.score(database.port.db, held, request)).items.find(i => i.facts.code !== 'explore')!
     insertSend.run('feedback-off-held', guide, held, ignored.skuId, ignored.facts.code, now - DAY, now - DAY)
-    expect(on.score(database.db, held, request).items.map(i => i.spuId)).not.toContain(ignored.spuId)
-    expect(off.score(database.db, held, request).items.map(i => i.spuId)).toContain(ignored.spuId)
+    expect((await on.score(database.port.db, held, request)).items.map(i => i.spuId)).not.toContain(ignored.spuId)
+    expect((await off.score(database.port.db, held, request)).items.map(i => i.spuId)).toContain(ignored.spuId)
     // Parts switched separately (the loop bench's ablations): no hold-back alone shows it again.
-    expect(createRecommender({ now: () => now, feedback: { holdBack: false }, modelRecheckMs: 0 }).score(database.db, held, request).items.map(i => i.spuId)).toContain(ignored.spuId)
+    expect((await createRecommender({ now: () => now, feedback: { holdBack: false }, modelRecheckMs: 0 }).score(database.port.db, held, request)).items.map(i => i.spuId)).toContain(ignored.spuId)
     // Outcome-blind rotation holds back a product she was sent even when it converted; the product's
     // hold-back (ignored only) shows a converted one again.
     const rotation = createRecommender({ now: () => now, feedback: { holdBack: 'sent', learnedConversion: false, informedExploration: false }, modelRecheckMs: 0 })
-    const converted = on.score(database.db, m, request).items.find(i => i.facts.code !== 'explore')!
+    const converted = (await on.score(database.port.db, m, request)).items.find(i => i.facts.code !== 'explore')!
     const { id: sendId } = sqlite().prepare(`insert into sends (idempotency_key, guide_userid, member_id, kind, payload, sku_id, recommendation_id, reason_code, status, created_at, completed_at)
       values ('feedback-parts-converted', ?, ?, 'news', '{}', ?, null, ?, 'sent', ?, ?) returning id`).get(guide, m, converted.skuId, converted.facts.code, now - DAY, now - DAY) as { id: number }
     // Any unattributed order stands in for hers (buying it would make a one-off item "owned").
     const { id: orderId } = sqlite().prepare(`select id from orders where id not in (select order_id from attributions) limit 1`).get() as { id: number }
     sqlite().prepare(`insert into attributions (order_id, send_id, match_level, matched_amount, revenue, attributed_at) values (?, ?, 'sku', 100, 100, ?)`).run(orderId, sendId, now)
-    expect(rotation.score(database.db, m, request).items.map(i => i.spuId)).not.toContain(converted.spuId)
-    expect(on.score(database.db, m, request).items.map(i => i.spuId)).toContain(converted.spuId)
+    expect((await rotation.score(database.port.db, m, request)).items.map(i => i.spuId)).not.toContain(converted.spuId)
+    expect((await on.score(database.port.db, m, request)).items.map(i => i.spuId)).toContain(converted.spuId)
     sqlite().prepare(`delete from attributions where order_id = ?`).run(orderId)
     sqlite().prepare(`delete from sends where id = ?`).run(sendId)
 
     // Learned conversion: 200 old sends of one product, none converted, then retraining.
-    const before = off.score(database.db, m, request).items
+    const before = (await off.score(database.port.db, m, request)).items
     const target = before.find(i => i.facts.code !== 'explore')!
     for (let i = 0; i < 200; i++) insertSend.run(`feedback-off-lift-${i}`, guide, other, target.skuId, target.facts.code, now - 100 * DAY, now - 100 * DAY)
     trainModels(database.db, { now })
-    expect(off.score(database.db, m, request).items).toEqual(before)
-    const learned = on.score(database.db, m, request).items.find(i => i.spuId === target.spuId)
+    expect((await off.score(database.port.db, m, request)).items).toEqual(before)
+    const learned = (await on.score(database.port.db, m, request)).items.find(i => i.spuId === target.spuId)
     expect(learned === undefined || learned.score < target.score).toBe(true)
   })
 })

@@ -3,6 +3,8 @@ import type { TestStack } from '../../testing/harness.ts'
 import { formatReason } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestStack } from '../../testing/harness.ts'
+import { precomputeRecommendations, REFRESH_JOB } from './precomputed.ts'
+import { createRecommender } from './scoring.ts'
 import { trainModels } from './training.ts'
 
 const DAY = 86_400_000
@@ -13,6 +15,7 @@ let cookie: string
 beforeAll(async () => {
   stack = await startTestStack()
   trainModels(stack.database.db, { now: Date.now() })
+  await precomputeRecommendations(stack.database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now() })
   guide = (stack.database.sqlite.prepare(`select guide_userid g from follows where status = 'active' group by guide_userid order by count(*) desc limit 1`).get() as { g: string }).g
   cookie = await stack.login(guide)
 })
@@ -44,6 +47,25 @@ describe('member context with recommendations', () => {
     const row = stack.database.sqlite.prepare(`select member_id, guide_userid from recommendations where id = ?`).get(rec.recommendationId) as { member_id: number, guide_userid: string }
     expect(row).toEqual({ member_id: m.id, guide_userid: guide })
     expect(Math.min(...times)).toBeLessThan(50)
+    const stored = stack.database.sqlite.prepare(`select items from member_recommendations where member_id = ?`).get(m.id) as { items: string }
+    expect(rec.items).toEqual(JSON.parse(stored.items))
+  })
+
+  it('a completed send marks her precomputed list stale and enqueues one refresh', async () => {
+    const m = stack.database.sqlite.prepare(`select m.id, m.external_userid x from members m join follows f on f.member_id = m.id and f.guide_userid = ? and f.status = 'active'
+      join member_recommendations r on r.member_id = m.id where r.stale_since is null order by m.id desc limit 1`).get(guide) as { id: number, x: string }
+    const context = (await stack.app.inject({ method: 'GET', url: `/api/members/context?externalUserId=${m.x}`, headers: { cookie } })).json() as MemberContext
+    const item = context.recommendations.items[0]!
+    const created = await stack.app.inject({ method: 'POST', url: '/api/sends', headers: { cookie }, payload: { idempotencyKey: 'stale-after-send', memberId: m.id, message: { msgtype: 'news', news: { link: item.linkUrl, title: item.name, desc: '', imgUrl: item.imageUrl } }, skuId: item.skuId, recommendationId: context.recommendations.recommendationId, reasonCode: item.facts.code } })
+    expect(created.statusCode).toBe(201)
+    const sendId = (created.json() as { id: number }).id
+    const staleSince = () => (stack.database.sqlite.prepare(`select stale_since s from member_recommendations where member_id = ?`).get(m.id) as { s: number | null }).s
+    expect(staleSince()).toBeNull()
+    const completed = await stack.app.inject({ method: 'POST', url: `/api/sends/${sendId}/complete`, headers: { cookie }, payload: { status: 'sent' } })
+    expect(completed.statusCode).toBe(200)
+    expect(staleSince()).not.toBeNull()
+    const refreshes = stack.database.sqlite.prepare(`select payload from jobs where name = ? and singleton_key = ?`).all(REFRESH_JOB, `member:${m.id}`) as { payload: string }[]
+    expect(refreshes.map(r => JSON.parse(r.payload))).toEqual([{ memberId: m.id }])
   })
 })
 

@@ -1,6 +1,6 @@
-// Per-request scoring for the sidebar: one member's orders from the database + the cached model →
-// 3-10 products with a reason each, logged as a `recommendations` row. Synchronous and in-process
-// (a few small indexed queries plus the NBR model's sparse kNN), a few ms per member.
+// Scoring one member: her orders from the database + the cached model → 3-10 products with a reason
+// each. In-process (a few small indexed queries plus the NBR model's sparse kNN), a few ms per member;
+// run by the precompute/refresh jobs (precompute.ts), never on the sidebar's request path.
 //
 // Pipeline: candidates from the NBR model (personal / neighbours / complement / popular), excluding
 // what cannot or should not be shown (no in-stock SKU, off sale, apparel she already owns, SPUs she
@@ -11,10 +11,8 @@
 // exploration slot for a new arrival chosen by Thompson sampling on its send→conversion counts →
 // an in-stock SKU in her usual size/colour.
 import type { Propensity, ReasonCode, ReasonFacts, Recommendations, RecommendedProduct, ScoreContributions, ScoreSource } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
+import type { AsyncDbOrTx } from '../db/port.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
-import type { SyncRecommendationProvider as RecommendationProvider } from '../members/service.ts'
-import type { Session } from '../plugins/session.ts'
 import type { FeedbackStats } from './feedback.ts'
 import type { LoadedModel, ModelStore } from './model-store.ts'
 import { and, asc, eq, lt, lte, ne } from 'drizzle-orm'
@@ -71,8 +69,9 @@ export interface ScoreRequest {
 }
 
 export interface Recommender {
-  provider: RecommendationProvider
-  score: (db: DbOrTx, memberId: number, request: ScoreRequest) => Recommendations
+  /** Items per list when the caller has no preference (RecommenderOptions.limit, clamped to 3-10). */
+  defaultLimit: number
+  score: (db: AsyncDbOrTx, memberId: number, request: ScoreRequest) => Promise<Recommendations>
 }
 
 interface SkuInfo { skuId: string, color: string | null, size: string | null, stock: number, price: number, imageUrl: string, linkUrl: string, name: string }
@@ -95,8 +94,8 @@ const NO_FEEDBACK: FeedbackStats = { bySpu: new Map(), byReason: new Map(), over
 const MAX_ITEMS = 10
 const CANDIDATES = 60
 
-function loadCatalog(db: DbOrTx): Catalog {
-  const rows = db.select({
+async function loadCatalog(db: AsyncDbOrTx): Promise<Catalog> {
+  const rows = await db.select({
     skuId: products.skuId,
     spuId: products.spuId,
     name: products.name,
@@ -143,8 +142,8 @@ interface MemberHistory {
   purchaseDays: number
 }
 
-function loadHistory(db: DbOrTx, memberId: number, now: number, model: LoadedModel | null, catalog: Catalog): MemberHistory {
-  const rows = db.select({
+async function loadHistory(db: AsyncDbOrTx, memberId: number, now: number, model: LoadedModel | null, catalog: Catalog): Promise<MemberHistory> {
+  const rows = await db.select({
     orderId: orders.id,
     paidAt: orders.paidAt,
     spuId: orderLines.spuId,
@@ -318,18 +317,18 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
   const store = options.store ?? createModelStore({ recheckMs: options.modelRecheckMs })
   const catalogs = new WeakMap<object, Catalog>()
 
-  function catalogFor(db: DbOrTx): Catalog {
+  async function catalogFor(db: AsyncDbOrTx): Promise<Catalog> {
     const c = catalogs.get(db)
     const wall = Date.now()
     if (c && wall - c.loadedAt < cacheTtlMs && wall >= c.loadedAt)
       return c
-    const fresh = loadCatalog(db)
+    const fresh = await loadCatalog(db)
     catalogs.set(db, fresh)
     return fresh
   }
 
-  function propensityOf(db: DbOrTx, memberId: number, history: MemberHistory): Propensity {
-    const row = db.select().from(memberScores).where(eq(memberScores.memberId, memberId)).get()
+  async function propensityOf(db: AsyncDbOrTx, memberId: number, history: MemberHistory): Promise<Propensity> {
+    const row = await db.select().from(memberScores).where(eq(memberScores.memberId, memberId)).get()
     if (!row) {
       // No trained scores yet: say how much data there is, with blank numbers.
       const sufficiency = history.purchaseDays === 0 ? 'none' : history.purchaseDays < 2 ? 'thin' : 'ok'
@@ -345,18 +344,18 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
     }
   }
 
-  function score(db: DbOrTx, memberId: number, request: ScoreRequest): Recommendations {
+  async function score(db: AsyncDbOrTx, memberId: number, request: ScoreRequest): Promise<Recommendations> {
     const t = now()
     const k = Math.min(MAX_ITEMS, Math.max(1, request.k))
-    const model = store.get(db)
-    const catalog = catalogFor(db)
-    const history = loadHistory(db, memberId, t, model, catalog)
-    const propensity = propensityOf(db, memberId, history)
+    const model = await store.get(db)
+    const catalog = await catalogFor(db)
+    const history = await loadHistory(db, memberId, t, model, catalog)
+    const propensity = await propensityOf(db, memberId, history)
     if (!model)
       return { recommendationId: null, propensity, items: [] }
 
     const today = shanghaiDay(t)
-    const suppressed = parts.holdBack ? suppressedSpus(db, memberId, t, suppressDays, { outcomeBlind: parts.holdBack === 'sent' }) : new Set<string>()
+    const suppressed = parts.holdBack ? await suppressedSpus(db, memberId, t, suppressDays, { outcomeBlind: parts.holdBack === 'sent' }) : new Set<string>()
     const { nbr, meta } = model
     const feedback = parts.learnedConversion ? model.feedback : NO_FEEDBACK
 
@@ -464,26 +463,18 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
     let recommendationId: number | null = null
     if (request.log && items.length) {
       const logged: RecommendedItemLog[] = items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 }))
-      recommendationId = db.insert(recommendations).values({ memberId, guideUserid: request.guideUserid, modelRunId: model.runId, items: logged, createdAt: t }).returning({ id: recommendations.id }).get().id
+      recommendationId = (await db.insert(recommendations).values({ memberId, guideUserid: request.guideUserid, modelRunId: model.runId, items: logged, createdAt: t }).returning({ id: recommendations.id }).get())!.id
     }
     return { recommendationId, propensity, items }
   }
 
-  return {
-    score,
-    provider: (db: DbOrTx, memberId: number, session: Session) => score(db, memberId, { k: defaultLimit, log: true, guideUserid: session.userid }),
-  }
+  return { score, defaultLimit }
 }
 
 function roundContributions(c: ScoreContributions): ScoreContributions {
   const out = { ...c }
   for (const key of SOURCES) out[key] = Math.round(c[key] * 1e6) / 1e6
   return out
-}
-
-/** The sidebar's provider (see createRecommender). */
-export function createRecommendationProvider(options: RecommenderOptions = {}): RecommendationProvider {
-  return createRecommender(options).provider
 }
 
 /**

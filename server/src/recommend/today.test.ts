@@ -1,8 +1,8 @@
+import type { RecommendedProduct } from '@scrm/shared'
 import type { Session } from '../plugins/session.ts'
-import type { Recommender } from './scoring.ts'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
-import { follows, members, memberScores, sends, staff, stores } from '../db/schema.ts'
+import { follows, memberRecommendations, members, memberScores, sends, staff, stores } from '../db/schema.ts'
 import { todayList } from './today.ts'
 
 const T = Date.UTC(2026, 11, 1, 4)
@@ -13,15 +13,19 @@ const supervisor: Session = { userid: 'sup', role: 'supervisor', storeId: 'S1', 
 describeEachDialect('today list query', ({ fresh }) => {
   let db: Awaited<ReturnType<typeof fresh>>['database']['db']
   const ids: Record<string, number> = {}
-  const scored: number[] = []
-  // Lead products are scoring's concern (tested there); this double records who was asked for them.
-  const recommender = {
-    score: (_db: unknown, memberId: number) => {
-      scored.push(memberId)
-      return { recommendationId: null, items: [] }
-    },
-  } as unknown as Recommender
-  const list = async (session: Session) => todayList(db, session, { limit: 10 }, { now: () => T, recommender, scoringDb: undefined as never })
+  const product = (skuId: string): RecommendedProduct => ({
+    skuId,
+    spuId: skuId,
+    name: skuId,
+    categoryPath: '美妆/面部护理',
+    price: 100,
+    imageUrl: '',
+    linkUrl: '',
+    score: 1,
+    contributions: { personal: 1, neighbours: 0, complement: 0, popular: 0, restock: 0, explore: 0 },
+    facts: { code: 'popular', units: 3, days: 30 },
+  })
+  const list = async (session: Session) => todayList(db, session, { limit: 10 }, { now: () => T, leadProducts: 2 })
 
   beforeAll(async () => {
     db = (await fresh()).database.db
@@ -43,17 +47,21 @@ describeEachDialect('today list query', ({ fresh }) => {
     const send = (name: string, createdAt: number, status: 'sent' | 'failed') => ({ idempotencyKey: `today-${name}-${createdAt}`, guideUserid: 'g2', memberId: ids[name]!, kind: 'text' as const, payload: {}, status, createdAt })
     // B was contacted yesterday (cooldown); A ten days ago; C's only send failed.
     await db.insert(sends).values([send('B', T - DAY, 'sent'), send('A', T - 10 * DAY, 'sent'), send('C', T - DAY, 'failed')])
+    // Lead products are the head of each member's precomputed list; C has none yet.
+    await db.insert(memberRecommendations).values([
+      { memberId: ids.F!, items: [product('F1'), product('F2'), product('F3')], computedAt: T },
+      { memberId: ids.A!, items: [product('A1')], computedAt: T },
+    ])
   })
 
   it('ranks the guide\'s contactable members by worth, leaving out the cooled-down and those without WeCom', async () => {
-    scored.length = 0
     const result = await list(guide)
     expect(result.generatedAt).toBe(T)
     expect(result.items.map(i => i.name)).toEqual(['F', 'A', 'C'])
     expect(result.items[0]).toMatchObject({ externalUserid: 'wmF', remark: '备注F', score: 800, pBuy30: null, expectedValue: null, lastContactAt: null })
     expect(result.items[1]).toMatchObject({ score: 500, pBuy30: 0.5, expectedValue: 1000, expectedNextAt: T + 5 * DAY, lastContactAt: T - 10 * DAY })
     expect(result.items[2]).toMatchObject({ score: 0, pBuy30: null, lastContactAt: null })
-    expect(scored).toEqual([ids.F, ids.A, ids.C])
+    expect(result.items.map(i => i.leadProducts.map(p => p.skuId))).toEqual([['F1', 'F2'], ['A1'], []])
   })
 
   it('gives a supervisor the store\'s members, ties by id', async () => {

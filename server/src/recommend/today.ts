@@ -3,28 +3,20 @@
 // anyone sent something to in the last `contactCooldownDays`. Members with blank numbers (thin or
 // no history) rank last with score 0 rather than with an invented one.
 //
-// Lead products come from the same scorer as the sidebar but are NOT logged as `recommendations`
-// rows: the list is computed on every open of the tab and nothing is sent from it directly (the
+// Lead products are the first items of each member's precomputed list (precomputed.ts), the same list the
+// sidebar shows, but are NOT logged as `recommendations` rows: nothing is sent from this tab directly (the
 // guide opens the chat, where the sidebar's own, logged recommendation is what a send points to).
-import type { TodayList } from '@scrm/shared'
-import type { DbOrTx } from '../db/client.ts'
+import type { RecommendedProduct, TodayList } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
-import type { Recommender } from './scoring.ts'
-import { and, asc, sql } from 'drizzle-orm'
+import { and, asc, inArray, sql } from 'drizzle-orm'
 import { memberScope } from '../auth/access.ts'
-import { follows, members, memberScores, sends } from '../db/schema.ts'
+import { follows, memberRecommendations, members, memberScores, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { DAY_MS } from './training.ts'
 
 export interface TodayOptions {
   now: () => number
-  recommender: Recommender
-  /**
-   * The sync SQLite handle `recommender.score` still takes (transitional: scoring moves to the port in the
-   * recommend conversion of issue 7; then lead products are scored on `db` and this goes).
-   */
-  scoringDb: DbOrTx
   contactCooldownDays?: number
   /** Lead products per member (2-3). */
   leadProducts?: number
@@ -57,6 +49,12 @@ export async function todayList(db: AsyncDbOrTx, session: Session, query: { limi
   )).orderBy(sql`${worth} desc`, asc(members.id)).limit(query.limit).all()
 
   const k = Math.min(3, Math.max(2, options.leadProducts ?? 3))
+  const ids = rows.map(r => r.memberId)
+  const lists = new Map<number, RecommendedProduct[]>()
+  if (ids.length) {
+    for (const l of await db.select({ memberId: memberRecommendations.memberId, items: memberRecommendations.items }).from(memberRecommendations).where(inArray(memberRecommendations.memberId, ids)).all())
+      lists.set(l.memberId, l.items)
+  }
   return {
     generatedAt: now,
     items: rows.map((r) => {
@@ -72,7 +70,7 @@ export async function todayList(db: AsyncDbOrTx, session: Session, query: { limi
         expectedValue: ok ? r.expectedValue : null,
         expectedNextAt: ok ? r.expectedNextAt : null,
         lastContactAt: r.lastContactAt,
-        leadProducts: options.recommender.score(options.scoringDb, r.memberId, { k, log: false, guideUserid: session.userid }).items,
+        leadProducts: (lists.get(r.memberId) ?? []).slice(0, k),
       }
     }),
   }

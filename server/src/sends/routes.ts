@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { AsyncDb } from '../db/port.ts'
 import { ApiError, CompleteSendRequest, CreateSendRequest, MemberSendsQuery, MemberSendsToday, SendIdParams, SendRecord } from '@scrm/shared'
 import { sessionOf } from '../plugins/session.ts'
+import { markRecommendationsStale } from '../recommend/precomputed.ts'
 import { completeSend, createSend, memberSendsToday } from './service.ts'
 
 export const sendRoutes: FastifyPluginAsyncTypebox<{ db: AsyncDb, now: () => number }> = async (app, { db, now }) => {
@@ -15,7 +16,13 @@ export const sendRoutes: FastifyPluginAsyncTypebox<{ db: AsyncDb, now: () => num
   app.post('/api/sends/:id/complete', {
     schema: { params: SendIdParams, body: CompleteSendRequest, response: { 200: SendRecord, 404: ApiError, 409: ApiError } },
   }, async (request) => {
-    return db.transaction(async tx => completeSend(tx, sessionOf(request), request.params.id, request.body, now()))
+    return db.transaction(async (tx) => {
+      const record = await completeSend(tx, sessionOf(request), request.params.id, request.body, now())
+      // What she was sent is now held back / counted: her precomputed list is re-scored by a job.
+      if (record.status === 'sent')
+        await markRecommendationsStale(tx, [record.memberId], now())
+      return record
+    })
   })
 
   app.get('/api/sends', {

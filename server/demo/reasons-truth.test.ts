@@ -3,17 +3,17 @@
 // (every fact is true at the level it names). Issue 12 finding 18 (false reasons) and 23
 // (recommending a consumable of a kind she bought within its repurchase cycle).
 import type { ScoreSource } from '@scrm/shared'
-import type { OpenedDatabase } from '../db/client.ts'
+import type { OpenedDatabase } from '../src/db/client.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { formatReason } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../db/client.ts'
-import { loadModelRun } from '../recommend/model-store.ts'
-import { isComplementPair } from '../recommend/nbr/model.ts'
-import { createRecommender, REASON_OF_SOURCE } from '../recommend/scoring.ts'
-import { DAY_MS, shanghaiDay, shrunkCycleDays, trainModels } from '../recommend/training.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { loadModelRun } from '../src/recommend/model-store.ts'
+import { isComplementPair } from '../src/recommend/nbr/model.ts'
+import { createRecommender, REASON_OF_SOURCE } from '../src/recommend/scoring.ts'
+import { DAY_MS, shanghaiDay, shrunkCycleDays, trainModels } from '../src/recommend/training.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase } from './seed.ts'
 
@@ -40,9 +40,9 @@ interface Line { memberId: number, orderId: number, day: number, paidAt: number,
 interface Product { name: string, categoryPath: string, consumable: boolean, launchedAt: number }
 
 describe('recommendation reasons over the demo brand', () => {
-  it('name the largest contributor and state only what her orders show', { timeout: 180_000 }, () => {
+  it('name the largest contributor and state only what her orders show', { timeout: 180_000 }, async () => {
     const sqlite = database.sqlite
-    const model = loadModelRun(database.db, runId)!
+    const model = (await loadModelRun(database.port.db, runId))!
     const today = shanghaiDay(now)
     // Purchases as the scorer counts them: not cancelled, not fully refunded, paid by now.
     const lines = (sqlite.prepare(`select o.member_id memberId, o.id orderId, o.paid_at paidAt, l.spu_id spuId, l.quantity quantity
@@ -82,7 +82,7 @@ describe('recommendation reasons over the demo brand', () => {
     // The learned model, and the same model with complements weighted up: the demo's orders may
     // teach a complement weight of 0, and the complement reason must be checked all the same.
     const complementHeavy = { ...model, nbr: { ...model.nbr, options: { ...model.nbr.options, weights: { ...model.nbr.options.weights, complement: 3 } } } }
-    const recommenders = [createRecommender({ now: () => now }), createRecommender({ now: () => now, store: { get: () => complementHeavy } })]
+    const recommenders = [createRecommender({ now: () => now }), createRecommender({ now: () => now, store: { get: async () => complementHeavy } })]
     const memberIds = (sqlite.prepare(`select id from members order by id`).all() as { id: number }[]).map(r => r.id)
     const counts: Record<string, number> = {}
     let checked = 0
@@ -91,7 +91,7 @@ describe('recommendation reasons over the demo brand', () => {
         const mine = byMember.get(memberId) ?? []
         const orderCount = (spuId: string) => new Set(mine.filter(l => l.spuId === spuId).map(l => l.orderId)).size
         const leafDays = (leaf: string) => [...new Set(mine.filter(l => products.get(l.spuId)!.categoryPath === leaf).map(l => l.day))]
-        const rec = recommender.score(database.db, memberId, { k: 6, log: false, guideUserid: 'g' })
+        const rec = await recommender.score(database.port.db, memberId, { k: 6, log: false, guideUserid: 'g' })
         for (const item of rec.items) {
           const f = item.facts
           const c = item.contributions

@@ -1,10 +1,10 @@
-import type { OpenedDatabase } from '../db/client.ts'
+import type { OpenedDatabase } from '../src/db/client.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../db/client.ts'
-import { products } from '../db/schema.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { products } from '../src/db/schema.ts'
 import { generateDemoData, generateDemoDataStream } from './generator.ts'
 import { seedDatabase, toWecomFixtures } from './seed.ts'
 

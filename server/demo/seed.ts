@@ -3,12 +3,13 @@
 import type Database from 'better-sqlite3'
 import type { Column } from 'drizzle-orm'
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core'
-import type { EmulatorExternalContact, EmulatorFollow, EmulatorUser, WecomFixtures } from '../../emulator/fixtures.ts'
-import type { Db } from '../db/client.ts'
+import type { EmulatorExternalContact, EmulatorFollow, EmulatorUser, WecomFixtures } from '../emulator/fixtures.ts'
+import type { Db } from '../src/db/client.ts'
+import type { AsyncDbOrTx, Database as PortDatabase } from '../src/db/port.ts'
 import type { DemoChunk, DemoDataset, DemoMemberData, DemoStaticData } from './generator.ts'
-import { getTableColumns, is, Param, Placeholder, sql } from 'drizzle-orm'
-import { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../db/schema.ts'
-import { groupBy } from '../lib/collections.ts'
+import { getTableColumns, getTableName, is, Param, Placeholder, sql } from 'drizzle-orm'
+import { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../src/db/schema.ts'
+import { groupBy } from '../src/lib/collections.ts'
 import { CORP_NAME } from './catalog.ts'
 
 export interface SeedCounts {
@@ -297,6 +298,56 @@ export function seedDatabase(db: Db, input: DemoDataset | Iterable<DemoChunk>, o
     }
   }
   report('done')
+  return counts
+}
+
+/**
+ * The same seeding through the database port, for either dialect (PostgreSQL included): one transaction per
+ * chunk, multi-row INSERTs of up to ~30,000 parameters (PostgreSQL takes at most 65,535 per statement), then
+ * the identity sequences moved past the generated ids. Refuses a database that already has data (wipe a
+ * PostgreSQL database by recreating it). The SQLite-only `seedDatabase` above stays the fast path for
+ * SQLite files (prepared statements, bulk pragmas).
+ */
+export async function seedThroughPort(database: PortDatabase, input: DemoDataset | Iterable<DemoChunk>, options: Pick<SeedOptions, 'onProgress' | 'totalMembers'> = {}): Promise<SeedCounts> {
+  const dataset = isDataset(input)
+  const chunks = dataset ? datasetChunks(input) : input
+  const membersTotal = dataset ? input.members.length : options.totalMembers
+  for (const table of [stores, staff, members, products, orders]) {
+    if (await database.db.select({ one: sql<number>`1` }).from(table).limit(1).get())
+      throw new Error(`refusing to seed: the database already has data (${getTableName(table)})`)
+  }
+  const counts = Object.fromEntries(Object.keys(TABLES).map(k => [k, 0])) as unknown as SeedCounts
+  let rows = 0
+  let membersDone = 0
+  const insertAll = async (tx: AsyncDbOrTx, table: SQLiteTable, list: readonly object[]) => {
+    const perStatement = Math.max(1, Math.floor(30_000 / Object.keys(getTableColumns(table)).length))
+    // Typed per table by the generator (`$inferSelect` of the same table); the table union hides it.
+    for (let i = 0; i < list.length; i += perStatement) await tx.insert(table).values(list.slice(i, i + perStatement) as never)
+  }
+  for (const chunk of chunks) {
+    const keys = chunk.kind === 'static' ? STATIC_TABLES : MEMBER_TABLES
+    const data = chunk.data as unknown as Record<keyof SeedCounts, readonly object[]>
+    await database.db.transaction(async (tx) => {
+      for (const key of keys) await insertAll(tx, TABLES[key], data[key])
+    })
+    for (const key of keys) {
+      counts[key] += data[key].length
+      rows += data[key].length
+    }
+    if (chunk.kind === 'members')
+      membersDone += chunk.data.members.length
+    options.onProgress?.({ phase: chunk.kind, membersDone, membersTotal, rows })
+  }
+  if (database.dialect === 'postgres') {
+    for (const table of Object.values(TABLES)) {
+      const id = getTableColumns(table).id
+      if (id && (id as { autoIncrement?: boolean }).autoIncrement) {
+        const name = getTableName(table)
+        await database.db.run(sql`select setval(pg_get_serial_sequence(${name}, 'id'), coalesce((select max("id") from ${sql.identifier(name)}), 0) + 1, false)`)
+      }
+    }
+  }
+  options.onProgress?.({ phase: 'done', membersDone, membersTotal, rows })
   return counts
 }
 

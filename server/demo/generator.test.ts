@@ -1,6 +1,6 @@
 import type { DemoDataset, DemoMemberData } from './generator.ts'
 import { describe, expect, it } from 'vitest'
-import { Rng } from '../lib/random.ts'
+import { Rng } from '../src/lib/random.ts'
 import { generateDemoData, generateDemoDataStream, joinOverlap, preferenceAffinity } from './generator.ts'
 
 const DAY = 86_400_000

@@ -3,21 +3,23 @@
 import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { startEmulator } from '../../emulator/index.ts'
-import { buildApp } from '../app.ts'
-import { loadConfig } from '../config.ts'
-import { openDatabase } from '../db/client.ts'
-import { wecomCredentials } from '../db/schema.ts'
-import { runAttribution } from '../recommend/jobs.ts'
-import { dayStartMs, shanghaiDay, trainModels } from '../recommend/training.ts'
-import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
-import { createWecomClientFromConfig } from '../wecom/client.ts'
-import { createDbCredentialStore } from '../wecom/credential-store.ts'
+import { startEmulator } from '../emulator/index.ts'
+import { buildApp } from '../src/app.ts'
+import { loadConfig } from '../src/config.ts'
+import { openDatabase } from '../src/db/client.ts'
+import { wecomCredentials } from '../src/db/schema.ts'
+import { runAttribution } from '../src/recommend/jobs.ts'
+import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
+import { createRecommender } from '../src/recommend/scoring.ts'
+import { dayStartMs, shanghaiDay, trainModels } from '../src/recommend/training.ts'
+import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../src/sends/attribution.ts'
+import { createWecomClientFromConfig } from '../src/wecom/client.ts'
+import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase, toWecomFixtures } from './seed.ts'
 import { SEND_HISTORY_DAYS } from './send-history.ts'
 
-const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..')
+const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..')
 
 export interface DemoOptions {
   port: number
@@ -64,6 +66,8 @@ export async function startDemo(options: DemoOptions) {
   // (same clock as the app; the scheduled `train` job then finds a fresh model and skips until it is stale).
   const trainStarted = performance.now()
   const training = trainModels(database.db, { now: Date.now() })
+  // The sidebar reads precomputed lists: score every member once before listening.
+  await precomputeRecommendations(database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now() })
   const trainMs = performance.now() - trainStarted
   // A new emulator instance knows none of the tokens/tickets cached by the previous run.
   database.db.delete(wecomCredentials).run()

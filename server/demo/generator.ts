@@ -8,11 +8,11 @@
 //
 // Every member is generated from its own PRNG stream (seed, member id), so the in-memory form and the
 // streaming form (any chunk size) produce identical rows.
-import type { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import type { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../src/db/schema.ts'
 import type { LeafCategory, Level, Season } from './catalog.ts'
 import { createHash } from 'node:crypto'
-import { platforms } from '../db/schema.ts'
-import { Rng } from '../lib/random.ts'
+import { platforms } from '../src/db/schema.ts'
+import { Rng } from '../src/lib/random.ts'
 import {
   ADMIN_NAME,
   APPAREL_COLORS,

@@ -12,12 +12,12 @@
 // and how well their sends convert. Every member draws from its own PRNG stream (seed, 0x5E4D5, id),
 // separate from the member/order streams, so the rest of the dataset is unchanged by it.
 import type { ReasonCode, ReasonFacts } from '@scrm/shared'
-import type { RecommendedItemLog } from '../db/schema.ts'
+import type { RecommendedItemLog } from '../src/db/schema.ts'
 import type { DemoMeta, FollowRow, MemberPreference, MemberRow, OrderLineRow, OrderRow, ProductRow, RecommendationRow, ReplyRow, SendRow, StaffRow, StoreRow } from './generator.ts'
 import { formatFen } from '@scrm/shared'
-import { groupBy } from '../lib/collections.ts'
-import { Rng } from '../lib/random.ts'
-import { fillReplyVariables } from '../replies/service.ts'
+import { groupBy } from '../src/lib/collections.ts'
+import { Rng } from '../src/lib/random.ts'
+import { fillReplyVariables } from '../src/replies/service.ts'
 import { COMPLEMENTS } from './catalog.ts'
 
 const DAY = 86_400_000

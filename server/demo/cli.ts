@@ -1,16 +1,18 @@
-// pnpm --filter @scrm/server generate --members N --seed S --db PATH [--reset] [--chunk-size C] [--send-history]
-// Generates the demo world (streaming, bounded memory) and seeds it into a SQLite file, with a
-// progress bar on stderr and a one-line summary on stdout.
+import type { SeedProgress } from './seed.ts'
+// pnpm --filter @scrm/server generate --members N --seed S (--db PATH [--reset] | --database-url postgres://…) [--chunk-size C] [--send-history]
+// Generates the demo world (streaming, bounded memory) and seeds it into a SQLite file (or, with
+// --database-url, an empty migrated PostgreSQL database through the port), with a progress bar on
+// stderr and a one-line summary on stdout.
 import { existsSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import process from 'node:process'
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
-import { openDatabase } from '../db/client.ts'
+import { connectDatabase, openDatabase } from '../src/db/client.ts'
 import { generateDemoDataStream } from './generator.ts'
-import { seedDatabase } from './seed.ts'
+import { seedDatabase, seedThroughPort } from './seed.ts'
 
-const USAGE = 'usage: generate [--members 3000] [--seed 42] [--db data/demo.db] [--reset] [--chunk-size 2000] [--send-history]'
+const USAGE = 'usage: generate [--members 3000] [--seed 42] [--db data/demo.db] [--reset] [--database-url postgres://…] [--chunk-size 2000] [--send-history]'
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined)
@@ -34,12 +36,13 @@ function human(bytes: number): string {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : `${(bytes / 1e6).toFixed(1)} MB`
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'members': { type: 'string' },
       'seed': { type: 'string' },
       'db': { type: 'string' },
+      'database-url': { type: 'string' },
       'reset': { type: 'boolean', default: false },
       'chunk-size': { type: 'string' },
       'send-history': { type: 'boolean', default: false },
@@ -60,7 +63,11 @@ function main(): void {
   const path = isAbsolute(rawPath) ? rawPath : resolve(base, rawPath)
 
   const started = performance.now()
-  const opened = openDatabase(path)
+  const databaseUrl = values['database-url']
+  if (databaseUrl && values.reset)
+    throw new Error(`--reset applies to SQLite files; recreate the PostgreSQL database instead\n${USAGE}`)
+  const opened = databaseUrl ? null : openDatabase(path)
+  const port = databaseUrl ? (await connectDatabase({ databaseUrl, databasePath: '' })).port : null
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
     format: 'seeding |{bar}| {percentage}% | {value}/{total} members | {rows} rows | {phase} | ETA {eta_formatted}',
@@ -72,32 +79,31 @@ function main(): void {
   }, cliProgress.Presets.shades_classic)
   bar.start(members, 0, { rows: 0, phase: 'catalog' })
   try {
-    const counts = seedDatabase(opened.db, generateDemoDataStream({ seed, members, chunkSize, sendHistory: values['send-history'] }), {
-      reset: values.reset,
-      totalMembers: members,
-      bulk: true,
-      onProgress: (p) => {
-        bar.update(p.membersDone, { rows: p.rows.toLocaleString('en-US'), phase: p.phase })
-      },
-    })
+    const stream = generateDemoDataStream({ seed, members, chunkSize, sendHistory: values['send-history'] })
+    const onProgress = (p: SeedProgress) => bar.update(p.membersDone, { rows: p.rows.toLocaleString('en-US'), phase: p.phase })
+    const counts = port
+      ? await seedThroughPort(port, stream, { totalMembers: members, onProgress })
+      : seedDatabase(opened!.db, stream, { reset: values.reset, totalMembers: members, bulk: true, onProgress })
     bar.stop()
-    opened.close()
+    opened?.close()
+    await port?.close()
     const seconds = (performance.now() - started) / 1000
     const total = Object.values(counts).reduce((a, b) => a + b, 0)
     console.log(
-      `seeded ${path}: ${counts.members} members, ${counts.follows} follows, ${counts.orders} orders, ${counts.orderLines} order lines, `
-      + `${counts.products} SKUs, ${counts.memberTags} member tags, ${counts.sends} sends (${total} rows) in ${seconds.toFixed(1)} s, DB ${human(fileSize(path))}`,
+      `seeded ${databaseUrl ? 'PostgreSQL' : path}: ${counts.members} members, ${counts.follows} follows, ${counts.orders} orders, ${counts.orderLines} order lines, `
+      + `${counts.products} SKUs, ${counts.memberTags} member tags, ${counts.sends} sends (${total} rows) in ${seconds.toFixed(1)} s${databaseUrl ? '' : `, DB ${human(fileSize(path))}`}`,
     )
   }
   catch (err) {
     bar.stop()
-    opened.close()
+    opened?.close()
+    await port?.close()
     throw err
   }
 }
 
 try {
-  main()
+  await main()
 }
 catch (err) {
   console.error(err instanceof Error ? err.message : err)

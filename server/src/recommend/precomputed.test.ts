@@ -1,0 +1,112 @@
+import type { Database } from '../db/port.ts'
+import type { Session } from '../plugins/session.ts'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { and, eq } from 'drizzle-orm'
+import { beforeAll, expect, it } from 'vitest'
+import { generateDemoData } from '../../demo/generator.ts'
+import { seedDatabase } from '../../demo/seed.ts'
+import { copyDatabase } from '../../testing/copy-database.ts'
+import { describeEachDialect } from '../../testing/dialects.ts'
+import { openDatabase } from '../db/client.ts'
+import { jobs, memberRecommendations, members, orderLines, orders, products, recommendations } from '../db/schema.ts'
+import { createJobQueue } from '../jobs/queue.ts'
+import { createPrecomputedProvider, markRecommendationsStale, markStaleAfterNewOrders, precomputeRecommendations, REFRESH_JOB, registerPrecomputeJobs } from './precomputed.ts'
+import { createRecommender } from './scoring.ts'
+import { trainModels } from './training.ts'
+
+const DAY = 86_400_000
+const session = (userid: string): Session => ({ userid, role: 'guide', storeId: null, exp: 0 })
+
+describeEachDialect('precomputed recommendations', ({ fresh }) => {
+  let database: Database
+  let now: number
+  let modelRunId: number
+
+  beforeAll(async () => {
+    database = (await fresh()).database
+    // Seeding and training are sync SQLite code (training moves onto the port on its own branch): seed and
+    // train a SQLite file, then copy it through the port.
+    const dir = mkdtempSync(join(tmpdir(), 'scrm-precomputed-'))
+    const seeded = openDatabase(join(dir, 'seed.db'))
+    try {
+      const dataset = generateDemoData({ seed: 8, members: 80 })
+      seedDatabase(seeded.db, dataset)
+      now = dataset.meta.now
+      modelRunId = trainModels(seeded.db, { now }).modelRunId
+      await copyDatabase(seeded.port, database)
+    }
+    finally {
+      seeded.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  it('scores every member once per model run in batches, resumably, and the provider shows exactly the stored list', async () => {
+    const recommender = createRecommender({ now: () => now, modelRecheckMs: 0 })
+    const fractions: number[] = []
+    const first = await precomputeRecommendations(database.db, recommender, { now, batchSize: 25, progress: async p => void fractions.push(p.done / p.total) })
+    const memberCount = (await database.db.select({ id: members.id }).from(members).all()).length
+    expect(first).toEqual({ scored: memberCount, modelRunId })
+    expect(fractions.length).toBe(Math.ceil(memberCount / 25))
+    expect(fractions.at(-1)).toBe(1)
+    // A second run (a retry after a crash, say) finds nothing left to do for this model run.
+    expect((await precomputeRecommendations(database.db, recommender, { now })).scored).toBe(0)
+
+    const stored = await database.db.select().from(memberRecommendations).orderBy(memberRecommendations.memberId).all()
+    expect(stored).toHaveLength(memberCount)
+    expect(stored.every(row => row.modelRunId === modelRunId && row.staleSince === null && row.computedAt === now)).toBe(true)
+    const buyer = stored.find(row => row.items.length >= 3)!
+    expect(buyer.items).toEqual((await recommender.score(database.db, buyer.memberId, { k: recommender.defaultLimit, log: false, guideUserid: '' })).items)
+
+    // No scoring on the request path: the provider returns the row even when the model would now say otherwise.
+    const shown = [...buyer.items].reverse()
+    await database.db.update(memberRecommendations).set({ items: shown }).where(eq(memberRecommendations.memberId, buyer.memberId))
+    const provider = createPrecomputedProvider({ now: () => now + 1 })
+    const rec = await provider(database.db, buyer.memberId, session('guide-p'))
+    expect(rec.items).toEqual(shown)
+    // A send made from it points at a log of exactly what this guide was shown.
+    const logged = await database.db.select().from(recommendations).where(eq(recommendations.id, rec.recommendationId!)).get()
+    expect(logged).toMatchObject({ memberId: buyer.memberId, guideUserid: 'guide-p', modelRunId, createdAt: now + 1 })
+    expect(logged!.items).toEqual(shown.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 })))
+  })
+
+  it('a new order marks her list stale and the refresh job re-scores it without what she now owns', async () => {
+    const recommender = createRecommender({ now: () => now, modelRecheckMs: 0 })
+    await precomputeRecommendations(database.db, recommender, { now })
+    // A member whose list holds a one-off (non-consumable) product: once bought it must leave her list.
+    const rows = await database.db.select().from(memberRecommendations).orderBy(memberRecommendations.memberId).all()
+    let target: { memberId: number, skuId: string, spuId: string, price: number } | undefined
+    for (const row of rows) {
+      for (const item of row.items) {
+        const product = await database.db.select().from(products).where(eq(products.skuId, item.skuId)).get()
+        if (!target && product && !product.consumable && item.facts.code !== 'explore')
+          target = { memberId: row.memberId, skuId: item.skuId, spuId: item.spuId, price: product.price }
+      }
+    }
+    expect(target).toBeDefined()
+    const t = target!
+    const later = now + DAY
+    const [order] = await database.db.insert(orders).values({ platform: 'youzan', orderNo: 'PRECOMPUTE-1', memberId: t.memberId, status: 'completed', totalAmount: t.price, paidAmount: t.price, paidAt: now - 60_000, createdAt: later }).returning({ id: orders.id })
+    await database.db.insert(orderLines).values({ orderId: order!.id, skuId: t.skuId, spuId: t.spuId, quantity: 1, unitPrice: t.price, amount: t.price })
+
+    expect(await markStaleAfterNewOrders(database.db, later)).toEqual([t.memberId])
+    expect((await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, t.memberId)).get())!.staleSince).toBe(later)
+    // Marking again (another change before the refresh ran) enqueues no second job.
+    await database.db.transaction(async tx => markRecommendationsStale(tx, [t.memberId], later + 1))
+    expect(await database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, REFRESH_JOB), eq(jobs.status, 'queued'))).all()).toHaveLength(1)
+
+    const queue = createJobQueue({ database, now: () => later })
+    registerPrecomputeJobs(queue, { db: database.db, recommender, now: () => later })
+    await queue.tick()
+    const refreshed = (await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, t.memberId)).get())!
+    expect(refreshed.staleSince).toBeNull()
+    expect(refreshed.computedAt).toBe(later)
+    expect(refreshed.items.length).toBeGreaterThanOrEqual(3)
+    expect(refreshed.items.map(i => i.spuId)).not.toContain(t.spuId)
+    expect(await database.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.name, REFRESH_JOB)).all()).toEqual([{ status: 'succeeded' }])
+    // Nothing newer than the list now: no more stale marks.
+    expect(await markStaleAfterNewOrders(database.db, later)).toEqual([])
+  })
+})

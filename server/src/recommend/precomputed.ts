@@ -1,0 +1,164 @@
+// Precomputed recommendations: every member's list is scored by jobs (after training, and again when her
+// orders, sends or tags change) and stored in `member_recommendations`; the sidebar only reads it. The
+// request path does no scoring: one row, her scores, and a small log row so that a send made from the list
+// points (`recommendationId`) at exactly what this guide was shown.
+import type { Propensity, Recommendations, RecommendedProduct } from '@scrm/shared'
+import type { AsyncDbOrTx } from '../db/port.ts'
+import type { RecommendedItemLog } from '../db/schema.ts'
+import type { JobQueue } from '../jobs/queue.ts'
+import type { RecommendationProvider } from '../members/service.ts'
+import type { Recommender } from './scoring.ts'
+import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
+import { qualified } from '../db/sql.ts'
+import { enqueueJob } from '../jobs/queue.ts'
+import { latestModelRunId } from './model-store.ts'
+
+export const PRECOMPUTE_JOB = 'precompute-recommendations'
+export const REFRESH_JOB = 'refresh-recommendations'
+
+/** Members scored per batch (one write transaction per batch). */
+const DEFAULT_BATCH = 500
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000
+const DAY_MS = 86_400_000
+
+/** One member's list as written to `member_recommendations`. */
+type StoredList = typeof memberRecommendations.$inferInsert
+
+async function scoreForStorage(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number): Promise<StoredList> {
+  // The guide is unknown here: the log row of what a guide saw is written when she reads the list.
+  const scored = await recommender.score(db, memberId, { k: recommender.defaultLimit, log: false, guideUserid: '' })
+  return { memberId, modelRunId: null, items: scored.items, computedAt: now, staleSince: null }
+}
+
+/**
+ * Writes scored lists. A list that went stale again while it was being scored (a newer `stale_since` than
+ * when scoring started) stays stale, so the refresh job enqueued by that change still runs.
+ */
+async function storeLists(db: AsyncDbOrTx, lists: StoredList[], modelRunId: number | null, startedAt: number) {
+  if (!lists.length)
+    return
+  await db.insert(memberRecommendations).values(lists.map(l => ({ ...l, modelRunId }))).onConflictDoUpdate({
+    target: memberRecommendations.memberId,
+    set: {
+      modelRunId: sql`excluded.model_run_id`,
+      items: sql`excluded.items`,
+      computedAt: sql`excluded.computed_at`,
+      staleSince: sql`case when ${memberRecommendations.staleSince} > cast(${startedAt} as bigint) then ${memberRecommendations.staleSince} else null end`,
+    },
+  })
+}
+
+export interface PrecomputeProgress {
+  done: number
+  total: number
+}
+
+/**
+ * Scores every member whose stored list is not from the latest model run (or is stale), in batches of
+ * `batchSize` by member id. Resumable: a retried or interrupted run skips the lists it already wrote.
+ */
+export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Recommender, options: { now: number, batchSize?: number, progress?: (p: PrecomputeProgress) => Promise<void>, signal?: AbortSignal }): Promise<{ scored: number, modelRunId: number | null }> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH
+  const run = await latestModelRunId(db)
+  const modelRunId = run?.id ?? null
+  // No list yet, a list from another run (or none), or a stale one.
+  const pending = or(isNull(memberRecommendations.memberId), isNull(memberRecommendations.modelRunId), ne(memberRecommendations.modelRunId, modelRunId ?? -1), sql`${memberRecommendations.staleSince} is not null`)
+  const total = (await db.select({ n: sql<number>`count(*)` }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(pending).get())?.n ?? 0
+  let done = 0
+  let after = 0
+  for (;;) {
+    options.signal?.throwIfAborted()
+    const ids = (await db.select({ id: members.id }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(and(gt(members.id, after), pending)).orderBy(asc(members.id)).limit(batchSize).all()).map(r => r.id)
+    if (!ids.length)
+      break
+    const startedAt = options.now
+    const lists: StoredList[] = []
+    for (const id of ids) lists.push(await scoreForStorage(db, recommender, id, options.now))
+    await db.transaction(async tx => storeLists(tx, lists, modelRunId, startedAt))
+    after = ids[ids.length - 1]!
+    done += ids.length
+    await options.progress?.({ done, total: Math.max(total, done) })
+  }
+  return { scored: done, modelRunId }
+}
+
+/** Re-scores one member's list (the refresh job). */
+export async function refreshRecommendations(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number): Promise<void> {
+  const run = await latestModelRunId(db)
+  const list = await scoreForStorage(db, recommender, memberId, now)
+  await db.transaction(async tx => storeLists(tx, [list], run?.id ?? null, now))
+}
+
+/**
+ * Her orders, sends or tags changed: mark the stored lists stale and enqueue one refresh per member
+ * (a singleton per member, so a burst of changes re-scores once). Call it inside the transaction that
+ * made the change, with its `tx`, so the mark and the job commit with it.
+ */
+export async function markRecommendationsStale(db: AsyncDbOrTx, memberIds: readonly number[], now: number): Promise<void> {
+  const ids = [...new Set(memberIds)]
+  if (!ids.length)
+    return
+  await db.update(memberRecommendations).set({ staleSince: sql`coalesce(${memberRecommendations.staleSince}, cast(${now} as bigint))` }).where(inArray(memberRecommendations.memberId, ids))
+  for (const memberId of ids) await enqueueJob(db, now, REFRESH_JOB, { memberId }, { singletonKey: `member:${memberId}` })
+}
+
+/**
+ * Orders that arrived after a member's list was scored (imports and platform syncs land late): mark those
+ * lists stale and enqueue their refresh. Stateless, so any instance's attribution run may call it.
+ */
+export async function markStaleAfterNewOrders(db: AsyncDbOrTx, now: number): Promise<number[]> {
+  const newer = sql`exists (select 1 from ${orders} where ${qualified(orders.memberId)} = ${qualified(memberRecommendations.memberId)} and ${qualified(orders.createdAt)} > ${qualified(memberRecommendations.computedAt)})`
+  const ids = (await db.select({ memberId: memberRecommendations.memberId }).from(memberRecommendations).where(and(isNull(memberRecommendations.staleSince), newer)).orderBy(asc(memberRecommendations.memberId)).all()).map(r => r.memberId)
+  await db.transaction(async tx => markRecommendationsStale(tx, ids, now))
+  return ids
+}
+
+/** Her trained scores; without a training run, how much data there is (distinct purchase days). */
+async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensity> {
+  const row = await db.select().from(memberScores).where(eq(memberScores.memberId, memberId)).get()
+  if (row) {
+    const ok = row.sufficiency === 'ok'
+    return {
+      pBuy7: ok ? row.pBuy7 : null,
+      pBuy30: ok ? row.pBuy30 : null,
+      pAlive: ok ? row.pAlive : null,
+      expectedNextAt: ok ? row.expectedNextAt : null,
+      sufficiency: row.sufficiency,
+    }
+  }
+  const days = (await db.select({ n: sql<number>`count(distinct (${orders.paidAt} + ${SHANGHAI_OFFSET_MS}) / ${DAY_MS})` }).from(orders).where(and(eq(orders.memberId, memberId), ne(orders.status, 'cancelled'))).get())?.n ?? 0
+  return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: days === 0 ? 'none' : days < 2 ? 'thin' : 'ok' }
+}
+
+/** The sidebar's provider: reads the stored list and logs what this guide was shown. */
+export function createPrecomputedProvider(options: { now: () => number }): RecommendationProvider {
+  return async (db, memberId, session) => {
+    const [stored, propensity] = await Promise.all([
+      db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, memberId)).get(),
+      propensityOf(db, memberId),
+    ])
+    const items: RecommendedProduct[] = stored?.items ?? []
+    let recommendationId: number | null = null
+    if (items.length) {
+      const logged: RecommendedItemLog[] = items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 }))
+      recommendationId = (await db.insert(recommendations).values({ memberId, guideUserid: session.userid, modelRunId: stored?.modelRunId ?? null, items: logged, createdAt: options.now() }).returning({ id: recommendations.id }).get())!.id
+    }
+    return { recommendationId, propensity, items } satisfies Recommendations
+  }
+}
+
+/** Registers the precompute and per-member refresh handlers. */
+export function registerPrecomputeJobs(queue: JobQueue, options: { db: AsyncDbOrTx, recommender: Recommender, now: () => number, log?: { info: (obj: object, msg: string) => void } }) {
+  queue.register(PRECOMPUTE_JOB, async ({ progress, signal }) => {
+    const started = performance.now()
+    const result = await precomputeRecommendations(options.db, options.recommender, { now: options.now(), signal, progress: async p => progress(p.total ? p.done / p.total : 1) })
+    options.log?.info({ ...result, ms: Math.round(performance.now() - started) }, 'recommendations precomputed')
+  }, { leaseMs: 10 * 60_000, maxAttempts: 5, backoffMs: 60_000 })
+  queue.register(REFRESH_JOB, async ({ payload }) => {
+    const memberId = Number(payload.memberId)
+    if (!Number.isInteger(memberId))
+      throw new Error(`${REFRESH_JOB}: payload.memberId is not an integer`)
+    await refreshRecommendations(options.db, options.recommender, memberId, options.now())
+  }, { maxAttempts: 5, backoffMs: 10_000 })
+}
