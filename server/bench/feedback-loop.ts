@@ -178,7 +178,7 @@ interface SeedContext {
   log: (line: string) => void
 }
 
-function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
+async function runArm(path: string, arm: ArmName, ctx: SeedContext): Promise<ArmRun> {
   const started = performance.now()
   const database = openDatabase(path)
   const { sqlite, db } = database
@@ -252,7 +252,7 @@ function runArm(path: string, arm: ArmName, ctx: SeedContext): ArmRun {
       }
     }
     // Retrain at the round's end in every arm (new orders for the next-basket model; feedback stats for the arms that use them).
-    trainModels(db, { now: roundEnd, propensitySample: PROPENSITY_SAMPLE })
+    await trainModels(database.port, { now: roundEnd, propensitySample: PROPENSITY_SAMPLE })
   }
   // Orders in the week after the last round can still be credited to its sends.
   const end = ctx.start + ctx.rounds * WEEK
@@ -327,7 +327,7 @@ async function runSeed(seed: number, o: Required<Omit<FeedbackLoopOptions, 'seed
     const basePath = join(dir, 'base.db')
     const base = openDatabase(basePath)
     seedDatabase(base.db, dataset)
-    trainModels(base.db, { now: dataset.meta.now, propensitySample: PROPENSITY_SAMPLE })
+    await trainModels(base.port, { now: dataset.meta.now, propensitySample: PROPENSITY_SAMPLE })
     // Every arm starts from a byte-identical database.
     const paths = Object.fromEntries(o.arms.map(a => [a, join(dir, `${a}.db`)])) as Record<ArmName, string>
     for (const p of Object.values(paths)) base.sqlite.prepare('vacuum into ?').run(p)
@@ -338,7 +338,7 @@ async function runSeed(seed: number, o: Required<Omit<FeedbackLoopOptions, 'seed
     const organic = organicOrders([...contacts, ...control], skuRows, { start: dataset.meta.now, rounds: o.rounds, seed, response: o.response })
     const ctx: SeedContext = { start: dataset.meta.now, rounds: o.rounds, k: o.k, seed, contacts, control, skus, organic, response: o.response, log: o.log }
     const out: Partial<Record<ArmName, ArmRun>> = {}
-    for (const arm of o.arms) out[arm] = runArm(paths[arm], arm, ctx)
+    for (const arm of o.arms) out[arm] = await runArm(paths[arm], arm, ctx)
     return out
   }
   finally {

@@ -77,7 +77,7 @@ export async function buildApp(deps: AppDependencies) {
   // Recommendations: scored in-process from the latest trained model (model-store re-checks the DB).
   const recommender = createRecommender({ now })
   const queue = createJobQueue({ database: database.port, now, log: app.log })
-  registerRecommendJobs(queue, { db, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerRecommendJobs(queue, { db, port: database.port, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
   if (deps.jobs ?? (config.jobs && process.env.NODE_ENV !== 'test')) {
     app.addHook('onListen', async () => {
       await scheduleRecommendJobs(queue, { trainIntervalHours: config.trainIntervalHours })

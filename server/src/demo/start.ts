@@ -63,7 +63,7 @@ export async function startDemo(options: DemoOptions) {
   // Train once before listening so the sidebar has recommendations and scores from the first request
   // (same clock as the app; the scheduled `train` job then finds a fresh model and skips until it is stale).
   const trainStarted = performance.now()
-  const training = trainModels(database.db, { now: Date.now() })
+  const training = await trainModels(database.port, { now: Date.now() })
   const trainMs = performance.now() - trainStarted
   // A new emulator instance knows none of the tokens/tickets cached by the previous run.
   database.db.delete(wecomCredentials).run()

@@ -14,7 +14,7 @@ import { createModelStore } from './model-store.ts'
 const DAY = 86_400_000
 
 describe('training schedule', () => {
-  it('trains when there is no model or it is stale, and stores pick the new run up', () => {
+  it('trains when there is no model or it is stale, and stores pick the new run up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scrm-jobs-'))
     const database = openDatabase(join(dir, 'scrm.db'))
     try {
@@ -23,11 +23,11 @@ describe('training schedule', () => {
       const now = dataset.meta.now
       const store = createModelStore({ recheckMs: 0 })
       expect(store.get(database.db)).toBeNull()
-      const first = trainIfStale(database.db, now, 24)
+      const first = await trainIfStale(database.db, now, 24, database.port)
       expect(first?.modelRunId).toBeGreaterThan(0)
       expect(store.get(database.db)?.runId).toBe(first!.modelRunId)
-      expect(trainIfStale(database.db, now + 3_600_000, 24)).toBeNull()
-      const second = trainIfStale(database.db, now + 25 * 3_600_000, 24)
+      expect(await trainIfStale(database.db, now + 3_600_000, 24, database.port)).toBeNull()
+      const second = await trainIfStale(database.db, now + 25 * 3_600_000, 24, database.port)
       expect(second!.modelRunId).toBeGreaterThan(first!.modelRunId)
       expect(store.get(database.db)?.runId).toBe(second!.modelRunId)
     }
@@ -37,7 +37,7 @@ describe('training schedule', () => {
     }
   })
 
-  it('credits orders to earlier sends before training, so learned conversion includes them', () => {
+  it('credits orders to earlier sends before training, so learned conversion includes them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scrm-jobs-'))
     const database = openDatabase(join(dir, 'scrm.db'))
     try {
@@ -50,9 +50,9 @@ describe('training schedule', () => {
       const orderId = database.db.insert(orders).values({ platform: 'youzan', orderNo: 'JOB-1', memberId: follow.m, status: 'completed', totalAmount: product.price, paidAmount: product.price, paidAt: now - 2 * DAY }).returning().get().id
       database.db.insert(orderLines).values({ orderId, skuId: product.sku_id, spuId: product.spu_id, quantity: 1, unitPrice: product.price, amount: product.price }).run()
 
-      trainIfStale(database.db, now, 24)
+      await trainIfStale(database.db, now, 24, database.port)
       expect(database.sqlite.prepare('select send_id from attributions where order_id = ?').get(orderId)).toEqual({ send_id: sendId })
-      expect(loadFeedbackStats(database.db).byReason.get('restock')).toEqual({ sends: 1, conversions: 1 })
+      expect((await loadFeedbackStats(database.port.db)).byReason.get('restock')).toEqual({ sends: 1, conversions: 1 })
       expect(runAttribution(database.db, now)).toEqual({ attributed: 0, revoked: 0, revalued: 0 })
     }
     finally {
@@ -71,7 +71,7 @@ describe('training schedule', () => {
       // Two instances' workers on one database: each scheduled run still happens once.
       const instances = [createJobQueue({ database: database.port, now: () => now }), createJobQueue({ database: database.port, now: () => now })]
       for (const queue of instances) {
-        registerRecommendJobs(queue, { db: database.db, now: () => now, trainIntervalHours: 24 })
+        registerRecommendJobs(queue, { db: database.db, port: database.port, now: () => now, trainIntervalHours: 24 })
         await scheduleRecommendJobs(queue, { trainIntervalHours: 24 })
       }
       const tickAll = async () => {

@@ -4,6 +4,7 @@
 // that sync SQLite code through the legacy handle, so they run on SQLite only; being sync CPU work they
 // cannot heartbeat either, hence leases longer than a run.
 import type { Db } from '../db/client.ts'
+import type { Database } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { AttributionResult } from '../sends/attribution.ts'
 import type { TrainResult } from './training.ts'
@@ -19,6 +20,8 @@ export const ATTRIBUTE_JOB = 'attribute'
 export interface RecommendJobsOptions {
   /** The sync SQLite handle (see the note at the top). */
   db: Db
+  /** The async port over the same database: training reads and writes through it. */
+  port: Database
   now: () => number
   trainIntervalHours: number
   /** How often recent orders are credited to sends (default 60 min). */
@@ -38,19 +41,19 @@ export function runAttribution(db: Db, now: number, lookbackDays = DEFAULT_ATTRI
  * Train if there is no model or it is older than the interval; returns null when it was fresh.
  * Attribution runs first, over a month, so learned conversion and suppression see every outcome.
  */
-export function trainIfStale(db: Db, now: number, intervalHours: number): TrainResult | null {
+export async function trainIfStale(db: Db, now: number, intervalHours: number, port: Database): Promise<TrainResult | null> {
   const latest = latestModelRunId(db)
   if (latest && now - latest.trainedAt < intervalHours * 3_600_000)
     return null
   runAttribution(db, now, 30)
-  return trainModels(db, { now })
+  return trainModels(port, { now })
 }
 
 /** Registers the `train` and `attribute` handlers on this instance's queue. */
 export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOptions) {
   queue.register(TRAIN_JOB, async () => {
     const started = performance.now()
-    const result = trainIfStale(options.db, options.now(), options.trainIntervalHours)
+    const result = await trainIfStale(options.db, options.now(), options.trainIntervalHours, options.port)
     if (result)
       options.log?.info({ modelRunId: result.modelRunId, ms: Math.round(performance.now() - started), ...result.stats.sufficiency }, 'recommend model trained')
   }, { leaseMs: 6 * 3_600_000, maxAttempts: 3, backoffMs: 10 * 60_000 })

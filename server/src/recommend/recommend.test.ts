@@ -72,8 +72,8 @@ describe('before any training', () => {
 
 describe('training', () => {
   // Fitting the blend weights trains the next-basket model twice (validation, then final).
-  beforeAll(() => {
-    trained = trainModels(database.db, { now })
+  beforeAll(async () => {
+    trained = await trainModels(database.port, { now })
   }, 60_000)
 
   it('learns the blend weights on the last weeks before the cut and ships exactly those', () => {
@@ -223,7 +223,7 @@ describe('scoring', () => {
   })
 
   // Last in the file: it retrains the model with send outcomes in it.
-  it('with feedback: false ignores send outcomes: no hold-back, no learned conversion', { timeout: 60_000 }, () => {
+  it('with feedback: false ignores send outcomes: no hold-back, no learned conversion', { timeout: 60_000 }, async () => {
     const guide = (sqlite().prepare(`select userid from staff where role = 'guide' limit 1`).get() as { userid: string }).userid
     const [m, other, held] = [members()[6]!.id, members()[7]!.id, members()[8]!.id]
     const off = createRecommender({ now: () => now, feedback: false, modelRecheckMs: 0 })
@@ -257,7 +257,7 @@ describe('scoring', () => {
     const before = off.score(database.db, m, request).items
     const target = before.find(i => i.facts.code !== 'explore')!
     for (let i = 0; i < 200; i++) insertSend.run(`feedback-off-lift-${i}`, guide, other, target.skuId, target.facts.code, now - 100 * DAY, now - 100 * DAY)
-    trainModels(database.db, { now })
+    await trainModels(database.port, { now })
     expect(off.score(database.db, m, request).items).toEqual(before)
     const learned = on.score(database.db, m, request).items.find(i => i.spuId === target.spuId)
     expect(learned === undefined || learned.score < target.score).toBe(true)
