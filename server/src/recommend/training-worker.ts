@@ -25,10 +25,10 @@ interface WorkerInput {
   options: WorkerTrainOptions
 }
 
-type WorkerMessage =
-  | { type: 'progress', progress: TrainingProgress }
-  | { type: 'done', result: TrainResult }
-  | { type: 'failed', message: string, stack?: string }
+type WorkerMessage
+  = | { type: 'progress', progress: TrainingProgress }
+    | { type: 'done', result: TrainResult }
+    | { type: 'failed', message: string, stack?: string }
 
 /**
  * The worker runs this same TypeScript file. Node 20 does not hand the parent's loader hooks to a worker,
