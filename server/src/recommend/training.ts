@@ -323,24 +323,53 @@ export async function trainModels(database: Database, options: TrainOptions): Pr
   const validationFromDay = cutoffDay - NBR_VALIDATION_DAYS
   let sequences: number[][][] | null = []
   const validationStart: number[] = []
+  // Most baskets hold one or two SPUs: those are shared arrays (the model only reads baskets), which at
+  // 1M members saves millions of small arrays. Larger baskets get their own.
+  const spuCount = spuIds.length
+  const singles: (number[] | undefined)[] = Array.from({ length: spuCount })
+  const pairs = new Map<number, number[]>()
+  const basketOf = (from: number, to: number): number[] => {
+    if (to - from === 1) {
+      const a = lineSpu[from]!
+      return (singles[a] ??= [a])
+    }
+    if (to - from === 2) {
+      const a = lineSpu[from]!
+      const b = lineSpu[from + 1]!
+      const key = a * spuCount + b
+      let pair = pairs.get(key)
+      if (!pair) {
+        pair = [a, b]
+        pairs.set(key, pair)
+      }
+      return pair
+    }
+    return Array.from(lineSpu.subarray(from, to))
+  }
   for (let i = 0; i < buyers; i++) {
-    const kept: number[][] = []
+    const start = memberOrderStart[i]!
+    const end = memberOrderStart[i + 1]!
+    let keptCount = 0
+    for (let o = start; o < end; o++) {
+      if (orderLineStart[o + 1]! > orderLineStart[o]!)
+        keptCount++
+    }
+    if (!keptCount)
+      continue
+    const kept: number[][] = Array.from({ length: keptCount })
+    let k = 0
     let first = -1
-    for (let o = memberOrderStart[i]!; o < memberOrderStart[i + 1]!; o++) {
+    for (let o = start; o < end; o++) {
       const from = orderLineStart[o]!
       const to = orderLineStart[o + 1]!
       if (from === to)
         continue
       if (first === -1 && orderDay[o]! >= validationFromDay)
-        first = kept.length
-      const basket = Array.from<number>({ length: to - from })
-      for (let l = from; l < to; l++) basket[l - from] = lineSpu[l]!
-      kept.push(basket)
+        first = k
+      kept[k++] = basketOf(from, to)
     }
-    if (!kept.length)
-      continue
     sequences.push(kept)
-    validationStart.push(first === -1 ? kept.length : first)
+    validationStart.push(first === -1 ? keptCount : first)
   }
   const { model: nbr, report: nbrFit } = fitNbrModel({ sequences, validationStart }, options.nbr)
   sequences = null // the baskets are in the model now; let them go before scoring
