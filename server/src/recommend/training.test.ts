@@ -114,6 +114,10 @@ describeEachDialect('training through the port', ({ fresh }) => {
     const trained = await trainModels(database, { now: now + 10 })
     const after = await db.select({ id: modelRuns.id }).from(modelRuns).where(eq(modelRuns.kind, 'recommend')).orderBy(asc(modelRuns.id))
     expect(after.map(r => r.id)).toEqual([recommendRuns[0]!, recommendRuns[4]!, recommendRuns[5]!, trained.modelRunId])
+    // Retraining replaced every member's scores row (upserted in chunks), none left from the earlier run.
+    const rows = await scoresOf(database)
+    expect(rows.length).toBe(trained.stats.members)
+    expect(new Set(rows.map(r => r.updatedAt))).toEqual(new Set([now + 10]))
   }, 120_000)
 })
 

@@ -1,6 +1,6 @@
 // The training job: everything the sidebar's scorer needs, computed from the orders and written to the
-// database in one transaction (a `model_runs` row with the serialised model, plus `member_scores` for
-// every member; old runs pruned). Scoring then only loads the artifact and one member's rows.
+// database (`member_scores` for every member in short chunks, then a `model_runs` row with the serialised
+// model, old runs pruned). Scoring then only loads the artifact and one member's rows.
 // Order lines stream through the database port in keyset pages into typed arrays (readPurchases), so a
 // brand with 10M lines fits in memory; training-worker.ts runs this off the API process's thread.
 //
@@ -295,8 +295,8 @@ const SUFFICIENCY = ['none', 'thin', 'ok'] as const
 export interface TrainingProgress { phase: string, fraction: number }
 
 /**
- * Train every model and store them with the per-member scores. Reads stream through the port; the
- * scores are computed before the one write transaction opens, so it holds the write lock only to write.
+ * Train every model and store them with the per-member scores. Reads stream through the port; every
+ * score is computed before anything is written, then written in short chunks and the run stored last.
  */
 export async function trainModels(database: Database, options: TrainOptions): Promise<TrainResult> {
   const { db } = database
@@ -502,27 +502,39 @@ export async function trainModels(database: Database, options: TrainOptions): Pr
   const params = { nbr: nbrOptions, cutoffDay, recentDays, valuePriorOrders: VALUE_PRIOR_ORDERS, cyclePriorGaps: CYCLE_PRIOR_GAPS }
   const orNull = (x: number) => (Number.isNaN(x) ? null : x)
   const writeProgress = report('write', 0.9, 1)
+  // Scores are upserted in chunks, each its own statement, so on SQLite the API's writes wait for one chunk
+  // (milliseconds), not for a million rows; a member's row is replaced whole. The run is stored last.
+  for (let start = 0; start < n; start += SCORE_ROWS_PER_INSERT) {
+    if (start % 100_000 === 0)
+      writeProgress(start / n)
+    const rows: (typeof memberScores.$inferInsert)[] = []
+    for (let k = start; k < Math.min(n, start + SCORE_ROWS_PER_INSERT); k++) {
+      rows.push({
+        memberId: memberIds[k]!,
+        pAlive: orNull(pAlive[k]!),
+        pBuy7: orNull(pBuy7[k]!),
+        pBuy30: orNull(pBuy30[k]!),
+        expectedValue: orNull(expectedValue[k]!),
+        expectedNextAt: orNull(expectedNextAt[k]!),
+        sufficiency: SUFFICIENCY[sufficiencyCode[k]!]!,
+        updatedAt: now,
+      })
+    }
+    await db.insert(memberScores).values(rows).onConflictDoUpdate({
+      target: memberScores.memberId,
+      set: {
+        pAlive: sql`excluded.p_alive`,
+        pBuy7: sql`excluded.p_buy_7`,
+        pBuy30: sql`excluded.p_buy_30`,
+        expectedValue: sql`excluded.expected_value`,
+        expectedNextAt: sql`excluded.expected_next_at`,
+        sufficiency: sql`excluded.sufficiency`,
+        updatedAt: sql`excluded.updated_at`,
+      },
+    })
+  }
   const modelRunId = await db.transaction(async (tx) => {
     const run = await tx.insert(modelRuns).values({ kind: MODEL_KIND, trainedAt: now, params, metrics: { ...stats, populationMeanOrderValue: Math.round(populationMean) }, artifact }).returning({ id: modelRuns.id }).get()
-    await tx.delete(memberScores)
-    for (let start = 0; start < n; start += SCORE_ROWS_PER_INSERT) {
-      if (start % 100_000 === 0)
-        writeProgress(start / n)
-      const rows: (typeof memberScores.$inferInsert)[] = []
-      for (let k = start; k < Math.min(n, start + SCORE_ROWS_PER_INSERT); k++) {
-        rows.push({
-          memberId: memberIds[k]!,
-          pAlive: orNull(pAlive[k]!),
-          pBuy7: orNull(pBuy7[k]!),
-          pBuy30: orNull(pBuy30[k]!),
-          expectedValue: orNull(expectedValue[k]!),
-          expectedNextAt: orNull(expectedNextAt[k]!),
-          sufficiency: SUFFICIENCY[sufficiencyCode[k]!]!,
-          updatedAt: now,
-        })
-      }
-      await tx.insert(memberScores).values(rows)
-    }
     await pruneModelRuns(tx, options.keepModelRuns ?? KEEP_MODEL_RUNS)
     return run!.id
   })
