@@ -92,7 +92,7 @@ export async function benchMemberContext(databasePath: string, options: ContextB
     RATE_LIMIT_API_PER_SESSION: '100000000',
   })
   const wecom = createWecomClientFromConfig(config.wecom, createMemoryCredentialStore())
-  const app = await buildApp({ config, database, wecom, logger: false, jobs: false })
+  const app = await buildApp({ config, database: database.port, wecom, logger: false, jobs: false })
   app.get('/bench/bare', async () => ({ ok: true, at: 0 }))
   await app.ready()
 

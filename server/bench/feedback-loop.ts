@@ -255,7 +255,7 @@ async function runArm(path: string, arm: ArmName, ctx: SeedContext): Promise<Arm
       }
     }
     // Retrain at the round's end in every arm (new orders for the next-basket model; feedback stats for the arms that use them).
-    trainModels(db, { now: roundEnd, propensitySample: PROPENSITY_SAMPLE })
+    await trainModels(database.port, { now: roundEnd, propensitySample: PROPENSITY_SAMPLE })
   }
   // Orders in the week after the last round can still be credited to its sends.
   const end = ctx.start + ctx.rounds * WEEK
@@ -330,7 +330,7 @@ async function runSeed(seed: number, o: Required<Omit<FeedbackLoopOptions, 'seed
     const basePath = join(dir, 'base.db')
     const base = openDatabase(basePath)
     seedDatabase(base.db, dataset)
-    trainModels(base.db, { now: dataset.meta.now, propensitySample: PROPENSITY_SAMPLE })
+    await trainModels(base.port, { now: dataset.meta.now, propensitySample: PROPENSITY_SAMPLE })
     // Every arm starts from a byte-identical database.
     const paths = Object.fromEntries(o.arms.map(a => [a, join(dir, `${a}.db`)])) as Record<ArmName, string>
     for (const p of Object.values(paths)) base.sqlite.prepare('vacuum into ?').run(p)

@@ -1,23 +1,66 @@
 // Training and per-member scoring on the benchmark database, and next-basket training on the
 // whole of Ta-Feng when that public data set is at hand.
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { openDatabase } from '../src/db/client.ts'
 import { loadTafengDir } from '../src/recommend/eval/nbr-data.ts'
 import { recommend, trainNbrModel } from '../src/recommend/nbr/model.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
-import { trainModels } from '../src/recommend/training.ts'
+import { runTrainingInWorker } from '../src/recommend/training-worker.ts'
 import { summarise } from './stats.ts'
+
+/** Argument that makes this file the training bench's child process. */
+const TRAIN_CHILD_FLAG = '--bench-training-child'
 
 /** Demo data's "today": the generator's default clock, so cycles and recency line up with the data. */
 export const BENCH_NOW = Date.UTC(2026, 10, 23)
 
-export function benchTraining(databasePath: string) {
-  const database = openDatabase(databasePath)
+/**
+ * Trains on the benchmark database as the `train` job does (runTrainingInWorker), in a child process so
+ * `peakRssMb` is the high-water mark of training alone: that process's main thread plus the worker thread.
+ */
+export function benchTraining(databasePath: string, databaseUrl = '') {
+  const child = spawnSync(process.execPath, [...tsxArgs(), fileURLToPath(import.meta.url), TRAIN_CHILD_FLAG, databasePath, databaseUrl], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+  if (child.status !== 0)
+    throw new Error(`training bench failed (exit ${child.status ?? child.signal})`)
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as TrainingBench
+}
+
+export interface TrainingBench {
+  seconds: number
+  /** Peak RSS of the training process (main thread and worker), MB. */
+  peakRssMb: number
+  members: number
+  orders: number
+  orderLines: number
+  artifactKb: number
+  timingsMs: Record<string, number>
+}
+
+function tsxArgs(): string[] {
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href]
+}
+
+async function trainingChild(databasePath: string, databaseUrl: string): Promise<TrainingBench> {
   const started = performance.now()
-  const { stats } = trainModels(database.db, { now: BENCH_NOW })
+  let lastPhase = ''
+  const { stats } = await runTrainingInWorker({ databasePath, databaseUrl }, BENCH_NOW, (p) => {
+    if (p.phase !== lastPhase)
+      process.stderr.write(`  training: ${p.phase} (${Math.round(p.fraction * 100)} %, ${Math.round(process.memoryUsage.rss() / 1048576)} MB RSS)\n`)
+    lastPhase = p.phase
+  })
   const seconds = (performance.now() - started) / 1000
-  database.close()
-  return { seconds: Math.round(seconds * 10) / 10, artifactKb: Math.round(stats.artifactBytes / 1024), members: stats.members, orders: stats.orders, timingsMs: stats.timingsMs }
+  return {
+    seconds: Math.round(seconds * 10) / 10,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    members: stats.members,
+    orders: stats.orders,
+    orderLines: stats.orderLines,
+    artifactKb: Math.round(stats.artifactBytes / 1024),
+    timingsMs: stats.timingsMs,
+  }
 }
 
 /** Whether the bench database has a trained recommend model. */
@@ -63,4 +106,9 @@ export function benchTafengTraining(dir: string) {
   const t = performance.now()
   for (const history of sample) recommend(model, history, 20)
   return { users: histories.length, trainSeconds: Math.round(trainSeconds * 100) / 100, scoreMsPerUser: Math.round((performance.now() - t) / sample.length * 100) / 100 }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === TRAIN_CHILD_FLAG) {
+  const result = await trainingChild(process.argv[3]!, process.argv[4] ?? '')
+  process.stdout.write(`${JSON.stringify(result)}\n`)
 }

@@ -23,13 +23,13 @@ let database: OpenedDatabase
 let now: number
 let runId: number
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'scrm-reasons-'))
   database = openDatabase(join(dir, 'scrm.db'))
   const dataset = generateDemoData({ seed: 23, members: MEMBERS })
   seedDatabase(database.db, dataset)
   now = dataset.meta.now
-  runId = trainModels(database.db, { now }).modelRunId
+  runId = (await trainModels(database.port, { now })).modelRunId
 }, 180_000)
 afterAll(() => {
   database?.close()

@@ -149,7 +149,7 @@ describe('seeded send history and attribution', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('attributes a good share of orders, each to a delivered matching send 0–7 days before payment', () => {
+  it('attributes a good share of orders, each to a delivered matching send 0–7 days before payment', async () => {
     expect(attributed).toBeGreaterThan(80)
     const rows = o.sqlite.prepare(`select a.match_level level, s.status, s.created_at sentAt, s.member_id sendMember, o.member_id orderMember, o.paid_at paidAt,
         sp.sku_id sku, sp.spu_id spu, sp.category cat, a.order_id orderId
@@ -167,7 +167,7 @@ describe('seeded send history and attribution', () => {
     }
     expect(new Set(rows.map(r => r.level)).size).toBe(3)
     // Most product sends are ignored: learned conversion is informative, not saturated.
-    const stats = loadFeedbackStats(o.db)
+    const stats = await loadFeedbackStats(o.port.db)
     expect(stats.overall.conversions / stats.overall.sends).toBeGreaterThan(0.05)
     expect(stats.overall.conversions / stats.overall.sends).toBeLessThan(0.35)
     expect(stats.byReason.get('manual')?.sends).toBeGreaterThan(0)

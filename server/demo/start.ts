@@ -65,7 +65,7 @@ export async function startDemo(options: DemoOptions) {
   // Train once before listening so the sidebar has recommendations and scores from the first request
   // (same clock as the app; the scheduled `train` job then finds a fresh model and skips until it is stale).
   const trainStarted = performance.now()
-  const training = trainModels(database.db, { now: Date.now() })
+  const training = await trainModels(database.port, { now: Date.now() })
   // The sidebar reads precomputed lists: score every member once before listening.
   await precomputeRecommendations(database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now() })
   const trainMs = performance.now() - trainStarted
@@ -92,7 +92,7 @@ export async function startDemo(options: DemoOptions) {
     ALLOWED_ORIGINS: `http://127.0.0.1:${options.port}`,
   })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
-  const app = await buildApp({ config, database, wecom, logger: options.logger })
+  const app = await buildApp({ config, database: database.port, wecom, logger: options.logger })
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))
   await app.listen({ port: options.port, host: '0.0.0.0' })

@@ -1,7 +1,7 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyServerOptions } from 'fastify'
 import type { AppConfig } from './config.ts'
-import type { OpenedDatabase } from './db/client.ts'
+import type { Database } from './db/port.ts'
 import type { JobQueue } from './jobs/queue.ts'
 import type { RecommendationProvider } from './members/service.ts'
 import type { WecomClient } from './wecom/client.ts'
@@ -46,7 +46,7 @@ function requestIdFrom(header: string | string[] | undefined): string {
 
 export interface AppDependencies {
   config: AppConfig
-  database: OpenedDatabase
+  database: Database
   wecom: WecomClient
   recommend?: RecommendationProvider
   /**
@@ -86,23 +86,23 @@ export async function buildApp(deps: AppDependencies) {
     secret: config.sessionSecret,
     ttlSeconds: config.sessionTtlSeconds,
     secureCookies: secureCookies(config),
-    repository: createSessionRepository(database.port.db),
+    repository: createSessionRepository(db),
     now,
   })
-  const rateLimitStore = deps.rateLimitStore === 'memory' ? undefined : deps.rateLimitStore ?? databaseRateLimitStore(database.port, now)
+  const rateLimitStore = deps.rateLimitStore === 'memory' ? undefined : deps.rateLimitStore ?? databaseRateLimitStore(database, now)
   await app.register(securityPlugin, { config, rateLimitStore })
 
   // Public routes: health and the OAuth round trip.
-  await app.register(healthRoutes, { database: database.port, version: config.version })
-  await app.register(authRoutes, { db: database.port.db, config, wecom })
+  await app.register(healthRoutes, { database, version: config.version })
+  await app.register(authRoutes, { db, config, wecom })
 
   // Recommendations: precomputed by jobs from the latest trained model; the sidebar only reads them.
   const recommender = createRecommender({ now, modelRecheckMs: 0 })
-  const queue = createJobQueue({ database: database.port, now, log: app.log })
-  registerRecommendJobs(queue, { db, port: database.port.db, recommender, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
-  registerContactJobs(queue, { db: database.port.db, wecom, now, log: app.log })
-  registerSendJobs(queue, { db: database.port.db, now, log: app.log })
-  registerSessionPurgeJob(queue, { db: database.port.db, now, log: app.log })
+  const queue = createJobQueue({ database, now, log: app.log })
+  registerRecommendJobs(queue, { port: database, connection: { databaseUrl: config.databaseUrl, databasePath: config.databasePath }, recommender, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerContactJobs(queue, { db, wecom, now, log: app.log })
+  registerSendJobs(queue, { db, now, log: app.log })
+  registerSessionPurgeJob(queue, { db, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -115,7 +115,7 @@ export async function buildApp(deps: AppDependencies) {
     app.addHook('onClose', async () => queue.stop())
   }
   // WeCom callbacks authenticate by msg_signature, not by session; the events are processed as jobs.
-  await app.register(wecomCallbackRoutes, { config, db: database.port.db, queue, now })
+  await app.register(wecomCallbackRoutes, { config, db, queue, now })
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
@@ -126,10 +126,10 @@ export async function buildApp(deps: AppDependencies) {
         await app.rateLimits.sends(request, reply)
     })
     await scope.register(wecomRoutes, { config, wecom })
-    await scope.register(memberRoutes, { db: database.port.db, recommend: deps.recommend ?? createPrecomputedProvider({ now }) })
-    await scope.register(todayRoutes, { db: database.port.db, now })
-    await scope.register(sendRoutes, { db: database.port.db, now })
-    await scope.register(reportRoutes, { db: database.port.db, now })
+    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? createPrecomputedProvider({ now }) })
+    await scope.register(todayRoutes, { db, now })
+    await scope.register(sendRoutes, { db, now })
+    await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
   })

@@ -77,7 +77,7 @@ export async function startTestStack(options: TestStackOptions = {}) {
     ...options.env,
   })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(port.db, config.wecom.credentialsKey))
-  const app = await buildApp({ config, database, wecom, logger: options.logger ?? false })
+  const app = await buildApp({ config, database: port, wecom, logger: options.logger ?? false })
   await app.ready()
   // Tests speak as the sidebar in a browser, which sends Origin on every POST (the CSRF check needs
   // it). Requests without one are made over HTTP with fetch, which sends none.

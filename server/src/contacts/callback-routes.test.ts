@@ -264,7 +264,7 @@ describe('pOST /api/wecom/callback (events)', () => {
     const externalUserid = (sqlite.prepare(`select m.external_userid x from members m join follows f on f.member_id = m.id where f.guide_userid = ? and f.status = 'active' order by m.id limit 1 offset 4`).get(guide) as { x: string }).x
     const payload = { ToUserName: stack.config.wecom.corpId, FromUserName: 'sys', CreateTime: '1800000100', MsgType: 'event', Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: guide, ExternalUserID: externalUserid }
     stack.database.db.insert(wecomEvents).values({ dedupeKey: 'left-over-1', event: payload.Event, changeType: payload.ChangeType, payload, receivedAt: Date.now() }).run()
-    const restarted = await buildApp({ config: stack.config, database: stack.database, wecom: stack.wecom, logger: false })
+    const restarted = await buildApp({ config: stack.config, database: stack.database.port, wecom: stack.wecom, logger: false })
     try {
       await restarted.ready()
       await waitFor(() => followOf(guide, externalUserid)?.status === 'deleted_by_guide', 'the left-over event')

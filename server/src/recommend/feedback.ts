@@ -1,6 +1,5 @@
 // Outcomes of earlier sends, as the recommender consumes them: which products a member ignored
 // (held back for a while) and how often sends of a product / for a reason turned into orders.
-import type { DbOrTx } from '../db/client.ts'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, eq, gte, isNotNull, isNull, sql } from 'drizzle-orm'
 import { attributions, products, sends } from '../db/schema.ts'
@@ -21,17 +20,14 @@ export interface FeedbackStats {
 export const DEFAULT_SUPPRESS_DAYS = 14
 const DAY_MS = 86_400_000
 
-/**
- * Delivered product sends and their attributed outcome; computed by the training job (still on the legacy
- * sync handle: training.ts moves to the port on its own branch of issue 7).
- */
-export function loadFeedbackStats(db: DbOrTx): FeedbackStats {
-  const rows = db.select({
+/** Delivered product sends and their attributed outcome; computed by the training job. */
+export async function loadFeedbackStats(db: AsyncDbOrTx): Promise<FeedbackStats> {
+  const rows = await db.select({
     spuId: products.spuId,
     reasonCode: sends.reasonCode,
     sends: sql<number>`count(*)`,
     conversions: sql<number>`count(${attributions.orderId})`,
-  }).from(sends).innerJoin(products, eq(products.skuId, sends.skuId)).leftJoin(attributions, eq(attributions.sendId, sends.id)).where(and(eq(sends.status, 'sent'), isNotNull(sends.skuId))).groupBy(products.spuId, sends.reasonCode).all()
+  }).from(sends).innerJoin(products, eq(products.skuId, sends.skuId)).leftJoin(attributions, eq(attributions.sendId, sends.id)).where(and(eq(sends.status, 'sent'), isNotNull(sends.skuId))).groupBy(products.spuId, sends.reasonCode)
 
   const bySpu = new Map<string, ConversionCount>()
   const byReason = new Map<string, ConversionCount>()

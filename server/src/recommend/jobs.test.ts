@@ -26,11 +26,11 @@ describe('training schedule', () => {
       const now = dataset.meta.now
       const store = createModelStore({ recheckMs: 0 })
       expect(await store.get(database.port.db)).toBeNull()
-      const first = await trainIfStale(database.db, database.port.db, now, 24)
+      const first = await trainIfStale(database.port, now, 24)
       expect(first?.modelRunId).toBeGreaterThan(0)
       expect((await store.get(database.port.db))?.runId).toBe(first!.modelRunId)
-      expect(await trainIfStale(database.db, database.port.db, now + 3_600_000, 24)).toBeNull()
-      const second = await trainIfStale(database.db, database.port.db, now + 25 * 3_600_000, 24)
+      expect(await trainIfStale(database.port, now + 3_600_000, 24)).toBeNull()
+      const second = await trainIfStale(database.port, now + 25 * 3_600_000, 24)
       expect(second!.modelRunId).toBeGreaterThan(first!.modelRunId)
       expect((await store.get(database.port.db))?.runId).toBe(second!.modelRunId)
     }
@@ -53,9 +53,9 @@ describe('training schedule', () => {
       const orderId = database.db.insert(orders).values({ platform: 'youzan', orderNo: 'JOB-1', memberId: follow.m, status: 'completed', totalAmount: product.price, paidAmount: product.price, paidAt: now - 2 * DAY }).returning().get().id
       database.db.insert(orderLines).values({ orderId, skuId: product.sku_id, spuId: product.spu_id, quantity: 1, unitPrice: product.price, amount: product.price }).run()
 
-      await trainIfStale(database.db, database.port.db, now, 24)
+      await trainIfStale(database.port, now, 24)
       expect(database.sqlite.prepare('select send_id from attributions where order_id = ?').get(orderId)).toEqual({ send_id: sendId })
-      expect(loadFeedbackStats(database.db).byReason.get('restock')).toEqual({ sends: 1, conversions: 1 })
+      expect((await loadFeedbackStats(database.port.db)).byReason.get('restock')).toEqual({ sends: 1, conversions: 1 })
       expect(await runAttribution(database.port.db, now)).toEqual({ attributed: 0, revoked: 0, revalued: 0 })
     }
     finally {
@@ -74,7 +74,7 @@ describe('training schedule', () => {
       // Two instances' workers on one database: each scheduled run still happens once.
       const instances = [createJobQueue({ database: database.port, now: () => now }), createJobQueue({ database: database.port, now: () => now })]
       for (const queue of instances) {
-        registerRecommendJobs(queue, { db: database.db, port: database.port.db, recommender: createRecommender({ now: () => now, modelRecheckMs: 0 }), now: () => now, trainIntervalHours: 24 })
+        registerRecommendJobs(queue, { port: database.port, connection: { databaseUrl: '', databasePath: database.path }, recommender: createRecommender({ now: () => now, modelRecheckMs: 0 }), now: () => now, trainIntervalHours: 24 })
         await scheduleRecommendJobs(queue, { trainIntervalHours: 24 })
       }
       const tickAll = async () => {

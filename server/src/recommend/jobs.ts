@@ -1,16 +1,17 @@
 // Training and attribution as handlers of the durable job queue (jobs/queue.ts) with schedules stored in
 // the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. After a
 // new model, every member's list is re-scored by the `precompute-recommendations` job (precomputed.ts).
-import type { Db } from '../db/client.ts'
-import type { AsyncDb } from '../db/port.ts'
+import type { AsyncDb, Database } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { AttributionResult } from '../sends/attribution.ts'
 import type { Recommender } from './scoring.ts'
+import type { TrainingConnection } from './training-worker.ts'
 import type { TrainResult } from './training.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { attributeOrders, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 import { latestModelRunId } from './model-store.ts'
 import { markStaleAfterNewOrders, PRECOMPUTE_JOB, registerPrecomputeJobs } from './precomputed.ts'
+import { runTrainingInWorker } from './training-worker.ts'
 import { trainModels } from './training.ts'
 
 const DAY_MS = 86_400_000
@@ -19,10 +20,10 @@ export const TRAIN_JOB = 'train'
 export const ATTRIBUTE_JOB = 'attribute'
 
 export interface RecommendJobsOptions {
-  /** The sync SQLite handle (see the note at the top). */
-  db: Db
-  /** The port's handle over the same database (attribution, model runs, precomputed lists). */
-  port: AsyncDb
+  /** The async port (attribution, model runs, precomputed lists). */
+  port: Database
+  /** Where the training worker connects (its own connection, as config.ts names them). */
+  connection: TrainingConnection
   /** Scores the precomputed lists; give it `modelRecheckMs: 0` so a new run is used at once. */
   recommender: Recommender
   now: () => number
@@ -44,33 +45,37 @@ export async function runAttribution(db: AsyncDb, now: number, lookbackDays = DE
  * Train if there is no model or it is older than the interval; returns null when it was fresh.
  * Attribution runs first, over a month, so learned conversion and suppression see every outcome.
  */
-export async function trainIfStale(db: Db, port: AsyncDb, now: number, intervalHours: number): Promise<TrainResult | null> {
-  const latest = await latestModelRunId(port)
+export async function trainIfStale(port: Database, now: number, intervalHours: number, train: (now: number) => Promise<TrainResult> = async at => trainModels(port, { now: at })): Promise<TrainResult | null> {
+  const latest = await latestModelRunId(port.db)
   if (latest && now - latest.trainedAt < intervalHours * 3_600_000)
     return null
-  await runAttribution(port, now, 30)
-  return trainModels(db, { now })
+  await runAttribution(port.db, now, 30)
+  return train(now)
 }
 
 /** Registers the `train` and `attribute` handlers on this instance's queue. */
 export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOptions) {
-  queue.register(TRAIN_JOB, async () => {
+  queue.register(TRAIN_JOB, async ({ progress }) => {
     const started = performance.now()
-    const result = await trainIfStale(options.db, options.port, options.now(), options.trainIntervalHours)
+    // Training is CPU work for minutes at brand scale: it runs in a worker thread with its own connection,
+    // so this instance keeps answering requests; its phases are the job's progress.
+    const result = await trainIfStale(options.port, options.now(), options.trainIntervalHours, async now => runTrainingInWorker(options.connection, now, (p) => {
+      void progress(p.fraction)
+    }))
     if (result) {
       options.log?.info({ modelRunId: result.modelRunId, ms: Math.round(performance.now() - started), ...result.stats.sufficiency }, 'recommend model trained')
-      await enqueueJob(options.port, options.now(), PRECOMPUTE_JOB, { modelRunId: result.modelRunId }, { singletonKey: 'all' })
+      await enqueueJob(options.port.db, options.now(), PRECOMPUTE_JOB, { modelRunId: result.modelRunId }, { singletonKey: 'all' })
     }
   }, { leaseMs: 6 * 3_600_000, maxAttempts: 3, backoffMs: 10 * 60_000 })
   queue.register(ATTRIBUTE_JOB, async () => {
-    const result = await runAttribution(options.port, options.now())
+    const result = await runAttribution(options.port.db, options.now())
     if (result.attributed + result.revoked + result.revalued > 0)
       options.log?.info({ ...result }, 'orders attributed to sends')
-    const stale = await markStaleAfterNewOrders(options.port, options.now())
+    const stale = await markStaleAfterNewOrders(options.port.db, options.now())
     if (stale.length)
       options.log?.info({ members: stale.length }, 'recommendations stale after new orders')
   }, { leaseMs: 3_600_000, maxAttempts: 5, backoffMs: 60_000 })
-  registerPrecomputeJobs(queue, { db: options.port, recommender: options.recommender, now: options.now, log: options.log })
+  registerPrecomputeJobs(queue, { db: options.port.db, recommender: options.recommender, now: options.now, log: options.log })
 }
 
 /**

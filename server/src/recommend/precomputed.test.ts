@@ -26,15 +26,14 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
 
   beforeAll(async () => {
     database = (await fresh()).database
-    // Seeding and training are sync SQLite code (training moves onto the port on its own branch): seed and
-    // train a SQLite file, then copy it through the port.
+    // The demo seeding is sync SQLite code: seed and train a SQLite file, then copy it through the port.
     const dir = mkdtempSync(join(tmpdir(), 'scrm-precomputed-'))
     const seeded = openDatabase(join(dir, 'seed.db'))
     try {
       const dataset = generateDemoData({ seed: 8, members: 80 })
       seedDatabase(seeded.db, dataset)
       now = dataset.meta.now
-      modelRunId = trainModels(seeded.db, { now }).modelRunId
+      modelRunId = (await trainModels(seeded.port, { now })).modelRunId
       await copyDatabase(seeded.port, database)
     }
     finally {

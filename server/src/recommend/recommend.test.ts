@@ -79,8 +79,8 @@ describe('before any training', () => {
 
 describe('training', () => {
   // Fitting the blend weights trains the next-basket model twice (validation, then final).
-  beforeAll(() => {
-    trained = trainModels(database.db, { now })
+  beforeAll(async () => {
+    trained = await trainModels(database.port, { now })
   }, 60_000)
 
   it('learns the blend weights on the last weeks before the cut and ships exactly those', async () => {
@@ -264,7 +264,7 @@ describe('scoring', () => {
     const before = (await off.score(database.port.db, m, request)).items
     const target = before.find(i => i.facts.code !== 'explore')!
     for (let i = 0; i < 200; i++) insertSend.run(`feedback-off-lift-${i}`, guide, other, target.skuId, target.facts.code, now - 100 * DAY, now - 100 * DAY)
-    trainModels(database.db, { now })
+    await trainModels(database.port, { now })
     expect((await off.score(database.port.db, m, request)).items).toEqual(before)
     const learned = (await on.score(database.port.db, m, request)).items.find(i => i.spuId === target.spuId)
     expect(learned === undefined || learned.score < target.score).toBe(true)

@@ -23,7 +23,7 @@ const database = openDatabase(path)
 try {
   const started = performance.now()
   const attribution = await runAttribution(database.port.db, now, 30)
-  const { modelRunId, stats } = trainModels(database.db, { now })
+  const { modelRunId, stats } = await trainModels(database.port, { now })
   console.log(JSON.stringify({ database: path, modelRunId, trainedAt: new Date(now).toISOString(), totalMs: Math.round(performance.now() - started), attribution, ...stats }))
 }
 finally {

@@ -45,11 +45,12 @@ export function median(values: readonly number[]): number {
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2
 }
 
-/** Purchase cycle and due timing for every (member, category) with at least one purchase ≤ asOfDay. */
-export function estimateCycles(purchases: Iterable<CategoryPurchase>, asOfDay: number, opts: CycleOptions = {}): CycleEstimate[] {
-  const priorGaps = opts.priorGaps ?? 2
-  const defaultCycle = opts.defaultCycleDays ?? 30
-  const byKey = new Map<string, { memberId: string, category: string, days: Set<number> }>()
+/** One (member, category) and the distinct days she bought in it. */
+export interface CategoryDays { memberId: string, category: string, days: Set<number> }
+
+/** Groups purchases on or before `asOfDay` by (member, category), in first-purchase order. */
+export function groupCategoryDays(purchases: Iterable<CategoryPurchase>, asOfDay: number): Map<string, CategoryDays> {
+  const byKey = new Map<string, CategoryDays>()
   for (const p of purchases) {
     if (p.day > asOfDay)
       continue
@@ -61,21 +62,44 @@ export function estimateCycles(purchases: Iterable<CategoryPurchase>, asOfDay: n
     }
     e.days.add(p.day)
   }
-  const gapsByKey = new Map<string, number[]>()
-  const categoryGaps = new Map<string, number[]>()
-  for (const [key, e] of byKey) {
-    const days = [...e.days].sort((a, b) => a - b)
-    const gaps = days.slice(1).map((d, i) => d - days[i]!)
-    gapsByKey.set(key, gaps)
-    const cg = categoryGaps.get(e.category) ?? []
-    cg.push(...gaps)
-    categoryGaps.set(e.category, cg)
+  return byKey
+}
+
+function gapsOf(days: Set<number>): number[] {
+  const sorted = [...days].sort((a, b) => a - b)
+  return sorted.slice(1).map((d, i) => d - sorted[i]!)
+}
+
+/**
+ * Appends each group's gaps to its category's list. Training calls it member by member (streaming),
+ * estimateCycles once for everyone; both then take the median per category as the prior.
+ */
+export function collectCategoryGaps(groups: Iterable<CategoryDays>, categoryGaps: Map<string, number[]>): void {
+  for (const e of groups) {
+    const gaps = gapsOf(e.days)
+    let list = categoryGaps.get(e.category)
+    if (!list) {
+      list = []
+      categoryGaps.set(e.category, list)
+    }
+    for (const g of gaps) list.push(g)
   }
-  const categoryMedian = new Map<string, number>()
-  for (const [c, g] of categoryGaps) categoryMedian.set(c, g.length ? median(g) : defaultCycle)
+}
+
+/** The population prior: median gap per category (`defaultCycleDays` when a category has no gaps). */
+export function categoryMedians(categoryGaps: Map<string, number[]>, defaultCycleDays = 30): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const [c, g] of categoryGaps) out.set(c, g.length ? median(g) : defaultCycleDays)
+  return out
+}
+
+/** Each group's cycle shrunk towards its category prior, and its due timing at `asOfDay`. */
+export function cyclesOf(groups: Iterable<CategoryDays>, categoryMedian: ReadonlyMap<string, number>, asOfDay: number, opts: CycleOptions = {}): CycleEstimate[] {
+  const priorGaps = opts.priorGaps ?? 2
+  const defaultCycle = opts.defaultCycleDays ?? 30
   const out: CycleEstimate[] = []
-  for (const [key, e] of byKey) {
-    const gaps = gapsByKey.get(key)!
+  for (const e of groups) {
+    const gaps = gapsOf(e.days)
     const prior = categoryMedian.get(e.category) ?? defaultCycle
     const own = gaps.length ? median(gaps) : null
     const cycleDays = Math.max(1, own === null ? prior : (gaps.length * own + priorGaps * prior) / (gaps.length + priorGaps))
@@ -96,4 +120,12 @@ export function estimateCycles(purchases: Iterable<CategoryPurchase>, asOfDay: n
     })
   }
   return out
+}
+
+/** Purchase cycle and due timing for every (member, category) with at least one purchase ≤ asOfDay. */
+export function estimateCycles(purchases: Iterable<CategoryPurchase>, asOfDay: number, opts: CycleOptions = {}): CycleEstimate[] {
+  const groups = groupCategoryDays(purchases, asOfDay)
+  const categoryGaps = new Map<string, number[]>()
+  collectCategoryGaps(groups.values(), categoryGaps)
+  return cyclesOf(groups.values(), categoryMedians(categoryGaps, opts.defaultCycleDays), asOfDay, opts)
 }

@@ -19,7 +19,7 @@ let cutDay: number
 let scores: { id: number, p7: number, p30: number }[]
 const firstDayAfterCut = new Map<number, number>()
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'scrm-calibration-'))
   database = openDatabase(join(dir, 'scrm.db'))
   const dataset = generateDemoData({ seed: 5, members: 2000 })
@@ -27,7 +27,7 @@ beforeAll(() => {
   cutDay = shanghaiDay(dataset.meta.now) - 31
   // The last instant of the cut-off day (Asia/Shanghai), so that whole day is history.
   const cut = dayStartMs(cutDay + 1) - 1
-  trainModels(database.db, { now: cut })
+  await trainModels(database.port, { now: cut })
   scores = database.sqlite.prepare(`select member_id id, p_buy_7 p7, p_buy_30 p30 from member_scores where sufficiency = 'ok'`).all() as typeof scores
   // Purchases as training counts them: not cancelled, not fully refunded.
   const later = database.sqlite.prepare(`select member_id id, paid_at paidAt from orders where member_id is not null and status != 'cancelled' and refunded_amount < paid_amount and paid_at > ?`).all(cut) as { id: number, paidAt: number }[]
