@@ -33,7 +33,7 @@ export interface NbrEvalResult {
   keysets: number
   tuned_weights: BlendWeights[]
   /** Per keyset: ours and the two lists it must beat (GP-TopFreq overall, the store-wide list on new items). */
-  per_keyset: { 'recall@10': number, 'explore_recall@10': number, 'gp-topfreq recall@10': number, 'g-topfreq explore_recall@10': number }[]
+  per_keyset: { 'recall@10': number, 'ndcg@10': number, 'phr@10': number, 'recall@20': number, 'explore_recall@10': number, 'gp-topfreq recall@10': number, 'g-topfreq explore_recall@10': number }[]
 }
 
 export interface NbrEvalOptions {
@@ -101,7 +101,7 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
     scored += test.length
     per.ours!.push(evaluateUsers(oursCases))
     const ours = per.ours!.at(-1)!
-    perKeyset.push({ 'recall@10': ours['recall@10'], 'explore_recall@10': ours['explore_recall@10'], 'gp-topfreq recall@10': per['gp-topfreq']!.at(-1)!['recall@10'], 'g-topfreq explore_recall@10': per['g-topfreq']!.at(-1)!['explore_recall@10'] })
+    perKeyset.push({ 'recall@10': ours['recall@10'], 'ndcg@10': ours['ndcg@10'], 'phr@10': ours['phr@10'], 'recall@20': ours['recall@20'], 'explore_recall@10': ours['explore_recall@10'], 'gp-topfreq recall@10': per['gp-topfreq']!.at(-1)!['recall@10'], 'g-topfreq explore_recall@10': per['g-topfreq']!.at(-1)!['explore_recall@10'] })
     log(`keyset ${ki}: ours R@10 ${ours['recall@10'].toFixed(4)}  GP R@10 ${per['gp-topfreq']!.at(-1)!['recall@10'].toFixed(4)}  explore R@10 ours ${ours['explore_recall@10'].toFixed(4)}, store-wide ${per['g-topfreq']!.at(-1)!['explore_recall@10'].toFixed(4)}`)
   })
   return {

@@ -37,7 +37,7 @@ describe('evaluateNbr modes', () => {
     expect(r.methods.ours['explore_recall@10']).toBe(0)
     expect(r.methods.ours['repeat_recall@10']).toBeGreaterThan(0.5)
     expect(r.tuned_weights).toHaveLength(1)
-    expect(r.per_keyset).toEqual([expect.objectContaining({ 'recall@10': r.methods.ours['recall@10'], 'g-topfreq explore_recall@10': r.methods['g-topfreq']['explore_recall@10'] })])
+    expect(r.per_keyset).toEqual([expect.objectContaining({ 'recall@10': r.methods.ours['recall@10'], 'ndcg@10': r.methods.ours['ndcg@10'], 'recall@20': r.methods.ours['recall@20'], 'g-topfreq explore_recall@10': r.methods['g-topfreq']['explore_recall@10'] })])
   })
 })
 
