@@ -7,11 +7,15 @@
 //   protocol     – the published Reality-Check protocol: train + validation users' full sequences,
 //                  target baskets included. On Ta-Feng every target is the user's last day, so
 //                  other users' targets cluster in time with the test targets ("what sells now").
-//   history-only – no target basket of any user: what a live system knows at the cut.
-// In both, the validation window is each training sequence's last basket.
+//   history-only – what a live system knows at the cut: every user's history baskets (train,
+//                  validation and test users alike, as the store-wide list G-TopFreq counts them)
+//                  and no target basket of anyone.
+// In both, the validation window is each training sequence's last basket. A test user's own
+// vector in the neighbour pool is skipped at scoring (nbr/model.ts: similarity 1 is herself).
 
+import type { FitReport } from '../nbr/fit.ts'
 import type { NbrMetrics, UserEvalCase } from '../nbr/metrics.ts'
-import type { BlendWeights, NbrOptions } from '../nbr/model.ts'
+import type { BlendWeights, History, NbrModel, NbrOptions } from '../nbr/model.ts'
 import type { Keyset, NbrDataset } from './nbr-data.ts'
 import { gpTopFreq, gTopFreq, itemsByFrequency, pTopFreq } from '../nbr/baselines.ts'
 import { fitNbrModel } from '../nbr/fit.ts'
@@ -29,7 +33,7 @@ export interface NbrEvalResult {
   keysets: number
   tuned_weights: BlendWeights[]
   /** Per keyset: ours and the two lists it must beat (GP-TopFreq overall, the store-wide list on new items). */
-  per_keyset: { 'recall@10': number, 'explore_recall@10': number, 'gp-topfreq recall@10': number, 'g-topfreq explore_recall@10': number }[]
+  per_keyset: { 'recall@10': number, 'ndcg@10': number, 'phr@10': number, 'recall@20': number, 'explore_recall@10': number, 'gp-topfreq recall@10': number, 'g-topfreq explore_recall@10': number }[]
 }
 
 export interface NbrEvalOptions {
@@ -38,6 +42,27 @@ export interface NbrEvalOptions {
   /** Skip learning the weights and use the model's weights as given. */
   noTune?: boolean
   log?: (msg: string) => void
+}
+
+/** The baskets the model may learn from in each mode (see the header). */
+export function trainingSequences(data: NbrDataset, ks: Keyset, mode: NbrEvalMode): History[] {
+  if (mode === 'history-only')
+    return [...data.history.values()]
+  return [...ks.train, ...ks.val]
+    .filter(u => data.history.has(u))
+    .map(u => data.target.has(u) ? [...data.history.get(u)!, data.target.get(u)!] : data.history.get(u)!)
+}
+
+/** The model for one keyset, fitted as the product fits it (or with the given weights when noTune). */
+export function fitKeysetModel(data: NbrDataset, ks: Keyset, mode: NbrEvalMode, opts: Pick<NbrEvalOptions, 'model' | 'noTune'> = {}): { model: NbrModel, report: FitReport } {
+  const sequences = trainingSequences(data, ks, mode)
+  if (opts.noTune) {
+    const t0 = performance.now()
+    const model = trainNbrModel(sequences, opts.model)
+    const report: FitReport = { weights: model.options.weights, learned: false, objective: null, recall: null, validationCases: 0, exploreRecall: null, storeWideExploreRecall: null, tuneMs: 0, trainMs: performance.now() - t0 }
+    return { model, report }
+  }
+  return fitNbrModel({ sequences, validationStart: sequences.map(s => s.length - 1) }, opts.model)
 }
 
 export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: NbrEvalOptions = {}): NbrEvalResult {
@@ -63,20 +88,10 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
     per['p-topfreq']!.push(evaluateUsers(cases(h => pTopFreq(h))))
     per['gp-topfreq']!.push(evaluateUsers(cases(h => gpTopFreq(h, global))))
 
-    const users = [...ks.train, ...ks.val].filter(u => data.history.has(u))
-    const sequences = users.map(u => mode === 'history-only' || !data.target.has(u) ? data.history.get(u)! : [...data.history.get(u)!, data.target.get(u)!])
-    let model
-    if (opts.noTune) {
-      const t0 = performance.now()
-      model = trainNbrModel(sequences, opts.model)
-      trainMs += performance.now() - t0
-    }
-    else {
-      const fitted = fitNbrModel({ sequences, validationStart: sequences.map(s => s.length - 1) }, opts.model)
-      model = fitted.model
-      const r = fitted.report
-      tuneMs += r.tuneMs
-      trainMs += r.trainMs
+    const { model, report: r } = fitKeysetModel(data, ks, mode, opts)
+    tuneMs += r.tuneMs
+    trainMs += r.trainMs
+    if (!opts.noTune) {
       log(`keyset ${ki} (${mode}): learned weights ${JSON.stringify(r.weights)} on ${r.validationCases} validation cases (objective ${r.objective?.toFixed(4) ?? '-'}, explore R@10 ${r.exploreRecall?.toFixed(4) ?? '-'} vs store-wide ${r.storeWideExploreRecall?.toFixed(4) ?? '-'})`)
     }
     tuned.push(model.options.weights)
@@ -86,7 +101,7 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
     scored += test.length
     per.ours!.push(evaluateUsers(oursCases))
     const ours = per.ours!.at(-1)!
-    perKeyset.push({ 'recall@10': ours['recall@10'], 'explore_recall@10': ours['explore_recall@10'], 'gp-topfreq recall@10': per['gp-topfreq']!.at(-1)!['recall@10'], 'g-topfreq explore_recall@10': per['g-topfreq']!.at(-1)!['explore_recall@10'] })
+    perKeyset.push({ 'recall@10': ours['recall@10'], 'ndcg@10': ours['ndcg@10'], 'phr@10': ours['phr@10'], 'recall@20': ours['recall@20'], 'explore_recall@10': ours['explore_recall@10'], 'gp-topfreq recall@10': per['gp-topfreq']!.at(-1)!['recall@10'], 'g-topfreq explore_recall@10': per['g-topfreq']!.at(-1)!['explore_recall@10'] })
     log(`keyset ${ki}: ours R@10 ${ours['recall@10'].toFixed(4)}  GP R@10 ${per['gp-topfreq']!.at(-1)!['recall@10'].toFixed(4)}  explore R@10 ours ${ours['explore_recall@10'].toFixed(4)}, store-wide ${per['g-topfreq']!.at(-1)!['explore_recall@10'].toFixed(4)}`)
   })
   return {

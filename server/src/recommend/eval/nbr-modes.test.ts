@@ -2,7 +2,8 @@
 import type { Keyset, NbrDataset } from './nbr-data.ts'
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../lib/random.ts'
-import { evaluateNbr } from './nbr-eval.ts'
+import { recommend } from '../nbr/model.ts'
+import { evaluateNbr, fitKeysetModel, trainingSequences } from './nbr-eval.ts'
 
 // 200 users who rebuy a few staples; on the target day everybody also buys item 99, which no
 // history basket holds (a launch that only the future knows about).
@@ -36,6 +37,48 @@ describe('evaluateNbr modes', () => {
     expect(r.methods.ours['explore_recall@10']).toBe(0)
     expect(r.methods.ours['repeat_recall@10']).toBeGreaterThan(0.5)
     expect(r.tuned_weights).toHaveLength(1)
-    expect(r.per_keyset).toEqual([expect.objectContaining({ 'recall@10': r.methods.ours['recall@10'], 'g-topfreq explore_recall@10': r.methods['g-topfreq']['explore_recall@10'] })])
+    expect(r.per_keyset).toEqual([expect.objectContaining({ 'recall@10': r.methods.ours['recall@10'], 'ndcg@10': r.methods.ours['ndcg@10'], 'recall@20': r.methods.ours['recall@20'], 'g-topfreq explore_recall@10': r.methods['g-topfreq']['explore_recall@10'] })])
+  })
+})
+
+// The launch day again, and the 40 test users' histories also hold item 50, bought by nobody
+// else: a live system knows those histories (only the future is unknown).
+function launchDayWithTestOnlyItem(): { data: NbrDataset, keyset: Keyset } {
+  const { data, keyset } = launchDay()
+  keyset.test.forEach((u, n) => {
+    // Three in four buy it in every basket; the others never do.
+    if (n % 4 !== 0)
+      data.history.set(u, data.history.get(u)!.map(b => [...b, 50]))
+  })
+  return { data, keyset }
+}
+
+describe('history-only mode learns from every user\'s history, test users included', () => {
+  const { data, keyset } = launchDayWithTestOnlyItem()
+  const everyone = [...data.history.keys()]
+  const buyers = keyset.test.filter((_, n) => n % 4 !== 0)
+  const nonBuyers = everyone.filter(u => !buyers.includes(u))
+
+  it('trains on all 200 histories and on no target basket', () => {
+    const sequences = trainingSequences(data, keyset, 'history-only')
+    expect(sequences).toHaveLength(200)
+    expect(sequences.flat(2)).toContain(50)
+    expect(sequences.flat(2)).not.toContain(99)
+  })
+
+  it('an item only in test users\' targets is never recommended; one only in their histories is', () => {
+    const { model } = fitKeysetModel(data, keyset, 'history-only')
+    const recs = new Map(everyone.map(u => [u, recommend(model, data.history.get(u)!, 20).map(r => r.itemId)]))
+    expect([...recs.values()].some(list => list.includes(99))).toBe(false)
+    // Restock for the test users who buy it; learned from them for members who never have.
+    expect(buyers.every(u => recs.get(u)!.includes(50))).toBe(true)
+    expect(nonBuyers.some(u => recs.get(u)!.includes(50))).toBe(true)
+  })
+
+  it('protocol mode is unchanged: train and validation users\' full sequences, targets included', () => {
+    const sequences = trainingSequences(data, keyset, 'protocol')
+    expect(sequences).toHaveLength(160)
+    expect(sequences.map(s => s.at(-1))).toEqual([...keyset.train, ...keyset.val].map(u => data.target.get(u)))
+    expect(sequences.flat(2)).not.toContain(50)
   })
 })
