@@ -6,8 +6,10 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { TestStack } from './harness.ts'
 import { and, asc, count, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { follows, jobs, members, sends, sessions, staff } from '../src/db/schema.ts'
-import { ATTRIBUTE_JOB, scheduleRecommendJobs } from '../src/recommend/jobs.ts'
+import { follows, jobSchedules, jobs, members, sends, sessions, staff } from '../src/db/schema.ts'
+import { PURGE_SESSIONS_JOB, scheduleSessionPurgeJob } from '../src/auth/session-purge.ts'
+import { EVENTS_JOB, scheduleContactJobs } from '../src/contacts/jobs.ts'
+import { ATTRIBUTE_JOB, scheduleRecommendJobs, TRAIN_JOB } from '../src/recommend/jobs.ts'
 import { RECONCILE_SENDS_JOB, scheduleSendJobs } from '../src/sends/jobs.ts'
 import { startTestStack } from './harness.ts'
 
@@ -162,16 +164,21 @@ describe.skipIf(!inject('postgresUrl'))('two instances on one PostgreSQL', () =>
   })
 
   it('runs each scheduled job once when both instances\' queues tick', async () => {
-    // Both instances store the schedules at start (idempotent), then both workers tick together.
+    // Both instances store the schedules at start (idempotent), as main.ts does on each, then both workers
+    // tick together, twice: the first round fires and runs each due schedule once, the second finds nothing due.
     for (const queue of [stack.queue, b.queue]) {
-      await scheduleSendJobs(queue)
       await scheduleRecommendJobs(queue, { trainIntervalHours: 24 })
+      await scheduleContactJobs(queue)
+      await scheduleSendJobs(queue)
+      await scheduleSessionPurgeJob(queue)
     }
-    await Promise.all([stack.queue.tick(), b.queue.tick(), stack.queue.tick(), b.queue.tick()])
-    await Promise.all([stack.queue.tick(), b.queue.tick()])
-    for (const name of [RECONCILE_SENDS_JOB, ATTRIBUTE_JOB]) {
-      const runs = await db().select({ status: jobs.status, attempts: jobs.attempts }).from(jobs).where(eq(jobs.name, name)).all()
-      expect(runs, name).toEqual([{ status: 'succeeded', attempts: 1 }])
+    const names = [TRAIN_JOB, ATTRIBUTE_JOB, EVENTS_JOB, RECONCILE_SENDS_JOB, PURGE_SESSIONS_JOB]
+    expect((await db().select({ name: jobSchedules.name }).from(jobSchedules).orderBy(jobSchedules.name).all()).map(s => s.name)).toEqual([...names].sort())
+    for (let round = 0; round < 2; round++)
+      await Promise.all([stack.queue.tick(), b.queue.tick(), stack.queue.tick(), b.queue.tick()])
+    for (const name of names) {
+      const runs = await db().select({ status: jobs.status, attempts: jobs.attempts, lastError: jobs.lastError }).from(jobs).where(eq(jobs.name, name)).all()
+      expect(runs, name).toEqual([{ status: 'succeeded', attempts: 1, lastError: null }])
     }
   })
 
