@@ -6,9 +6,9 @@ import type { InjectOptions, LightMyRequestResponse } from 'fastify'
 import type { TestStack } from './harness.ts'
 import { and, asc, count, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { follows, jobSchedules, jobs, members, sends, sessions, staff } from '../src/db/schema.ts'
 import { PURGE_SESSIONS_JOB, scheduleSessionPurgeJob } from '../src/auth/session-purge.ts'
 import { EVENTS_JOB, scheduleContactJobs } from '../src/contacts/jobs.ts'
+import { follows, jobs, jobSchedules, members, sends, sessions, staff } from '../src/db/schema.ts'
 import { ATTRIBUTE_JOB, scheduleRecommendJobs, TRAIN_JOB } from '../src/recommend/jobs.ts'
 import { RECONCILE_SENDS_JOB, scheduleSendJobs } from '../src/sends/jobs.ts'
 import { startTestStack } from './harness.ts'
@@ -161,6 +161,15 @@ describe.skipIf(!inject('postgresUrl'))('two instances on one PostgreSQL', () =>
       statuses.push((await either({ method: 'POST', url: '/api/sends', headers: { cookie: other }, payload: {} })).statusCode)
     expect(statuses.slice(0, SENDS_PER_SESSION)).toEqual(Array.from({ length: SENDS_PER_SESSION }, () => 400))
     expect(statuses.slice(SENDS_PER_SESSION)).toEqual([429, 429])
+  })
+
+  it('counts concurrent requests to both instances against one shared limit', async () => {
+    // Increments race on the same counter row from two pools: exactly the limit gets through, not more.
+    const other = await stack.login(guide)
+    const statuses = await Promise.all(Array.from({ length: SENDS_PER_SESSION * 2 }, async (_, i) =>
+      (await (i % 2 === 0 ? a : onB)({ method: 'POST', url: '/api/sends', headers: { cookie: other }, payload: {} })).statusCode))
+    expect(statuses.filter(s => s === 400)).toHaveLength(SENDS_PER_SESSION)
+    expect(statuses.filter(s => s === 429)).toHaveLength(SENDS_PER_SESSION)
   })
 
   it('runs each scheduled job once when both instances\' queues tick', async () => {
