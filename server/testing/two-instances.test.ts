@@ -89,6 +89,24 @@ describe.skipIf(!inject('postgresUrl'))('two instances on one PostgreSQL', () =>
     expect((await onB({ method: 'GET', url: '/api/me' })).statusCode).toBe(401)
   })
 
+  it('serves the guide over HTTP on two loopback ports, alternating with the same cookie', async () => {
+    const urls = [await stack.app.listen({ port: 0, host: '127.0.0.1' }), await b.app.listen({ port: 0, host: '127.0.0.1' })]
+    // Its own session, so its sends leave the main cookie's per-session sends budget to the tests below.
+    const cookie = await stack.login(guide)
+    expect(urls[0]).not.toBe(urls[1])
+    const answers: unknown[] = []
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${urls[i % 2]}/api/members?limit=20`, { headers: { cookie } })
+      expect(res.status).toBe(200)
+      answers.push(await res.json())
+    }
+    expect(answers.every(answer => JSON.stringify(answer) === JSON.stringify(answers[0]))).toBe(true)
+    const send = { idempotencyKey: 'two-inst-http-0001', memberId: (answers[0] as { items: { id: number }[] }).items[0]!.id, message: { msgtype: 'text', text: { content: '你好' } } }
+    const posted = await Promise.all(urls.map(async url => fetch(`${url}/api/sends`, { method: 'POST', headers: { 'cookie': cookie, 'content-type': 'application/json', 'origin': stack.config.publicUrl }, body: JSON.stringify(send) })))
+    expect(posted.map(r => r.status).sort()).toEqual([200, 201])
+    expect(await db().select().from(sends).where(eq(sends.idempotencyKey, send.idempotencyKey)).all()).toHaveLength(1)
+  })
+
   it('answers a supervisor\'s conversion report the same on both instances', async () => {
     const supervisor = (await db().select({ userid: staff.userid }).from(staff).where(and(eq(staff.role, 'supervisor'), eq(staff.status, 1))).orderBy(asc(staff.userid)).limit(1).get())!.userid
     const supervisorCookie = await stack.login(supervisor)
