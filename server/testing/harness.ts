@@ -52,8 +52,10 @@ export async function startTestStack(options: TestStackOptions = {}) {
   seedDatabase(legacy.db, dataset)
   let database: OpenedDatabase = legacy
   let dropPostgres: (() => Promise<void>) | undefined
+  let postgresUrl: string | undefined
   if (options.dialect === 'postgres') {
     const created = await createPostgresTestDatabase()
+    postgresUrl = created.url
     dropPostgres = created.drop
     const { port } = await connectDatabase({ databaseUrl: created.url, databasePath: '' })
     await copyDatabase(legacy.port, port)
@@ -76,18 +78,24 @@ export async function startTestStack(options: TestStackOptions = {}) {
     SCRM_JOBS: '0',
     ...options.env,
   })
-  const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(port.db, config.wecom.credentialsKey))
-  const app = await buildApp({ config, database: port, wecom, logger: options.logger ?? false })
-  await app.ready()
-  // Tests speak as the sidebar in a browser, which sends Origin on every POST (the CSRF check needs
-  // it). Requests without one are made over HTTP with fetch, which sends none.
-  const inject = app.inject.bind(app)
-  const withOrigin = (options: InjectOptions | string): InjectOptions => {
-    const opts = typeof options === 'string' ? { url: options } : options
-    const headers = opts.headers ?? {}
-    return 'origin' in headers || 'referer' in headers ? opts : { ...opts, headers: { ...headers, origin: config.publicUrl } }
+  /** One server instance over `database`: its own WeCom client (credential cache in that database) and app. */
+  async function buildInstance(database: Database) {
+    const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.db, config.wecom.credentialsKey))
+    const app = await buildApp({ config, database, wecom, logger: options.logger ?? false })
+    await app.ready()
+    // Tests speak as the sidebar in a browser, which sends Origin on every POST (the CSRF check needs
+    // it). Requests without one are made over HTTP with fetch, which sends none.
+    const inject = app.inject.bind(app)
+    const withOrigin = (options: InjectOptions | string): InjectOptions => {
+      const opts = typeof options === 'string' ? { url: options } : options
+      const headers = opts.headers ?? {}
+      return 'origin' in headers || 'referer' in headers ? opts : { ...opts, headers: { ...headers, origin: config.publicUrl } }
+    }
+    app.inject = ((options: InjectOptions | string) => inject(withOrigin(options))) as typeof app.inject
+    return { app, wecom }
   }
-  app.inject = ((options: InjectOptions | string) => inject(withOrigin(options))) as typeof app.inject
+  const { app, wecom } = await buildInstance(port)
+  const others: { close: () => Promise<void> }[] = []
   let appUrl: string | undefined
   if (options.callbacks) {
     appUrl = await app.listen({ port: 0, host: '127.0.0.1' })
@@ -131,7 +139,25 @@ export async function startTestStack(options: TestStackOptions = {}) {
     /** Set when started with `callbacks: true`. */
     appUrl,
     login,
+    /**
+     * Another server instance on the same PostgreSQL database, as a second process behind a load
+     * balancer would be: its own Pool, WeCom client and job queue; same config and emulator. Closed with
+     * the stack.
+     */
+    async startAnotherInstance() {
+      if (!postgresUrl)
+        throw new Error('startAnotherInstance needs dialect: \'postgres\' (one process owns a SQLite file)')
+      const { port: another } = await connectDatabase({ databaseUrl: postgresUrl, databasePath: '' })
+      const instance = await buildInstance(another)
+      others.push({ close: async () => {
+        await instance.app.close()
+        await another.close()
+      } })
+      return { ...instance, port: another, queue: instance.app.jobQueue }
+    },
     async close() {
+      for (const other of others)
+        await other.close()
       await app.close()
       await emulator.close()
       if (dropPostgres) {
