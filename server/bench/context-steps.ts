@@ -8,8 +8,8 @@ import { openDatabase } from '../src/db/client.ts'
 import { members } from '../src/db/schema.ts'
 import { listMemberOrders, memberOrderTotals } from '../src/members/orders.ts'
 import { getMemberContext } from '../src/members/service.ts'
-import { listReplies } from '../src/replies/service.ts'
 import { createPrecomputedProvider } from '../src/recommend/precomputed.ts'
+import { listReplies } from '../src/replies/service.ts'
 import { benchDatabasePath } from './bench-db.ts'
 
 const { values } = parseArgs({ options: { members: { type: 'string', default: '100000' }, seed: { type: 'string', default: '42' }, samples: { type: 'string', default: '2000' } } })

@@ -10,8 +10,9 @@ import type { JobQueue } from '../jobs/queue.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Recommender } from './scoring.ts'
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
-import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
 import { changes } from '../db/port.ts'
+import { preparedPerHandle } from '../db/prepared.ts'
+import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { latestModelRunId } from './model-store.ts'
@@ -39,8 +40,7 @@ async function logLists(db: AsyncDbOrTx, lists: readonly { memberId: number, ite
   const shown = lists.filter(l => l.items.length)
   if (!shown.length)
     return new Map()
-  const rows = await db.insert(recommendations).values(shown.map(l => ({ memberId: l.memberId, guideUserid: PRECOMPUTED_GUIDE, modelRunId, items: logItems(l.items), createdAt: now })))
-    .returning({ id: recommendations.id, memberId: recommendations.memberId }).all()
+  const rows = await db.insert(recommendations).values(shown.map(l => ({ memberId: l.memberId, guideUserid: PRECOMPUTED_GUIDE, modelRunId, items: logItems(l.items), createdAt: now }))).returning({ id: recommendations.id, memberId: recommendations.memberId }).all()
   return new Map(rows.map(r => [r.memberId, r.id]))
 }
 
@@ -137,9 +137,12 @@ export async function markStaleAfterNewOrders(db: AsyncDbOrTx, now: number): Pro
   return ids
 }
 
+const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
+const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
+
 /** Her trained scores; without a training run, how much data there is (distinct purchase days). */
 async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensity> {
-  const row = await db.select().from(memberScores).where(eq(memberScores.memberId, memberId)).get()
+  const row = await scoresOf(db).get({ memberId })
   if (row) {
     const ok = row.sufficiency === 'ok'
     return {
@@ -163,8 +166,7 @@ export async function logUnloggedLists(db: AsyncDbOrTx, options: { now: number, 
   let written = 0
   let after = 0
   for (;;) {
-    const rows = await db.select({ memberId: memberRecommendations.memberId, modelRunId: memberRecommendations.modelRunId, items: memberRecommendations.items }).from(memberRecommendations)
-      .where(and(gt(memberRecommendations.memberId, after), isNull(memberRecommendations.recommendationId))).orderBy(asc(memberRecommendations.memberId)).limit(batchSize).all()
+    const rows = await db.select({ memberId: memberRecommendations.memberId, modelRunId: memberRecommendations.modelRunId, items: memberRecommendations.items }).from(memberRecommendations).where(and(gt(memberRecommendations.memberId, after), isNull(memberRecommendations.recommendationId))).orderBy(asc(memberRecommendations.memberId)).limit(batchSize).all()
     if (!rows.length)
       return written
     after = rows[rows.length - 1]!.memberId
@@ -187,7 +189,7 @@ export async function logUnloggedLists(db: AsyncDbOrTx, options: { now: number, 
 export function createPrecomputedProvider(options: { now: () => number }): RecommendationProvider {
   return async (db, memberId) => {
     const [stored, propensity] = await Promise.all([
-      db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, memberId)).get(),
+      storedListOf(db).get({ memberId }),
       propensityOf(db, memberId),
     ])
     const items: RecommendedProduct[] = stored?.items ?? []
