@@ -79,6 +79,7 @@ export const memberRecommendations = pgTable('member_recommendations', {
   items: text('items').notNull(),
   computedAt: bigint('computed_at', { mode: 'number' }).notNull(),
   staleSince: bigint('stale_since', { mode: 'number' }),
+  recommendationId: bigint('recommendation_id', { mode: 'number' }).references((): AnyPgColumn => recommendations.id, { onDelete: 'set null' }),
 }, t => [
   index('member_recommendations_stale_idx').on(t.staleSince),
 ])

@@ -345,6 +345,11 @@ export const memberRecommendations = sqliteTable('member_recommendations', {
   items: text('items', { mode: 'json' }).$type<RecommendedProduct[]>().notNull(),
   computedAt: integer('computed_at').notNull(),
   staleSince: integer('stale_since'),
+  /**
+   * The `recommendations` log row of exactly these items, written with the list, so the sidebar's read is
+   * read-only and a send made from the list points at what was shown (the guide is on the send).
+   */
+  recommendationId: integer('recommendation_id').references(() => recommendations.id, { onDelete: 'set null' }),
 }, t => [index('member_recommendations_stale_idx').on(t.staleSince)])
 
 /** Fixed-window request counters shared by every instance (the rate limiter's store). */

@@ -1,6 +1,7 @@
 import type { Order, OrderPage, OrderTotals, Platform } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, asc, count, desc, eq, inArray, max, min, ne, sql, sum } from 'drizzle-orm'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { orderLines, orders, products, stores } from '../db/schema.ts'
 
 /** Keyset cursor `<paidAt>_<id>`: stable under inserts, no OFFSET scans. */
@@ -13,10 +14,8 @@ function decodeOrderCursor(cursor: string): { paidAt: number, id: number } {
   return { paidAt: paidAt ?? 0, id: id ?? 0 }
 }
 
-/** A member's orders from every platform, newest first, with line items. */
-export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, options: { cursor?: string, limit: number }): Promise<OrderPage> {
-  const after = options.cursor ? decodeOrderCursor(options.cursor) : null
-  const rows = await db.select({
+function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
+  return db.select({
     id: orders.id,
     platform: orders.platform,
     orderNo: orders.orderNo,
@@ -27,9 +26,26 @@ export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, option
     paidAt: orders.paidAt,
     storeName: stores.name,
   }).from(orders).leftJoin(stores, eq(stores.id, orders.storeId)).where(and(
-    eq(orders.memberId, memberId),
-    after ? sql`(${orders.paidAt}, ${orders.id}) < (${after.paidAt}, ${after.id})` : undefined,
-  )).orderBy(desc(orders.paidAt), desc(orders.id)).limit(options.limit + 1).all()
+    eq(orders.memberId, sql.placeholder('memberId')),
+    afterCursor ? sql`(${orders.paidAt}, ${orders.id}) < (${sql.placeholder('paidAt')}, ${sql.placeholder('id')})` : undefined,
+  )).orderBy(desc(orders.paidAt), desc(orders.id)).limit(sql.placeholder('limit')).prepare()
+}
+const memberOrdersFirst = preparedPerHandle(db => memberOrdersQuery(db, false))
+const memberOrdersAfter = preparedPerHandle(db => memberOrdersQuery(db, true))
+
+const totalsByPlatform = preparedPerHandle(db => db.select({
+  platform: orders.platform,
+  orderCount: count(),
+  netAmount: sum(sql`${orders.paidAmount} - ${orders.refundedAmount}`).mapWith(Number),
+  firstPaidAt: min(orders.paidAt),
+  lastPaidAt: max(orders.paidAt),
+}).from(orders).where(and(eq(orders.memberId, sql.placeholder('memberId')), ne(orders.status, 'cancelled'))).groupBy(orders.platform).prepare())
+
+/** A member's orders from every platform, newest first, with line items. */
+export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, options: { cursor?: string, limit: number }): Promise<OrderPage> {
+  const rows = options.cursor
+    ? await memberOrdersAfter(db).all({ memberId, limit: options.limit + 1, ...decodeOrderCursor(options.cursor) })
+    : await memberOrdersFirst(db).all({ memberId, limit: options.limit + 1 })
 
   const page = rows.slice(0, options.limit)
   const lines = page.length === 0
@@ -65,13 +81,7 @@ export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, option
 
 /** Order count and net spend (paid − refunded, cancelled excluded), overall and per platform. */
 export async function memberOrderTotals(db: AsyncDbOrTx, memberId: number): Promise<OrderTotals> {
-  const rows = await db.select({
-    platform: orders.platform,
-    orderCount: count(),
-    netAmount: sum(sql`${orders.paidAmount} - ${orders.refundedAmount}`).mapWith(Number),
-    firstPaidAt: min(orders.paidAt),
-    lastPaidAt: max(orders.paidAt),
-  }).from(orders).where(and(eq(orders.memberId, memberId), ne(orders.status, 'cancelled'))).groupBy(orders.platform).all()
+  const rows = await totalsByPlatform(db).all({ memberId })
   const byPlatform = rows
     .map(r => ({ platform: r.platform as Platform, orderCount: r.orderCount, netAmount: r.netAmount ?? 0 }))
     .sort((a, b) => b.netAmount - a.netAmount)

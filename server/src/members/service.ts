@@ -1,8 +1,9 @@
-import type { MemberContext, MemberList, MemberTag, Platform, Recommendations } from '@scrm/shared'
+import type { MemberContext, MemberList, Platform, Recommendations } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
 import { accessibleMemberIds, memberScope } from '../auth/access.ts'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
@@ -18,6 +19,30 @@ export const emptyRecommendations: Recommendations = {
   items: [],
 }
 
+const memberByExternalId = preparedPerHandle(db => db.select().from(members).where(eq(members.externalUserid, sql.placeholder('externalUserId'))).prepare())
+
+const activeFollows = preparedPerHandle(db => db.select({
+  guideUserid: follows.guideUserid,
+  guideName: staff.name,
+  remark: follows.remark,
+  addedAt: follows.addedAt,
+  addWay: follows.addWay,
+  state: follows.state,
+}).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(follows.memberId, sql.placeholder('memberId')), eq(follows.status, 'active'))).orderBy(asc(follows.addedAt)).prepare())
+
+const memberTagRows = preparedPerHandle(db => db.select({
+  id: tags.id,
+  name: tags.name,
+  groupName: tagGroups.name,
+  source: memberTags.source,
+}).from(memberTags).innerJoin(tags, eq(tags.id, memberTags.tagId)).innerJoin(tagGroups, eq(tagGroups.id, tags.groupId)).where(and(eq(memberTags.memberId, sql.placeholder('memberId')), eq(tags.deleted, false))).orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder)).prepare())
+
+const identityPlatformsOf = preparedPerHandle(db => db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, sql.placeholder('memberId'))).orderBy(asc(memberIdentities.platform)).prepare())
+
+const staffWithStore = preparedPerHandle(db => db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, sql.placeholder('userid'))).prepare())
+
+const storeName = preparedPerHandle(db => db.select({ name: stores.name }).from(stores).where(eq(stores.id, sql.placeholder('id'))).prepare())
+
 /**
  * Everything the sidebar shows for the member in the chat, in one round trip.
  * 404 when the member is unknown or not served by the caller (no existence leak).
@@ -28,32 +53,22 @@ export async function getMemberContext(
   query: { externalUserId: string, orderLimit: number },
   recommend: RecommendationProvider,
 ): Promise<MemberContext> {
-  const member = await db.select().from(members).where(eq(members.externalUserid, query.externalUserId)).get()
+  const member = await memberByExternalId(db).get({ externalUserId: query.externalUserId })
   if (!member || !(await accessibleMemberIds(db, session, [member.id])).has(member.id))
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
-  const followRows = await db.select({
-    guideUserid: follows.guideUserid,
-    guideName: staff.name,
-    remark: follows.remark,
-    addedAt: follows.addedAt,
-    addWay: follows.addWay,
-    state: follows.state,
-  }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(follows.memberId, member.id), eq(follows.status, 'active'))).orderBy(asc(follows.addedAt)).all()
-
-  const tagRows: MemberTag[] = await db.select({
-    id: tags.id,
-    name: tags.name,
-    groupName: tagGroups.name,
-    source: memberTags.source,
-  }).from(memberTags).innerJoin(tags, eq(tags.id, memberTags.tagId)).innerJoin(tagGroups, eq(tagGroups.id, tags.groupId)).where(and(eq(memberTags.memberId, member.id), eq(tags.deleted, false))).orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder)).all()
-
-  const totals = await memberOrderTotals(db, member.id)
-  const identityPlatforms = (await db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, member.id)).orderBy(asc(memberIdentities.platform)).all()).map(r => r.platform)
-  const platforms = [...new Set<Platform>([...totals.byPlatform.map(p => p.platform), ...identityPlatforms])]
-
-  const me = await db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, session.userid)).get()
-  const homeStore = member.homeStoreId ? await db.select({ name: stores.name }).from(stores).where(eq(stores.id, member.homeStoreId)).get() : undefined
+  // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
+  const [followRows, tagRows, totals, identityPlatforms, me, homeStore, orderPage, recommendations] = await Promise.all([
+    activeFollows(db).all({ memberId: member.id }),
+    memberTagRows(db).all({ memberId: member.id }),
+    memberOrderTotals(db, member.id),
+    identityPlatformsOf(db).all({ memberId: member.id }),
+    staffWithStore(db).get({ userid: session.userid }),
+    member.homeStoreId ? storeName(db).get({ id: member.homeStoreId }) : undefined,
+    listMemberOrders(db, member.id, { limit: query.orderLimit }),
+    recommend(db, member.id, session),
+  ])
+  const platforms = [...new Set<Platform>([...totals.byPlatform.map(p => p.platform), ...identityPlatforms.map(r => r.platform)])]
   const myRemark = followRows.find(f => f.guideUserid === session.userid)?.remark
   const displayName = myRemark?.split(/\s/)[0] || member.name
 
@@ -73,9 +88,9 @@ export async function getMemberContext(
     follows: followRows.map(f => ({ ...f, isMe: f.guideUserid === session.userid })),
     tags: tagRows,
     totals,
-    orders: await listMemberOrders(db, member.id, { limit: query.orderLimit }),
+    orders: orderPage,
     replies: await listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
-    recommendations: await recommend(db, member.id, session),
+    recommendations,
   }
 }
 

@@ -59,16 +59,38 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     const buyer = stored.find(row => row.items.length >= 3)!
     expect(buyer.items).toEqual((await recommender.score(database.db, buyer.memberId, { k: recommender.defaultLimit, log: false, guideUserid: '' })).items)
 
-    // No scoring on the request path: the provider returns the row even when the model would now say otherwise.
-    const shown = [...buyer.items].reverse()
-    await database.db.update(memberRecommendations).set({ items: shown }).where(eq(memberRecommendations.memberId, buyer.memberId))
+    // Each non-empty list was stored with the log row of exactly its items; empty lists have none.
+    expect(stored.every(row => (row.recommendationId !== null) === (row.items.length > 0))).toBe(true)
+    const logOf = async (id: number) => database.db.select().from(recommendations).where(eq(recommendations.id, id)).get()
+    const asLogged = (items: typeof buyer.items) => items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 }))
+    expect(await logOf(buyer.recommendationId!)).toMatchObject({ memberId: buyer.memberId, modelRunId, createdAt: now, items: asLogged(buyer.items) })
+
+    // No scoring and no write on the request path: the provider returns the row and its log row's id.
+    const logCount = async () => (await database.db.select({ id: recommendations.id }).from(recommendations).all()).length
+    const logsBefore = await logCount()
     const provider = createPrecomputedProvider({ now: () => now + 1 })
     const rec = await provider(database.db, buyer.memberId, session('guide-p'))
-    expect(rec.items).toEqual(shown)
-    // A send made from it points at a log of exactly what this guide was shown.
-    const logged = await database.db.select().from(recommendations).where(eq(recommendations.id, rec.recommendationId!)).get()
-    expect(logged).toMatchObject({ memberId: buyer.memberId, guideUserid: 'guide-p', modelRunId, createdAt: now + 1 })
-    expect(logged!.items).toEqual(shown.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 })))
+    expect(rec.items).toEqual(buyer.items)
+    expect(rec.recommendationId).toBe(buyer.recommendationId)
+    expect((await provider(database.db, buyer.memberId, session('guide-q'))).recommendationId).toBe(buyer.recommendationId)
+    expect(await logCount()).toBe(logsBefore)
+
+    // A list stored before log rows were written with lists gets one log row of what it shows, once.
+    const shown = [...buyer.items].reverse()
+    await database.db.update(memberRecommendations).set({ items: shown, recommendationId: null }).where(eq(memberRecommendations.memberId, buyer.memberId))
+    const lazily = await provider(database.db, buyer.memberId, session('guide-p'))
+    expect(lazily.items).toEqual(shown)
+    expect(await logOf(lazily.recommendationId!)).toMatchObject({ memberId: buyer.memberId, modelRunId, createdAt: now + 1, items: asLogged(shown) })
+    expect((await provider(database.db, buyer.memberId, session('guide-q'))).recommendationId).toBe(lazily.recommendationId)
+    expect(await logCount()).toBe(logsBefore + 1)
+
+    // The precompute job logs such lists itself, so guides' reads stay read-only.
+    const other = stored.find(row => row.items.length && row.memberId !== buyer.memberId)!
+    await database.db.update(memberRecommendations).set({ recommendationId: null }).where(eq(memberRecommendations.memberId, other.memberId))
+    expect((await precomputeRecommendations(database.db, recommender, { now: now + 2 })).scored).toBe(0)
+    const backfilled = (await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, other.memberId)).get())!
+    expect(await logOf(backfilled.recommendationId!)).toMatchObject({ memberId: other.memberId, modelRunId, createdAt: now + 2, items: asLogged(other.items) })
+    expect(await logCount()).toBe(logsBefore + 2)
   })
 
   it('a new order marks her list stale and the refresh job re-scores it without what she now owns', async () => {

@@ -1,7 +1,8 @@
 // Precomputed recommendations: every member's list is scored by jobs (after training, and again when her
 // orders, sends or tags change) and stored in `member_recommendations`; the sidebar only reads it. The
-// request path does no scoring: one row, her scores, and a small log row so that a send made from the list
-// points (`recommendationId`) at exactly what this guide was shown.
+// request path does no scoring and no write: one row and her scores. The `recommendations` log row of the
+// list's items is written with the list, so a send made from it points (`recommendationId`) at exactly what
+// was shown; which guide saw it is on the send.
 import type { Propensity, Recommendations, RecommendedProduct } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
@@ -9,6 +10,8 @@ import type { JobQueue } from '../jobs/queue.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Recommender } from './scoring.ts'
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { changes } from '../db/port.ts'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
@@ -23,7 +26,23 @@ const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 const DAY_MS = 86_400_000
 
 /** One member's list as written to `member_recommendations`. */
-type StoredList = typeof memberRecommendations.$inferInsert
+type StoredList = typeof memberRecommendations.$inferInsert & { memberId: number }
+
+/** The guide of a log row written with a precomputed list: any guide who serves her may be shown it. */
+const PRECOMPUTED_GUIDE = ''
+
+function logItems(items: readonly RecommendedProduct[]): RecommendedItemLog[] {
+  return items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 }))
+}
+
+/** Writes one `recommendations` log row per non-empty list; returns its id by member. */
+async function logLists(db: AsyncDbOrTx, lists: readonly { memberId: number, items: RecommendedProduct[] }[], modelRunId: number | null, now: number): Promise<Map<number, number>> {
+  const shown = lists.filter(l => l.items.length)
+  if (!shown.length)
+    return new Map()
+  const rows = await db.insert(recommendations).values(shown.map(l => ({ memberId: l.memberId, guideUserid: PRECOMPUTED_GUIDE, modelRunId, items: logItems(l.items), createdAt: now }))).returning({ id: recommendations.id, memberId: recommendations.memberId }).all()
+  return new Map(rows.map(r => [r.memberId, r.id]))
+}
 
 async function scoreForStorage(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number): Promise<StoredList> {
   // The guide is unknown here: the log row of what a guide saw is written when she reads the list.
@@ -38,12 +57,14 @@ async function scoreForStorage(db: AsyncDbOrTx, recommender: Recommender, member
 async function storeLists(db: AsyncDbOrTx, lists: StoredList[], modelRunId: number | null, startedAt: number) {
   if (!lists.length)
     return
-  await db.insert(memberRecommendations).values(lists.map(l => ({ ...l, modelRunId }))).onConflictDoUpdate({
+  const logIds = await logLists(db, lists, modelRunId, startedAt)
+  await db.insert(memberRecommendations).values(lists.map(l => ({ ...l, modelRunId, recommendationId: logIds.get(l.memberId) ?? null }))).onConflictDoUpdate({
     target: memberRecommendations.memberId,
     set: {
       modelRunId: sql`excluded.model_run_id`,
       items: sql`excluded.items`,
       computedAt: sql`excluded.computed_at`,
+      recommendationId: sql`excluded.recommendation_id`,
       staleSince: sql`case when ${memberRecommendations.staleSince} > cast(${startedAt} as bigint) then ${memberRecommendations.staleSince} else null end`,
     },
   })
@@ -80,6 +101,8 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
     done += ids.length
     await options.progress?.({ done, total: Math.max(total, done) })
   }
+  // Lists kept from before log rows were written with lists get theirs now, not on a guide's read.
+  await logUnloggedLists(db, { now: options.now, batchSize })
   return { scored: done, modelRunId }
 }
 
@@ -114,9 +137,12 @@ export async function markStaleAfterNewOrders(db: AsyncDbOrTx, now: number): Pro
   return ids
 }
 
+const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
+const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
+
 /** Her trained scores; without a training run, how much data there is (distinct purchase days). */
 async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensity> {
-  const row = await db.select().from(memberScores).where(eq(memberScores.memberId, memberId)).get()
+  const row = await scoresOf(db).get({ memberId })
   if (row) {
     const ok = row.sufficiency === 'ok'
     return {
@@ -131,21 +157,59 @@ async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensi
   return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: days === 0 ? 'none' : days < 2 ? 'thin' : 'ok' }
 }
 
-/** The sidebar's provider: reads the stored list and logs what this guide was shown. */
+/**
+ * Lists stored before their log row was written with them (migration 0006): writes the missing log rows
+ * once, so every list a guide reads has its `recommendationId`. Returns how many were written.
+ */
+export async function logUnloggedLists(db: AsyncDbOrTx, options: { now: number, batchSize?: number }): Promise<number> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH
+  let written = 0
+  let after = 0
+  for (;;) {
+    const rows = await db.select({ memberId: memberRecommendations.memberId, modelRunId: memberRecommendations.modelRunId, items: memberRecommendations.items }).from(memberRecommendations).where(and(gt(memberRecommendations.memberId, after), isNull(memberRecommendations.recommendationId))).orderBy(asc(memberRecommendations.memberId)).limit(batchSize).all()
+    if (!rows.length)
+      return written
+    after = rows[rows.length - 1]!.memberId
+    written += await db.transaction(async (tx) => {
+      let n = 0
+      for (const row of rows.filter(r => r.items.length)) {
+        const id = (await logLists(tx, [row], row.modelRunId, options.now)).get(row.memberId)!
+        // Only if the list was not rewritten (and logged) since it was read above.
+        n += changes(await tx.update(memberRecommendations).set({ recommendationId: id }).where(and(eq(memberRecommendations.memberId, row.memberId), isNull(memberRecommendations.recommendationId))).run())
+      }
+      return n
+    })
+  }
+}
+
+/**
+ * The sidebar's provider: reads the stored list and its log row's id. Read-only, except once for a list
+ * stored before log rows were written with lists (see logUnloggedLists).
+ */
 export function createPrecomputedProvider(options: { now: () => number }): RecommendationProvider {
-  return async (db, memberId, session) => {
+  return async (db, memberId) => {
     const [stored, propensity] = await Promise.all([
-      db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, memberId)).get(),
+      storedListOf(db).get({ memberId }),
       propensityOf(db, memberId),
     ])
     const items: RecommendedProduct[] = stored?.items ?? []
-    let recommendationId: number | null = null
-    if (items.length) {
-      const logged: RecommendedItemLog[] = items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 }))
-      recommendationId = (await db.insert(recommendations).values({ memberId, guideUserid: session.userid, modelRunId: stored?.modelRunId ?? null, items: logged, createdAt: options.now() }).returning({ id: recommendations.id }).get())!.id
-    }
+    let recommendationId = stored?.recommendationId ?? null
+    if (items.length && recommendationId === null)
+      recommendationId = await logStoredList(db, memberId, stored!.modelRunId, items, options.now())
     return { recommendationId, propensity, items } satisfies Recommendations
   }
+}
+
+async function logStoredList(db: AsyncDbOrTx, memberId: number, modelRunId: number | null, items: RecommendedProduct[], now: number): Promise<number> {
+  return db.transaction(async (tx) => {
+    // Another request may have logged it meanwhile: the first log row wins, so every reader shares one id.
+    const current = await tx.select({ recommendationId: memberRecommendations.recommendationId }).from(memberRecommendations).where(eq(memberRecommendations.memberId, memberId)).get()
+    if (current?.recommendationId != null)
+      return current.recommendationId
+    const id = (await logLists(tx, [{ memberId, items }], modelRunId, now)).get(memberId)!
+    await tx.update(memberRecommendations).set({ recommendationId: id }).where(eq(memberRecommendations.memberId, memberId)).run()
+    return id
+  })
 }
 
 /** Registers the precompute and per-member refresh handlers. */

@@ -1,6 +1,7 @@
 import type { Reply } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import { asc, desc, eq, sql } from 'drizzle-orm'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { replies, replyGroups } from '../db/schema.ts'
 
 export interface ReplyVariables {
@@ -16,14 +17,16 @@ export function fillReplyVariables(template: string, vars: ReplyVariables): stri
     key in vars ? vars[key as keyof ReplyVariables] : whole)
 }
 
+const repliesInOrder = preparedPerHandle(db => db.select({
+  id: replies.id,
+  groupId: replies.groupId,
+  groupName: replyGroups.name,
+  title: replies.title,
+  content: replies.content,
+}).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), desc(replies.useCount), asc(replies.id)).prepare())
+
 export async function listReplies(db: AsyncDbOrTx, vars: ReplyVariables): Promise<Reply[]> {
-  const rows = await db.select({
-    id: replies.id,
-    groupId: replies.groupId,
-    groupName: replyGroups.name,
-    title: replies.title,
-    content: replies.content,
-  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), desc(replies.useCount), asc(replies.id)).all()
+  const rows = await repliesInOrder(db).all()
   return rows.map(row => ({ ...row, content: fillReplyVariables(row.content, vars) }))
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE `member_recommendations` ADD `recommendation_id` integer REFERENCES recommendations(id);

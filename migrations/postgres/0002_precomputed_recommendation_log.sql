@@ -1,0 +1,2 @@
+ALTER TABLE "member_recommendations" ADD COLUMN "recommendation_id" bigint;--> statement-breakpoint
+ALTER TABLE "member_recommendations" ADD CONSTRAINT "member_recommendations_recommendation_id_recommendations_id_fk" FOREIGN KEY ("recommendation_id") REFERENCES "public"."recommendations"("id") ON DELETE set null ON UPDATE no action;
