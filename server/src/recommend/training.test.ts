@@ -13,7 +13,7 @@ import { seedDatabase } from '../../demo/seed.ts'
 import { copyDatabase } from '../../testing/copy-database.ts'
 import { createPostgresTestDatabase, describeEachDialect } from '../../testing/dialects.ts'
 import { openDatabase } from '../db/client.ts'
-import { memberRecommendations, members, memberScores, modelRuns, recommendations } from '../db/schema.ts'
+import { memberRecommendations, members, memberScores, modelRuns, recommendations, sends, staff } from '../db/schema.ts'
 import { runTrainingInWorker } from './training-worker.ts'
 import { pruneModelRuns, readPurchases, trainModels } from './training.ts'
 
@@ -99,12 +99,17 @@ describeEachDialect('training through the port', ({ fresh }) => {
     for (let i = 0; i < 6; i++) recommendRuns.push(await insertRun('recommend', now + i))
     const otherRuns = [await insertRun('other', now), await insertRun('other', now + 1)]
     const [member] = await db.select({ id: members.id }).from(members).orderBy(asc(members.id)).limit(1)
-    // The oldest run is still referenced by a logged recommendation (sends hang off it).
-    await db.insert(recommendations).values({ memberId: member!.id, guideUserid: 'g1', modelRunId: recommendRuns[0]!, items: [], createdAt: now })
+    // The oldest run is still referenced by a logged recommendation a send hangs off.
+    const [shown] = await db.insert(recommendations).values({ memberId: member!.id, guideUserid: 'g1', modelRunId: recommendRuns[0]!, items: [], createdAt: now }).returning({ id: recommendations.id })
+    const [guide] = await db.select({ userid: staff.userid }).from(staff).limit(1)
+    await db.insert(sends).values({ idempotencyKey: 'prune-1', guideUserid: guide!.userid, memberId: member!.id, kind: 'text', payload: {}, recommendationId: shown!.id, status: 'sent', createdAt: now })
+    // The third oldest only by a precomputed list's log row that no send points at: it must not pin the run.
+    await db.insert(recommendations).values({ memberId: member!.id, guideUserid: '', modelRunId: recommendRuns[2]!, items: [], createdAt: now })
     // The second oldest only by a precomputed list, which lets go of it (ON DELETE SET NULL).
     await db.insert(memberRecommendations).values({ memberId: member!.id, modelRunId: recommendRuns[1]!, items: [], computedAt: now })
 
     expect(await pruneModelRuns(db, 3)).toBe(2)
+    expect(await db.select({ run: recommendations.modelRunId }).from(recommendations).where(eq(recommendations.modelRunId, recommendRuns[2]!))).toEqual([])
     const kept = await db.select({ id: modelRuns.id }).from(modelRuns).orderBy(asc(modelRuns.id))
     expect(kept.map(r => r.id)).toEqual([recommendRuns[0]!, ...recommendRuns.slice(3), ...otherRuns])
     expect(await db.select({ id: memberRecommendations.memberId }).from(memberRecommendations).where(isNull(memberRecommendations.modelRunId))).toEqual([{ id: member!.id }])

@@ -21,7 +21,8 @@ import type { PropensityModel } from './propensity/classifier.ts'
 import type { CategoryPurchase } from './propensity/cycles.ts'
 import { and, asc, eq, gt, isNotNull, lt, lte, ne, sql } from 'drizzle-orm'
 import { changes } from '../db/port.ts'
-import { members, memberScores, modelRuns, orderLines, orders, products, recommendations } from '../db/schema.ts'
+import { memberRecommendations, members, memberScores, modelRuns, orderLines, orders, products, recommendations, sends } from '../db/schema.ts'
+import { qualified } from '../db/sql.ts'
 import { loadFeedbackStats } from './feedback.ts'
 import { encodeArtifact } from './model-store.ts'
 import { fitNbrModel } from './nbr/fit.ts'
@@ -549,10 +550,14 @@ export async function trainModels(database: Database, options: TrainOptions): Pr
  * ON DELETE SET NULL. Returns how many were deleted.
  */
 export async function pruneModelRuns(db: AsyncDbOrTx, keepPerKind = KEEP_MODEL_RUNS): Promise<number> {
-  const result = await db.run(sql`delete from ${modelRuns} where ${modelRuns.id} in (
-    select ranked.id from (select id, row_number() over (partition by kind order by trained_at desc, id desc) as newest from ${modelRuns}) ranked
-    where ranked.newest > ${keepPerKind})
-    and not exists (select 1 from ${recommendations} where ${recommendations.modelRunId} = ${modelRuns.id})`)
+  const oldRuns = sql`select ranked.id from (select id, row_number() over (partition by kind order by trained_at desc, id desc) as newest from ${modelRuns}) ranked where ranked.newest > ${keepPerKind}`
+  // Every precomputed list logs a `recommendations` row per member and run; of an old run only the rows a
+  // send points at matter (attribution and learned conversion read them). The rest would pin every run.
+  await db.run(sql`delete from ${recommendations} where ${recommendations.modelRunId} in (${oldRuns})
+    and not exists (select 1 from ${sends} where ${qualified(sends.recommendationId)} = ${qualified(recommendations.id)})
+    and not exists (select 1 from ${memberRecommendations} where ${qualified(memberRecommendations.recommendationId)} = ${qualified(recommendations.id)})`)
+  const result = await db.run(sql`delete from ${modelRuns} where ${modelRuns.id} in (${oldRuns})
+    and not exists (select 1 from ${recommendations} where ${qualified(recommendations.modelRunId)} = ${qualified(modelRuns.id)})`)
   return changes(result)
 }
 
