@@ -16,6 +16,7 @@ import { memberRecommendations, members, memberScores, orders, recommendations }
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { latestModelRunId } from './model-store.ts'
+import { gatedPropensity } from './scoring.ts'
 
 export const PRECOMPUTE_JOB = 'precompute-recommendations'
 export const REFRESH_JOB = 'refresh-recommendations'
@@ -143,16 +144,8 @@ const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendati
 /** Her trained scores; without a training run, how much data there is (distinct purchase days). */
 async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensity> {
   const row = await scoresOf(db).get({ memberId })
-  if (row) {
-    const ok = row.sufficiency === 'ok'
-    return {
-      pBuy7: ok ? row.pBuy7 : null,
-      pBuy30: ok ? row.pBuy30 : null,
-      pAlive: ok ? row.pAlive : null,
-      expectedNextAt: ok ? row.expectedNextAt : null,
-      sufficiency: row.sufficiency,
-    }
-  }
+  if (row)
+    return gatedPropensity(row)
   const days = (await db.select({ n: sql<number>`count(distinct (${orders.paidAt} + ${SHANGHAI_OFFSET_MS}) / ${DAY_MS})` }).from(orders).where(and(eq(orders.memberId, memberId), ne(orders.status, 'cancelled'))).get())?.n ?? 0
   return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: days === 0 ? 'none' : days < 2 ? 'thin' : 'ok' }
 }

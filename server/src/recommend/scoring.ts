@@ -334,14 +334,7 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
       const sufficiency = history.purchaseDays === 0 ? 'none' : history.purchaseDays < 2 ? 'thin' : 'ok'
       return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency }
     }
-    const ok = row.sufficiency === 'ok'
-    return {
-      pBuy7: ok ? row.pBuy7 : null,
-      pBuy30: ok ? row.pBuy30 : null,
-      pAlive: ok ? row.pAlive : null,
-      expectedNextAt: ok ? row.expectedNextAt : null,
-      sufficiency: row.sufficiency,
-    }
+    return gatedPropensity(row)
   }
 
   async function score(db: AsyncDbOrTx, memberId: number, request: ScoreRequest): Promise<Recommendations> {
@@ -554,4 +547,16 @@ function chooseSku(spu: SpuInfo, history: MemberHistory): SkuInfo {
     }
   }
   return best
+}
+
+/** A member's trained scores as shown: numbers only where her history is sufficient, blank otherwise. */
+export function gatedPropensity(row: typeof memberScores.$inferSelect): Propensity {
+  const ok = row.sufficiency === 'ok'
+  return {
+    pBuy7: ok ? row.pBuy7 : null,
+    pBuy30: ok ? row.pBuy30 : null,
+    pAlive: ok ? row.pAlive : null,
+    expectedNextAt: ok ? row.expectedNextAt : null,
+    sufficiency: row.sufficiency,
+  }
 }
