@@ -10,7 +10,6 @@ import type { JobQueue } from '../jobs/queue.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Recommender } from './scoring.ts'
 import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
-import { changes } from '../db/port.ts'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
@@ -46,7 +45,7 @@ async function logLists(db: AsyncDbOrTx, lists: readonly { memberId: number, ite
 }
 
 async function scoreForStorage(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number): Promise<StoredList> {
-  // The guide is unknown here: the log row of what a guide saw is written when she reads the list.
+  // Scored for whichever guide serves her; the log row is written with the list (storeLists).
   const scored = await recommender.score(db, memberId, { k: recommender.defaultLimit, log: false, guideUserid: '' })
   return { memberId, modelRunId: null, items: scored.items, computedAt: now, staleSince: null }
 }
@@ -102,8 +101,6 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
     done += ids.length
     await options.progress?.({ done, total: Math.max(total, done) })
   }
-  // Lists kept from before log rows were written with lists get theirs now, not on a guide's read.
-  await logUnloggedLists(db, { now: options.now, batchSize })
   return { scored: done, modelRunId }
 }
 
@@ -150,59 +147,15 @@ async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensi
   return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: days === 0 ? 'none' : days < 2 ? 'thin' : 'ok' }
 }
 
-/**
- * Lists stored before their log row was written with them (migration 0006): writes the missing log rows
- * once, so every list a guide reads has its `recommendationId`. Returns how many were written.
- */
-export async function logUnloggedLists(db: AsyncDbOrTx, options: { now: number, batchSize?: number }): Promise<number> {
-  const batchSize = options.batchSize ?? DEFAULT_BATCH
-  let written = 0
-  let after = 0
-  for (;;) {
-    const rows = await db.select({ memberId: memberRecommendations.memberId, modelRunId: memberRecommendations.modelRunId, items: memberRecommendations.items }).from(memberRecommendations).where(and(gt(memberRecommendations.memberId, after), isNull(memberRecommendations.recommendationId))).orderBy(asc(memberRecommendations.memberId)).limit(batchSize).all()
-    if (!rows.length)
-      return written
-    after = rows[rows.length - 1]!.memberId
-    written += await db.transaction(async (tx) => {
-      let n = 0
-      for (const row of rows.filter(r => r.items.length)) {
-        const id = (await logLists(tx, [row], row.modelRunId, options.now)).get(row.memberId)!
-        // Only if the list was not rewritten (and logged) since it was read above.
-        n += changes(await tx.update(memberRecommendations).set({ recommendationId: id }).where(and(eq(memberRecommendations.memberId, row.memberId), isNull(memberRecommendations.recommendationId))).run())
-      }
-      return n
-    })
-  }
-}
-
-/**
- * The sidebar's provider: reads the stored list and its log row's id. Read-only, except once for a list
- * stored before log rows were written with lists (see logUnloggedLists).
- */
-export function createPrecomputedProvider(options: { now: () => number }): RecommendationProvider {
+/** The sidebar's provider: reads the stored list, its log row's id and her scores; no scoring, no write. */
+export function createPrecomputedProvider(): RecommendationProvider {
   return async (db, memberId) => {
     const [stored, propensity] = await Promise.all([
       storedListOf(db).get({ memberId }),
       propensityOf(db, memberId),
     ])
-    const items: RecommendedProduct[] = stored?.items ?? []
-    let recommendationId = stored?.recommendationId ?? null
-    if (items.length && recommendationId === null)
-      recommendationId = await logStoredList(db, memberId, stored!.modelRunId, items, options.now())
-    return { recommendationId, propensity, items } satisfies Recommendations
+    return { recommendationId: stored?.recommendationId ?? null, propensity, items: stored?.items ?? [] } satisfies Recommendations
   }
-}
-
-async function logStoredList(db: AsyncDbOrTx, memberId: number, modelRunId: number | null, items: RecommendedProduct[], now: number): Promise<number> {
-  return db.transaction(async (tx) => {
-    // Another request may have logged it meanwhile: the first log row wins, so every reader shares one id.
-    const current = await tx.select({ recommendationId: memberRecommendations.recommendationId }).from(memberRecommendations).where(eq(memberRecommendations.memberId, memberId)).get()
-    if (current?.recommendationId != null)
-      return current.recommendationId
-    const id = (await logLists(tx, [{ memberId, items }], modelRunId, now)).get(memberId)!
-    await tx.update(memberRecommendations).set({ recommendationId: id }).where(eq(memberRecommendations.memberId, memberId)).run()
-    return id
-  })
 }
 
 /** Registers the precompute and per-member refresh handlers. */
