@@ -1,7 +1,6 @@
 import type { UserModule } from '../types'
 import { createI18n } from 'vue-i18n'
-import en from '../locales/en.json'
-import zhCN from '../locales/zh-CN.json'
+import { en, zhCN } from '../locales'
 
 export type MessageSchema = typeof zhCN
 export const availableLocales = ['zh-CN', 'en'] as const

@@ -16,8 +16,10 @@ vi.mock('../api/client', async importOriginal => ({
 const me = (role: Me['role']) => ({ userid: 'u1', name: '林晓雯', role, corpId: 'ww1', agentId: 1000002, storeId: 's1' }) as Me
 const report: ConversionReport = { from: 0, to: 86_400_000, attributionWindowDays: 7, rows: [] } as unknown as ConversionReport
 
-function render() {
-  return mount(ConsolePage, { global: { plugins: [createAppI18n('zh-CN'), createPinia()] } })
+async function render(path = '/console') {
+  await router.push(path)
+  await router.isReady()
+  return mount(ConsolePage, { global: { plugins: [createAppI18n('zh-CN'), createPinia(), router] } })
 }
 
 describe('console route', () => {
@@ -27,14 +29,14 @@ describe('console route', () => {
   })
 
   it('is a route of the same app as the chat sidebar', () => {
-    expect(router.resolve('/console').name).toBe('console')
+    expect(router.resolve('/console').name).toBe('console-overview')
     expect(router.resolve('/').name).toBe('sidebar')
     expect(router.resolve('/console').href).toBe('/app/console')
   })
 
   it('shows the conversion report to a supervisor', async () => {
     api.getMe.mockResolvedValue(me('supervisor'))
-    const w = render()
+    const w = await render()
     await flushPromises()
     expect(w.find('[data-testid="conversion-report"]').exists()).toBe(true)
     expect(api.getConversionReport).toHaveBeenCalled()
@@ -42,9 +44,17 @@ describe('console route', () => {
 
   it('tells a guide the console is not for them, without loading the report', async () => {
     api.getMe.mockResolvedValue(me('guide'))
-    const w = render()
+    const w = await render()
     await flushPromises()
     expect(w.get('[data-testid="console-forbidden"]').text()).toContain('仅供店长和管理员使用')
     expect(api.getConversionReport).not.toHaveBeenCalled()
+  })
+
+  it('lists in its nav only the pages the role may open', async () => {
+    api.getMe.mockResolvedValue(me('supervisor'))
+    const w = await render()
+    await flushPromises()
+    const links = w.get('[data-testid="console-nav"]').findAll('a').map(a => a.text())
+    expect(links).toContain('转化报表')
   })
 })

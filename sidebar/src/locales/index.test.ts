@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest'
+import { en, zhCN } from './index'
+
+function keyPaths(value: unknown, prefix = ''): string[] {
+  if (value === null || typeof value !== 'object')
+    return [prefix]
+  return Object.entries(value).flatMap(([key, child]) => keyPaths(child, prefix ? `${prefix}.${key}` : key))
+}
+
+describe('locales', () => {
+  it('has every zh-CN text in English too, and no English text without a Chinese one', () => {
+    expect(keyPaths(en).sort()).toEqual(keyPaths(zhCN).sort())
+  })
+})
