@@ -102,8 +102,9 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
       tuneMs += r.tuneMs
       trainMs += r.trainMs
     }
-    if (reused)
+    if (reused) {
       log(`keyset ${ki} (${mode}): the same fit as the first keyset (same training data)`)
+    }
     else if (!opts.noTune) {
       log(`keyset ${ki} (${mode}): learned weights ${JSON.stringify(r.weights)} on ${r.validationCases} validation cases (objective ${r.objective?.toFixed(4) ?? '-'}, explore R@10 ${r.exploreRecall?.toFixed(4) ?? '-'} vs store-wide ${r.storeWideExploreRecall?.toFixed(4) ?? '-'})`)
     }
