@@ -11,8 +11,9 @@
 //                  validation and test users alike, as the store-wide list G-TopFreq counts them)
 //                  and no target basket of anyone.
 // In both, the validation window is each training sequence's last basket. History-only training
-// data does not depend on the keyset, so it is fitted once and every keyset is scored with it. A test user's own
-// vector in the neighbour pool is skipped at scoring (nbr/model.ts: similarity 1 is herself).
+// data does not depend on the keyset, so it is fitted once and every keyset is scored with it.
+// A test user's own vector in the neighbour pool is skipped at scoring (nbr/model.ts:
+// similarity 1 is herself).
 
 import type { FitReport } from '../nbr/fit.ts'
 import type { NbrMetrics, UserEvalCase } from '../nbr/metrics.ts'
@@ -95,19 +96,20 @@ export function evaluateNbr(data: NbrDataset, keysets: readonly Keyset[], opts: 
     per['gp-topfreq']!.push(evaluateUsers(cases(h => gpTopFreq(h, global))))
 
     const key = mode === 'history-only' ? 'all' : ks
-    const reused = fitted.get(key)
-    const { model, report: r } = reused ?? fitKeysetModel(data, ks, mode, opts)
-    if (!reused) {
-      fitted.set(key, { model, report: r })
-      tuneMs += r.tuneMs
-      trainMs += r.trainMs
-    }
-    if (reused) {
+    let fit = fitted.get(key)
+    if (fit) {
       log(`keyset ${ki} (${mode}): the same fit as the first keyset (same training data)`)
     }
-    else if (!opts.noTune) {
-      log(`keyset ${ki} (${mode}): learned weights ${JSON.stringify(r.weights)} on ${r.validationCases} validation cases (objective ${r.objective?.toFixed(4) ?? '-'}, explore R@10 ${r.exploreRecall?.toFixed(4) ?? '-'} vs store-wide ${r.storeWideExploreRecall?.toFixed(4) ?? '-'})`)
+    else {
+      fit = fitKeysetModel(data, ks, mode, opts)
+      fitted.set(key, fit)
+      const r = fit.report
+      tuneMs += r.tuneMs
+      trainMs += r.trainMs
+      if (!opts.noTune)
+        log(`keyset ${ki} (${mode}): learned weights ${JSON.stringify(r.weights)} on ${r.validationCases} validation cases (objective ${r.objective?.toFixed(4) ?? '-'}, explore R@10 ${r.exploreRecall?.toFixed(4) ?? '-'} vs store-wide ${r.storeWideExploreRecall?.toFixed(4) ?? '-'})`)
     }
+    const { model } = fit
     tuned.push(model.options.weights)
     const t1 = performance.now()
     const oursCases = cases(h => recommend(model, h, 20).map(r => r.itemId))
