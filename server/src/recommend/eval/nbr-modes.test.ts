@@ -41,6 +41,24 @@ describe('evaluateNbr modes', () => {
   })
 })
 
+describe('fits per evaluation', () => {
+  const { data, keyset } = launchDay()
+  // A second split of the same users: test users of one are train users of the other.
+  const other: Keyset = { train: [...keyset.test, ...keyset.train.slice(40)], val: keyset.val, test: keyset.train.slice(0, 40) }
+
+  it('history-only fits once for all keysets: its training data is every history whatever the split', () => {
+    const r = evaluateNbr(data, [keyset, other], { mode: 'history-only' })
+    expect(r.fits).toBe(1)
+    expect(r.tuned_weights[1]).toBe(r.tuned_weights[0])
+    // The shared fit scores each keyset exactly as fitting it alone would.
+    expect(r.per_keyset[1]).toEqual(evaluateNbr(data, [other], { mode: 'history-only' }).per_keyset[0])
+  })
+
+  it('protocol mode fits each keyset on its own train and validation users', () => {
+    expect(evaluateNbr(data, [keyset, other]).fits).toBe(2)
+  })
+})
+
 // The launch day again, and the 40 test users' histories also hold item 50, bought by nobody
 // else: a live system knows those histories (only the future is unknown).
 function launchDayWithTestOnlyItem(): { data: NbrDataset, keyset: Keyset } {
