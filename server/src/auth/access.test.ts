@@ -6,7 +6,7 @@ import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { follows, members, replies, replyGroups, staff, stores } from '../db/schema.ts'
 import { countReplyUse, listReplies } from '../replies/service.ts'
-import { accessibleMemberIds, requireMemberAccess } from './access.ts'
+import { accessibleMemberIds, canSeeMember, requireMemberAccess } from './access.ts'
 import { createSessionRepository } from './session-repository.ts'
 
 const session = (userid: string, role: Session['role'], storeId: string | null): Session => ({ userid, role, storeId, exp: 0 })
@@ -56,6 +56,18 @@ describeEachDialect('auth and replies over the port', ({ fresh }) => {
     expect([...await accessibleMemberIds(database.db, session('adm', 'admin', null), all)].sort((a, b) => a - b)).toEqual([ids.mine, ids.colleagues, ids.otherStore, ids.unfollowed])
     await expect(requireMemberAccess(database.db, session('g1', 'guide', 'S1'), ids.colleagues)).rejects.toMatchObject({ statusCode: 404 })
     await expect(requireMemberAccess(database.db, session('g1', 'guide', 'S1'), ids.mine)).resolves.toBeUndefined()
+  })
+
+  it('access to one member (the prepared hot path) agrees with the subset rule for every role', async () => {
+    const all = [ids.mine, ids.colleagues, ids.otherStore, ids.unfollowed, 999_999]
+    const sessions = [session('g1', 'guide', 'S1'), session('g3', 'guide', 'S2'), session('sup1', 'supervisor', 'S1'), session('adm', 'admin', null), session('nobody', 'supervisor', null)]
+    for (const s of sessions) {
+      const allowed = await accessibleMemberIds(database.db, s, all)
+      for (const id of all)
+        expect({ role: s.role, userid: s.userid, id, seen: await canSeeMember(database.db, s, id) }).toEqual({ role: s.role, userid: s.userid, id, seen: allowed.has(id) })
+    }
+    expect(await canSeeMember(database.db, session('sup1', 'supervisor', 'S1'), ids.otherStore)).toBe(false)
+    expect(await canSeeMember(database.db, session('adm', 'admin', null), 999_999)).toBe(false)
   })
 
   it('replies: grouped in order, most used first within a group, variables filled', async () => {

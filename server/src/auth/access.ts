@@ -3,6 +3,7 @@ import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, members, staff } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
@@ -35,8 +36,23 @@ export async function accessibleMemberIds(db: AsyncDbOrTx, session: Session, mem
   return new Set(rows.map(r => r.id))
 }
 
+// One member at a time (the member context, her orders) is the sidebar's hot path: prepared statements.
+const memberExists = preparedPerHandle(db => db.select({ id: members.id }).from(members).where(eq(members.id, sql.placeholder('memberId'))).prepare())
+const followedByGuide = preparedPerHandle(db => db.select({ id: follows.memberId }).from(follows).where(and(eq(follows.guideUserid, sql.placeholder('userid')), eq(follows.status, 'active'), eq(follows.memberId, sql.placeholder('memberId')))).limit(1).prepare())
+const followedInStore = preparedPerHandle(db => db.select({ id: follows.memberId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(staff.storeId, sql.placeholder('storeId')), eq(follows.status, 'active'), eq(follows.memberId, sql.placeholder('memberId')))).limit(1).prepare())
+
+/** Whether the session may see this one member: the same rule as `accessibleMemberIds`. */
+export async function canSeeMember(db: AsyncDbOrTx, session: Session, memberId: number): Promise<boolean> {
+  const row = session.role === 'admin'
+    ? await memberExists(db).get({ memberId })
+    : session.role === 'guide'
+      ? await followedByGuide(db).get({ userid: session.userid, memberId })
+      : await followedInStore(db).get({ storeId: session.storeId ?? '', memberId })
+  return row !== undefined
+}
+
 /** Throws 404 (never 403) so a caller cannot tell "exists but not yours" from "does not exist". */
 export async function requireMemberAccess(db: AsyncDbOrTx, session: Session, memberId: number): Promise<void> {
-  if (!(await accessibleMemberIds(db, session, [memberId])).has(memberId))
+  if (!(await canSeeMember(db, session, memberId)))
     throw notFound('member not found among the customers you serve')
 }

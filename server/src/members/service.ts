@@ -2,7 +2,7 @@ import type { MemberContext, MemberList, Platform, Recommendations } from '@scrm
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
-import { accessibleMemberIds, memberScope } from '../auth/access.ts'
+import { canSeeMember, memberScope } from '../auth/access.ts'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
@@ -54,7 +54,7 @@ export async function getMemberContext(
   recommend: RecommendationProvider,
 ): Promise<MemberContext> {
   const member = await memberByExternalId(db).get({ externalUserId: query.externalUserId })
-  if (!member || !(await accessibleMemberIds(db, session, [member.id])).has(member.id))
+  if (!member || !(await canSeeMember(db, session, member.id)))
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
   // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
