@@ -5,17 +5,19 @@ import { describeEachDialect } from '../../testing/dialects.ts'
 import { members, orderLines, orders, products, stores } from '../db/schema.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
-const product = (skuId: string, name: string) => ({
-  skuId,
-  spuId: skuId.split('-')[0]!,
-  name,
-  categoryPath: '服装/外套/风衣',
-  category: '外套',
-  price: 10_000,
-  imageUrl: `https://img.example/${skuId}.jpg`,
-  linkUrl: `https://shop.example/${skuId}`,
-  launchedAt: 0,
-})
+function product(skuId: string, name: string) {
+  return {
+    skuId,
+    spuId: skuId.split('-')[0]!,
+    name,
+    categoryPath: '服装/外套/风衣',
+    category: '外套',
+    price: 10_000,
+    imageUrl: `https://img.example/${skuId}.jpg`,
+    linkUrl: `https://shop.example/${skuId}`,
+    launchedAt: 0,
+  }
+}
 
 describeEachDialect('member orders', ({ fresh }) => {
   let database: Database

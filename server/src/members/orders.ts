@@ -1,6 +1,6 @@
 import type { Order, OrderPage, OrderTotals, Platform } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
-import { and, asc, count, desc, eq, inArray, max, min, ne, sql, sum } from 'drizzle-orm'
+import { and, asc, count, desc, eq, max, min, ne, sql, sum } from 'drizzle-orm'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { orderLines, orders, products, stores } from '../db/schema.ts'
 
