@@ -21,6 +21,7 @@ import { healthRoutes } from './health/routes.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
+import { replyRoutes } from './replies/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { databaseRateLimitStore } from './plugins/rate-limit-store.ts'
 import { securityPlugin } from './plugins/security.ts'
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDependencies) {
     })
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db, recommend: deps.recommend ?? createPrecomputedProvider() })
+    await scope.register(replyRoutes, { db })
     await scope.register(todayRoutes, { db, now })
     await scope.register(sendRoutes, { db, now })
     await scope.register(reportRoutes, { db, now })

@@ -7,7 +7,6 @@ import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
-import { listReplies } from '../replies/service.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
 /** Recommendations and propensity come from the recommend module; members only asks for them. */
@@ -89,7 +88,7 @@ export async function getMemberContext(
     tags: tagRows,
     totals,
     orders: orderPage,
-    replies: await listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
+    replyVariables: { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' },
     recommendations,
   }
 }
