@@ -72,6 +72,7 @@ export async function benchMemberContext(databasePath: string, options: ContextB
   const precomputeStarted = performance.now()
   const precomputed = await precomputeRecommendations(database.port.db, createRecommender({ now: () => options.now, modelRecheckMs: 0 }), {
     now: options.now,
+    databaseClock: database.port.sql.nowMs,
     batchSize: 1000,
     progress: async (p) => {
       if (p.done % 10_000 < 1000)
