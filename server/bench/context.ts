@@ -3,20 +3,23 @@
 // driven by autocannon in a separate process (load-generator.ts): every request carries its own guide's
 // session cookie and asks for a different member. A bare JSON route on the same server, in the same run,
 // shows what the framework and the loopback alone cost.
-import type { Database } from 'better-sqlite3'
+import type { Database, Dialect } from '../src/db/port.ts'
 import type { LoadPlan, LoadResult } from './load-generator.ts'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'drizzle-orm'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
-import { openDatabase } from '../src/db/client.ts'
+import { connectDatabase, openDatabase } from '../src/db/client.ts'
+import { members as membersTable } from '../src/db/schema.ts'
 import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createMemoryCredentialStore } from '../src/wecom/credential-store.ts'
+import { copyDatabase } from '../testing/copy-database.ts'
 
 interface Pair { guide: string, contact: string }
 
@@ -29,19 +32,53 @@ export interface ContextBenchOptions {
 }
 
 export interface ContextBenchResult {
-  dialect: 'sqlite'
+  dialect: Dialect
   connections: number
   memberContext: { rps: number, p50Ms: number, p99Ms: number, non2xx: number, serverRssMb: number, requests: number, errors: number }
   bareRoute: { rps: number, p50Ms: number, p99Ms: number }
   precompute: { scored: number, seconds: number }
 }
 
-/** Distinct members, each with the guide who serves her, in random order. */
-function samplePairs(sqlite: Database, count: number): Pair[] {
-  return sqlite.prepare(`select f.guide_userid as guide, m.external_userid as contact
+/**
+ * The PostgreSQL database at `databaseUrl` holding the bench data: migrated, and on first use filled with
+ * a copy of the seeded SQLite bench database (with its model and any precomputed lists). A database that
+ * holds other data is refused rather than mixed with it.
+ */
+export async function postgresBenchDatabase(databaseUrl: string, sqlitePath: string, members: number, log: (line: string) => void): Promise<Database> {
+  const { port } = await connectDatabase({ databaseUrl, databasePath: '' })
+  try {
+    const present = Number((await port.db.all<[number]>(sql`select count(*) from ${membersTable}`))[0]?.[0] ?? 0)
+    if (present === members)
+      return port
+    if (present !== 0)
+      throw new Error(`--database-url holds ${present} members, not ${members}: give an empty database (it is filled with a copy of the SQLite bench database) or this one's --members`)
+    log(`copying ${sqlitePath} into PostgreSQL …`)
+    const started = performance.now()
+    const sqlite = openDatabase(sqlitePath)
+    try {
+      const copied = await copyDatabase(sqlite.port, port)
+      log(`  copied ${Object.values(copied).reduce((a, b) => a + b, 0).toLocaleString()} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+    }
+    finally {
+      sqlite.close()
+    }
+    await port.db.run(sql`analyze`)
+    return port
+  }
+  catch (error) {
+    await port.close()
+    throw error
+  }
+}
+
+/** Distinct members, each with one guide who serves her, in random order (portable SQL: either dialect). */
+async function samplePairs(database: Database, count: number): Promise<Pair[]> {
+  const rows = await database.db.all<[string, string]>(sql`select f.guide_userid, m.external_userid
     from members m join follows f on f.member_id = m.id and f.status = 'active'
-    where m.external_userid is not null and f.rowid = (select min(g.rowid) from follows g where g.member_id = m.id and g.status = 'active')
-    order by random() limit ?`).all(count) as Pair[]
+    where m.external_userid is not null
+      and f.guide_userid = (select min(g.guide_userid) from follows g where g.member_id = m.id and g.status = 'active')
+    order by random() limit ${count}`)
+  return rows.map(([guide, contact]) => ({ guide, contact }))
 }
 
 const loadGenerator = join(dirname(fileURLToPath(import.meta.url)), 'load-generator.ts')
@@ -64,14 +101,15 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   }
 }
 
-export async function benchMemberContext(databasePath: string, options: ContextBenchOptions): Promise<ContextBenchResult> {
-  const database = openDatabase(databasePath)
+/** `database`: the bench database, SQLite or PostgreSQL (the caller opens and closes it). */
+export async function benchMemberContext(database: Database, options: ContextBenchOptions): Promise<ContextBenchResult> {
   // The sidebar reads precomputed lists: make sure the latest model's are there (resumable, so only the
   // first run after training pays for it).
   options.log('precomputing recommendations (skips lists already scored with the latest model) …')
   const precomputeStarted = performance.now()
-  const precomputed = await precomputeRecommendations(database.port.db, createRecommender({ now: () => options.now, modelRecheckMs: 0 }), {
+  const precomputed = await precomputeRecommendations(database.db, createRecommender({ now: () => options.now, modelRecheckMs: 0 }), {
     now: options.now,
+    databaseClock: database.sql.nowMs,
     batchSize: 1000,
     progress: async (p) => {
       if (p.done % 10_000 < 1000)
@@ -92,12 +130,12 @@ export async function benchMemberContext(databasePath: string, options: ContextB
     RATE_LIMIT_API_PER_SESSION: '100000000',
   })
   const wecom = createWecomClientFromConfig(config.wecom, createMemoryCredentialStore())
-  const app = await buildApp({ config, database: database.port, wecom, logger: false, jobs: false })
+  const app = await buildApp({ config, database, wecom, logger: false, jobs: false })
   app.get('/bench/bare', async () => ({ ok: true, at: 0 }))
   await app.ready()
 
   // Sessions minted directly (the OAuth round trip is not what we measure), one per guide.
-  const pairs = samplePairs(database.sqlite, 20_000)
+  const pairs = await samplePairs(database, 20_000)
   const cookies = new Map<string, string>()
   for (const pair of pairs) {
     if (!cookies.has(pair.guide))
@@ -115,7 +153,7 @@ export async function benchMemberContext(databasePath: string, options: ContextB
     options.log('bare route …')
     const bare = await runLoad({ url, connections: options.connections, durationSeconds: Math.min(options.durationSeconds, 10), requests: [{ path: '/bench/bare', cookie: '' }] })
     return {
-      dialect: 'sqlite',
+      dialect: database.dialect,
       connections: options.connections,
       memberContext: { ...context, serverRssMb },
       bareRoute: { rps: bare.rps, p50Ms: bare.p50Ms, p99Ms: bare.p99Ms },
@@ -124,6 +162,5 @@ export async function benchMemberContext(databasePath: string, options: ContextB
   }
   finally {
     await app.close()
-    database.close()
   }
 }

@@ -2,15 +2,17 @@
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
 //   parts: training, scoring, context, tafeng, loop (default: all of them, in that order)
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
-// `--database-url` (PostgreSQL) is accepted only once every domain is on the database port (issue 7).
+// `--database-url postgres://…` runs the `context` part on PostgreSQL: an empty database there is filled
+// once with a copy of the seeded SQLite bench database (training and precompute run before the copy).
 // Prints each measurement as it completes, then one JSON line with everything (progress on stderr).
 // `--only loop` runs the closed-loop feedback simulation alone (fatigue 1, 5 seeds, all arms).
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { openDatabase } from '../src/db/client.ts'
 import { ensureBenchDatabase } from './bench-db.ts'
-import { benchMemberContext } from './context.ts'
+import { benchMemberContext, postgresBenchDatabase } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
 
@@ -42,9 +44,10 @@ const seed = Number(values.seed)
 const log = (line: string) => process.stderr.write(`${line}\n`)
 const results: Record<string, unknown> = { members, seed, parts: [...selected] }
 const target = (ok: boolean) => (ok ? 'meets target' : 'MISSES target')
-if (values['database-url']) {
-  // The member context still reads through the legacy sync SQLite handle on this branch (members, auth).
-  process.stderr.write('--database-url: the member context runs on PostgreSQL only after every domain is on the port (issue 7); run without it for SQLite\n')
+const databaseUrl = values['database-url']
+const notOnPostgres = databaseUrl ? [...selected].filter(p => p !== 'context') : []
+if (notOnPostgres.length) {
+  process.stderr.write(`--database-url: only the context part runs on PostgreSQL; run ${notOnPostgres.join(', ')} without it (SQLite)\n`)
   process.exit(2)
 }
 
@@ -71,7 +74,8 @@ if (selected.has('training') || selected.has('scoring') || selected.has('context
 
   if (selected.has('context')) {
     log('member context …')
-    const context = await benchMemberContext(db.path, { connections: Number(values.connections), durationSeconds: Number(values.duration), now: BENCH_NOW, log })
+    const database = databaseUrl ? await postgresBenchDatabase(databaseUrl, db.path, members, log) : openDatabase(db.path).port
+    const context = await benchMemberContext(database, { connections: Number(values.connections), durationSeconds: Number(values.duration), now: BENCH_NOW, log }).finally(async () => database.close())
     Object.assign(results, { memberContext: context.memberContext, bareRoute: context.bareRoute, dialect: context.dialect, connections: context.connections, precompute: context.precompute })
     const m = context.memberContext
     console.log(`precomputed lists: ${context.precompute.scored.toLocaleString()} members scored in ${context.precompute.seconds} s`)

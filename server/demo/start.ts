@@ -67,7 +67,7 @@ export async function startDemo(options: DemoOptions) {
   const trainStarted = performance.now()
   const training = await trainModels(database.port, { now: Date.now() })
   // The sidebar reads precomputed lists: score every member once before listening.
-  await precomputeRecommendations(database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now() })
+  await precomputeRecommendations(database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now(), databaseClock: database.port.sql.nowMs })
   const trainMs = performance.now() - trainStarted
   // A new emulator instance knows none of the tokens/tickets cached by the previous run.
   database.db.delete(wecomCredentials).run()

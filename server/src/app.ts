@@ -30,6 +30,7 @@ import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.t
 import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
+import { replyRoutes } from './replies/routes.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDependencies) {
     })
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db, recommend: deps.recommend ?? createPrecomputedProvider() })
+    await scope.register(replyRoutes, { db })
     await scope.register(todayRoutes, { db, now })
     await scope.register(sendRoutes, { db, now })
     await scope.register(reportRoutes, { db, now })

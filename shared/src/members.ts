@@ -2,7 +2,7 @@ import type { Static } from 'typebox'
 import Type from 'typebox'
 import { EpochMs, Fen, Platform } from './common.ts'
 import { Recommendations } from './recommend.ts'
-import { Reply } from './replies.ts'
+import { ReplyVariables } from './replies.ts'
 
 export const MemberContextQuery = Type.Object({
   externalUserId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
@@ -116,7 +116,8 @@ export const MemberContext = Type.Object({
   tags: Type.Array(MemberTag),
   totals: OrderTotals,
   orders: OrderPage,
-  replies: Type.Array(Reply),
+  /** Fills the quick replies (`GET /api/replies`, loaded once) for this chat. */
+  replyVariables: ReplyVariables,
   recommendations: Recommendations,
 })
 export type MemberContext = Static<typeof MemberContext>

@@ -1,12 +1,13 @@
 // The session repository, member access and replies over the database port, on both dialects.
 import type { Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
+import { fillReplyVariables } from '@scrm/shared'
 import { eq } from 'drizzle-orm'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { follows, members, replies, replyGroups, staff, stores } from '../db/schema.ts'
-import { countReplyUse, listReplies } from '../replies/service.ts'
-import { accessibleMemberIds, requireMemberAccess } from './access.ts'
+import { countReplyUse, listReplyTemplates } from '../replies/service.ts'
+import { accessibleMemberIds, canSeeMember, requireMemberAccess } from './access.ts'
 import { createSessionRepository } from './session-repository.ts'
 
 const session = (userid: string, role: Session['role'], storeId: string | null): Session => ({ userid, role, storeId, exp: 0 })
@@ -58,7 +59,19 @@ describeEachDialect('auth and replies over the port', ({ fresh }) => {
     await expect(requireMemberAccess(database.db, session('g1', 'guide', 'S1'), ids.mine)).resolves.toBeUndefined()
   })
 
-  it('replies: grouped in order, most used first within a group, variables filled', async () => {
+  it('access to one member (the prepared hot path) agrees with the subset rule for every role', async () => {
+    const all = [ids.mine, ids.colleagues, ids.otherStore, ids.unfollowed, 999_999]
+    const sessions = [session('g1', 'guide', 'S1'), session('g3', 'guide', 'S2'), session('sup1', 'supervisor', 'S1'), session('adm', 'admin', null), session('nobody', 'supervisor', null)]
+    for (const s of sessions) {
+      const allowed = await accessibleMemberIds(database.db, s, all)
+      for (const id of all)
+        expect({ role: s.role, userid: s.userid, id, seen: await canSeeMember(database.db, s, id) }).toEqual({ role: s.role, userid: s.userid, id, seen: allowed.has(id) })
+    }
+    expect(await canSeeMember(database.db, session('sup1', 'supervisor', 'S1'), ids.otherStore)).toBe(false)
+    expect(await canSeeMember(database.db, session('adm', 'admin', null), 999_999)).toBe(false)
+  })
+
+  it('replies: grouped in order, most used first within a group, templates as written; filled per chat', async () => {
     const { db } = database
     const [first, second] = await db.insert(replyGroups).values([{ name: '问候', sortOrder: 1 }, { name: '售后', sortOrder: 2 }]).returning({ id: replyGroups.id }).all()
     const [a, b] = await db.insert(replies).values([
@@ -67,9 +80,12 @@ describeEachDialect('auth and replies over the port', ({ fresh }) => {
       { groupId: second!.id, title: 'C', content: '售后' },
     ]).returning({ id: replies.id }).all()
     await countReplyUse(db, b!.id)
-    const list = await listReplies(db, { name: '王女士', guide: '小美', store: '一店' })
+    const list = await listReplyTemplates(db)
     expect(list.map(r => r.title)).toEqual(['B', 'A', 'C'])
-    expect(list.find(r => r.id === a!.id)!.content).toBe('王女士您好，我是一店的小美')
-    expect(list.find(r => r.id === b!.id)!.content).toBe('{{unknown}}')
+    const template = list.find(r => r.id === a!.id)!.content
+    expect(template).toBe('{{name}}您好，我是{{store}}的{{guide}}')
+    const vars = { name: '王女士', guide: '小美', store: '一店' }
+    expect(fillReplyVariables(template, vars)).toBe('王女士您好，我是一店的小美')
+    expect(fillReplyVariables('{{ unknown }} {{constructor}} {{ name }}', vars)).toBe('{{ unknown }} {{constructor}} 王女士')
   })
 })

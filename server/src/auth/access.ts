@@ -1,25 +1,43 @@
-import type { SQL } from 'drizzle-orm'
+import type { Role } from '@scrm/shared'
+import type { Placeholder, SQL } from 'drizzle-orm'
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
+import { roleList } from '@scrm/shared'
 import { and, eq, inArray, sql } from 'drizzle-orm'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, members, staff } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
 
+/** The caller's ids in a scope condition: values, or placeholders in a prepared statement. */
+interface ScopeIds { userid: string | Placeholder, storeId: string | Placeholder }
+
 /**
  * Who may see which member, in one place: a guide the members they actively follow,
  * a supervisor the members followed by any guide of their store, an admin everyone.
- * Returns a condition on `memberIdColumn` to put in a WHERE clause.
+ * A condition on `memberIdColumn` to put in a WHERE clause (undefined: no restriction).
  */
-export function memberScope(session: Session, memberIdColumn: AnySQLiteColumn): SQL | undefined {
+function scopeCondition(role: Role, memberIdColumn: AnySQLiteColumn, ids: ScopeIds): SQL | undefined {
   const memberId = qualified(memberIdColumn)
-  if (session.role === 'admin')
+  if (role === 'admin')
     return undefined
-  if (session.role === 'guide') {
-    return sql`exists (select 1 from ${follows} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(follows.guideUserid)} = ${session.userid} and ${qualified(follows.status)} = 'active')`
-  }
-  return sql`exists (select 1 from ${follows} join ${staff} on ${qualified(staff.userid)} = ${qualified(follows.guideUserid)} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(staff.storeId)} = ${session.storeId ?? ''} and ${qualified(follows.status)} = 'active')`
+  if (role === 'guide')
+    return sql`exists (select 1 from ${follows} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(follows.guideUserid)} = ${ids.userid} and ${qualified(follows.status)} = 'active')`
+  return sql`exists (select 1 from ${follows} join ${staff} on ${qualified(staff.userid)} = ${qualified(follows.guideUserid)} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(staff.storeId)} = ${ids.storeId} and ${qualified(follows.status)} = 'active')`
+}
+
+/** The members `session` may see, as a condition on `memberIdColumn`. */
+export function memberScope(session: Session, memberIdColumn: AnySQLiteColumn): SQL | undefined {
+  return scopeCondition(session.role, memberIdColumn, { userid: session.userid, storeId: session.storeId ?? '' })
+}
+
+/**
+ * `memberScope` for prepared statements: the caller's ids are the placeholders `:userid` and `:storeId`
+ * (fill them with `scopeParams(session)`), so one statement per role serves every session.
+ */
+export function preparedMemberScope(role: Role, memberIdColumn: AnySQLiteColumn): SQL | undefined {
+  return scopeCondition(role, memberIdColumn, { userid: sql.placeholder('userid'), storeId: sql.placeholder('storeId') })
 }
 
 /** The subset of `memberIds` the session may see. */
@@ -35,8 +53,27 @@ export async function accessibleMemberIds(db: AsyncDbOrTx, session: Session, mem
   return new Set(rows.map(r => r.id))
 }
 
+/** The values of `preparedMemberScope`'s placeholders. */
+export function scopeParams(session: Session): { userid: string, storeId: string } {
+  return { userid: session.userid, storeId: session.storeId ?? '' }
+}
+
+/** One prepared statement per role, built by `build(role)` once per database handle. */
+export function preparedPerRole<T>(build: (db: AsyncDbOrTx, role: Role) => T): (db: AsyncDbOrTx, role: Role) => T {
+  const byRole = new Map(roleList.map(role => [role, preparedPerHandle(db => build(db, role))]))
+  return (db, role) => byRole.get(role)!(db)
+}
+
+// One member at a time (the member context, her orders) is the sidebar's hot path: prepared statements.
+const visibleMemberId = preparedPerRole((db, role) => db.select({ id: members.id }).from(members).where(and(eq(members.id, sql.placeholder('memberId')), preparedMemberScope(role, members.id))).prepare())
+
+/** Whether the session may see this one member: the same rule as `accessibleMemberIds`. */
+export async function canSeeMember(db: AsyncDbOrTx, session: Session, memberId: number): Promise<boolean> {
+  return (await visibleMemberId(db, session.role).get({ memberId, ...scopeParams(session) })) !== undefined
+}
+
 /** Throws 404 (never 403) so a caller cannot tell "exists but not yours" from "does not exist". */
 export async function requireMemberAccess(db: AsyncDbOrTx, session: Session, memberId: number): Promise<void> {
-  if (!(await accessibleMemberIds(db, session, [memberId])).has(memberId))
+  if (!(await canSeeMember(db, session, memberId)))
     throw notFound('member not found among the customers you serve')
 }

@@ -1,6 +1,7 @@
 import type { Role } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
-import { and, eq, gt, isNull } from 'drizzle-orm'
+import { and, eq, gt, isNull, sql } from 'drizzle-orm'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { sessions, staff } from '../db/schema.ts'
 
 /** A live session joined with the staff row as it is now: role, store and status are never cached. */
@@ -22,19 +23,20 @@ export interface SessionRepository {
   revoke: (tokenHash: string, now: number) => Promise<void>
 }
 
+// Runs on every API request: one primary-key lookup joined to staff by its primary key.
+const activeSession = preparedPerHandle(db => db.select({ userid: staff.userid, role: staff.role, storeId: staff.storeId, staffStatus: staff.status, expiresAt: sessions.expiresAt })
+  .from(sessions)
+  .innerJoin(staff, eq(staff.userid, sessions.userid))
+  .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder('now'))))
+  .prepare())
+
 export function createSessionRepository(db: AsyncDbOrTx): SessionRepository {
   return {
     async create(session) {
       await db.insert(sessions).values(session).run()
     },
     async findActive(tokenHash, now) {
-      // Runs on every API request: one primary-key lookup joined to staff by its primary key.
-      const row = await db.select({ userid: staff.userid, role: staff.role, storeId: staff.storeId, staffStatus: staff.status, expiresAt: sessions.expiresAt })
-        .from(sessions)
-        .innerJoin(staff, eq(staff.userid, sessions.userid))
-        .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
-        .get()
-      return row ?? null
+      return (await activeSession(db).get({ tokenHash, now })) ?? null
     },
     async revoke(tokenHash, now) {
       await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt))).run()

@@ -1,6 +1,6 @@
 import type { Order, OrderPage, OrderTotals, Platform } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
-import { and, asc, count, desc, eq, inArray, max, min, ne, sql, sum } from 'drizzle-orm'
+import { and, asc, count, desc, eq, max, min, ne, sql, sum } from 'drizzle-orm'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { orderLines, orders, products, stores } from '../db/schema.ts'
 
@@ -14,8 +14,13 @@ function decodeOrderCursor(cursor: string): { paidAt: number, id: number } {
   return { paidAt: paidAt ?? 0, id: id ?? 0 }
 }
 
+/**
+ * One page of a member's orders newest first (`:limit` orders, after the cursor when `afterCursor`), each
+ * joined with its lines in line order: one prepared statement, so the orders and their lines are read
+ * together (one snapshot) and no statement is built per page size.
+ */
 function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
-  return db.select({
+  const page = db.select({
     id: orders.id,
     platform: orders.platform,
     orderNo: orders.orderNo,
@@ -24,11 +29,37 @@ function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
     paidAmount: orders.paidAmount,
     refundedAmount: orders.refundedAmount,
     paidAt: orders.paidAt,
-    storeName: stores.name,
+    storeName: sql<string | null>`${stores.name}`.as('store_name'),
   }).from(orders).leftJoin(stores, eq(stores.id, orders.storeId)).where(and(
     eq(orders.memberId, sql.placeholder('memberId')),
     afterCursor ? sql`(${orders.paidAt}, ${orders.id}) < (${sql.placeholder('paidAt')}, ${sql.placeholder('id')})` : undefined,
-  )).orderBy(desc(orders.paidAt), desc(orders.id)).limit(sql.placeholder('limit')).prepare()
+  )).orderBy(desc(orders.paidAt), desc(orders.id)).limit(sql.placeholder('limit')).as('page')
+  return db.select({
+    order: {
+      id: page.id,
+      platform: page.platform,
+      orderNo: page.orderNo,
+      status: page.status,
+      totalAmount: page.totalAmount,
+      paidAmount: page.paidAmount,
+      refundedAmount: page.refundedAmount,
+      paidAt: page.paidAt,
+      storeName: page.storeName,
+    },
+    line: {
+      skuId: orderLines.skuId,
+      spuId: orderLines.spuId,
+      name: products.name,
+      categoryPath: products.categoryPath,
+      color: products.color,
+      size: products.size,
+      quantity: orderLines.quantity,
+      unitPrice: orderLines.unitPrice,
+      amount: orderLines.amount,
+      imageUrl: products.imageUrl,
+      linkUrl: products.linkUrl,
+    },
+  }).from(page).leftJoin(orderLines, eq(orderLines.orderId, page.id)).leftJoin(products, eq(products.skuId, orderLines.skuId)).orderBy(desc(page.paidAt), desc(page.id), asc(orderLines.id)).prepare()
 }
 const memberOrdersFirst = preparedPerHandle(db => memberOrdersQuery(db, false))
 const memberOrdersAfter = preparedPerHandle(db => memberOrdersQuery(db, true))
@@ -43,39 +74,32 @@ const totalsByPlatform = preparedPerHandle(db => db.select({
 
 /** A member's orders from every platform, newest first, with line items. */
 export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, options: { cursor?: string, limit: number }): Promise<OrderPage> {
+  // The page plus one order, to know whether there is a next page.
   const rows = options.cursor
     ? await memberOrdersAfter(db).all({ memberId, limit: options.limit + 1, ...decodeOrderCursor(options.cursor) })
     : await memberOrdersFirst(db).all({ memberId, limit: options.limit + 1 })
 
-  const page = rows.slice(0, options.limit)
-  const lines = page.length === 0
-    ? []
-    : await db.select({
-        orderId: orderLines.orderId,
-        skuId: orderLines.skuId,
-        spuId: orderLines.spuId,
-        name: products.name,
-        categoryPath: products.categoryPath,
-        color: products.color,
-        size: products.size,
-        quantity: orderLines.quantity,
-        unitPrice: orderLines.unitPrice,
-        amount: orderLines.amount,
-        imageUrl: products.imageUrl,
-        linkUrl: products.linkUrl,
-      }).from(orderLines).innerJoin(products, eq(products.skuId, orderLines.skuId)).where(inArray(orderLines.orderId, page.map(o => o.id))).orderBy(asc(orderLines.id)).all()
-
-  const linesByOrder = new Map<number, typeof lines>()
-  for (const line of lines)
-    linesByOrder.set(line.orderId, [...(linesByOrder.get(line.orderId) ?? []), line])
-  const result: Order[] = page.map(order => ({
-    ...order,
-    lines: (linesByOrder.get(order.id) ?? []).map(({ orderId: _orderId, ...line }) => line),
-  }))
-  const last = page.at(-1)
+  const result: Order[] = []
+  let hasMore = false
+  let current: Order | undefined
+  for (const { order, line } of rows) {
+    if (current?.id !== order.id) {
+      if (result.length === options.limit) {
+        hasMore = true
+        break
+      }
+      current = { ...order, lines: [] }
+      result.push(current)
+    }
+    // An order without lines comes back once with every line column null (left join). A line's product
+    // exists (foreign key), so its columns are as non-null as the schema says; the row type cannot know.
+    if (line.skuId !== null)
+      current.lines.push(line as Order['lines'][number])
+  }
+  const last = result.at(-1)
   return {
     orders: result,
-    nextCursor: rows.length > options.limit && last ? encodeOrderCursor(last.paidAt, last.id) : null,
+    nextCursor: hasMore && last ? encodeOrderCursor(last.paidAt, last.id) : null,
   }
 }
 

@@ -2,12 +2,11 @@ import type { MemberContext, MemberList, Platform, Recommendations } from '@scrm
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
-import { accessibleMemberIds, memberScope } from '../auth/access.ts'
+import { memberScope, preparedMemberScope, preparedPerRole, scopeParams } from '../auth/access.ts'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
-import { listReplies } from '../replies/service.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
 /** Recommendations and propensity come from the recommend module; members only asks for them. */
@@ -19,7 +18,17 @@ export const emptyRecommendations: Recommendations = {
   items: [],
 }
 
-const memberByExternalId = preparedPerHandle(db => db.select().from(members).where(eq(members.externalUserid, sql.placeholder('externalUserId'))).prepare())
+/** The member with this external id if the caller may see her (one statement per role), with her home store's name. */
+const visibleMemberByExternalId = preparedPerRole((db, role) => db.select({
+  id: members.id,
+  name: members.name,
+  avatar: members.avatar,
+  gender: members.gender,
+  city: members.city,
+  level: members.level,
+  phoneMasked: members.phoneMasked,
+  homeStoreName: stores.name,
+}).from(members).leftJoin(stores, eq(stores.id, members.homeStoreId)).where(and(eq(members.externalUserid, sql.placeholder('externalUserId')), preparedMemberScope(role, members.id))).prepare())
 
 const activeFollows = preparedPerHandle(db => db.select({
   guideUserid: follows.guideUserid,
@@ -41,8 +50,6 @@ const identityPlatformsOf = preparedPerHandle(db => db.selectDistinct({ platform
 
 const staffWithStore = preparedPerHandle(db => db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, sql.placeholder('userid'))).prepare())
 
-const storeName = preparedPerHandle(db => db.select({ name: stores.name }).from(stores).where(eq(stores.id, sql.placeholder('id'))).prepare())
-
 /**
  * Everything the sidebar shows for the member in the chat, in one round trip.
  * 404 when the member is unknown or not served by the caller (no existence leak).
@@ -53,18 +60,17 @@ export async function getMemberContext(
   query: { externalUserId: string, orderLimit: number },
   recommend: RecommendationProvider,
 ): Promise<MemberContext> {
-  const member = await memberByExternalId(db).get({ externalUserId: query.externalUserId })
-  if (!member || !(await accessibleMemberIds(db, session, [member.id])).has(member.id))
+  const member = await visibleMemberByExternalId(db, session.role).get({ externalUserId: query.externalUserId, ...scopeParams(session) })
+  if (!member)
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
   // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
-  const [followRows, tagRows, totals, identityPlatforms, me, homeStore, orderPage, recommendations] = await Promise.all([
+  const [followRows, tagRows, totals, identityPlatforms, me, orderPage, recommendations] = await Promise.all([
     activeFollows(db).all({ memberId: member.id }),
     memberTagRows(db).all({ memberId: member.id }),
     memberOrderTotals(db, member.id),
     identityPlatformsOf(db).all({ memberId: member.id }),
     staffWithStore(db).get({ userid: session.userid }),
-    member.homeStoreId ? storeName(db).get({ id: member.homeStoreId }) : undefined,
     listMemberOrders(db, member.id, { limit: query.orderLimit }),
     recommend(db, member.id, session),
   ])
@@ -82,14 +88,14 @@ export async function getMemberContext(
       city: member.city,
       level: member.level,
       phoneMasked: member.phoneMasked,
-      homeStoreName: homeStore?.name ?? null,
+      homeStoreName: member.homeStoreName,
       platforms,
     },
     follows: followRows.map(f => ({ ...f, isMe: f.guideUserid === session.userid })),
     tags: tagRows,
     totals,
     orders: orderPage,
-    replies: await listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
+    replyVariables: { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' },
     recommendations,
   }
 }

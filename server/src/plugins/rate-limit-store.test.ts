@@ -1,3 +1,4 @@
+import type { FastifyRateLimitStore } from '@fastify/rate-limit'
 import type { SessionRepository } from '../auth/session-repository.ts'
 import type { Database } from '../db/port.ts'
 import Fastify from 'fastify'
@@ -8,13 +9,13 @@ import { rateLimits } from '../db/schema.ts'
 import { errorHandlerPlugin } from './errors.ts'
 import { databaseRateLimitStore, hitRateLimit, purgeRateLimits } from './rate-limit-store.ts'
 import { securityPlugin } from './security.ts'
-import { sessionPlugin } from './session.ts'
+import { SESSION_COOKIE, sessionPlugin } from './session.ts'
 
 const T = Date.UTC(2026, 11, 1)
 const noSessions: SessionRepository = { create: async () => {}, findActive: async () => null, revoke: async () => {} }
 
 /** An app instance as main.ts builds it, reduced to the security plugin and one auth-limited route. */
-async function instance(database: Database, now: () => number) {
+async function instance(database: Database, now: () => number, env: Record<string, string> = {}) {
   const config = loadConfig({
     PUBLIC_URL: 'http://scrm.test:3999',
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
@@ -23,12 +24,14 @@ async function instance(database: Database, now: () => number) {
     WECOM_APP_SECRET: 'x',
     RATE_LIMIT_AUTH_PER_IP: '3',
     RATE_LIMIT_WINDOW_MS: '60000',
+    ...env,
   })
   const app = Fastify({ logger: false })
   await app.register(errorHandlerPlugin)
   await app.register(sessionPlugin, { secret: config.sessionSecret, ttlSeconds: 3600, secureCookies: false, repository: noSessions, now })
   await app.register(securityPlugin, { config, rateLimitStore: databaseRateLimitStore(database, now) })
   app.get('/api/auth/login', { onRequest: app.rateLimits.auth }, async () => ({ ok: true }))
+  app.get('/api/ping', { onRequest: app.rateLimits.api }, async () => ({ ok: true }))
   await app.ready()
   return app
 }
@@ -73,14 +76,35 @@ describeEachDialect('database rate-limit store', ({ fresh }) => {
     }
   })
 
-  it('counts per-session API reads in the process (no write per sidebar request) but logins in the database', async () => {
+  it('counts a limiter created with counting: process in the process (no write per sidebar request), others in the database', async () => {
     const { database } = await fresh()
     const Store = databaseRateLimitStore(database, () => T)
-    const store = new Store({})
-    const hit = async (key: string) => new Promise<number>((resolve, reject) => store.incr(key, (error, result) => error ? reject(error) : resolve(result!.current), 60_000, 100))
-    expect([await hit('api:s:token'), await hit('api:s:token'), await hit('api:s:token')]).toEqual([1, 2, 3])
-    expect(await hit('auth:ip:10.0.0.1')).toBe(1)
-    const rows = await database.db.select({ key: rateLimits.key }).from(rateLimits).all()
-    expect(rows.map(r => r.key)).toEqual(['auth:ip:10.0.0.1'])
+    const root = new Store({})
+    const routeInfo = { path: '/', prefix: '' } as Parameters<typeof root.child>[0]
+    const hitOn = (store: FastifyRateLimitStore) => async (key: string) => new Promise<number>((resolve, reject) => store.incr(key, (error, result) => error ? reject(error) : resolve(result!.current), 60_000, 100))
+    const inProcess = hitOn(root.child({ ...routeInfo, counting: 'process' } as typeof routeInfo))
+    const shared = hitOn(root.child(routeInfo))
+    expect([await inProcess('api:s:token'), await inProcess('api:s:token'), await inProcess('api:s:token')]).toEqual([1, 2, 3])
+    expect([await shared('auth:ip:10.0.0.1'), await shared('api:s:other')]).toEqual([1, 1])
+    const rows = await database.db.select({ key: rateLimits.key }).from(rateLimits).orderBy(rateLimits.key).all()
+    expect(rows.map(r => r.key)).toEqual(['api:s:other', 'auth:ip:10.0.0.1'])
+  })
+
+  it('through the plugin: per-session API limits count in the process, the per-IP API limit in the database', async () => {
+    const { database } = await fresh()
+    const app = await instance(database, () => T, { RATE_LIMIT_API_PER_SESSION: '2' })
+    try {
+      const cookie = `${SESSION_COOKIE}=${encodeURIComponent(app.signCookie('a'.repeat(43)))}`
+      const statuses: number[] = []
+      for (let i = 0; i < 3; i++)
+        statuses.push((await app.inject({ method: 'GET', url: '/api/ping', headers: { cookie } })).statusCode)
+      expect(statuses).toEqual([200, 200, 429])
+      expect((await app.inject({ method: 'GET', url: '/api/ping', remoteAddress: '10.2.2.2' })).statusCode).toBe(200)
+      const rows = await database.db.select({ key: rateLimits.key }).from(rateLimits).all()
+      expect(rows.map(r => r.key)).toEqual(['api:ip:10.2.2.2'])
+    }
+    finally {
+      await app.close()
+    }
   })
 })

@@ -32,50 +32,65 @@ export async function purgeRateLimits(db: AsyncDbOrTx, now: number): Promise<num
 }
 
 /**
- * Key prefixes counted in this process only: the per-session limit on every API read (`api:s:…`). It
- * guards against a runaway client, not an attacker (the session was signed by us), and a database write
- * on every sidebar request would cost more than the request itself; with N instances a client gets at
- * most N times the limit. Logins, callbacks, sends and requests without a valid session stay shared.
+ * How a limiter counts, chosen per limiter (`app.createRateLimit({ …, counting })`, plugins/security.ts):
+ * `shared` in the database, so every instance counts against one limit; `process` in this process only,
+ * for a limit whose database write would cost more than the request it guards (with N instances a client
+ * gets at most N times the limit). @fastify/rate-limit hands a limiter's options to the store's `child()`.
  */
-const LOCAL_PREFIXES = ['api:s:']
+export type RateLimitCounting = 'shared' | 'process'
 
-/**
- * An @fastify/rate-limit store class over the database. Keys are already namespaced by the limiter
- * (plugins/security.ts), so route children share the one table.
- */
-export function databaseRateLimitStore(database: Database, now: () => number = Date.now): FastifyRateLimitStoreCtor {
-  const local = new Map<string, { count: number, resetAt: number }>()
-  const hitLocal = (key: string, windowMs: number, at: number) => {
-    let entry = local.get(key)
+declare module '@fastify/rate-limit' {
+  interface CreateRateLimitOptions {
+    /** Where this limiter's counters live (default `shared`); read by `databaseRateLimitStore`. */
+    counting?: RateLimitCounting
+  }
+}
+
+/** Counters in this process's memory, with the database store's window semantics. */
+function processCounters(now: () => number) {
+  const counters = new Map<string, { count: number, resetAt: number }>()
+  return (key: string, windowMs: number) => {
+    const at = now()
+    let entry = counters.get(key)
     if (!entry || entry.resetAt <= at) {
-      if (local.size > 100_000) {
-        for (const [k, e] of local) {
+      if (counters.size > 100_000) {
+        for (const [k, e] of counters) {
           if (e.resetAt <= at)
-            local.delete(k)
+            counters.delete(k)
         }
       }
       entry = { count: 0, resetAt: at + windowMs }
-      local.set(key, entry)
+      counters.set(key, entry)
     }
     entry.count++
-    return entry
+    return { current: entry.count, ttl: Math.max(0, entry.resetAt - at) }
+  }
+}
+
+/**
+ * An @fastify/rate-limit store class: counters in the database, or in the process for limiters created
+ * with `counting: 'process'`. Keys are already namespaced by the limiter (plugins/security.ts), so every
+ * limiter shares the one table.
+ */
+export function databaseRateLimitStore(database: Database, now: () => number = Date.now): FastifyRateLimitStoreCtor {
+  const hitProcess = processCounters(now)
+  const processStore: FastifyRateLimitStore = {
+    incr(key, callback, timeWindow) {
+      callback(null, hitProcess(key, timeWindow))
+    },
+    child: () => processStore,
   }
   class DatabaseRateLimitStore implements FastifyRateLimitStore {
     incr(key: string, callback: Callback, timeWindow: number) {
       const at = now()
-      if (LOCAL_PREFIXES.some(prefix => key.startsWith(prefix))) {
-        const { count, resetAt } = hitLocal(key, timeWindow, at)
-        callback(null, { current: count, ttl: Math.max(0, resetAt - at) })
-        return
-      }
       hitRateLimit(database, key, timeWindow, at).then(
         ({ count, resetAt }) => callback(null, { current: count, ttl: Math.max(0, resetAt - at) }),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
       )
     }
 
-    child() {
-      return this
+    child(options: Parameters<FastifyRateLimitStore['child']>[0] & { counting?: RateLimitCounting }): FastifyRateLimitStore {
+      return options.counting === 'process' ? processStore : this
     }
   }
   return DatabaseRateLimitStore

@@ -1,11 +1,12 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { AppConfig } from '../config.ts'
+import type { RateLimitCounting } from './rate-limit-store.ts'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
 import helmet from 'helmet'
 import { forbidden, HttpError } from './errors.ts'
-import { SESSION_COOKIE } from './session.ts'
+import { SESSION_COOKIE, sessionTokenOf } from './session.ts'
 
 export interface SecurityOptions {
   config: AppConfig
@@ -97,15 +98,9 @@ export const securityPlugin = fp(async (app: FastifyInstance, { config, rateLimi
   await app.register(fastifyRateLimit, { global: false, ...(rateLimitStore ? { store: rateLimitStore } : {}) })
   const { rateLimit: limits } = config
   const ip = (request: FastifyRequest) => `ip:${request.ip}`
-  /** The session token of a correctly signed cookie (only we can mint one), else null. */
-  const sessionToken = (request: FastifyRequest): string | null => {
-    const raw = request.cookies[SESSION_COOKIE]
-    const unsigned = raw ? request.unsignCookie(raw) : null
-    return unsigned?.valid && unsigned.value ? unsigned.value : null
-  }
 
-  const limiter = (name: string, max: (key: string) => number, key: (request: FastifyRequest) => string): Hook => {
-    const check = app.createRateLimit({ timeWindow: limits.windowMs, keyGenerator: request => `${name}:${key(request)}`, max: (_request, k) => max(k) })
+  const limiter = (name: string, max: number, key: (request: FastifyRequest) => string, counting: RateLimitCounting = 'shared'): Hook => {
+    const check = app.createRateLimit({ timeWindow: limits.windowMs, keyGenerator: request => `${name}:${key(request)}`, max, counting })
     return async (request, reply) => {
       const result = await check(request)
       if (result.isAllowed || !result.isExceeded || result.max === 0)
@@ -114,17 +109,17 @@ export const securityPlugin = fp(async (app: FastifyInstance, { config, rateLimi
       throw new HttpError(429, 'Too Many Requests', `too many requests; retry after ${result.ttlInSeconds} s`)
     }
   }
-  const fixed = (max: number) => () => max
 
+  // Per session once the cookie's signature holds, counted in this process: it guards against a runaway
+  // client, not an attacker (only we can sign a session cookie), and a database write on every sidebar
+  // request would cost more than the request. Forged or missing cookies count against the IP, shared.
+  const apiPerSession = limiter('api', limits.apiPerSession, request => `s:${sessionTokenOf(request)}`, 'process')
+  const apiPerIp = limiter('api', limits.apiWithoutSessionPerIp, ip)
   app.decorate('rateLimits', {
-    auth: limiter('auth', fixed(limits.authPerIp), ip),
-    wecomCallback: limiter('wecom-callback', fixed(limits.wecomCallbackPerIp), ip),
-    // Per session once the cookie's signature holds; forged or missing cookies count against the IP.
-    api: limiter('api', key => key.includes(':s:') ? limits.apiPerSession : limits.apiWithoutSessionPerIp, (request) => {
-      const token = sessionToken(request)
-      return token ? `s:${token}` : ip(request)
-    }),
-    sends: limiter('sends', fixed(limits.sendsPerSession), request => `s:${sessionToken(request) ?? ip(request)}`),
+    auth: limiter('auth', limits.authPerIp, ip),
+    wecomCallback: limiter('wecom-callback', limits.wecomCallbackPerIp, ip),
+    api: async (request, reply) => (sessionTokenOf(request) ? apiPerSession : apiPerIp)(request, reply),
+    sends: limiter('sends', limits.sendsPerSession, request => `s:${sessionTokenOf(request) ?? ip(request)}`),
   })
 }, { name: 'security', dependencies: ['session'] })
 

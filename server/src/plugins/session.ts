@@ -38,6 +38,23 @@ export interface SessionOptions {
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
+const tokens = new WeakMap<FastifyRequest, string | null>()
+
+/**
+ * The token in a validly signed session cookie of the expected shape, or null. Checked once per request
+ * (an HMAC): the rate limiter (plugins/security.ts) and the auth gate both ask.
+ */
+export function sessionTokenOf(request: FastifyRequest): string | null {
+  let token = tokens.get(request)
+  if (token === undefined) {
+    const raw = request.cookies[SESSION_COOKIE]
+    const unsigned = raw ? request.unsignCookie(raw) : null
+    token = unsigned?.valid && unsigned.value !== null && TOKEN_PATTERN.test(unsigned.value) ? unsigned.value : null
+    tokens.set(request, token)
+  }
+  return token
+}
+
 /**
  * Server-side sessions: the signed, HttpOnly cookie carries only a random token; the `sessions`
  * table holds its hash, so logout revokes at once and any instance can check it. The staff row is
@@ -49,19 +66,8 @@ export const sessionPlugin = fp(async (app: FastifyInstance, options: SessionOpt
   await app.register(fastifyCookie, { secret: options.secret })
   app.decorateRequest('session', null)
 
-  /** The token in a valid signed cookie of the expected shape, or null. */
-  const tokenOf = (request: FastifyRequest): string | null => {
-    const raw = request.cookies[SESSION_COOKIE]
-    if (!raw)
-      return null
-    const unsigned = request.unsignCookie(raw)
-    if (!unsigned.valid || unsigned.value === null || !TOKEN_PATTERN.test(unsigned.value))
-      return null
-    return unsigned.value
-  }
-
   const read = async (request: FastifyRequest): Promise<Session | null> => {
-    const token = tokenOf(request)
+    const token = sessionTokenOf(request)
     if (!token)
       return null
     const active = await repository.findActive(hashToken(token), now())
@@ -94,7 +100,7 @@ export const sessionPlugin = fp(async (app: FastifyInstance, options: SessionOpt
       return `${SESSION_COOKIE}=${encodeURIComponent(app.signCookie(await createToken(userid)))}`
     },
     async revoke(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-      const token = tokenOf(request)
+      const token = sessionTokenOf(request)
       if (token)
         await repository.revoke(hashToken(token), now())
       reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookies })

@@ -75,7 +75,7 @@ export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOpt
     if (stale.length)
       options.log?.info({ members: stale.length }, 'recommendations stale after new orders')
   }, { leaseMs: 3_600_000, maxAttempts: 5, backoffMs: 60_000 })
-  registerPrecomputeJobs(queue, { db: options.port.db, recommender: options.recommender, now: options.now, log: options.log })
+  registerPrecomputeJobs(queue, { db: options.port.db, databaseClock: options.port.sql.nowMs, recommender: options.recommender, now: options.now, log: options.log })
 }
 
 /**

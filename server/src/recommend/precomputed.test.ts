@@ -45,17 +45,21 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
   it('scores every member once per model run in batches, resumably, and the provider shows exactly the stored list', async () => {
     const recommender = createRecommender({ now: () => now, modelRecheckMs: 0 })
     const fractions: number[] = []
-    const first = await precomputeRecommendations(database.db, recommender, { now, batchSize: 25, progress: async p => void fractions.push(p.done / p.total) })
+    const startedAt = Date.now()
+    const first = await precomputeRecommendations(database.db, recommender, { now, databaseClock: database.sql.nowMs, batchSize: 25, progress: async p => void fractions.push(p.done / p.total) })
     const memberCount = (await database.db.select({ id: members.id }).from(members).all()).length
     expect(first).toEqual({ scored: memberCount, modelRunId })
     expect(fractions.length).toBe(Math.ceil(memberCount / 25))
     expect(fractions.at(-1)).toBe(1)
     // A second run (a retry after a crash, say) finds nothing left to do for this model run.
-    expect((await precomputeRecommendations(database.db, recommender, { now })).scored).toBe(0)
+    expect((await precomputeRecommendations(database.db, recommender, { now, databaseClock: database.sql.nowMs })).scored).toBe(0)
+    const endedAt = Date.now()
 
     const stored = await database.db.select().from(memberRecommendations).orderBy(memberRecommendations.memberId).all()
     expect(stored).toHaveLength(memberCount)
-    expect(stored.every(row => row.modelRunId === modelRunId && row.staleSince === null && row.computedAt === now)).toBe(true)
+    expect(stored.every(row => row.modelRunId === modelRunId && row.staleSince === null)).toBe(true)
+    // Stamped by the database's clock (the one on orders.created_at; this machine's), not the business clock.
+    expect(stored.every(row => row.computedAt >= startedAt - 1_000 && row.computedAt <= endedAt + 1_000)).toBe(true)
     const buyer = stored.find(row => row.items.length >= 3)!
     expect(buyer.items).toEqual((await recommender.score(database.db, buyer.memberId, { k: recommender.defaultLimit, log: false, guideUserid: '' })).items)
 
@@ -78,7 +82,9 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
 
   it('a new order marks her list stale and the refresh job re-scores it without what she now owns', async () => {
     const recommender = createRecommender({ now: () => now, modelRecheckMs: 0 })
-    await precomputeRecommendations(database.db, recommender, { now })
+    await precomputeRecommendations(database.db, recommender, { now, databaseClock: database.sql.nowMs })
+    // The seeded orders carry the business clock, long before the lists were scored: nothing is stale.
+    expect(await markStaleAfterNewOrders(database.db, now)).toEqual([])
     // A member whose list holds a one-off (non-consumable) product: once bought it must leave her list.
     const rows = await database.db.select().from(memberRecommendations).orderBy(memberRecommendations.memberId).all()
     let target: { memberId: number, skuId: string, spuId: string, price: number } | undefined
@@ -92,7 +98,7 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     expect(target).toBeDefined()
     const t = target!
     const later = now + DAY
-    const [order] = await database.db.insert(orders).values({ platform: 'youzan', orderNo: 'PRECOMPUTE-1', memberId: t.memberId, status: 'completed', totalAmount: t.price, paidAmount: t.price, paidAt: now - 60_000, createdAt: later }).returning({ id: orders.id })
+    const [order] = await database.db.insert(orders).values({ platform: 'youzan', orderNo: 'PRECOMPUTE-1', memberId: t.memberId, status: 'completed', totalAmount: t.price, paidAmount: t.price, paidAt: now - 60_000 }).returning({ id: orders.id })
     await database.db.insert(orderLines).values({ orderId: order!.id, skuId: t.skuId, spuId: t.spuId, quantity: 1, unitPrice: t.price, amount: t.price })
 
     expect(await markStaleAfterNewOrders(database.db, later)).toEqual([t.memberId])
@@ -102,15 +108,17 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     expect(await database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, REFRESH_JOB), eq(jobs.status, 'queued'))).all()).toHaveLength(1)
 
     const queue = createJobQueue({ database, now: () => later })
-    registerPrecomputeJobs(queue, { db: database.db, recommender, now: () => later })
+    registerPrecomputeJobs(queue, { db: database.db, databaseClock: database.sql.nowMs, recommender, now: () => later })
     await queue.tick()
     const refreshed = (await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, t.memberId)).get())!
     expect(refreshed.staleSince).toBeNull()
-    expect(refreshed.computedAt).toBe(later)
+    const orderCreatedAt = (await database.db.select({ at: orders.createdAt }).from(orders).where(eq(orders.id, order!.id)).get())!.at
+    expect(refreshed.computedAt).toBeGreaterThanOrEqual(orderCreatedAt)
     expect(refreshed.items.length).toBeGreaterThanOrEqual(3)
     expect(refreshed.items.map(i => i.spuId)).not.toContain(t.spuId)
     expect(await database.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.name, REFRESH_JOB)).all()).toEqual([{ status: 'succeeded' }])
-    // Nothing newer than the list now: no more stale marks.
+    // Nothing newer than the list now: no more stale marks (with the list stamped by the app clock, a day
+    // after the business `now` but before the database stamped the order, she would be re-marked forever).
     expect(await markStaleAfterNewOrders(database.db, later)).toEqual([])
   })
 })

@@ -4,6 +4,7 @@
 // list's items is written with the list, so a send made from it points (`recommendationId`) at exactly what
 // was shown; which guide saw it is on the send.
 import type { Propensity, Recommendations, RecommendedProduct } from '@scrm/shared'
+import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
 import type { JobQueue } from '../jobs/queue.ts'
@@ -25,6 +26,19 @@ const DEFAULT_BATCH = 500
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 const DAY_MS = 86_400_000
 
+/**
+ * The database's clock (`Database['sql'].nowMs`). It stamps `orders.created_at`, so a list's `computed_at`
+ * is read from it too: `markStaleAfterNewOrders` compares the two, and the app clock (`now`, a business
+ * clock in the demo and tests) may be anywhere relative to it.
+ */
+export type DatabaseClock = () => SQL<number>
+
+/** The database clock's reading now, epoch ms. */
+async function readDatabaseClock(db: AsyncDbOrTx, databaseClock: DatabaseClock): Promise<number> {
+  const [ms] = await db.get<[number]>(sql`select ${databaseClock()}`)
+  return Number(ms)
+}
+
 /** One member's list as written to `member_recommendations`. */
 type StoredList = typeof memberRecommendations.$inferInsert & { memberId: number }
 
@@ -44,10 +58,11 @@ async function logLists(db: AsyncDbOrTx, lists: readonly { memberId: number, ite
   return new Map(rows.map(r => [r.memberId, r.id]))
 }
 
-async function scoreForStorage(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number): Promise<StoredList> {
+/** `scoringStartedAt`: the database clock before her orders were read, so an order arriving meanwhile counts as new. */
+async function scoreForStorage(db: AsyncDbOrTx, recommender: Recommender, memberId: number, scoringStartedAt: number): Promise<StoredList> {
   // Scored for whichever guide serves her; the log row is written with the list (storeLists).
   const scored = await recommender.score(db, memberId, { k: recommender.defaultLimit, log: false, guideUserid: '' })
-  return { memberId, modelRunId: null, items: scored.items, computedAt: now, staleSince: null }
+  return { memberId, modelRunId: null, items: scored.items, computedAt: scoringStartedAt, staleSince: null }
 }
 
 /**
@@ -79,7 +94,7 @@ export interface PrecomputeProgress {
  * Scores every member whose stored list is not from the latest model run (or is stale), in batches of
  * `batchSize` by member id. Resumable: a retried or interrupted run skips the lists it already wrote.
  */
-export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Recommender, options: { now: number, batchSize?: number, progress?: (p: PrecomputeProgress) => Promise<void>, signal?: AbortSignal }): Promise<{ scored: number, modelRunId: number | null }> {
+export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Recommender, options: { now: number, databaseClock: DatabaseClock, batchSize?: number, progress?: (p: PrecomputeProgress) => Promise<void>, signal?: AbortSignal }): Promise<{ scored: number, modelRunId: number | null }> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH
   const run = await latestModelRunId(db)
   const modelRunId = run?.id ?? null
@@ -94,8 +109,9 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
     if (!ids.length)
       break
     const startedAt = options.now
+    const scoringStartedAt = await readDatabaseClock(db, options.databaseClock)
     const lists: StoredList[] = []
-    for (const id of ids) lists.push(await scoreForStorage(db, recommender, id, options.now))
+    for (const id of ids) lists.push(await scoreForStorage(db, recommender, id, scoringStartedAt))
     await db.transaction(async tx => storeLists(tx, lists, modelRunId, startedAt))
     after = ids[ids.length - 1]!
     done += ids.length
@@ -105,9 +121,9 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
 }
 
 /** Re-scores one member's list (the refresh job). */
-export async function refreshRecommendations(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number): Promise<void> {
+export async function refreshRecommendations(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number, databaseClock: DatabaseClock): Promise<void> {
   const run = await latestModelRunId(db)
-  const list = await scoreForStorage(db, recommender, memberId, now)
+  const list = await scoreForStorage(db, recommender, memberId, await readDatabaseClock(db, databaseClock))
   await db.transaction(async tx => storeLists(tx, [list], run?.id ?? null, now))
 }
 
@@ -126,7 +142,9 @@ export async function markRecommendationsStale(db: AsyncDbOrTx, memberIds: reado
 
 /**
  * Orders that arrived after a member's list was scored (imports and platform syncs land late): mark those
- * lists stale and enqueue their refresh. Stateless, so any instance's attribution run may call it.
+ * lists stale and enqueue their refresh. Stateless, so any instance's attribution run may call it. Both
+ * sides of the comparison are on the database's clock (`orders.created_at`, `computed_at`); `now` (the
+ * app clock) only stamps the stale mark and the jobs.
  */
 export async function markStaleAfterNewOrders(db: AsyncDbOrTx, now: number): Promise<number[]> {
   const newer = sql`exists (select 1 from ${orders} where ${qualified(orders.memberId)} = ${qualified(memberRecommendations.memberId)} and ${qualified(orders.createdAt)} > ${qualified(memberRecommendations.computedAt)})`
@@ -159,16 +177,16 @@ export function createPrecomputedProvider(): RecommendationProvider {
 }
 
 /** Registers the precompute and per-member refresh handlers. */
-export function registerPrecomputeJobs(queue: JobQueue, options: { db: AsyncDbOrTx, recommender: Recommender, now: () => number, log?: { info: (obj: object, msg: string) => void } }) {
+export function registerPrecomputeJobs(queue: JobQueue, options: { db: AsyncDbOrTx, databaseClock: DatabaseClock, recommender: Recommender, now: () => number, log?: { info: (obj: object, msg: string) => void } }) {
   queue.register(PRECOMPUTE_JOB, async ({ progress, signal }) => {
     const started = performance.now()
-    const result = await precomputeRecommendations(options.db, options.recommender, { now: options.now(), signal, progress: async p => progress(p.total ? p.done / p.total : 1) })
+    const result = await precomputeRecommendations(options.db, options.recommender, { now: options.now(), databaseClock: options.databaseClock, signal, progress: async p => progress(p.total ? p.done / p.total : 1) })
     options.log?.info({ ...result, ms: Math.round(performance.now() - started) }, 'recommendations precomputed')
   }, { leaseMs: 10 * 60_000, maxAttempts: 5, backoffMs: 60_000 })
   queue.register(REFRESH_JOB, async ({ payload }) => {
     const memberId = Number(payload.memberId)
     if (!Number.isInteger(memberId))
       throw new Error(`${REFRESH_JOB}: payload.memberId is not an integer`)
-    await refreshRecommendations(options.db, options.recommender, memberId, options.now())
+    await refreshRecommendations(options.db, options.recommender, memberId, options.now(), options.databaseClock)
   }, { maxAttempts: 5, backoffMs: 10_000 })
 }

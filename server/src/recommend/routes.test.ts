@@ -15,7 +15,7 @@ let cookie: string
 beforeAll(async () => {
   stack = await startTestStack()
   await trainModels(stack.database.port, { now: Date.now() })
-  await precomputeRecommendations(stack.database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now() })
+  await precomputeRecommendations(stack.database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now(), databaseClock: stack.database.port.sql.nowMs })
   guide = (stack.database.sqlite.prepare(`select guide_userid g from follows where status = 'active' group by guide_userid order by count(*) desc limit 1`).get() as { g: string }).g
   cookie = await stack.login(guide)
 })

@@ -36,7 +36,7 @@ function context(page: OrderPage): MemberContext {
     tags: [],
     totals: { orderCount: 3, netAmount: 389700, firstPaidAt: 1, lastPaidAt: 3, byPlatform: [] },
     orders: page,
-    replies: [],
+    replyVariables: { name: '', guide: '', store: '' },
     recommendations: { recommendationId: null, propensity: { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: 'none' }, items: [] },
   }
 }

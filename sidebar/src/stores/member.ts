@@ -7,7 +7,7 @@ import { describeError } from '../utils/errors'
 
 export type MemberStatus = 'idle' | 'loading' | 'ready' | 'not-found' | 'error'
 
-/** The customer of the open chat: profile, tags, totals, orders (paged), replies, recommendations. */
+/** The customer of the open chat: profile, tags, totals, orders (paged), reply variables, recommendations. */
 export const useMemberStore = defineStore('member', () => {
   const status = ref<MemberStatus>('idle')
   const error = shallowRef<AppError | null>(null)

@@ -276,34 +276,49 @@ export function sourceScores(model: NbrModel, history: History): SourceScores {
   const personalMap = tifuVector(history.map(b => b.filter(i => i >= 0 && i < model.itemCount)), o)
   const q = toSparse(personalMap, true)
 
-  // kNN by sparse dot products over the inverted index, with a dense scratch accumulator.
+  // kNN by sparse dot products over the inverted index, with a dense scratch accumulator. The members
+  // touched, their similarities and the selection run in reused typed arrays (tens of thousands per
+  // member at brand scale; the precompute job scores every member), in first-touch order as before, so
+  // the neighbours' items are summed in the same order and the scores stay bit-identical.
   const nUsers = model.userVecs.length
   const sims = scratch(model, nUsers, 'users')
-  const touched: number[] = []
+  const touched = indexScratch(model, nUsers, 'touched')
+  let touchedCount = 0
   for (let j = 0; j < q.ids.length; j++) {
-    const id = q.ids[j]!
     const qv = q.vals[j]!
-    const us = model.postingUsers[id]!
-    const vs = model.postingVals[id]!
+    const us = model.postingUsers[q.ids[j]!]!
+    const vs = model.postingVals[q.ids[j]!]!
     for (let k = 0; k < us.length; k++) {
       const u = us[k]!
       if (sims[u] === 0)
-        touched.push(u)
+        touched[touchedCount++] = u
       sims[u]! += qv * vs[k]!
     }
   }
   // The member herself (when she is in the training set) would be her own nearest neighbour.
-  const cand = touched.filter(u => sims[u]! < 1 - 1e-9)
-  let ranked = cand
-  if (cand.length > o.neighbours) {
-    const cut = nthLargest(Float64Array.from(cand, u => sims[u]!), o.neighbours)
-    ranked = cand.filter(u => sims[u]! > cut)
-    for (const u of cand) {
-      if (ranked.length >= o.neighbours)
-        break
-      if (sims[u] === cut)
-        ranked.push(u)
+  const cand = indexScratch(model, nUsers, 'candidates')
+  let candCount = 0
+  for (let i = 0; i < touchedCount; i++) {
+    const u = touched[i]!
+    if (sims[u]! < 1 - 1e-9)
+      cand[candCount++] = u
+  }
+  let ranked: Int32Array = cand.subarray(0, candCount)
+  if (candCount > o.neighbours) {
+    const candSims = scratch(model, nUsers, 'selection').subarray(0, candCount)
+    for (let i = 0; i < candCount; i++) candSims[i] = sims[cand[i]!]!
+    const cut = nthLargest(candSims, o.neighbours)
+    const chosen = indexScratch(model, nUsers, 'chosen')
+    let chosenCount = 0
+    for (let i = 0; i < candCount; i++) {
+      if (sims[cand[i]!]! > cut)
+        chosen[chosenCount++] = cand[i]!
     }
+    for (let i = 0; i < candCount && chosenCount < o.neighbours; i++) {
+      if (sims[cand[i]!] === cut)
+        chosen[chosenCount++] = cand[i]!
+    }
+    ranked = chosen.subarray(0, chosenCount)
   }
   const acc = scratch(model, model.itemCount, 'items')
   const accTouched: number[] = []
@@ -322,7 +337,7 @@ export function sourceScores(model: NbrModel, history: History): SourceScores {
     neighbourMap.set(it, acc[it]!)
     acc[it] = 0
   }
-  for (const u of touched) sims[u] = 0
+  for (let i = 0; i < touchedCount; i++) sims[touched[i]!] = 0
 
   const complementMap = new Map<number, number>()
   for (const [i, w] of personalMap) {
@@ -358,18 +373,34 @@ export function sourceScores(model: NbrModel, history: History): SourceScores {
   }
 }
 
-// Reusable zeroed accumulators per model (scoring is synchronous, so sharing is safe; every
-// user of a buffer resets the entries it touched).
-const scratchBuffers = new WeakMap<NbrModel, Record<'users' | 'items', Float64Array | undefined>>()
-function scratch(model: NbrModel, n: number, kind: 'users' | 'items'): Float64Array {
+// Reusable zeroed accumulators and index lists per model (scoring is synchronous, so sharing is safe;
+// every user of an accumulator resets the entries it touched).
+type ScratchKind = 'users' | 'items' | 'selection'
+type IndexScratchKind = 'touched' | 'candidates' | 'chosen'
+const scratchBuffers = new WeakMap<NbrModel, Partial<Record<ScratchKind, Float64Array>>>()
+const indexScratchBuffers = new WeakMap<NbrModel, Partial<Record<IndexScratchKind, Int32Array>>>()
+function scratch(model: NbrModel, n: number, kind: ScratchKind): Float64Array {
   let entry = scratchBuffers.get(model)
   if (!entry) {
-    entry = { users: undefined, items: undefined }
+    entry = {}
     scratchBuffers.set(model, entry)
   }
   let b = entry[kind]
   if (!b || b.length < n) {
     b = new Float64Array(n)
+    entry[kind] = b
+  }
+  return b
+}
+function indexScratch(model: NbrModel, n: number, kind: IndexScratchKind): Int32Array {
+  let entry = indexScratchBuffers.get(model)
+  if (!entry) {
+    entry = {}
+    indexScratchBuffers.set(model, entry)
+  }
+  let b = entry[kind]
+  if (!b || b.length < n) {
+    b = new Int32Array(n)
     entry[kind] = b
   }
   return b
