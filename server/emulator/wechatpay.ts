@@ -24,8 +24,10 @@ import type { TLSSocket } from 'node:tls'
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
+import type { ApiReply, EmulatorState } from './state.ts'
 import { paySign, workwxSign } from '../src/wechatpay/sign.ts'
 import { buildPayXml, parsePayXml, PayXmlError } from '../src/wechatpay/xml.ts'
+import { fail, ok } from './state.ts'
 
 export interface WechatPayMerchant {
   mchId: string
@@ -75,6 +77,16 @@ export interface PayFault {
 /** The openid a customer has in the corp's payment space (emulator mapping behind convert_to_openid). */
 export function emulatedOpenid(corpId: string, externalUserid: string): string {
   return `o${createHash('sha256').update(`${corpId}:${externalUserid}`).digest('base64url').slice(0, 27)}`
+}
+
+/** externalcontact/convert_to_openid: the customer must exist in the corp (else 40096). */
+export function convertToOpenid(state: EmulatorState, body: Record<string, unknown>): ApiReply {
+  const externalUserid = typeof body.external_userid === 'string' ? body.external_userid : ''
+  if (!externalUserid)
+    return fail(40096, 'external_userid missing')
+  if (!state.fixtures.externalContacts.some(c => c.externalUserid === externalUserid))
+    return fail(40096)
+  return ok({ openid: emulatedOpenid(state.fixtures.corpId, externalUserid) })
 }
 
 const OPENID = /^o[\w-]{27}$/
