@@ -54,16 +54,16 @@ describeEachDialect('red packet service', ({ fresh }) => {
     orderOfFirst = placed[0]!.id
     orderOfSecond = placed[1]!.id
   })
-  afterAll(async () => {
-    setReservedHookForTests(undefined)
-    await pay.close()
-  })
   beforeEach(async () => {
     // Each test starts on its own day, so daily counters from earlier tests do not interfere.
     clock += 86_400_000 * 40
     pay.state.clearFaults()
   })
 
+  afterAll(async () => {
+    setReservedHookForTests(undefined)
+    await pay.close()
+  })
   it('pays once, with a 28-character bill fixed before the call; a double click returns the same packet', async () => {
     const body = { ...request(memberIds[0]!), orderId: orderOfFirst }
     const results = await Promise.all(Array.from({ length: 5 }, async () => createRedPacket(deps, g1, body)))

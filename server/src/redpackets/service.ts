@@ -344,21 +344,16 @@ async function applyQuery(deps: RedPacketDeps, pay: WechatPayClient, row: Packet
       await payPacket(deps, pay, row)
     return
   }
-  switch (outcome.status) {
-    case 'SENT':
-      await db.update(redPackets).set({ status: 'sent', sentAt: row.sentAt ?? now, detailId: outcome.detailId ?? null, lastError: null }).where(and(eq(redPackets.id, row.id), eq(redPackets.status, 'sending'))).run()
-      return
-    case 'RECEIVED':
-      await db.update(redPackets).set({ status: 'received', sentAt: row.sentAt ?? now, receivedAt: now, detailId: outcome.detailId ?? null, lastError: null }).where(and(eq(redPackets.id, row.id), inArray(redPackets.status, ['sending', 'sent']))).run()
-      return
-    case 'REFUND':
-      await finish(db, row.id, ['sending', 'sent'], { status: 'refunded', sentAt: row.sentAt ?? now, refundedAt: now, detailId: outcome.detailId ?? null })
-      return
-    case 'FAILED':
-      await finish(db, row.id, ['sending', 'sent'], { status: 'failed', failedAt: now, lastError: `FAILED: ${outcome.reason ?? '微信支付发放失败'}` })
-
-    default: // SENDING, RFUND_ING: not settled yet
-  }
+  const set = { sentAt: row.sentAt ?? now, detailId: outcome.detailId ?? null }
+  if (outcome.status === 'SENT')
+    await db.update(redPackets).set({ ...set, status: 'sent', lastError: null }).where(and(eq(redPackets.id, row.id), eq(redPackets.status, 'sending'))).run()
+  else if (outcome.status === 'RECEIVED')
+    await db.update(redPackets).set({ ...set, status: 'received', receivedAt: now, lastError: null }).where(and(eq(redPackets.id, row.id), inArray(redPackets.status, ['sending', 'sent']))).run()
+  else if (outcome.status === 'REFUND')
+    await finish(db, row.id, ['sending', 'sent'], { ...set, status: 'refunded', refundedAt: now })
+  else if (outcome.status === 'FAILED')
+    await finish(db, row.id, ['sending', 'sent'], { status: 'failed', failedAt: now, lastError: `FAILED: ${outcome.reason ?? '微信支付发放失败'}` })
+  // SENDING, RFUND_ING: not settled yet; asked again on the next run.
 }
 
 /** A sending packet younger than this is left to the request that is paying it. */
