@@ -30,6 +30,9 @@ import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.t
 import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
+import { redPacketDepsFromConfig } from './redpackets/deps.ts'
+import { registerRedPacketJobs, scheduleRedPacketJobs } from './redpackets/jobs.ts'
+import { redPacketRoutes } from './redpackets/routes.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
@@ -103,6 +106,8 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
+  const redPackets = redPacketDepsFromConfig(config, db, wecom, now)
+  registerRedPacketJobs(queue, redPackets, app.log)
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -110,6 +115,7 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleContactJobs(queue)
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
+      await scheduleRedPacketJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
@@ -132,6 +138,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
+    await scope.register(redPacketRoutes, { deps: redPackets })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {
