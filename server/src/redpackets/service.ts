@@ -393,7 +393,7 @@ const READ_RECHECK_MS = 5_000
 /** One packet; a non-final one is first asked about, so the guide sees what WeChat Pay says now. */
 export async function getRedPacket(deps: RedPacketDeps, session: Session, id: number): Promise<RedPacketRecord> {
   const row = await visiblePacket(deps.db, session, id)
-  if ((row.status === 'sending' || row.status === 'sent') && deps.pay && (row.checkedAt ?? row.createdAt) < deps.now() - READ_RECHECK_MS) {
+  if ((row.status === 'sending' || row.status === 'sent') && deps.pay && (row.checkedAt ?? 0) < deps.now() - READ_RECHECK_MS) {
     await applyQuery(deps, deps.pay, row, await deps.pay.queryWorkRedpack(row.mchBillno))
     return toRecord((await deps.db.select().from(redPackets).where(eq(redPackets.id, id)).get())!)
   }
