@@ -12,6 +12,8 @@
 // without scene_id and 0.30–5000 元 with it; per-openid caps 10 packets and 1000 元 per Beijing day;
 // unclaimed packets refund 24 h after sending, on the next query or ledger read.
 //
+// The demo may let a simulated customer open every packet a few seconds after it is sent (autoReceiveMs).
+//
 // Control API (JSON) on the same port:
 //   GET  /__emulator/wechatpay/ledger                      → {balance, packets:[…]}
 //   POST /__emulator/wechatpay/faults {api:'send'|'query', kind:'SYSTEMERROR'|'timeout'|'drop', count?, when?:'before'|'after'}
@@ -43,6 +45,8 @@ export interface WechatPayEmulatorOptions {
   port?: number
   host?: string
   now?: () => number
+  /** Demo only: the simulated customer opens each packet this long after it was sent. */
+  autoReceiveMs?: number
   /** PEM server key/cert and the CA that client certificates must chain to. */
   tls?: { key: string | Buffer, cert: string | Buffer, ca: string | Buffer }
 }
@@ -313,6 +317,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startWechatPayEmulator(options: WechatPayEmulatorOptions): Promise<RunningWechatPayEmulator> {
   const state = new WechatPayState({ ...options.merchant }, options.now)
   const hanging = new Set<ServerResponse>()
+  const timers = new Set<ReturnType<typeof setTimeout>>()
 
   function sendXml(res: ServerResponse, reply: Reply) {
     res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' }).end(buildPayXml(reply))
@@ -342,7 +347,15 @@ export async function startWechatPayEmulator(options: WechatPayEmulatorOptions):
       return sendXml(res, { return_code: 'SUCCESS', return_msg: '系统错误,请稍后使用原单号重试,请勿更换单号', result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: '系统错误,请稍后使用原单号重试,请勿更换单号', mch_billno: fields.mch_billno })
     if (fault?.when === 'before')
       return fault.kind === 'drop' ? req.socket.destroy() : void hanging.add(res)
+    const known = state.ledger.has(fields.mch_billno ?? '')
     const reply = api === 'send' ? state.send(fields) : state.query(fields)
+    if (api === 'send' && !known && options.autoReceiveMs !== undefined && reply.result_code === 'SUCCESS') {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        state.receive(fields.mch_billno!)
+      }, options.autoReceiveMs)
+      timers.add(timer)
+    }
     if (fault?.kind === 'drop')
       return req.socket.destroy()
     if (fault?.kind === 'timeout')
@@ -412,6 +425,8 @@ export async function startWechatPayEmulator(options: WechatPayEmulatorOptions):
     close: () => new Promise<void>((resolve) => {
       for (const res of hanging)
         res.destroy()
+      for (const timer of timers)
+        clearTimeout(timer)
       server.closeAllConnections()
       server.close(() => resolve())
     }),

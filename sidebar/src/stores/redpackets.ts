@@ -137,7 +137,8 @@ export const useRedPacketsStore = defineStore('redpackets', () => {
             // A refusal (limit, bad input) is final for this form; a lost answer keeps the key for the next tap.
             if (!isTransient(err))
               pending = null
-            error.value = errorMessage(err)
+            // The API names the field first (`amountFen: …`) for developers; the guide reads the sentence.
+            error.value = errorMessage(err).replace(/^[a-z]\w*:\s*/i, '')
             return null
           }
           await sleep(delay)
