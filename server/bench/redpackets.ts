@@ -10,8 +10,8 @@
 // emulator's mapping (it is not what is measured).
 import type { RedPacketRecord, RedPacketSettings } from '@scrm/shared'
 import { randomUUID } from 'node:crypto'
-import http from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { emulatedOpenid, startWechatPayEmulator } from '../emulator/wechatpay.ts'
@@ -19,10 +19,10 @@ import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { connectDatabase } from '../src/db/client.ts'
 import { follows, members, redPackets, redPacketSettings, staff, stores } from '../src/db/schema.ts'
+import { DEFAULT_RED_PACKET_SETTINGS, SETTLE_GRACE_MS, settleRedPackets } from '../src/redpackets/service.ts'
 import { createWechatPayClient } from '../src/wechatpay/client.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createMemoryCredentialStore } from '../src/wecom/credential-store.ts'
-import { DEFAULT_RED_PACKET_SETTINGS, SETTLE_GRACE_MS, settleRedPackets } from '../src/redpackets/service.ts'
 
 const CORP_ID = 'ww0000000000000001'
 const merchant = { mchId: '1900000109', apiKey: 'BENCH_MCH_API_KEY_32_CHARS_00000', paySecret: 'BENCH_PAY_APP_SECRET', corpId: CORP_ID }
@@ -89,7 +89,7 @@ export async function benchRedPackets(options: RedPacketBenchOptions = {}): Prom
       WECOM_PAY_SECRET: merchant.paySecret,
       WECHATPAY_API_BASE: pay.url,
       WECHATPAY_CLIENT_CERT_STAND_IN: merchant.mchId,
-      WECHATPAY_TIMEOUT_MS: '1000',
+      WECHATPAY_TIMEOUT_MS: '3000',
     })
     const wecom = { ...createWecomClientFromConfig(config.wecom, createMemoryCredentialStore()), convertToOpenid: async (externalUserid: string) => emulatedOpenid(CORP_ID, externalUserid) }
     const app = await buildApp({ config, database, wecom, logger: false, jobs: false, now: () => clock })
@@ -97,7 +97,7 @@ export async function benchRedPackets(options: RedPacketBenchOptions = {}): Prom
     const cookies = await Promise.all(guideIds.map(async id => app.sessions.cookieHeaderFor(id)))
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
 
-    for (let i = 0; i < (options.timeouts ?? 60); i++)
+    for (let i = 0; i < (options.timeouts ?? 50); i++)
       pay.state.injectFault({ api: 'send', kind: 'timeout' })
 
     let requests = 0
