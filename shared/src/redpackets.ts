@@ -59,7 +59,8 @@ export type RedPacketSettingsPage = Static<typeof RedPacketSettingsPage>
 
 export const UpdateStoreBudgetsRequest = Type.Object({
   /** monthFen null: back to the default storeMonthFen. */
-  budgets: Type.Array(Type.Object({ storeId: Type.String({ minLength: 1, maxLength: 64 }), monthFen: Type.Union([Fen, Type.Null()]) }), { maxItems: 1000 }),
+  // Null first: the server's AJV coerces types, and would turn null into 0 for an integer listed first.
+  budgets: Type.Array(Type.Object({ storeId: Type.String({ minLength: 1, maxLength: 64 }), monthFen: Type.Union([Type.Null(), Fen]) }), { maxItems: 1000 }),
 })
 export type UpdateStoreBudgetsRequest = Static<typeof UpdateStoreBudgetsRequest>
 

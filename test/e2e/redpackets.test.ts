@@ -103,4 +103,23 @@ describe('red packets in chromium', () => {
     await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-redpacket-refused.png') })
     expect((demo.database.sqlite.prepare('select count(*) n from red_packets').get() as { n: number }).n).toBe(before)
   })
+
+  it('the admin console shows the spend the database holds and offers the store\'s reconciliation export', { timeout: 60_000 }, async () => {
+    const sqlite = demo.database.sqlite
+    const paid = sqlite.prepare(`select coalesce(sum(amount), 0) fen, count(*) n, min(store_id) store from red_packets where status in ('sent', 'received')`).get() as { fen: number, n: number, store: string }
+    expect(paid.n).toBeGreaterThan(0)
+    await page.goto(`${demo.url}/api/auth/login?next=${encodeURIComponent('/app/console')}`)
+    await page.waitForURL(/\/connect\/oauth2\/authorize/)
+    await page.click('a[data-userid="admin"]')
+    await page.waitForSelector('[data-testid="console-nav"]')
+    await page.click('[data-testid="console-nav"] >> text=红包')
+    await page.waitForSelector('[data-testid="spend-total"]')
+    expect((await page.textContent('[data-testid="spend-total-spent"]'))?.trim()).toBe(`¥${(paid.fen / 100).toFixed(2)}`)
+    await page.selectOption('[data-testid="spend-store"]', paid.store)
+    const download = page.waitForEvent('download')
+    await page.click('[data-testid="export-csv"]')
+    expect((await download).suggestedFilename()).toMatch(new RegExp(`^red-packets-${paid.store}-\\d{4}-\\d{2}\\.csv$`))
+    await page.setViewportSize({ width: 1280, height: 1100 })
+    await page.screenshot({ path: join(screenshotDir, 'console-redpackets.png'), fullPage: true })
+  })
 })

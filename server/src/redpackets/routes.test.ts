@@ -24,6 +24,7 @@ for (const dialect of dialects) {
     let otherMemberId: number
     let foreignOrderId: number
     let ownOrderId: number | undefined
+    let otherServed: number
 
     beforeAll(async () => {
       pay = await startWechatPayEmulator({ merchant: { ...merchant, balance: 10_000_000 } })
@@ -46,6 +47,7 @@ for (const dialect of dialects) {
       foreignOrderId = (await db.select({ id: orders.id }).from(orders).where(and(isNotNull(orders.memberId), ne(orders.memberId, memberId))).limit(1).get())!.id
       ownOrderId = (await db.select({ id: orders.id }).from(orders).where(eq(orders.memberId, memberId)).limit(1).get())?.id
       guide = { userid: row.userid, storeId: row.storeId!, cookie: await stack.login(row.userid) }
+      otherServed = (await db.select({ id: follows.memberId }).from(follows).innerJoin(members, eq(members.id, follows.memberId)).where(and(eq(follows.guideUserid, row.userid), eq(follows.status, 'active'), ne(follows.memberId, memberId), isNotNull(members.externalUserid))).orderBy(follows.memberId).get())!.id
     })
     afterAll(async () => {
       await stack?.close()
@@ -97,6 +99,28 @@ for (const dialect of dialects) {
       expect((await stack.app.inject({ method: 'GET', url: `/api/red-packets/${record.id}`, headers: { cookie: admin } })).statusCode).toBe(200)
       const otherGuide = (await stack.port.db.select({ userid: staff.userid }).from(staff).where(and(eq(staff.role, 'guide'), ne(staff.userid, guide.userid))).get())!.userid
       expect((await stack.app.inject({ method: 'GET', url: `/api/red-packets/${record.id}`, headers: { cookie: await stack.login(otherGuide) } })).statusCode).toBe(404)
+    })
+
+    it('lets an admin set limits and a store budget (validated), which the next packet meets', async () => {
+      const admin = await stack.login('admin')
+      const page = (await stack.app.inject({ method: 'GET', url: '/api/red-packets/settings', headers: { cookie: admin } })).json()
+      const put = (url: string, payload: unknown) => stack.app.inject({ method: 'PUT', url, headers: { cookie: admin }, payload: payload as Record<string, unknown> })
+      const bad = await put('/api/red-packets/settings', { ...page.settings, minFen: 5_000, maxFen: 1_000 })
+      expect(bad.statusCode).toBe(400)
+      expect(bad.json().message).toMatch(/minFen/)
+      expect((await put('/api/red-packets/store-budgets', { budgets: [{ storeId: 'NOPE', monthFen: 1 }] })).statusCode).toBe(400)
+      const saved = await put('/api/red-packets/settings', { ...page.settings, presetsFen: [288, 666] })
+      expect(saved.statusCode).toBe(200)
+      expect(saved.json().settings.presetsFen).toEqual([288, 666])
+      const budgeted = await put('/api/red-packets/store-budgets', { budgets: [{ storeId: guide.storeId, monthFen: 100 }] })
+      expect(budgeted.json().storeBudgets.find((b: { storeId: string }) => b.storeId === guide.storeId).monthFen).toBe(100)
+      const sheet = (await stack.app.inject({ method: 'GET', url: `/api/red-packets?memberId=${memberId}`, headers: { cookie: guide.cookie } })).json()
+      expect(sheet.presetsFen).toEqual([288, 666])
+      const refused = await post(guide.cookie, body({ memberId: otherServed, amountFen: 288 }))
+      expect(refused.statusCode).toBe(422)
+      expect(refused.json().message).toMatch(/超出门店本月红包预算/)
+      // Back to the default budget for the next test.
+      expect((await put('/api/red-packets/store-budgets', { budgets: [{ storeId: guide.storeId, monthFen: null }] })).json().storeBudgets.find((b: { storeId: string }) => b.storeId === guide.storeId).monthFen).toBeNull()
     })
 
     it('exports the store\'s month as XLSX and GBK CSV with totals that match the pay ledger to the fen', async () => {
