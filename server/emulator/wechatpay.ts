@@ -16,7 +16,7 @@
 //
 // Control API (JSON) on the same port:
 //   GET  /__emulator/wechatpay/ledger                      → {balance, packets:[…]}
-//   POST /__emulator/wechatpay/faults {api:'send'|'query', kind:'SYSTEMERROR'|'timeout'|'drop', count?, when?:'before'|'after'}
+//   POST /__emulator/wechatpay/faults {api:'send'|'query', kind:'SYSTEMERROR'|'timeout'|'drop'|'refuse', errCode?, count?, when?:'before'|'after'}
 //   POST /__emulator/wechatpay/receive {mchBillno}         → the packet, now RECEIVED
 //   POST /__emulator/wechatpay/advance {hours}             → {now}
 //   POST /__emulator/wechatpay/balance {fen}               → {balance}
@@ -72,7 +72,9 @@ export interface LedgerPacket {
 
 export interface PayFault {
   api: 'send' | 'query'
-  kind: 'SYSTEMERROR' | 'timeout' | 'drop'
+  /** 'refuse': answer the business error `errCode` (e.g. NOTENOUGH) without looking at the bill. */
+  kind: 'SYSTEMERROR' | 'timeout' | 'drop' | 'refuse'
+  errCode?: string
   /** 'after' (default for timeout/drop): the call takes effect and only the reply is lost. */
   when?: 'before' | 'after'
   count?: number
@@ -116,7 +118,7 @@ type Reply = Record<string, string | number | undefined>
 export class WechatPayState {
   readonly ledger = new Map<string, LedgerPacket>()
   private offsetMs = 0
-  private faults: Required<PayFault>[] = []
+  private faults: (Required<Omit<PayFault, 'errCode'>> & Pick<PayFault, 'errCode'>)[] = []
   private seq = 0
 
   constructor(readonly merchant: WechatPayMerchant, private readonly base: () => number = Date.now) {}
@@ -130,7 +132,7 @@ export class WechatPayState {
   }
 
   injectFault(fault: PayFault): void {
-    this.faults.push({ when: fault.kind === 'SYSTEMERROR' ? 'before' : 'after', count: 1, ...fault })
+    this.faults.push({ when: fault.kind === 'SYSTEMERROR' || fault.kind === 'refuse' ? 'before' : 'after', count: 1, ...fault })
   }
 
   clearFaults(): void {
@@ -138,7 +140,7 @@ export class WechatPayState {
   }
 
   /** Takes the next fault for `api`, if any. */
-  takeFault(api: PayFault['api']): Required<PayFault> | undefined {
+  takeFault(api: PayFault['api']): (Required<Omit<PayFault, 'errCode'>> & Pick<PayFault, 'errCode'>) | undefined {
     const fault = this.faults.find(f => f.api === api)
     if (fault && --fault.count <= 0)
       this.faults.splice(this.faults.indexOf(fault), 1)
@@ -345,6 +347,8 @@ export async function startWechatPayEmulator(options: WechatPayEmulatorOptions):
     const fault = state.takeFault(api)
     if (fault?.kind === 'SYSTEMERROR')
       return sendXml(res, { return_code: 'SUCCESS', return_msg: '系统错误,请稍后使用原单号重试,请勿更换单号', result_code: 'FAIL', err_code: 'SYSTEMERROR', err_code_des: '系统错误,请稍后使用原单号重试,请勿更换单号', mch_billno: fields.mch_billno })
+    if (fault?.kind === 'refuse')
+      return sendXml(res, { return_code: 'SUCCESS', return_msg: fault.errCode, result_code: 'FAIL', err_code: fault.errCode ?? 'PARAM_ERROR', err_code_des: `emulated refusal ${fault.errCode}`, mch_billno: fields.mch_billno })
     if (fault?.when === 'before')
       return fault.kind === 'drop' ? req.socket.destroy() : void hanging.add(res)
     const known = state.ledger.has(fields.mch_billno ?? '')

@@ -165,6 +165,19 @@ describeEachDialect('red packet service', ({ fresh }) => {
     expect(before.dayFenLeft).toBeLessThan(20_000)
   })
 
+  it('a refused retry does not release a bill an earlier attempt paid: it asks WeChat Pay first', async () => {
+    pay.state.injectFault({ api: 'send', kind: 'timeout' })
+    const body = request(memberIds[7]!, 300)
+    expect((await createRedPacket(deps, g1, body)).record.status).toBe('sending')
+    pay.state.injectFault({ api: 'send', kind: 'refuse', errCode: 'NOTENOUGH' })
+    const retried = await createRedPacket(deps, g1, body)
+    expect(retried.record.status).toBe('sent')
+    expect(pay.state.ledger.get(retried.record.mchBillno)?.totalAmount).toBe(300)
+    // A first attempt refused outright is a definite failure.
+    pay.state.injectFault({ api: 'send', kind: 'refuse', errCode: 'NOTENOUGH' })
+    expect((await createRedPacket(deps, g1, request(memberIds[8]!, 300))).record.status).toBe('failed')
+  })
+
   it('settles a packet reserved before a crash: the job finds WeChat Pay does not know it and pays the same bill', async () => {
     setReservedHookForTests(async () => {
       throw new Error('crashed between reserve and pay')

@@ -306,6 +306,16 @@ async function payPacket(deps: RedPacketDeps, pay: WechatPayClient, row: PacketR
     // WeChat Pay requires a scene outside 1–200 元; PRODUCT_1 = 商品促销.
     sceneId: row.amount < 100 || row.amount > 20_000 ? 'PRODUCT_1' : undefined,
   })
+  if (outcome.kind === 'failed' && row.payAttempts > 0) {
+    // A refusal of a retry does not prove the earlier attempt did not pay: ask before releasing anything.
+    const query = await pay.queryWorkRedpack(row.mchBillno)
+    if (query.kind === 'found') {
+      await applyQuery(deps, pay, { ...row, status: 'sending' }, query)
+      return (await deps.db.select().from(redPackets).where(eq(redPackets.id, row.id)).get())!
+    }
+    if (query.kind === 'uncertain')
+      return applySendOutcome(deps, row.id, { kind: 'uncertain', errCode: outcome.errCode, message: outcome.message })
+  }
   return applySendOutcome(deps, row.id, outcome)
 }
 
