@@ -7,7 +7,7 @@ import { loadConfig } from '../config.ts'
 const base = { WECOM_CORP_ID: 'ww1', WECOM_AGENT_ID: '1000002', WECOM_APP_SECRET: 's' }
 const pay = { WECHATPAY_MCH_ID: '1900000109', WECHATPAY_API_KEY: 'k', WECOM_PAY_SECRET: 'p' }
 
-describe('WeChat Pay configuration', () => {
+describe('weChat Pay configuration', () => {
   it('is off without a merchant id, and needs the client certificate for https', () => {
     expect(loadConfig(base).wechatPay).toBeNull()
     expect(() => loadConfig({ ...base, ...pay })).toThrow(/WECHATPAY_CERT_PATH, WECHATPAY_KEY_PATH/)
