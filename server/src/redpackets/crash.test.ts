@@ -86,16 +86,16 @@ for (const dialect of dialects) {
       child.kill('SIGKILL')
       expect(await exited).toBe('SIGKILL')
 
-      const before = await db.select().from(redPackets).orderBy(redPackets.id).all()
+      const before = await db.select().from(redPackets).orderBy(redPackets.idempotencyKey).all()
       expect(before.map(p => p.status)).toEqual(['sending', 'sending', 'sending', 'sending'])
       expect(before.map(p => p.payAttempts)).toEqual([0, 0, 0, 1])
       expect(pay.state.ledger.size).toBe(1)
 
       const deps = { db, pay: createWechatPayClient({ apiBase: pay.url, ...merchant, agentId: 1000002, clientCertStandIn: merchant.mchId, timeoutMs: 5_000 }), mchId: merchant.mchId, wecom: { convertToOpenid: async (id: string) => emulatedOpenid(merchant.corpId, id) }, now: () => Date.now() + SETTLE_GRACE_MS + 1 }
       expect(await settleRedPackets(deps)).toEqual({ checked: 4 })
-      const after = await db.select().from(redPackets).orderBy(redPackets.id).all()
+      const after = await db.select().from(redPackets).orderBy(redPackets.idempotencyKey).all()
       expect(after.map(p => p.status)).toEqual(['sent', 'sent', 'sent', 'sent'])
-      // The one paid before the crash was found by query, not paid again; the three held were paid once each.
+      // In key order: the three held were paid once each; the one paid before the crash was found by query, not paid again.
       expect(after.map(p => p.payAttempts)).toEqual([1, 1, 1, 1])
       expect([...pay.state.ledger.keys()].sort()).toEqual(after.map(p => p.mchBillno).sort())
       expect(100_000 - pay.state.merchant.balance).toBe(after.reduce((s, p) => s + p.amount, 0))
