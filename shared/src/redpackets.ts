@@ -9,7 +9,6 @@ import Type from 'typebox'
 export const redPacketStatusList = ['sending', 'sent', 'received', 'refunded', 'failed'] as const
 export const RedPacketStatus = Type.Enum(redPacketStatusList)
 export type RedPacketStatus = Static<typeof RedPacketStatus>
-export const finalRedPacketStatuses: readonly RedPacketStatus[] = ['received', 'refunded', 'failed']
 
 /** Which limit refused a packet (the message says it in Chinese, with the numbers). */
 export const redPacketLimitList = ['packet_min', 'packet_max', 'guide_day_count', 'guide_day_amount', 'member_day_count', 'member_day_amount', 'member_month_count', 'member_month_amount', 'store_month_budget'] as const

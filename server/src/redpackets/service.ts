@@ -57,7 +57,7 @@ export async function loadSettings(db: AsyncDbOrTx): Promise<RedPacketSettings> 
   return row?.settings ?? DEFAULT_RED_PACKET_SETTINGS
 }
 
-export async function storeMonthBudget(db: AsyncDbOrTx, storeId: string, settings: RedPacketSettings): Promise<number> {
+async function storeMonthBudget(db: AsyncDbOrTx, storeId: string, settings: RedPacketSettings): Promise<number> {
   const row = await db.select({ monthFen: redPacketStoreBudgets.monthFen }).from(redPacketStoreBudgets).where(eq(redPacketStoreBudgets.storeId, storeId)).get()
   return row?.monthFen ?? settings.storeMonthFen
 }
