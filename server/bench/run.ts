@@ -1,6 +1,6 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
-//   parts: training, scoring, context, tafeng, loop (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, redpackets (default: all of them, in that order)
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
 // `--database-url postgres://…` runs the `context` part on PostgreSQL: an empty database there is filled
 // once with a copy of the seeded SQLite bench database (training and precompute run before the copy).
@@ -15,8 +15,9 @@ import { ensureBenchDatabase } from './bench-db.ts'
 import { benchMemberContext, postgresBenchDatabase } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
+import { benchRedPackets } from './redpackets.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -102,6 +103,13 @@ if (selected.has('loop')) {
   const loop = await runFeedbackLoop({ log })
   results.loop = { config: loop.config, arms: loop.arms, onMinus: loop.onMinus, seconds: loop.seconds }
   for (const line of formatFeedbackLoop(loop)) console.log(line)
+}
+
+if (selected.has('redpackets')) {
+  log('red packets …')
+  const r = await benchRedPackets({ log })
+  results.redPackets = r
+  console.log(`red packets: ${r.clicks} clicks (${r.requests} requests) in ${r.seconds} s, ${r.requestsPerSecond} req/s; paid ${r.paid} of expected ${r.expectedPaid}, ${r.refused} refused by limits, ${r.settledByJob} settled by the job; duplicate bills ${r.duplicateBillnos}, over budget ¥${(r.overBudgetFen / 100).toFixed(2)}, ledger matches db: ${r.ledgerMatchesDb} (target: paid == expected, 0 duplicates, 0 over, ledger matches: ${target(r.paid === r.expectedPaid && r.duplicateBillnos === 0 && r.overBudgetFen === 0 && r.ledgerMatchesDb)})`)
 }
 
 console.log(JSON.stringify(results))

@@ -4,6 +4,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startEmulator } from '../emulator/index.ts'
+import { startWechatPayEmulator } from '../emulator/wechatpay.ts'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
@@ -51,6 +52,9 @@ export async function startDemo(options: DemoOptions) {
     callbackUrl: `http://127.0.0.1:${options.port}/api/wecom/callback`,
   })
   const emulator = await startEmulator({ fixtures, port: options.emulatorPort, host: '127.0.0.1' })
+  // WeChat Pay for red packets (its own port; the client-certificate stand-in header); the demo customer opens each packet after 6 s.
+  const payMerchant = { mchId: '1900000109', apiKey: 'DEMO_MCH_API_KEY_32_CHARS_000000', paySecret: 'DEMO_PAY_APP_SECRET', corpId: fixtures.corpId, balance: 100_000_000 }
+  const payEmulator = await startWechatPayEmulator({ merchant: payMerchant, autoReceiveMs: 6_000 })
 
   if (options.reset) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${options.databasePath}${suffix}`, { force: true })
@@ -90,6 +94,11 @@ export async function startDemo(options: DemoOptions) {
     // The demo shell and mock bridge fetch from the emulator; the sidebar may be opened on either host name.
     CSP_CONNECT_SRC: `${emulatorUrl},http://127.0.0.1:${emulator.port}`,
     ALLOWED_ORIGINS: `http://127.0.0.1:${options.port}`,
+    WECHATPAY_MCH_ID: payMerchant.mchId,
+    WECHATPAY_API_KEY: payMerchant.apiKey,
+    WECOM_PAY_SECRET: payMerchant.paySecret,
+    WECHATPAY_API_BASE: payEmulator.url,
+    WECHATPAY_CLIENT_CERT_STAND_IN: payMerchant.mchId,
   })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
   const app = await buildApp({ config, database: database.port, wecom, logger: options.logger })
@@ -100,6 +109,7 @@ export async function startDemo(options: DemoOptions) {
   return {
     app,
     emulator,
+    payEmulator,
     database,
     url: address,
     emulatorUrl,
@@ -111,6 +121,7 @@ export async function startDemo(options: DemoOptions) {
     async close() {
       await app.close()
       await emulator.close()
+      await payEmulator.close()
       database.close()
     },
   }

@@ -39,6 +39,7 @@ import { createServer } from 'node:http'
 import { CallbackPusher } from './callbacks.ts'
 import { renderErrorPage, renderLoginPage } from './oauth-page.ts'
 import { EmulatorState, fail } from './state.ts'
+import { convertToOpenid } from './wechatpay.ts'
 
 export type { CallbackDelivery, CallbackEvent } from './callbacks.ts'
 export { CallbackPusher } from './callbacks.ts'
@@ -105,6 +106,7 @@ const CGI_ROUTES: Record<string, CgiRoute> = {
   '/cgi-bin/externalcontact/edit_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.editCorpTag(b, token) },
   '/cgi-bin/externalcontact/del_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.delCorpTag(b, token) },
   '/cgi-bin/externalcontact/mark_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.markTag(b, token) },
+  '/cgi-bin/externalcontact/convert_to_openid': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s) => convertToOpenid(s, b) },
 }
 
 const CORS_HEADERS = {

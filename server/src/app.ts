@@ -31,6 +31,9 @@ import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { replyRoutes } from './replies/routes.ts'
+import { redPacketDepsFromConfig } from './redpackets/deps.ts'
+import { registerRedPacketJobs, scheduleRedPacketJobs } from './redpackets/jobs.ts'
+import { redPacketRoutes } from './redpackets/routes.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
@@ -39,7 +42,7 @@ import { wecomRoutes } from './wecom/routes.ts'
 const REQUEST_ID_HEADER = 'x-request-id'
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
 /** Pages of the sidebar app besides its root (sidebar/src/modules/router.ts). */
-const SIDEBAR_PAGES = ['console']
+const SIDEBAR_PAGES = ['console', 'console/red-packets']
 
 function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && UUID.test(header) ? header.toLowerCase() : randomUUID()
@@ -104,6 +107,8 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
+  const redPackets = redPacketDepsFromConfig(config, db, wecom, now)
+  registerRedPacketJobs(queue, redPackets, app.log)
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -111,6 +116,7 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleContactJobs(queue)
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
+      await scheduleRedPacketJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
@@ -134,6 +140,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
+    await scope.register(redPacketRoutes, { deps: redPackets })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -1,3 +1,4 @@
+import type { WechatPayConfig } from './wechatpay/client.ts'
 import { hkdfSync, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -47,6 +48,8 @@ export interface AppConfig {
     /** Signed callbacks whose timestamp is further than this from our clock are refused (replays). */
     callbackMaxSkewSeconds: number
   }
+  /** WeChat Pay for 企业红包; null when WECHATPAY_MCH_ID is unset (red packets are then refused with 503). */
+  wechatPay: WechatPayConfig | null
 }
 
 /** Requests per window; 0 turns a limit off. Defaults suit one store's guides behind one NAT address. */
@@ -123,6 +126,40 @@ function credentialsKey(env: NodeJS.ProcessEnv, required: (name: string) => stri
   return key
 }
 
+/**
+ * WECHATPAY_MCH_ID, WECHATPAY_API_KEY (merchant API v2 key), WECOM_PAY_SECRET (the 企业支付 app's secret),
+ * WECHATPAY_CERT_PATH / WECHATPAY_KEY_PATH (PEM merchant client certificate, required for https),
+ * WECHATPAY_CA_PATH (optional CA to trust, e.g. a test pay service's), WECHATPAY_API_BASE,
+ * WECHATPAY_TIMEOUT_MS; WECHATPAY_CLIENT_CERT_STAND_IN only against the emulator over http (refused in production).
+ */
+function wechatPayConfig(env: NodeJS.ProcessEnv, corpId: string, agentId: number, required: (name: string) => string): WechatPayConfig | null {
+  if (!env.WECHATPAY_MCH_ID)
+    return null
+  const apiBase = (env.WECHATPAY_API_BASE ?? 'https://api.mch.weixin.qq.com').replace(/\/$/, '')
+  const file = (path: string | undefined) => path ? readFileSync(resolve(path), 'utf8') : undefined
+  const standIn = env.WECHATPAY_CLIENT_CERT_STAND_IN || undefined
+  if (standIn && env.NODE_ENV === 'production')
+    throw new ConfigError('WECHATPAY_CLIENT_CERT_STAND_IN is for the emulator only; production uses WECHATPAY_CERT_PATH and WECHATPAY_KEY_PATH')
+  const secure = apiBase.startsWith('https://')
+  // Mutual TLS: WeChat Pay refuses these calls without the merchant's client certificate.
+  const cert = secure ? file(required('WECHATPAY_CERT_PATH')) : undefined
+  const key = secure ? file(required('WECHATPAY_KEY_PATH')) : undefined
+  const timeoutMs = Number(env.WECHATPAY_TIMEOUT_MS ?? 10_000)
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0)
+    throw new ConfigError('WECHATPAY_TIMEOUT_MS must be a positive integer')
+  return {
+    apiBase,
+    mchId: env.WECHATPAY_MCH_ID,
+    apiKey: required('WECHATPAY_API_KEY'),
+    paySecret: required('WECOM_PAY_SECRET'),
+    corpId,
+    agentId,
+    tls: cert && key ? { cert, key, ca: file(env.WECHATPAY_CA_PATH) } : undefined,
+    clientCertStandIn: standIn,
+    timeoutMs,
+  }
+}
+
 /** Cookies get `Secure` in production whatever PUBLIC_URL says, and whenever the site is https. */
 export function secureCookies(config: Pick<AppConfig, 'production' | 'publicUrl'>): boolean {
   return config.production || config.publicUrl.startsWith('https://')
@@ -191,8 +228,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       encodingAesKey: env.WECOM_ENCODING_AES_KEY ?? '',
       callbackMaxSkewSeconds: integer('WECOM_CALLBACK_MAX_SKEW_SECONDS', 300),
     },
+    wechatPay: null,
     ...overrides,
   }
+  if (!('wechatPay' in overrides))
+    config.wechatPay = wechatPayConfig(env, config.wecom.corpId, config.wecom.agentId, required)
   if (missing.length > 0)
     throw new ConfigError(`Missing environment variables: ${missing.join(', ')}`)
   if (config.databaseUrl && !/^postgres(?:ql)?:\/\//.test(config.databaseUrl))

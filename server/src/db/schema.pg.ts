@@ -208,6 +208,57 @@ export const recommendations = pgTable('recommendations', {
   index('recommendations_member_idx').on(t.memberId, t.createdAt),
 ])
 
+export const redPacketCounters = pgTable('red_packet_counters', {
+  key: text('key').primaryKey(),
+  count: bigint('count', { mode: 'number' }).notNull().default(0),
+  amount: bigint('amount', { mode: 'number' }).notNull().default(0),
+})
+
+export const redPackets = pgTable('red_packets', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  mchBillno: text('mch_billno').notNull().unique(),
+  guideUserid: text('guide_userid').notNull().references((): AnyPgColumn => staff.userid),
+  storeId: text('store_id').notNull().references((): AnyPgColumn => stores.id),
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id),
+  orderId: bigint('order_id', { mode: 'number' }).references((): AnyPgColumn => orders.id),
+  openid: text('openid').notNull(),
+  amount: bigint('amount', { mode: 'number' }).notNull(),
+  reasonCode: text('reason_code').notNull(),
+  wishing: text('wishing').notNull(),
+  actName: text('act_name').notNull(),
+  remark: text('remark').notNull(),
+  status: text('status').notNull().default('sending'),
+  reservedKeys: text('reserved_keys').notNull(),
+  payAttempts: bigint('pay_attempts', { mode: 'number' }).notNull().default(0),
+  lastError: text('last_error'),
+  sendListid: text('send_listid'),
+  detailId: text('detail_id'),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  sentAt: bigint('sent_at', { mode: 'number' }),
+  receivedAt: bigint('received_at', { mode: 'number' }),
+  refundedAt: bigint('refunded_at', { mode: 'number' }),
+  failedAt: bigint('failed_at', { mode: 'number' }),
+  checkedAt: bigint('checked_at', { mode: 'number' }),
+}, t => [
+  index('red_packets_status_idx').on(t.status, t.checkedAt),
+  index('red_packets_member_idx').on(t.memberId, t.createdAt),
+  index('red_packets_store_idx').on(t.storeId, t.createdAt),
+  index('red_packets_guide_idx').on(t.guideUserid, t.createdAt),
+])
+
+export const redPacketSettings = pgTable('red_packet_settings', {
+  id: text('id').primaryKey(),
+  settings: text('settings').notNull(),
+  updatedBy: text('updated_by'),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+})
+
+export const redPacketStoreBudgets = pgTable('red_packet_store_budgets', {
+  storeId: text('store_id').primaryKey().references((): AnyPgColumn => stores.id),
+  monthFen: bigint('month_fen', { mode: 'number' }).notNull(),
+})
+
 export const replies = pgTable('replies', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   groupId: bigint('group_id', { mode: 'number' }).notNull().references((): AnyPgColumn => replyGroups.id),

@@ -1,8 +1,8 @@
 // The whole data model in one place (drizzle, SQLite dialect). Conventions:
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
-import type { ReasonCode, RecommendedProduct } from '@scrm/shared'
-import { JOB_STATUSES, sendStatusList } from '@scrm/shared'
+import type { ReasonCode, RecommendedProduct, RedPacketSettings } from '@scrm/shared'
+import { JOB_STATUSES, redPacketStatusList, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -358,3 +358,72 @@ export const rateLimits = sqliteTable('rate_limits', {
   count: integer('count').notNull(),
   resetAt: integer('reset_at').notNull(),
 }, t => [index('rate_limits_reset_idx').on(t.resetAt)])
+
+// ── Red packets (issue 8) ──
+
+/** The brand's red-packet limits, presets and reasons: one row (id 'brand'), edited in the console. */
+export const redPacketSettings = sqliteTable('red_packet_settings', {
+  id: text('id').primaryKey(),
+  settings: text('settings', { mode: 'json' }).$type<RedPacketSettings>().notNull(),
+  updatedBy: text('updated_by'),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** A store's own monthly budget (分); stores without a row get the settings' storeMonthFen. */
+export const redPacketStoreBudgets = sqliteTable('red_packet_store_budgets', {
+  storeId: text('store_id').primaryKey().references(() => stores.id),
+  monthFen: integer('month_fen').notNull(),
+})
+
+/**
+ * What is reserved against each limit in each period, e.g. `guide:g1:2026-12-01`, `store:S1:2026-12`.
+ * A packet reserves by conditional increments (`amount + x <= limit`) in one transaction, in key order,
+ * so concurrent requests on any number of instances never pass a limit together; released on a definite
+ * failure or a refund.
+ */
+export const redPacketCounters = sqliteTable('red_packet_counters', {
+  key: text('key').primaryKey(),
+  count: integer('count').notNull().default(0),
+  amount: integer('amount').notNull().default(0),
+})
+
+/**
+ * One red packet: logged with its reservation and its mch_billno before the pay call, completed after it;
+ * an uncertain pay stays `sending` until the settle job's query (and retries with the same bill) settles it.
+ */
+export const redPackets = sqliteTable('red_packets', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Client-supplied key: a double click or a retried request never makes two packets. */
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  /** WeChat Pay's merchant bill number (mch_id + yyyymmdd + 10-digit id), fixed before the first pay call. */
+  mchBillno: text('mch_billno').notNull().unique(),
+  guideUserid: text('guide_userid').notNull().references(() => staff.userid),
+  storeId: text('store_id').notNull().references(() => stores.id),
+  memberId: integer('member_id').notNull().references(() => members.id),
+  orderId: integer('order_id').references(() => orders.id),
+  openid: text('openid').notNull(),
+  amount: integer('amount').notNull(),
+  reasonCode: text('reason_code').notNull(),
+  wishing: text('wishing').notNull(),
+  actName: text('act_name').notNull(),
+  remark: text('remark').notNull(),
+  status: text('status', { enum: redPacketStatusList }).notNull().default('sending'),
+  /** Counter keys this packet holds (released once, on failure or refund); empty once released. */
+  reservedKeys: text('reserved_keys', { mode: 'json' }).$type<string[]>().notNull(),
+  payAttempts: integer('pay_attempts').notNull().default(0),
+  lastError: text('last_error'),
+  sendListid: text('send_listid'),
+  detailId: text('detail_id'),
+  createdAt: integer('created_at').notNull(),
+  sentAt: integer('sent_at'),
+  receivedAt: integer('received_at'),
+  refundedAt: integer('refunded_at'),
+  failedAt: integer('failed_at'),
+  /** When the settle job last asked WeChat Pay about it. */
+  checkedAt: integer('checked_at'),
+}, t => [
+  index('red_packets_status_idx').on(t.status, t.checkedAt),
+  index('red_packets_member_idx').on(t.memberId, t.createdAt),
+  index('red_packets_store_idx').on(t.storeId, t.createdAt),
+  index('red_packets_guide_idx').on(t.guideUserid, t.createdAt),
+])

@@ -533,6 +533,19 @@ export function createWecomClient(options: WecomClientOptions) {
     })
   }
 
+  /** A customer's openid for payment APIs (企业红包), from externalcontact/convert_to_openid. */
+  async function convertToOpenid(externalUserid: string): Promise<string> {
+    const r = await request<{ openid: string }>({
+      which: 'app',
+      externalContact: true,
+      method: 'POST',
+      path: '/cgi-bin/externalcontact/convert_to_openid',
+      body: { external_userid: externalUserid },
+      idempotent: true, // a pure mapping
+    })
+    return r.openid
+  }
+
   return {
     corpId,
     agentId,
@@ -555,5 +568,6 @@ export function createWecomClient(options: WecomClientOptions) {
     editCorpTag,
     delCorpTag,
     markTag,
+    convertToOpenid,
   }
 }

@@ -1,4 +1,6 @@
 import enCore from './en.json'
+import enRedPackets from './redpackets/en.json'
+import zhRedPackets from './redpackets/zh-CN.json'
 import zhCore from './zh-CN.json'
 
 // The core text lives in zh-CN.json / en.json. A feature domain keeps its text in its own folder
@@ -6,8 +8,10 @@ import zhCore from './zh-CN.json'
 // never edit each other's files: `t('<domain>.key')`.
 export const zhCN = {
   ...zhCore,
+  redpackets: zhRedPackets,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
+  redpackets: enRedPackets,
 }

@@ -26,4 +26,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./ConsoleOverview.vue'),
     meta: { console: { navKey: 'console.nav.overview', roles: managers } },
   },
+  {
+    path: 'red-packets',
+    name: 'console-red-packets',
+    component: () => import('./RedPacketsConsole.vue'),
+    meta: { console: { navKey: 'redpackets.console.nav', roles: managers } },
+  },
 ]
