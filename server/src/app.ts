@@ -1,5 +1,6 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyServerOptions } from 'fastify'
+import type { ArchiveSource } from './archive/source.ts'
 import type { AppConfig } from './config.ts'
 import type { Database } from './db/port.ts'
 import type { JobQueue } from './jobs/queue.ts'
@@ -10,6 +11,9 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
+import { enqueueArchivePull, registerArchiveJobs, scheduleArchiveJobs } from './archive/jobs.ts'
+import { archiveRoutes } from './archive/routes.ts'
+import { archiveParts } from './archive/wiring.ts'
 import { authRoutes } from './auth/routes.ts'
 import { registerSessionPurgeJob, scheduleSessionPurgeJob } from './auth/session-purge.ts'
 import { createSessionRepository } from './auth/session-repository.ts'
@@ -59,6 +63,8 @@ export interface AppDependencies {
   logger?: FastifyServerOptions['logger']
   /** Rate-limit counters: default in the database, shared by every instance; 'memory' counts per instance. */
   rateLimitStore?: FastifyRateLimitStoreCtor | 'memory'
+  /** The conversation archive's source; default from config.archive (null = archiving off). */
+  archiveSource?: ArchiveSource | null
 }
 
 /** The whole HTTP app; `main.ts` and the demo launcher listen, tests use `inject` or a port. */
@@ -103,6 +109,8 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
+  const archive = archiveParts(config, wecom, deps.archiveSource)
+  registerArchiveJobs(queue, { ...archive, database, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -110,12 +118,13 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleContactJobs(queue)
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
+      await scheduleArchiveJobs(queue, { pullIntervalSeconds: config.archive.pullIntervalSeconds, pulling: archive.source !== null })
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
   }
   // WeCom callbacks authenticate by msg_signature, not by session; the events are processed as jobs.
-  await app.register(wecomCallbackRoutes, { config, db, queue, now })
+  await app.register(wecomCallbackRoutes, { config, db, queue, now, onMsgauditNotify: archive.source ? async () => void await enqueueArchivePull(queue) : undefined })
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
@@ -132,6 +141,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
+    await scope.register(archiveRoutes, { database, now, sourceName: archive.sourceName, mediaDir: archive.mediaDir })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -69,6 +69,8 @@ export interface ArchiveConfig {
   pullIntervalSeconds: number
 }
 
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map(s => s.trim().replace(/\/$/, '')).filter(Boolean)
+
 function archivePrivateKeys(value: string | undefined): Map<number, string> {
   const keys = new Map<number, string>()
   for (const entry of list(value)) {
@@ -133,7 +135,6 @@ function parseTrustProxy(value: string | undefined): boolean | string {
   return value === 'true' ? true : value
 }
 
-const list = (value: string | undefined): string[] => (value ?? '').split(',').map(s => s.trim().replace(/\/$/, '')).filter(Boolean)
 
 export class ConfigError extends Error {}
 

@@ -113,6 +113,7 @@ export const archiveMessages = pgTable('archive_messages', {
   mediaSha256: text('media_sha256'),
   mediaError: text('media_error'),
   recalledAt: bigint('recalled_at', { mode: 'number' }),
+  responseMs: bigint('response_ms', { mode: 'number' }),
   ingestedAt: bigint('ingested_at', { mode: 'number' }).notNull(),
 }, t => [
   index('archive_messages_conversation_idx').on(t.conversationId, t.id),

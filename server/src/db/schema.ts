@@ -418,6 +418,8 @@ export const archiveMessages = sqliteTable('archive_messages', {
   mediaSha256: text('media_sha256'),
   mediaError: text('media_error'),
   recalledAt: integer('recalled_at'),
+  /** On a staff reply to a waiting customer: ms since the first unanswered customer message (first-response time). */
+  responseMs: integer('response_ms'),
   ingestedAt: integer('ingested_at').notNull(),
 }, t => [
   index('archive_messages_conversation_idx').on(t.conversationId, t.id),

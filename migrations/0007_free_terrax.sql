@@ -105,6 +105,7 @@ CREATE TABLE `archive_messages` (
 	`media_sha256` text,
 	`media_error` text,
 	`recalled_at` integer,
+	`response_ms` integer,
 	`ingested_at` integer NOT NULL,
 	FOREIGN KEY (`conversation_id`) REFERENCES `archive_conversations`(`id`) ON UPDATE no action ON DELETE no action
 );

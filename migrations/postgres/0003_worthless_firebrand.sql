@@ -92,6 +92,7 @@ CREATE TABLE "archive_messages" (
 	"media_sha256" text,
 	"media_error" text,
 	"recalled_at" bigint,
+	"response_ms" bigint,
 	"ingested_at" bigint NOT NULL,
 	CONSTRAINT "archive_messages_msgid_unique" UNIQUE("msgid")
 );
