@@ -135,7 +135,6 @@ function parseTrustProxy(value: string | undefined): boolean | string {
   return value === 'true' ? true : value
 }
 
-
 export class ConfigError extends Error {}
 
 /**

@@ -23,7 +23,7 @@ export interface DetectableMessage {
 /** Mainland mobile numbers, optionally spaced or dashed (138 1234 5678). */
 const PHONE = /(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)/u
 /** "微信/vx/wx…" followed by something shaped like a WeChat id (6–20 chars, starting with a letter). */
-const WECHAT_ID = /(?:微信号?|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:[:：是为]\s*)?([a-z][\w-]{5,19})/iu
+const WECHAT_ID = /(?:微信号?|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:[:：是为]\s*)?[a-z][\w-]{5,19}/iu
 const OFFPLATFORM_PAYMENT = ['转账给我', '转给我', '私下转', '私下付', '微信转账', '支付宝转', '扫我的码', '加我微信付', '付款码发你', '直接打款', '个人收款码', '不走平台', '私下交易']
 const COMPLAINT = ['投诉', '差评', '12315', '举报', '曝光', '消协', '维权', '退款', '骗子', '欺骗', '太差了']
 
