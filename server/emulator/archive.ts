@@ -87,6 +87,8 @@ export interface EmulatorArchiveOptions {
 export class EmulatorArchive {
   private keys: ArchiveKeyPair[]
   private chatdata: ChatDataItem[] = []
+  /** Items with seq ≤ this were dropped (trimDelivered): WeCom too keeps undelivered data only for days. */
+  private dropped = 0
   private media = new Map<string, Buffer>()
   private agree = new Map<string, { status: AgreeStatus, changedAt: number }>()
   private faults: { errcode: number, count: number }[] = []
@@ -123,7 +125,14 @@ export class EmulatorArchive {
   }
 
   get size(): number {
-    return this.chatdata.length
+    return this.dropped + this.chatdata.length
+  }
+
+  /** Frees items up to `seq` (benchmarks append millions in rounds); later pulls from before it get nothing for them. */
+  trimDelivered(seq: number): void {
+    const drop = Math.min(this.chatdata.length, Math.max(0, seq - this.dropped))
+    this.chatdata.splice(0, drop)
+    this.dropped += drop
   }
 
   private randomKey(): { version: number, plain: string, encrypted: string } {
@@ -143,7 +152,7 @@ export class EmulatorArchive {
   append(messages: ArchiveMessageJson[], notify = false): number[] {
     const seqs = messages.map((message) => {
       const key = this.randomKey()
-      const seq = this.chatdata.length + 1
+      const seq = this.size + 1
       this.chatdata.push({ seq, msgid: message.msgid, publickey_ver: key.version, encrypt_random_key: key.encrypted, encrypt_chat_msg: standInEncrypt(key.plain, JSON.stringify(message)) })
       return seq
     })
@@ -156,7 +165,7 @@ export class EmulatorArchive {
   appendCorrupt(kind: 'cipher' | 'key_version'): number {
     const msgid = `corrupt_${randomBytes(6).toString('hex')}`
     const [seq] = this.append([{ msgid, action: 'send', from: 'x', tolist: [], roomid: '', msgtime: this.now(), msgtype: 'text', text: { content: 'x' } }])
-    const item = this.chatdata[seq! - 1]!
+    const item = this.chatdata[seq! - 1 - this.dropped]!
     if (kind === 'cipher')
       item.encrypt_chat_msg = Buffer.from('not the cipher text of any message').toString('base64')
     else
@@ -189,7 +198,8 @@ export class EmulatorArchive {
     const limit = body.limit
     if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_CHAT_DATA_LIMIT)
       return { errcode: 10000, errmsg: SDK_ERRORS[10000] }
-    return { errcode: 0, errmsg: 'ok', chatdata: this.chatdata.slice(seq, seq + limit) }
+    const from = Math.max(0, seq - this.dropped)
+    return { errcode: 0, errmsg: 'ok', chatdata: this.chatdata.slice(from, from + limit) }
   }
 
   /** GetMediaData: one chunk ≤ 512 KB from the offset the index buffer names. */

@@ -20,7 +20,8 @@ import { ArchiveSourceError } from './source.ts'
 export const MEDIA_JOB = 'archive.media'
 export const NOTIFY_JOB = 'archive.notify'
 const CHECK_AGREE_BATCH = 100
-const TERM_ROWS_PER_INSERT = 5000
+const TERM_ROWS_PER_INSERT = 20_000
+const CONVERSATION_ROWS_PER_UPSERT = 500
 const MESSAGE_ROWS_PER_INSERT = 500
 
 export interface IngestOptions {
@@ -187,27 +188,27 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
       return !duplicate
     })
 
-    // Conversations: read the ones this batch touches, advance them in message order, write them back.
+    // Conversations: read the ones this batch touches, advance them in message order, write them back in one upsert.
     const keys = [...new Set(fresh.map(f => f.key))]
-    const conversations = new Map((keys.length ? await tx.select().from(archiveConversations).where(inArray(archiveConversations.key, keys)) : []).map(c => [c.key, c]))
+    type ConversationDraft = Omit<typeof archiveConversations.$inferInsert, 'id'> & { firstAt: number, lastAt: number, messageCount: number, unansweredSince: number | null }
+    const conversations = new Map<string, ConversationDraft>((keys.length ? await tx.select().from(archiveConversations).where(inArray(archiveConversations.key, keys)) : []).map(({ id: _id, ...c }) => [c.key, c]))
     const responseMs = new Map<string, number>()
     for (const entry of fresh) {
       const { message } = entry
-      const storeId = entry.guide ? (storeOf.get(entry.guide) ?? null) : null
       let conversation = conversations.get(entry.key)
       if (!conversation) {
-        const [created] = await tx.insert(archiveConversations).values({
+        conversation = {
           key: entry.key,
           roomid: message.roomid,
           guideUserid: entry.guide,
           externalUserid: entry.customer,
           memberId: entry.customer ? (memberOf.get(entry.customer) ?? null) : null,
-          storeId,
+          storeId: entry.guide ? (storeOf.get(entry.guide) ?? null) : null,
           firstAt: message.msgtime,
           lastAt: message.msgtime,
           messageCount: 0,
-        }).returning()
-        conversation = created!
+          unansweredSince: null,
+        }
         conversations.set(entry.key, conversation)
       }
       conversation.messageCount++
@@ -224,8 +225,14 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
         }
       }
     }
-    for (const conversation of conversations.values()) {
-      await tx.update(archiveConversations).set({ firstAt: conversation.firstAt, lastAt: conversation.lastAt, messageCount: conversation.messageCount, unansweredSince: conversation.unansweredSince }).where(eq(archiveConversations.id, conversation.id))
+    const conversationIds = new Map<string, number>()
+    for (const chunk of chunks([...conversations.values()], CONVERSATION_ROWS_PER_UPSERT)) {
+      const written = await tx.insert(archiveConversations).values(chunk).onConflictDoUpdate({
+        target: archiveConversations.key,
+        set: { firstAt: sql`excluded.first_at`, lastAt: sql`excluded.last_at`, messageCount: sql`excluded.message_count`, unansweredSince: sql`excluded.unanswered_since` },
+      }).returning({ id: archiveConversations.id, key: archiveConversations.key })
+      for (const row of written)
+        conversationIds.set(row.key, row.id)
     }
 
     const rows = fresh.map(({ message, key, guide, customer }) => {
@@ -233,7 +240,7 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
       return {
         seq: seqOf.get(message.msgid) ?? lastSeq,
         msgid: message.msgid,
-        conversationId: conversations.get(key)!.id,
+        conversationId: conversationIds.get(key)!,
         msgtime: message.msgtime,
         action: message.action,
         msgtype: message.msgtype,
@@ -258,9 +265,9 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
     const idOf = new Map(inserted.map(r => [r.msgid, r.id]))
     result.stored = inserted.length
 
-    const termRows = rows.flatMap(row => indexTerms(row.searchText).map(term => ({ term, messageId: idOf.get(row.msgid)! })))
+    const termRows = rows.flatMap(row => indexTerms(row.searchText).map(term => [term, idOf.get(row.msgid)!] as const))
     for (const chunk of chunks(termRows, TERM_ROWS_PER_INSERT))
-      await tx.insert(archiveTerms).values(chunk)
+      await insertTerms(tx, database.dialect, chunk)
 
     // A recall hides the original from guides but keeps it for audit.
     const recalled = fresh.map(f => f.message).filter(m => m.recalls)
@@ -295,6 +302,17 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
   })
   result.seq = lastSeq
   return result
+}
+
+/**
+ * Search terms as one JSON parameter expanded by the database: a batch has ~20 terms per message, and
+ * binding them one parameter each costs more than the rest of the batch.
+ */
+async function insertTerms(tx: AsyncTx, dialect: Database['dialect'], rows: (readonly [string, number])[]): Promise<void> {
+  const json = JSON.stringify(rows)
+  await tx.run(dialect === 'postgres'
+    ? sql`insert into ${archiveTerms} (term, message_id) select t->>0, (t->>1)::bigint from jsonb_array_elements(${json}::jsonb) as t`
+    : sql`insert into ${archiveTerms} (term, message_id) select json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${json})`)
 }
 
 interface StoredMessage {
