@@ -42,7 +42,7 @@ import { wecomRoutes } from './wecom/routes.ts'
 const REQUEST_ID_HEADER = 'x-request-id'
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
 /** Pages of the sidebar app besides its root (sidebar/src/modules/router.ts). */
-const SIDEBAR_PAGES = ['console']
+const SIDEBAR_PAGES = ['console', 'console/archive']
 
 function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && UUID.test(header) ? header.toLowerCase() : randomUUID()

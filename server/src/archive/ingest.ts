@@ -22,7 +22,7 @@ export const NOTIFY_JOB = 'archive.notify'
 const CHECK_AGREE_BATCH = 100
 const TERM_ROWS_PER_INSERT = 20_000
 const CONVERSATION_ROWS_PER_UPSERT = 500
-const MESSAGE_ROWS_PER_INSERT = 500
+const MESSAGE_ROWS_PER_INSERT = 1000
 
 export interface IngestOptions {
   database: Database
@@ -261,7 +261,7 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
     })
     const inserted: { id: number, msgid: string }[] = []
     for (const chunk of chunks(rows, MESSAGE_ROWS_PER_INSERT))
-      inserted.push(...await tx.insert(archiveMessages).values(chunk).returning({ id: archiveMessages.id, msgid: archiveMessages.msgid }))
+      inserted.push(...await insertMessages(tx, database.dialect, chunk))
     const idOf = new Map(inserted.map(r => [r.msgid, r.id]))
     result.stored = inserted.length
 
@@ -313,6 +313,63 @@ async function insertTerms(tx: AsyncTx, dialect: Database['dialect'], rows: (rea
   await tx.run(dialect === 'postgres'
     ? sql`insert into ${archiveTerms} (term, message_id) select t->>0, (t->>1)::bigint from jsonb_array_elements(${json}::jsonb) as t`
     : sql`insert into ${archiveTerms} (term, message_id) select json_extract(value, '$[0]'), json_extract(value, '$[1]') from json_each(${json})`)
+}
+
+type MessageInsert = Omit<typeof archiveMessages.$inferInsert, 'id'> & { body: Record<string, unknown> }
+
+/** Columns written by insertMessages, with their PostgreSQL types for jsonb_to_recordset. */
+const MESSAGE_COLUMNS = {
+  seq: 'bigint',
+  msgid: 'text',
+  conversation_id: 'bigint',
+  msgtime: 'bigint',
+  action: 'text',
+  msgtype: 'text',
+  from_id: 'text',
+  sender: 'text',
+  guide_userid: 'text',
+  member_id: 'bigint',
+  store_id: 'text',
+  content: 'text',
+  search_text: 'text',
+  body: 'text',
+  media_sdkfileid: 'text',
+  media_md5: 'text',
+  media_status: 'text',
+  response_ms: 'bigint',
+  ingested_at: 'bigint',
+} as const
+
+/** Messages as one JSON parameter (like insertTerms): binding ~20 columns × 1000 rows one by one dominated ingest. */
+async function insertMessages(tx: AsyncTx, dialect: Database['dialect'], rows: MessageInsert[]): Promise<{ id: number, msgid: string }[]> {
+  const json = JSON.stringify(rows.map(row => ({
+    seq: row.seq,
+    msgid: row.msgid,
+    conversation_id: row.conversationId,
+    msgtime: row.msgtime,
+    action: row.action,
+    msgtype: row.msgtype,
+    from_id: row.fromId,
+    sender: row.sender,
+    guide_userid: row.guideUserid ?? null,
+    member_id: row.memberId ?? null,
+    store_id: row.storeId ?? null,
+    content: row.content ?? '',
+    search_text: row.searchText ?? '',
+    body: JSON.stringify(row.body),
+    media_sdkfileid: row.mediaSdkfileid ?? null,
+    media_md5: row.mediaMd5 ?? null,
+    media_status: row.mediaStatus ?? 'none',
+    response_ms: row.responseMs ?? null,
+    ingested_at: row.ingestedAt,
+  })))
+  const names = Object.keys(MESSAGE_COLUMNS)
+  const columns = sql.raw(names.join(', '))
+  const result = await tx.all<[number, string]>(dialect === 'postgres'
+    ? sql`insert into ${archiveMessages} (${columns}) select ${columns} from jsonb_to_recordset(${json}::jsonb) as r(${sql.raw(Object.entries(MESSAGE_COLUMNS).map(([name, type]) => `${name} ${type}`).join(', '))}) returning id, msgid`
+    : sql`insert into ${archiveMessages} (${columns}) select ${sql.raw(names.map(name => `json_extract(value, '$.${name}')`).join(', '))} from json_each(${json}) returning id, msgid`)
+  // The port returns raw rows as value arrays.
+  return (result as unknown as [number, string][]).map(([id, msgid]) => ({ id: Number(id), msgid }))
 }
 
 interface StoredMessage {

@@ -1,3 +1,5 @@
+import enArchive from './archive/en.json'
+import zhArchive from './archive/zh-CN.json'
 import enCore from './en.json'
 import zhCore from './zh-CN.json'
 
@@ -6,8 +8,10 @@ import zhCore from './zh-CN.json'
 // never edit each other's files: `t('<domain>.key')`.
 export const zhCN = {
   ...zhCore,
+  archive: zhArchive,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
+  archive: enArchive,
 }

@@ -26,4 +26,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./ConsoleOverview.vue'),
     meta: { console: { navKey: 'console.nav.overview', roles: managers } },
   },
+  {
+    path: 'archive',
+    name: 'console-archive',
+    component: () => import('./ArchiveConsole.vue'),
+    meta: { console: { navKey: 'archive.nav', roles: managers } },
+  },
 ]
