@@ -44,7 +44,6 @@ describeEachDialect('archive ingest survives kill -9', ({ dialect }) => {
     const customers = fixtures.externalContacts.map(c => c.externalUserid)
     emulator.archive.append(generateChat({ guides, customersOf: () => customers }, { count: MESSAGES, startMs: Date.UTC(2026, 10, 1), gapMs: 60_000, seed: 3 }))
 
-    let database: Database
     const env: Record<string, string> = {
       ...process.env as Record<string, string>,
       WECOM_CORP_ID: fixtures.corpId,
@@ -64,7 +63,7 @@ describeEachDialect('archive ingest survives kill -9', ({ dialect }) => {
       env.DATABASE_URL = created.url
     }
     // Migrated before the child starts, so the kill lands in the pull, not in migrations.
-    database = (await connectDatabase({ databaseUrl: env.DATABASE_URL!, databasePath: env.DATABASE_PATH! })).port
+    const database: Database = (await connectDatabase({ databaseUrl: env.DATABASE_URL!, databasePath: env.DATABASE_PATH! })).port
     cleanups.push(() => database.close())
     const stored = async () => Number((await database.db.select({ n: count() }).from(archiveMessages))[0]!.n)
 
