@@ -60,6 +60,8 @@ function suite(dialect: Dialect) {
       writeFileSync(join(dir, `v${pair.version}.pem`), pair.privateKeyPem)
     stack = await startTestStack({
       dialect,
+      // The emulator pushes msgaudit_notify to the app's callback URL.
+      callbacks: true,
       env: {
         ARCHIVE_SOURCE: 'emulator',
         ARCHIVE_SECRET,
@@ -265,6 +267,18 @@ function suite(dialect: Dialect) {
     await stack.queue.enqueue(TIMEOUTS_JOB)
     await runJobs()
     expect((await get<AlertList>(`/api/archive/alerts?ruleId=${rule.body.id}`, admin)).body.total).toBe(2)
+  })
+
+  it('pulls when WeCom pushes msgaudit_notify', async () => {
+    const before = await stack.port.db.select().from(archiveMessages)
+    const delivered = () => stack.emulator.callbacks.deliveries.filter(d => d.event.Event === 'msgaudit_notify' && d.status === 'delivered').length
+    const deliveredBefore = delivered()
+    stack.emulator.archive.append([text('notified_1', customerA, guideA, start + 120 * MINUTE, '通知以后才拉取的消息')], true)
+    await expect.poll(delivered, { timeout: 10_000 }).toBe(deliveredBefore + 1)
+    await runJobs()
+    const after = await stack.port.db.select().from(archiveMessages)
+    expect(after.length).toBe(before.length + 1)
+    expect(after.find(m => m.msgid === 'notified_1')?.content).toBe('通知以后才拉取的消息')
   })
 
   it('logs every look in the archive; admins read and export the log', async () => {
