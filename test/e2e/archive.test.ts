@@ -81,7 +81,7 @@ describe('archive console in chromium', () => {
     // The image sent after it in the same conversation is shown from content-addressed storage.
     const image = page.locator('[data-testid="archive-transcript"] img.media')
     await image.waitFor()
-    await expect.poll(async () => image.evaluate(img => (img as HTMLImageElement).naturalWidth)).toBe(480)
+    await expect.poll(async () => image.evaluate(img => Number(Reflect.get(img, 'naturalWidth')))).toBe(480)
     await page.screenshot({ path: join(screenshotDir, 'archive-transcript.png') })
 
     await page.click('[data-testid="archive-tab-alerts"]')
