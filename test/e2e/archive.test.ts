@@ -63,6 +63,9 @@ describe('archive console in chromium', () => {
     expect(scene.supervisor).toBeTruthy()
 
     const page = await loginTo(scene.supervisor)
+    // The ingest status line says what the checkpoint row says.
+    const checkpoint = sqlite.prepare('select stored, rejected, not_agreed as notAgreed from archive_checkpoints').get() as { stored: number, rejected: number, notAgreed: number }
+    await expect.poll(async () => page.locator('[data-testid="archive-status"]').textContent()).toContain(`已存档 ${checkpoint.stored} 条消息；搁置 ${checkpoint.rejected} 条；客户未同意存档未保存 ${checkpoint.notAgreed} 条`)
     await page.fill('[data-testid="archive-search-input"]', '退款')
     await page.click('[data-testid="archive-search-submit"]')
     await page.waitForSelector('[data-testid="archive-hit"]')

@@ -1,4 +1,4 @@
-import type { AccessLogPage, AccessLogQuery, AlertList, AlertStatus, ArchiveSearchQuery, ArchiveSearchResult, ConversationList, ConversationListQuery, Dashboard, Rule, RuleInput, Transcript } from '@scrm/shared'
+import type { AccessLogPage, AccessLogQuery, AlertList, AlertStatus, ArchiveSearchQuery, ArchiveSearchResult, ArchiveStatus, ConversationList, ConversationListQuery, Dashboard, Rule, RuleInput, Transcript } from '@scrm/shared'
 import type { AppError } from '../utils/errors'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
@@ -23,6 +23,7 @@ export const useArchiveStore = defineStore('archive', () => {
   const rules = shallowRef<Rule[]>([])
   const accessLog = shallowRef<AccessLogPage | null>(null)
   const dashboard = shallowRef<Dashboard | null>(null)
+  const status = shallowRef<ArchiveStatus | null>(null)
 
   async function run<T>(work: () => Promise<T>): Promise<T | undefined> {
     loading.value = true
@@ -37,6 +38,12 @@ export const useArchiveStore = defineStore('archive', () => {
     finally {
       loading.value = false
     }
+  }
+
+  async function loadStatus() {
+    await run(async () => {
+      status.value = await api.getArchiveStatus()
+    })
   }
 
   async function runSearch(query: ArchiveSearchQuery) {
@@ -122,7 +129,7 @@ export const useArchiveStore = defineStore('archive', () => {
     })
   }
 
-  return { error, loading, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
+  return { error, loading, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
 })
 
 if (import.meta.hot)
