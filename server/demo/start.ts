@@ -6,6 +6,10 @@ import { fileURLToPath } from 'node:url'
 import { startEmulator } from '../emulator/index.ts'
 import { startWechatPayEmulator } from '../emulator/wechatpay.ts'
 import { buildApp } from '../src/app.ts'
+import { sweepReplyTimeouts } from '../src/archive/alerts.ts'
+import { pullUntilCaughtUp } from '../src/archive/ingest.ts'
+import { fetchPendingMedia } from '../src/archive/media.ts'
+import { archiveParts } from '../src/archive/wiring.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
 import { wecomCredentials } from '../src/db/schema.ts'
@@ -16,6 +20,7 @@ import { dayStartMs, shanghaiDay, trainModels } from '../src/recommend/training.
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../src/sends/attribution.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
+import { seedDemoArchiveRules, seedDemoArchiveSource } from './archive-demo.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase, toWecomFixtures } from './seed.ts'
 import { SEND_HISTORY_DAYS } from './send-history.ts'
@@ -100,7 +105,14 @@ export async function startDemo(options: DemoOptions) {
     WECHATPAY_API_BASE: payEmulator.url,
     WECHATPAY_CLIENT_CERT_STAND_IN: payMerchant.mchId,
   })
+  }, { archive: seedDemoArchiveSource(emulator, dataset, { now: Date.now(), databasePath: options.databasePath }) })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
+  // The archive is pulled (and its alerts raised) before listening, so the console has it from the first request.
+  const archive = archiveParts(config, wecom)
+  await seedDemoArchiveRules(database.port, Date.now())
+  const archived = await pullUntilCaughtUp({ database: database.port, source: archive.source!, keyring: archive.keyring, sourceName: archive.sourceName, now: Date.now, limit: archive.pullLimit })
+  await fetchPendingMedia({ database: database.port, source: archive.source!, dir: archive.mediaDir, now: Date.now })
+  await sweepReplyTimeouts(database.port.db, Date.now())
   const app = await buildApp({ config, database: database.port, wecom, logger: options.logger })
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))
@@ -117,6 +129,7 @@ export async function startDemo(options: DemoOptions) {
     trainMs,
     training: training.stats,
     attribution,
+    archived,
     history: { sends: dataset.sends.length, recommendations: dataset.recommendations.length },
     async close() {
       await app.close()
@@ -141,6 +154,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   console.log(`\nSCRM demo ready in ${Math.round(demo.startupMs)} ms`)
   console.log(`  trained   recommend model in ${Math.round(demo.trainMs)} ms (${demo.training.members} members, ${demo.training.sufficiency.ok} with enough history for a purchase probability)`)
   console.log(`  history   ${demo.history.sends} sends (${demo.history.recommendations} from recommendations) over the last ${SEND_HISTORY_DAYS} days, ${demo.attribution.attributed} orders attributed`)
+  console.log(`  archive   ${demo.archived.stored} chat messages archived (${demo.archived.alerts} alerts); console at ${demo.url}/app/console/archive`)
   console.log(`  open      ${demo.url}  (simulated WeCom chat + sidebar)`)
   console.log(`  emulator  ${demo.emulatorUrl}  (WeCom API emulator)`)
   for (const signal of ['SIGINT', 'SIGTERM'] as const)

@@ -114,6 +114,8 @@ export interface WecomFixtures {
    * secret调用接口，存量企业暂不受影响").
    */
   corpCreatedAfter20231201?: boolean
+  /** 会话内容存档 secret (its token may call msgaudit/*); absent = archiving not enabled. */
+  archiveSecret?: string
   departments: EmulatorDepartment[]
   users: EmulatorUser[]
   externalContacts: EmulatorExternalContact[]

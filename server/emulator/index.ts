@@ -33,9 +33,11 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { EmulatorArchiveOptions } from './archive.ts'
 import type { WecomFixtures } from './fixtures.ts'
 import type { ApiReply, EmulatorLimits, Fault, TokenKind } from './state.ts'
 import { createServer } from 'node:http'
+import { EmulatorArchive } from './archive.ts'
 import { CallbackPusher } from './callbacks.ts'
 import { renderErrorPage, renderLoginPage } from './oauth-page.ts'
 import { EmulatorState, fail } from './state.ts'
@@ -55,6 +57,8 @@ export interface StartEmulatorOptions {
   tokenTtlSeconds?: number
   /** Base time source in epoch ms (default Date.now); the control API offsets/freezes it. */
   now?: () => number
+  /** The conversation archive's options (archive.ts). */
+  archive?: EmulatorArchiveOptions
 }
 
 export interface RunningEmulator {
@@ -63,6 +67,7 @@ export interface RunningEmulator {
   port: number
   state: EmulatorState
   callbacks: CallbackPusher
+  archive: EmulatorArchive
   close: () => Promise<void>
 }
 
@@ -182,6 +187,11 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   const callbacks = new CallbackPusher(() => state.fixtures, () => state.clock.nowSeconds())
   state.emit = (event) => {
     void callbacks.push(event)
+  }
+  const archive = new EmulatorArchive(() => state.now(), { notify: () => state.emit({ Event: 'msgaudit_notify', AgentID: state.fixtures.app.agentId }), ...options.archive })
+  const archiveRoutes: Record<string, CgiRoute> = {
+    '/cgi-bin/msgaudit/check_single_agree': { method: 'POST', tokens: ['archive'], handle: (_q, b) => archive.checkSingleAgree(b) },
+    '/cgi-bin/message/send': { method: 'POST', tokens: APP, handle: (_q, b, s) => archive.sendAppMessage(b, s.fixtures.app.agentId) },
   }
   const timers = new Set<NodeJS.Timeout>()
   const delay = (ms: number) => new Promise<void>((resolve) => {
@@ -305,6 +315,9 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       }
     }
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`
+    const archiveReply = archive.control(route, body)
+    if (archiveReply)
+      return send(archiveReply.status, archiveReply.body)
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
     switch (route) {
       case 'GET /__emulator/health':
@@ -432,7 +445,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       work = handleOauth(req, res, url)
     }
     else {
-      const route = CGI_ROUTES[path]
+      const route = CGI_ROUTES[path] ?? archiveRoutes[path]
       work = route
         ? handleCgi(req, res, url, route)
         : sendJson(res, 404, { errcode: 404, errmsg: `emulator: no such API ${path}` })
@@ -456,6 +469,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     port,
     state,
     callbacks,
+    archive,
     close: () => new Promise<void>((resolve) => {
       for (const t of timers)
         clearTimeout(t)

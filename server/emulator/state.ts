@@ -14,7 +14,7 @@ export interface ApiReply {
   [field: string]: unknown
 }
 
-export type TokenKind = 'app' | 'contact'
+export type TokenKind = 'app' | 'contact' | 'archive'
 export type TicketKind = 'corp' | 'agent'
 
 /** Groups whose `groupId` starts with this prefix are rule-group (规则组) tags: `tags[].type` 3. */
@@ -352,6 +352,8 @@ export class EmulatorState {
       kind = 'app'
     else if (secret === this.fixtures.contactSecret)
       kind = 'contact'
+    else if (this.fixtures.archiveSecret && secret === this.fixtures.archiveSecret)
+      kind = 'archive'
     else
       return fail(40001)
     const ttl = this.limits.tokenTtlSeconds
@@ -370,7 +372,7 @@ export class EmulatorState {
     if (this.now() >= info.expiresAt)
       return fail(42001)
     if (!allowed.includes(info.kind))
-      return fail(48002, `${info.kind === 'app' ? 'app' : 'contact'} secret cannot call this api`)
+      return fail(48002, `${info.kind} secret cannot call this api`)
     return info.kind
   }
 

@@ -1,5 +1,6 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import type { FastifyServerOptions } from 'fastify'
+import type { ArchiveSource } from './archive/source.ts'
 import type { AppConfig } from './config.ts'
 import type { Database } from './db/port.ts'
 import type { JobQueue } from './jobs/queue.ts'
@@ -10,6 +11,9 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import Fastify from 'fastify'
+import { enqueueArchivePull, registerArchiveJobs, scheduleArchiveJobs } from './archive/jobs.ts'
+import { archiveRoutes } from './archive/routes.ts'
+import { archiveParts } from './archive/wiring.ts'
 import { authRoutes } from './auth/routes.ts'
 import { registerSessionPurgeJob, scheduleSessionPurgeJob } from './auth/session-purge.ts'
 import { createSessionRepository } from './auth/session-repository.ts'
@@ -43,6 +47,7 @@ const REQUEST_ID_HEADER = 'x-request-id'
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
 /** Pages of the sidebar app besides its root (sidebar/src/modules/router.ts). */
 const SIDEBAR_PAGES = ['console', 'console/red-packets']
+const SIDEBAR_PAGES = ['console', 'console/archive']
 
 function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && UUID.test(header) ? header.toLowerCase() : randomUUID()
@@ -63,6 +68,8 @@ export interface AppDependencies {
   logger?: FastifyServerOptions['logger']
   /** Rate-limit counters: default in the database, shared by every instance; 'memory' counts per instance. */
   rateLimitStore?: FastifyRateLimitStoreCtor | 'memory'
+  /** The conversation archive's source; default from config.archive (null = archiving off). */
+  archiveSource?: ArchiveSource | null
 }
 
 /** The whole HTTP app; `main.ts` and the demo launcher listen, tests use `inject` or a port. */
@@ -109,6 +116,8 @@ export async function buildApp(deps: AppDependencies) {
   registerSessionPurgeJob(queue, { db, now, log: app.log })
   const redPackets = redPacketDepsFromConfig(config, db, wecom, now)
   registerRedPacketJobs(queue, redPackets, app.log)
+  const archive = archiveParts(config, wecom, deps.archiveSource)
+  registerArchiveJobs(queue, { ...archive, database, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -117,12 +126,13 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
       await scheduleRedPacketJobs(queue)
+      await scheduleArchiveJobs(queue, { pullIntervalSeconds: config.archive.pullIntervalSeconds, pulling: archive.source !== null })
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
   }
   // WeCom callbacks authenticate by msg_signature, not by session; the events are processed as jobs.
-  await app.register(wecomCallbackRoutes, { config, db, queue, now })
+  await app.register(wecomCallbackRoutes, { config, db, queue, now, onMsgauditNotify: archive.source ? async () => void await enqueueArchivePull(queue) : undefined })
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
@@ -141,6 +151,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
     await scope.register(redPacketRoutes, { deps: redPackets })
+    await scope.register(archiveRoutes, { database, now, sourceName: archive.sourceName, mediaDir: archive.mediaDir })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -33,6 +33,7 @@ export interface AppConfig {
   cspConnectSrc: string[]
   rateLimit: RateLimitConfig
   version: string
+  archive: ArchiveConfig
   wecom: {
     corpId: string
     agentId: number
@@ -50,6 +51,38 @@ export interface AppConfig {
   }
   /** WeChat Pay for 企业红包; null when WECHATPAY_MCH_ID is unset (red packets are then refused with 503). */
   wechatPay: WechatPayConfig | null
+}
+
+/** The conversation archive (会话内容存档): where messages come from and the keys that open them. */
+export interface ArchiveConfig {
+  /** ARCHIVE_SOURCE: `off` (default), `emulator` (the WeCom emulator at WECOM_API_BASE) or `native` (the Finance SDK). */
+  source: 'off' | 'emulator' | 'native'
+  /** ARCHIVE_SECRET: the 会话内容存档 secret (its own access token). */
+  secret: string
+  /**
+   * RSA private keys by publickey_ver, from ARCHIVE_PRIVATE_KEYS = `1=/path/v1.pem,2=/path/v2.pem`
+   * (PKCS#1 or PKCS#8 PEM). Keep every old key: messages name the version they were encrypted for.
+   */
+  privateKeys: Map<number, string>
+  /** ARCHIVE_MEDIA_DIR: content-addressed media files (default .data/archive-media). */
+  mediaDir: string
+  /** ARCHIVE_PULL_LIMIT: messages per GetChatData call (1…1000, default 1000). */
+  pullLimit: number
+  /** ARCHIVE_PULL_INTERVAL_SECONDS: backstop pull schedule besides msgaudit_notify (default 60). */
+  pullIntervalSeconds: number
+}
+
+const list = (value: string | undefined): string[] => (value ?? '').split(',').map(s => s.trim().replace(/\/$/, '')).filter(Boolean)
+
+function archivePrivateKeys(value: string | undefined): Map<number, string> {
+  const keys = new Map<number, string>()
+  for (const entry of list(value)) {
+    const match = /^(\d+)=(.+)$/.exec(entry)
+    if (!match)
+      throw new ConfigError('ARCHIVE_PRIVATE_KEYS must be `version=/path/key.pem` entries separated by commas')
+    keys.set(Number(match[1]), readFileSync(resolve(match[2]!), 'utf8'))
+  }
+  return keys
 }
 
 /** Requests per window; 0 turns a limit off. Defaults suit one store's guides behind one NAT address. */
@@ -104,8 +137,6 @@ function parseTrustProxy(value: string | undefined): boolean | string {
     return false
   return value === 'true' ? true : value
 }
-
-const list = (value: string | undefined): string[] => (value ?? '').split(',').map(s => s.trim().replace(/\/$/, '')).filter(Boolean)
 
 export class ConfigError extends Error {}
 
@@ -216,6 +247,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       sendsPerSession: integer('RATE_LIMIT_SENDS_PER_SESSION', 120),
     },
     version: packageVersion(),
+    archive: {
+      source: env.ARCHIVE_SOURCE === 'emulator' || env.ARCHIVE_SOURCE === 'native' ? env.ARCHIVE_SOURCE : 'off',
+      secret: env.ARCHIVE_SECRET ?? '',
+      privateKeys: archivePrivateKeys(env.ARCHIVE_PRIVATE_KEYS),
+      mediaDir: resolve(env.ARCHIVE_MEDIA_DIR ?? '.data/archive-media'),
+      pullLimit: integer('ARCHIVE_PULL_LIMIT', 1000),
+      pullIntervalSeconds: integer('ARCHIVE_PULL_INTERVAL_SECONDS', 60),
+    },
     wecom: {
       corpId: required('WECOM_CORP_ID'),
       agentId: Number(required('WECOM_AGENT_ID')),
@@ -241,6 +280,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError('TRAIN_INTERVAL_HOURS must be a positive number')
   if (!Number.isInteger(config.wecom.agentId))
     throw new ConfigError('WECOM_AGENT_ID must be an integer')
+  if (env.ARCHIVE_SOURCE && !['off', 'emulator', 'native'].includes(env.ARCHIVE_SOURCE))
+    throw new ConfigError('ARCHIVE_SOURCE must be off, emulator or native')
+  if (config.archive.pullLimit < 1 || config.archive.pullLimit > 1000)
+    throw new ConfigError('ARCHIVE_PULL_LIMIT must be 1…1000 (the SDK refuses more)')
+  if (config.archive.source !== 'off' && (!config.archive.secret || config.archive.privateKeys.size === 0))
+    throw new ConfigError('ARCHIVE_SOURCE needs ARCHIVE_SECRET and ARCHIVE_PRIVATE_KEYS')
   if (config.production) {
     const weak = weakSecretReason(config.sessionSecret)
     if (weak)

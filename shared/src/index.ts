@@ -1,3 +1,4 @@
+export * from './archive.ts'
 export * from './auth.ts'
 export * from './common.ts'
 export * from './health.ts'

@@ -31,6 +31,8 @@ export interface WecomCallbackOptions {
   /** Where the drain job goes; its `contacts.events` handler is registered by app.ts (jobs.ts). */
   queue: JobQueue
   now: () => number
+  /** msgaudit_notify (reference §4.7): new archive messages are waiting; absent when archiving is off. */
+  onMsgauditNotify?: () => Promise<void>
 }
 
 const refused = () => new HttpError(403, 'Forbidden', 'signature check failed')
@@ -121,6 +123,8 @@ export const wecomCallbackRoutes: FastifyPluginAsyncTypebox<WecomCallbackOptions
     // The event is durable already: if this enqueue fails, the scheduled drain still finds it.
     if (stored.inserted || stored.requeued)
       await enqueueEventDrain(queue).catch(err => request.log.error({ err }, 'WeCom event drain not enqueued'))
+    if (fields.Event === 'msgaudit_notify')
+      await opts.onMsgauditNotify?.().catch(err => request.log.error({ err }, 'archive pull not enqueued'))
     return reply.type('text/plain; charset=utf-8').send('success')
   })
 }

@@ -8,6 +8,161 @@ import { bigint, customType, doublePrecision, index, integer, pgTable, primaryKe
 const nowMs = sql`(floor(extract(epoch from clock_timestamp()) * 1000))::bigint`
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' })
 
+export const archiveAccessLog = pgTable('archive_access_log', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  at: bigint('at', { mode: 'number' }).notNull(),
+  userid: text('userid').notNull(),
+  role: text('role').notNull(),
+  action: text('action').notNull(),
+  target: text('target').notNull(),
+  ip: text('ip').notNull(),
+  userAgent: text('user_agent').notNull().default(''),
+}, t => [
+  index('archive_access_log_at_idx').on(t.at),
+  index('archive_access_log_user_idx').on(t.userid, t.at),
+])
+
+export const archiveAgreements = pgTable('archive_agreements', {
+  userid: text('userid').notNull(),
+  externalUserid: text('external_userid').notNull(),
+  status: text('status').notNull(),
+  checkedAt: bigint('checked_at', { mode: 'number' }).notNull(),
+}, t => [
+  primaryKey({ columns: [t.userid, t.externalUserid] }),
+])
+
+export const archiveAlerts = pgTable('archive_alerts', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  dedupeKey: text('dedupe_key').notNull().unique(),
+  ruleId: bigint('rule_id', { mode: 'number' }).notNull().references((): AnyPgColumn => archiveRules.id, { onDelete: 'cascade' }),
+  messageId: bigint('message_id', { mode: 'number' }).references((): AnyPgColumn => archiveMessages.id),
+  conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references((): AnyPgColumn => archiveConversations.id),
+  storeId: text('store_id'),
+  guideUserid: text('guide_userid'),
+  excerpt: text('excerpt').notNull(),
+  matched: text('matched').notNull(),
+  status: text('status').notNull().default('open'),
+  raisedAt: bigint('raised_at', { mode: 'number' }).notNull(),
+  acknowledgedBy: text('acknowledged_by'),
+  acknowledgedAt: bigint('acknowledged_at', { mode: 'number' }),
+  resolvedBy: text('resolved_by'),
+  resolvedAt: bigint('resolved_at', { mode: 'number' }),
+  note: text('note'),
+  notifiedAt: bigint('notified_at', { mode: 'number' }),
+}, t => [
+  index('archive_alerts_store_idx').on(t.storeId, t.status, t.raisedAt),
+  index('archive_alerts_status_idx').on(t.status, t.raisedAt),
+  index('archive_alerts_notify_idx').on(t.notifiedAt),
+])
+
+export const archiveCheckpoints = pgTable('archive_checkpoints', {
+  source: text('source').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull().default(0),
+  stored: bigint('stored', { mode: 'number' }).notNull().default(0),
+  duplicates: bigint('duplicates', { mode: 'number' }).notNull().default(0),
+  rejected: bigint('rejected', { mode: 'number' }).notNull().default(0),
+  notAgreed: bigint('not_agreed', { mode: 'number' }).notNull().default(0),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+})
+
+export const archiveConversations = pgTable('archive_conversations', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  key: text('key').notNull().unique(),
+  roomid: text('roomid').notNull().default(''),
+  guideUserid: text('guide_userid'),
+  externalUserid: text('external_userid'),
+  memberId: bigint('member_id', { mode: 'number' }).references((): AnyPgColumn => members.id, { onDelete: 'set null' }),
+  storeId: text('store_id'),
+  firstAt: bigint('first_at', { mode: 'number' }).notNull(),
+  lastAt: bigint('last_at', { mode: 'number' }).notNull(),
+  messageCount: bigint('message_count', { mode: 'number' }).notNull().default(0),
+  unansweredSince: bigint('unanswered_since', { mode: 'number' }),
+}, t => [
+  index('archive_conversations_store_idx').on(t.storeId, t.lastAt),
+  index('archive_conversations_guide_idx').on(t.guideUserid, t.lastAt),
+  index('archive_conversations_member_idx').on(t.memberId),
+  index('archive_conversations_unanswered_idx').on(t.unansweredSince),
+])
+
+export const archiveMedia = pgTable('archive_media', {
+  sha256: text('sha256').primaryKey(),
+  size: bigint('size', { mode: 'number' }).notNull(),
+  ext: text('ext').notNull(),
+  storedAt: bigint('stored_at', { mode: 'number' }).notNull(),
+})
+
+export const archiveMessages = pgTable('archive_messages', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  msgid: text('msgid').notNull().unique(),
+  conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references((): AnyPgColumn => archiveConversations.id),
+  msgtime: bigint('msgtime', { mode: 'number' }).notNull(),
+  action: text('action').notNull(),
+  msgtype: text('msgtype').notNull(),
+  fromId: text('from_id').notNull(),
+  sender: text('sender').notNull(),
+  guideUserid: text('guide_userid'),
+  memberId: bigint('member_id', { mode: 'number' }),
+  storeId: text('store_id'),
+  content: text('content').notNull().default(''),
+  searchText: text('search_text').notNull().default(''),
+  body: text('body').notNull(),
+  mediaSdkfileid: text('media_sdkfileid'),
+  mediaMd5: text('media_md5'),
+  mediaStatus: text('media_status').notNull().default('none'),
+  mediaSha256: text('media_sha256'),
+  mediaError: text('media_error'),
+  recalledAt: bigint('recalled_at', { mode: 'number' }),
+  responseMs: bigint('response_ms', { mode: 'number' }),
+  ingestedAt: bigint('ingested_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('archive_messages_conversation_idx').on(t.conversationId, t.id),
+  index('archive_messages_store_idx').on(t.storeId, t.msgtime),
+  index('archive_messages_guide_idx').on(t.guideUserid, t.msgtime),
+  index('archive_messages_member_idx').on(t.memberId, t.msgtime),
+  index('archive_messages_media_idx').on(t.mediaStatus),
+])
+
+export const archiveRejects = pgTable('archive_rejects', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  source: text('source').notNull(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  msgid: text('msgid').notNull(),
+  publickeyVer: bigint('publickey_ver', { mode: 'number' }),
+  reason: text('reason').notNull(),
+  detail: text('detail').notNull(),
+  raw: text('raw').notNull(),
+  at: bigint('at', { mode: 'number' }).notNull(),
+}, t => [
+  uniqueIndex('archive_rejects_source_seq_idx').on(t.source, t.seq),
+])
+
+export const archiveRules = pgTable('archive_rules', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  name: text('name').notNull(),
+  kind: text('kind').notNull(),
+  scope: text('scope').notNull(),
+  scopeId: text('scope_id'),
+  words: text('words').notNull().default('[]'),
+  pattern: text('pattern'),
+  behaviour: text('behaviour'),
+  timeoutMinutes: bigint('timeout_minutes', { mode: 'number' }),
+  workStartMinute: bigint('work_start_minute', { mode: 'number' }).notNull().default(540),
+  workEndMinute: bigint('work_end_minute', { mode: 'number' }).notNull().default(1260),
+  notify: integer('notify').notNull().default(1),
+  enabled: integer('enabled').notNull().default(1),
+  createdBy: text('created_by').notNull(),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+})
+
+export const archiveTerms = pgTable('archive_terms', {
+  term: text('term').notNull(),
+  messageId: bigint('message_id', { mode: 'number' }).notNull(),
+}, t => [
+  primaryKey({ columns: [t.term, t.messageId] }),
+])
+
 export const attributions = pgTable('attributions', {
   orderId: bigint('order_id', { mode: 'number' }).primaryKey().references((): AnyPgColumn => orders.id, { onDelete: 'cascade' }),
   sendId: bigint('send_id', { mode: 'number' }).notNull().references((): AnyPgColumn => sends.id),

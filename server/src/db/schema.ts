@@ -3,6 +3,8 @@
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import type { ReasonCode, RecommendedProduct, RedPacketSettings } from '@scrm/shared'
 import { JOB_STATUSES, redPacketStatusList, sendStatusList } from '@scrm/shared'
+import type { ReasonCode, RecommendedProduct } from '@scrm/shared'
+import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, JOB_STATUSES, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -426,4 +428,170 @@ export const redPackets = sqliteTable('red_packets', {
   index('red_packets_member_idx').on(t.memberId, t.createdAt),
   index('red_packets_store_idx').on(t.storeId, t.createdAt),
   index('red_packets_guide_idx').on(t.guideUserid, t.createdAt),
+])
+
+// ── Conversation archive (issue 9) ──
+
+/** Where each archive source's pull stands: `seq` moves only in the transaction that stores the batch. */
+export const archiveCheckpoints = sqliteTable('archive_checkpoints', {
+  source: text('source').primaryKey(),
+  seq: integer('seq').notNull().default(0),
+  stored: integer('stored').notNull().default(0),
+  duplicates: integer('duplicates').notNull().default(0),
+  rejected: integer('rejected').notNull().default(0),
+  /** Messages not stored because the customer did not agree to archiving (check_single_agree). */
+  notAgreed: integer('not_agreed').notNull().default(0),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** A chat: 1:1 between a guide and a customer (key `u:<guide>:<customer>`) or a group (`r:<roomid>`). */
+export const archiveConversations = sqliteTable('archive_conversations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  key: text('key').notNull().unique(),
+  roomid: text('roomid').notNull().default(''),
+  guideUserid: text('guide_userid'),
+  externalUserid: text('external_userid'),
+  memberId: integer('member_id').references(() => members.id, { onDelete: 'set null' }),
+  /** The guide's store when the conversation was first archived: the supervisor scope. */
+  storeId: text('store_id'),
+  firstAt: integer('first_at').notNull(),
+  lastAt: integer('last_at').notNull(),
+  messageCount: integer('message_count').notNull().default(0),
+  /** The first customer message staff has not answered yet; null when answered. */
+  unansweredSince: integer('unanswered_since'),
+}, t => [
+  index('archive_conversations_store_idx').on(t.storeId, t.lastAt),
+  index('archive_conversations_guide_idx').on(t.guideUserid, t.lastAt),
+  index('archive_conversations_member_idx').on(t.memberId),
+  index('archive_conversations_unanswered_idx').on(t.unansweredSince),
+])
+
+/** Every stored message (reference §4.6), its body as WeCom sent it; `search_text` is the case-folded text searched. */
+export const archiveMessages = sqliteTable('archive_messages', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  seq: integer('seq').notNull(),
+  msgid: text('msgid').notNull().unique(),
+  conversationId: integer('conversation_id').notNull().references(() => archiveConversations.id),
+  msgtime: integer('msgtime').notNull(),
+  action: text('action').notNull(),
+  msgtype: text('msgtype').notNull(),
+  fromId: text('from_id').notNull(),
+  sender: text('sender', { enum: ARCHIVE_SENDERS }).notNull(),
+  guideUserid: text('guide_userid'),
+  memberId: integer('member_id'),
+  storeId: text('store_id'),
+  content: text('content').notNull().default(''),
+  searchText: text('search_text').notNull().default(''),
+  body: text('body', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  mediaSdkfileid: text('media_sdkfileid'),
+  mediaMd5: text('media_md5'),
+  mediaStatus: text('media_status', { enum: ARCHIVE_MEDIA_STATUSES }).notNull().default('none'),
+  mediaSha256: text('media_sha256'),
+  mediaError: text('media_error'),
+  recalledAt: integer('recalled_at'),
+  /** On a staff reply to a waiting customer: ms since the first unanswered customer message (first-response time). */
+  responseMs: integer('response_ms'),
+  ingestedAt: integer('ingested_at').notNull(),
+}, t => [
+  index('archive_messages_conversation_idx').on(t.conversationId, t.id),
+  index('archive_messages_store_idx').on(t.storeId, t.msgtime),
+  index('archive_messages_guide_idx').on(t.guideUserid, t.msgtime),
+  index('archive_messages_member_idx').on(t.memberId, t.msgtime),
+  index('archive_messages_media_idx').on(t.mediaStatus),
+])
+
+/**
+ * The search index: each message's distinct character bigrams (Lucene CJK-analyzer style; see
+ * archive/search-terms.ts). Plain B-tree rows, so the same design is exact and fast on SQLite and PostgreSQL.
+ */
+export const archiveTerms = sqliteTable('archive_terms', {
+  term: text('term').notNull(),
+  messageId: integer('message_id').notNull(),
+}, t => [primaryKey({ columns: [t.term, t.messageId] })])
+
+/** Pulled items that could not be stored (kept with the reason, never blocking the pull). */
+export const archiveRejects = sqliteTable('archive_rejects', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  source: text('source').notNull(),
+  seq: integer('seq').notNull(),
+  msgid: text('msgid').notNull(),
+  publickeyVer: integer('publickey_ver'),
+  reason: text('reason', { enum: ARCHIVE_REJECT_REASONS }).notNull(),
+  detail: text('detail').notNull(),
+  /** The item as pulled (still encrypted), to retry once the key or the fault is fixed. */
+  raw: text('raw').notNull(),
+  at: integer('at').notNull(),
+}, t => [uniqueIndex('archive_rejects_source_seq_idx').on(t.source, t.seq)])
+
+/** check_single_agree answers per (guide, customer); a Disagree means their chat is not stored. */
+export const archiveAgreements = sqliteTable('archive_agreements', {
+  userid: text('userid').notNull(),
+  externalUserid: text('external_userid').notNull(),
+  status: text('status').notNull(),
+  checkedAt: integer('checked_at').notNull(),
+}, t => [primaryKey({ columns: [t.userid, t.externalUserid] })])
+
+/** Content-addressed media: the file lives at <ARCHIVE_MEDIA_DIR>/<sha256[0..2]>/<sha256>. */
+export const archiveMedia = sqliteTable('archive_media', {
+  sha256: text('sha256').primaryKey(),
+  size: integer('size').notNull(),
+  ext: text('ext').notNull(),
+  storedAt: integer('stored_at').notNull(),
+})
+
+/** Append-only: who looked at what in the archive, when and from where (no code updates or deletes rows). */
+export const archiveAccessLog = sqliteTable('archive_access_log', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  userid: text('userid').notNull(),
+  role: text('role').notNull(),
+  action: text('action', { enum: ARCHIVE_ACCESS_ACTIONS }).notNull(),
+  target: text('target').notNull(),
+  ip: text('ip').notNull(),
+  userAgent: text('user_agent').notNull().default(''),
+}, t => [index('archive_access_log_at_idx').on(t.at), index('archive_access_log_user_idx').on(t.userid, t.at)])
+
+export const archiveRules = sqliteTable('archive_rules', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  kind: text('kind', { enum: RULE_KINDS }).notNull(),
+  scope: text('scope', { enum: RULE_SCOPES }).notNull(),
+  scopeId: text('scope_id'),
+  words: text('words', { mode: 'json' }).$type<string[]>().notNull().default([]),
+  pattern: text('pattern'),
+  behaviour: text('behaviour', { enum: RULE_BEHAVIOURS }),
+  timeoutMinutes: integer('timeout_minutes'),
+  workStartMinute: integer('work_start_minute').notNull().default(540),
+  workEndMinute: integer('work_end_minute').notNull().default(1260),
+  notify: integer('notify', { mode: 'boolean' }).notNull().default(true),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+})
+
+/** A rule hit: open → acknowledged → resolved (with a note). `dedupe_key` makes raising idempotent. */
+export const archiveAlerts = sqliteTable('archive_alerts', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  dedupeKey: text('dedupe_key').notNull().unique(),
+  ruleId: integer('rule_id').notNull().references(() => archiveRules.id, { onDelete: 'cascade' }),
+  messageId: integer('message_id').references(() => archiveMessages.id),
+  conversationId: integer('conversation_id').notNull().references(() => archiveConversations.id),
+  storeId: text('store_id'),
+  guideUserid: text('guide_userid'),
+  excerpt: text('excerpt').notNull(),
+  matched: text('matched').notNull(),
+  status: text('status', { enum: ALERT_STATUSES }).notNull().default('open'),
+  raisedAt: integer('raised_at').notNull(),
+  acknowledgedBy: text('acknowledged_by'),
+  acknowledgedAt: integer('acknowledged_at'),
+  resolvedBy: text('resolved_by'),
+  resolvedAt: integer('resolved_at'),
+  note: text('note'),
+  /** When the supervisors were sent a WeCom app message; null while not (yet) notified. */
+  notifiedAt: integer('notified_at'),
+}, t => [
+  index('archive_alerts_store_idx').on(t.storeId, t.status, t.raisedAt),
+  index('archive_alerts_status_idx').on(t.status, t.raisedAt),
+  index('archive_alerts_notify_idx').on(t.notifiedAt),
 ])

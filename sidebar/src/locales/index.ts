@@ -1,3 +1,5 @@
+import enArchive from './archive/en.json'
+import zhArchive from './archive/zh-CN.json'
 import enCore from './en.json'
 import enRedPackets from './redpackets/en.json'
 import zhRedPackets from './redpackets/zh-CN.json'
@@ -9,9 +11,11 @@ import zhCore from './zh-CN.json'
 export const zhCN = {
   ...zhCore,
   redpackets: zhRedPackets,
+  archive: zhArchive,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
   redpackets: enRedPackets,
+  archive: enArchive,
 }

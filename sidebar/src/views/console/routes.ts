@@ -32,4 +32,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./RedPacketsConsole.vue'),
     meta: { console: { navKey: 'redpackets.console.nav', roles: managers } },
   },
+  {
+    path: 'archive',
+    name: 'console-archive',
+    component: () => import('./ArchiveConsole.vue'),
+    meta: { console: { navKey: 'archive.nav', roles: managers } },
+  },
 ]

@@ -1,0 +1,93 @@
+// The demo's conversation archive: the emulator holds two weeks of chats between the demo's guides and
+// their customers (plus a few lines that rules catch), the app pulls them before listening, and a
+// handful of rules exist so the alert queue has work. Demo wiring only.
+import type { RunningEmulator } from '../emulator/index.ts'
+import type { ArchiveConfig } from '../src/config.ts'
+import type { Database } from '../src/db/port.ts'
+import type { DemoDataset } from './generator.ts'
+import { dirname, join } from 'node:path'
+import { crc32, deflateSync } from 'node:zlib'
+import { generateChat, text } from '../emulator/archive-chat.ts'
+import { generateArchiveKeyPair } from '../emulator/archive.ts'
+import { archiveRules } from '../src/db/schema.ts'
+
+const ARCHIVE_SECRET = 'demo-archive-secret-0001'
+const DAY_MS = 86_400_000
+const MINUTE_MS = 60_000
+
+/**
+ * A real PNG larger than one 512 KB media chunk (stored without compression), so the demo's image is
+ * fetched in several chunks and still shows in the browser.
+ */
+function receiptPng(width = 480, height = 400): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4)
+    length.writeUInt32BE(data.length)
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(body))
+    return Buffer.concat([length, body, crc])
+  }
+  const header = Buffer.alloc(13)
+  header.writeUInt32BE(width, 0)
+  header.writeUInt32BE(height, 4)
+  header.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
+  const rows = Buffer.alloc((width * 3 + 1) * height)
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = y * (width * 3 + 1) + 1 + x * 3
+      rows.set([200 + (x % 56), 180 + (y % 76), 150 + ((x + y) % 106)], at)
+    }
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 0 })), chunk('IEND', Buffer.alloc(0))])
+}
+
+/** Fills the emulator's archive and returns the app's archive configuration. */
+export function seedDemoArchiveSource(emulator: RunningEmulator, dataset: DemoDataset, options: { now: number, databasePath: string }): ArchiveConfig {
+  emulator.state.fixtures.archiveSecret = ARCHIVE_SECRET
+  const pair = generateArchiveKeyPair(1)
+  emulator.archive.rotateKey(pair)
+  const externalOf = new Map(dataset.members.filter(m => m.externalUserid).map(m => [m.id, m.externalUserid!]))
+  const customers = new Map<string, string[]>()
+  for (const follow of dataset.follows) {
+    const external = externalOf.get(follow.memberId)
+    if (follow.status === 'active' && external)
+      customers.set(follow.guideUserid, [...(customers.get(follow.guideUserid) ?? []), external].slice(0, 40))
+  }
+  const guides = [...customers.keys()].sort()
+  emulator.archive.append(generateChat({ guides, customersOf: guide => customers.get(guide) ?? [] }, { count: 3000, startMs: options.now - 14 * DAY_MS, gapMs: 6 * MINUTE_MS, seed: 42, idPrefix: 'demo' }))
+  // A conversation the store manager will find: a complaint, a guide sharing a WeChat id, an image.
+  const guide = guides[0]!
+  const customer = customers.get(guide)![0]!
+  const at = options.now - 3 * 3_600_000
+  const image = receiptPng()
+  emulator.archive.putMedia('demo_receipt', image)
+  emulator.archive.append([
+    text('demo_scene_1', customer, guide, at, '上周买的羊绒衫起球了，退款申请三天了还没处理'),
+    text('demo_scene_2', guide, customer, at + 4 * MINUTE_MS, '非常抱歉，我马上帮您催一下'),
+    { msgid: 'demo_scene_3', action: 'send', from: customer, tolist: [guide], roomid: '', msgtime: at + 6 * MINUTE_MS, msgtype: 'image', image: { md5sum: '', filesize: image.length, sdkfileid: 'demo_receipt' } },
+    text('demo_scene_4', guide, customer, at + 8 * MINUTE_MS, '加我微信号 shop_amy88 私聊，我直接转给您'),
+    text('demo_scene_5', customer, guide, at + 9 * MINUTE_MS, '再不处理我就去投诉了'),
+  ])
+  return {
+    source: 'emulator',
+    secret: ARCHIVE_SECRET,
+    privateKeys: new Map([[pair.version, pair.privateKeyPem]]),
+    mediaDir: join(dirname(options.databasePath), 'archive-media'),
+    pullLimit: 1000,
+    pullIntervalSeconds: 60,
+  }
+}
+
+/** The demo's rules, once (a database kept from an earlier run has them already). */
+export async function seedDemoArchiveRules(database: Database, now: number): Promise<void> {
+  if (await database.db.select({ id: archiveRules.id }).from(archiveRules).limit(1).get())
+    return
+  const rule = { scope: 'brand' as const, createdBy: 'admin', createdAt: now, updatedAt: now }
+  await database.db.insert(archiveRules).values([
+    { ...rule, name: '客户投诉', kind: 'behaviour', behaviour: 'complaint' },
+    { ...rule, name: '导购留私人联系方式', kind: 'behaviour', behaviour: 'share_contact' },
+    { ...rule, name: '私下收款', kind: 'behaviour', behaviour: 'offplatform_payment' },
+    { ...rule, name: '30分钟未回复', kind: 'reply_timeout', timeoutMinutes: 30, notify: false },
+  ])
+}

@@ -1,0 +1,107 @@
+// Rule detection on one message: keyword lists, patterns and the built-in behaviours. Pure functions, so
+// ingest (which raises alerts in the batch's transaction) and the rule editor's test use the same code.
+import type { ArchiveSender, RuleBehaviour } from '@scrm/shared'
+import { foldText } from './search-terms.ts'
+
+export interface DetectableRule {
+  id: number
+  kind: 'keyword' | 'pattern' | 'behaviour' | 'reply_timeout'
+  scope: 'brand' | 'store' | 'guide'
+  scopeId: string | null
+  words: string[]
+  pattern: string | null
+  behaviour: RuleBehaviour | null
+}
+
+export interface DetectableMessage {
+  sender: ArchiveSender
+  content: string
+  storeId: string | null
+  guideUserid: string | null
+}
+
+/** Mainland mobile numbers, optionally spaced or dashed (138 1234 5678). */
+const PHONE = /(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)/u
+/** "微信/vx/wx…" followed by something shaped like a WeChat id (6–20 chars, starting with a letter). */
+const WECHAT_ID = /(?:微信号?|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:[:：是为]\s*)?[a-z][\w-]{5,19}/iu
+const OFFPLATFORM_PAYMENT = ['转账给我', '转给我', '私下转', '私下付', '微信转账', '支付宝转', '扫我的码', '加我微信付', '付款码发你', '直接打款', '个人收款码', '不走平台', '私下交易']
+const COMPLAINT = ['投诉', '差评', '12315', '举报', '曝光', '消协', '维权', '退款', '骗子', '欺骗', '太差了']
+
+export function appliesTo(rule: Pick<DetectableRule, 'scope' | 'scopeId'>, message: Pick<DetectableMessage, 'storeId' | 'guideUserid'>): boolean {
+  if (rule.scope === 'store')
+    return rule.scopeId === message.storeId
+  if (rule.scope === 'guide')
+    return rule.scopeId === message.guideUserid
+  return true
+}
+
+const compiled = new Map<string, RegExp | null>()
+/** A rule's pattern as a case-insensitive RegExp; null when it does not compile (refused at save time). */
+export function compilePattern(pattern: string): RegExp | null {
+  if (!compiled.has(pattern)) {
+    try {
+      compiled.set(pattern, new RegExp(pattern, 'iu'))
+    }
+    catch {
+      compiled.set(pattern, null)
+    }
+  }
+  return compiled.get(pattern)!
+}
+
+function firstWord(folded: string, words: readonly string[]): string | null {
+  for (const word of words) {
+    if (folded.includes(foldText(word)))
+      return word
+  }
+  return null
+}
+
+/** What in `message` triggers `rule` (the matched text), or null. Reply timeouts are not per message. */
+export function detect(rule: DetectableRule, message: DetectableMessage): string | null {
+  if (!message.content || !appliesTo(rule, message))
+    return null
+  const folded = foldText(message.content)
+  switch (rule.kind) {
+    case 'keyword':
+      return firstWord(folded, rule.words)
+    case 'pattern': {
+      const regex = rule.pattern ? compilePattern(rule.pattern) : null
+      return regex?.exec(message.content)?.[0] ?? null
+    }
+    case 'behaviour':
+      switch (rule.behaviour) {
+        case 'share_contact':
+          return message.sender === 'staff' ? (PHONE.exec(folded)?.[0] ?? WECHAT_ID.exec(folded)?.[0] ?? null) : null
+        case 'offplatform_payment':
+          return message.sender === 'staff' ? firstWord(folded, OFFPLATFORM_PAYMENT) : null
+        case 'complaint':
+          return message.sender === 'customer' ? firstWord(folded, COMPLAINT) : null
+        default:
+          return null
+      }
+    default:
+      return null
+  }
+}
+
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000
+const DAY_MS = 86_400_000
+const MINUTE_MS = 60_000
+
+/** Milliseconds of working time (China time, minutes [start, end) of each day) between two instants. */
+export function workingMsBetween(fromMs: number, toMs: number, startMinute: number, endMinute: number): number {
+  if (toMs <= fromMs || endMinute <= startMinute)
+    return 0
+  let total = 0
+  const firstDay = Math.floor((fromMs + SHANGHAI_OFFSET_MS) / DAY_MS)
+  const lastDay = Math.floor((toMs + SHANGHAI_OFFSET_MS) / DAY_MS)
+  for (let day = firstDay; day <= lastDay; day++) {
+    const dayStart = day * DAY_MS - SHANGHAI_OFFSET_MS
+    const open = Math.max(fromMs, dayStart + startMinute * MINUTE_MS)
+    const close = Math.min(toMs, dayStart + endMinute * MINUTE_MS)
+    if (close > open)
+      total += close - open
+  }
+  return total
+}

@@ -1,0 +1,136 @@
+import type { AccessLogPage, AccessLogQuery, AlertList, AlertStatus, ArchiveSearchQuery, ArchiveSearchResult, ArchiveStatus, ConversationList, ConversationListQuery, Dashboard, Rule, RuleInput, Transcript } from '@scrm/shared'
+import type { AppError } from '../utils/errors'
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { ref, shallowRef } from 'vue'
+import * as api from '../api/archive'
+import { describeError } from '../utils/errors'
+
+/** Messages shown each side of a search hit when it is opened in its conversation. */
+export const CONTEXT_MESSAGES = 5
+
+/** The archive console's state: search, conversations and transcripts, alerts, rules, access log, dashboard. */
+export const useArchiveStore = defineStore('archive', () => {
+  const error = shallowRef<AppError | null>(null)
+  const loading = ref(false)
+  const search = shallowRef<ArchiveSearchResult | null>(null)
+  const lastQuery = shallowRef<ArchiveSearchQuery | null>(null)
+  const conversations = shallowRef<ConversationList | null>(null)
+  const transcript = shallowRef<Transcript | null>(null)
+  /** The message a transcript was opened around (a search hit or an alert). */
+  const focusMessageId = ref<number | null>(null)
+  const alerts = shallowRef<AlertList | null>(null)
+  const alertStatus = ref<AlertStatus | ''>('open')
+  const rules = shallowRef<Rule[]>([])
+  const accessLog = shallowRef<AccessLogPage | null>(null)
+  const dashboard = shallowRef<Dashboard | null>(null)
+  const status = shallowRef<ArchiveStatus | null>(null)
+
+  async function run<T>(work: () => Promise<T>): Promise<T | undefined> {
+    loading.value = true
+    error.value = null
+    try {
+      return await work()
+    }
+    catch (err) {
+      error.value = describeError(err)
+      return undefined
+    }
+    finally {
+      loading.value = false
+    }
+  }
+
+  async function loadStatus() {
+    await run(async () => {
+      status.value = await api.getArchiveStatus()
+    })
+  }
+
+  async function runSearch(query: ArchiveSearchQuery) {
+    lastQuery.value = query
+    await run(async () => {
+      search.value = await api.searchArchive(query)
+    })
+  }
+
+  async function moreHits() {
+    const last = search.value?.hits.at(-1)
+    if (!lastQuery.value || !last)
+      return
+    await run(async () => {
+      const next = await api.searchArchive({ ...lastQuery.value!, before: last.message.id })
+      search.value = { ...next, hits: [...search.value!.hits, ...next.hits] }
+    })
+  }
+
+  async function loadConversations(query: ConversationListQuery) {
+    await run(async () => {
+      conversations.value = await api.listConversations(query)
+    })
+  }
+
+  async function openConversation(id: number, around?: number) {
+    focusMessageId.value = around ?? null
+    await run(async () => {
+      transcript.value = await api.getTranscript(id, around ? { around, context: CONTEXT_MESSAGES } : { limit: 200 })
+    })
+  }
+
+  /** Prepends the page before the oldest message shown. */
+  async function olderMessages() {
+    const shown = transcript.value
+    const oldest = shown?.messages[0]
+    if (!shown || !oldest)
+      return
+    await run(async () => {
+      const page = await api.getTranscript(shown.conversation.id, { before: oldest.id, limit: 50 })
+      transcript.value = { ...shown, messages: [...page.messages, ...shown.messages], hasOlder: page.hasOlder }
+    })
+  }
+
+  async function loadAlerts() {
+    await run(async () => {
+      alerts.value = await api.listAlerts(alertStatus.value ? { status: alertStatus.value, limit: 200 } : { limit: 200 })
+    })
+  }
+
+  async function handleAlert(id: number, status: 'acknowledged' | 'resolved', note?: string): Promise<boolean> {
+    const done = await run(async () => {
+      await api.transitionAlert(id, { status, note })
+      return true
+    })
+    if (done)
+      await loadAlerts()
+    return done === true
+  }
+
+  async function loadRules() {
+    await run(async () => {
+      rules.value = await api.listRules()
+    })
+  }
+
+  async function saveRule(input: RuleInput, id?: number): Promise<boolean> {
+    const saved = await run(async () => (id ? api.updateRule(id, input) : api.createRule(input)))
+    if (saved)
+      await loadRules()
+    return saved !== undefined
+  }
+
+  async function loadAccessLog(query: AccessLogQuery) {
+    await run(async () => {
+      accessLog.value = await api.readAccessLog(query)
+    })
+  }
+
+  async function loadDashboard(from?: number, to?: number) {
+    await run(async () => {
+      dashboard.value = await api.getDashboard({ from, to })
+    })
+  }
+
+  return { error, loading, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
+})
+
+if (import.meta.hot)
+  import.meta.hot.accept(acceptHMRUpdate(useArchiveStore, import.meta.hot))
