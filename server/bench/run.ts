@@ -1,8 +1,7 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
-//   parts: training, scoring, context, tafeng, loop, redpackets (default: all of them, in that order)
 //             [--messages 100000] [--messages-per-key 1]
-//   parts: training, scoring, context, tafeng, loop, archive (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, redpackets, archive (default: all of them, in that order)
 // `archive` (--messages N) ingests N emulated archive messages and searches them; with --database-url on PostgreSQL.
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
 // `--database-url postgres://…` runs the `context` part on PostgreSQL: an empty database there is filled
@@ -21,8 +20,7 @@ import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
 import { benchRedPackets } from './redpackets.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets'] as const
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'archive'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets', 'archive'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -53,12 +51,11 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 const results: Record<string, unknown> = { members, seed, parts: [...selected] }
 const target = (ok: boolean) => (ok ? 'meets target' : 'MISSES target')
 const databaseUrl = values['database-url']
-const notOnPostgres = databaseUrl ? [...selected].filter(p => p !== 'context') : []
+/** Parts that run on PostgreSQL with --database-url; the others measure SQLite only. */
+const POSTGRES_PARTS: readonly Part[] = ['context', 'archive']
+const notOnPostgres = databaseUrl ? [...selected].filter(p => !POSTGRES_PARTS.includes(p)) : []
 if (notOnPostgres.length) {
-  process.stderr.write(`--database-url: only the context part runs on PostgreSQL; run ${notOnPostgres.join(', ')} without it (SQLite)\n`)
-if (values['database-url'] && [...selected].some(part => part !== 'archive')) {
-  // The member context still reads through the legacy sync SQLite handle on this branch (members, auth).
-  process.stderr.write('--database-url: the member context runs on PostgreSQL only after every domain is on the port (issue 7); run without it for SQLite\n')
+  process.stderr.write(`--database-url: only ${POSTGRES_PARTS.join(' and ')} run on PostgreSQL; run ${notOnPostgres.join(', ')} without it (SQLite)\n`)
   process.exit(2)
 }
 

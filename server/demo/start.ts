@@ -20,7 +20,7 @@ import { dayStartMs, shanghaiDay, trainModels } from '../src/recommend/training.
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../src/sends/attribution.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
-import { seedDemoArchiveRules, seedDemoArchiveSource } from './archive-demo.ts'
+import { seedDemoArchiveRules } from './archive-demo.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase, toWecomFixtures } from './seed.ts'
 import { SEND_HISTORY_DAYS } from './send-history.ts'
@@ -105,7 +105,6 @@ export async function startDemo(options: DemoOptions) {
     WECHATPAY_API_BASE: payEmulator.url,
     WECHATPAY_CLIENT_CERT_STAND_IN: payMerchant.mchId,
   })
-  }, { archive: seedDemoArchiveSource(emulator, dataset, { now: Date.now(), databasePath: options.databasePath }) })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
   // The archive is pulled (and its alerts raised) before listening, so the console has it from the first request.
   const archive = archiveParts(config, wecom)

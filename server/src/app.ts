@@ -1,5 +1,5 @@
 import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
-import type { FastifyServerOptions } from 'fastify'
+import type { FastifyReply, FastifyServerOptions } from 'fastify'
 import type { ArchiveSource } from './archive/source.ts'
 import type { AppConfig } from './config.ts'
 import type { Database } from './db/port.ts'
@@ -34,10 +34,10 @@ import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.t
 import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
-import { replyRoutes } from './replies/routes.ts'
 import { redPacketDepsFromConfig } from './redpackets/deps.ts'
 import { registerRedPacketJobs, scheduleRedPacketJobs } from './redpackets/jobs.ts'
 import { redPacketRoutes } from './redpackets/routes.ts'
+import { replyRoutes } from './replies/routes.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
@@ -45,9 +45,6 @@ import { wecomRoutes } from './wecom/routes.ts'
 
 const REQUEST_ID_HEADER = 'x-request-id'
 const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i
-/** Pages of the sidebar app besides its root (sidebar/src/modules/router.ts). */
-const SIDEBAR_PAGES = ['console', 'console/red-packets']
-const SIDEBAR_PAGES = ['console', 'console/archive']
 
 function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && UUID.test(header) ? header.toLowerCase() : randomUUID()
@@ -161,8 +158,11 @@ export async function buildApp(deps: AppDependencies) {
       app.get('/', async (_request, reply) => reply.redirect('/app/'))
     // The sidebar app routes in the browser (history mode under /app/): a direct load of one of its
     // pages gets the app's page, which then shows the route.
-    for (const page of SIDEBAR_PAGES)
-      app.get(`/app/${page}`, async (_request, reply) => reply.sendFile('app/index.html'))
+    // The console's pages are routes of the sidebar app (sidebar/src/views/console/routes.ts): a direct load or
+    // a reload of any of them gets the app, which shows the page.
+    const sidebarApp = async (_request: unknown, reply: FastifyReply) => reply.sendFile('app/index.html')
+    app.get('/app/console', sidebarApp)
+    app.get('/app/console/*', sidebarApp)
     app.get('/console', async (_request, reply) => reply.redirect('/app/console'))
   }
   return app

@@ -2,9 +2,7 @@
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import type { ReasonCode, RecommendedProduct, RedPacketSettings } from '@scrm/shared'
-import { JOB_STATUSES, redPacketStatusList, sendStatusList } from '@scrm/shared'
-import type { ReasonCode, RecommendedProduct } from '@scrm/shared'
-import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, JOB_STATUSES, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
+import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, JOB_STATUSES, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
