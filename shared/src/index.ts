@@ -1,6 +1,7 @@
 export * from './auth.ts'
 export * from './common.ts'
 export * from './health.ts'
+export * from './imports.ts'
 export * from './jobs.ts'
 export * from './members.ts'
 export * from './reasons.ts'
