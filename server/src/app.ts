@@ -18,6 +18,8 @@ import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
 import { registerContactJobs, scheduleContactJobs } from './contacts/jobs.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { healthRoutes } from './health/routes.ts'
+import { registerImportJobs } from './imports/jobs.ts'
+import { importRoutes } from './imports/routes.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
@@ -103,6 +105,7 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
+  registerImportJobs(queue, { database, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -132,6 +135,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
+    await scope.register(importRoutes, { database, queue, now, importDir: config.importDir, importMaxBytes: config.importMaxBytes })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

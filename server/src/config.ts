@@ -1,6 +1,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
 export interface AppConfig {
   port: number
@@ -31,6 +32,10 @@ export interface AppConfig {
   /** Extra CSP connect-src origins (CSP_CONNECT_SRC, comma-separated), e.g. the demo's emulator. */
   cspConnectSrc: string[]
   rateLimit: RateLimitConfig
+  /** Order imports: uploads wait here for their job (IMPORT_DIR, default <tmp>/scrm-imports) … */
+  importDir: string
+  /** … and may be at most this many bytes (IMPORT_MAX_MB, default 300). */
+  importMaxBytes: number
   version: string
   wecom: {
     corpId: string
@@ -178,6 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       apiWithoutSessionPerIp: integer('RATE_LIMIT_API_WITHOUT_SESSION_PER_IP', 120),
       sendsPerSession: integer('RATE_LIMIT_SENDS_PER_SESSION', 120),
     },
+    importDir: resolve(env.IMPORT_DIR ?? join(tmpdir(), 'scrm-imports')),
+    importMaxBytes: integer('IMPORT_MAX_MB', 300) * 1024 * 1024,
     version: packageVersion(),
     wecom: {
       corpId: required('WECOM_CORP_ID'),
