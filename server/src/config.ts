@@ -138,6 +138,14 @@ function packageVersion(): string {
   return pkg.version ?? '0.0.0'
 }
 
+/**
+ * Just the database of the environment, for command-line tools that need no WeCom credentials:
+ * DATABASE_URL (PostgreSQL) or DATABASE_PATH (SQLite, relative to `cwd`, default .data/scrm.db).
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env, cwd = env.INIT_CWD ?? process.cwd()): Pick<AppConfig, 'databasePath' | 'databaseUrl'> {
+  return { databasePath: resolve(cwd, env.DATABASE_PATH ?? '.data/scrm.db'), databaseUrl: env.DATABASE_URL ?? '' }
+}
+
 /** Reads the configuration from the environment; throws a ConfigError naming every missing variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
   const missing: string[] = []
