@@ -1,6 +1,7 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
-//   parts: training, scoring, context, tafeng, loop (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, import (default: all of them, in that order)
+// `import` imports a generated Taobao GBK export of 100,000 orders twice (--import-orders N to change).
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
 // `--database-url` (PostgreSQL) is accepted only once every domain is on the database port (issue 7).
 // Prints each measurement as it completes, then one JSON line with everything (progress on stderr).
@@ -12,9 +13,10 @@ import { parseArgs } from 'node:util'
 import { ensureBenchDatabase } from './bench-db.ts'
 import { benchMemberContext } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
+import { benchImport } from './import.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'import'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     'tafeng': { type: 'string', default: defaultTafeng },
     'only': { type: 'string' },
     'skip-loop': { type: 'boolean', default: false },
+    'import-orders': { type: 'string', default: '100000' },
   },
 })
 const only = values.only?.split(',').map(p => p.trim()).filter(Boolean)
@@ -98,6 +101,13 @@ if (selected.has('loop')) {
   const loop = await runFeedbackLoop({ log })
   results.loop = { config: loop.config, arms: loop.arms, onMinus: loop.onMinus, seconds: loop.seconds }
   for (const line of formatFeedbackLoop(loop)) console.log(line)
+}
+
+if (selected.has('import')) {
+  log('order import …')
+  const imported = await benchImport(Number(values['import-orders']), log)
+  results.import = imported
+  console.log(`import of a Taobao GBK export (${imported.orders.toLocaleString()} orders, ${imported.itemLines.toLocaleString()} item lines, ${imported.fileMb} MB): ${imported.seconds} s; second run ${imported.secondRunSeconds} s adding ${imported.secondRunAdded} (target ≤ 60 s and 0 added: ${target(imported.seconds <= 60 && imported.secondRunAdded === 0)})`)
 }
 
 console.log(JSON.stringify(results))

@@ -77,10 +77,38 @@ function csvRows(input: Readable): AsyncIterable<SourceRow> {
     skip_records_with_empty_values: true,
   }))
   input.on('error', error => parser.destroy(error))
+  // Records are pulled with read() while buffered: Node's per-item async iterator over a stream costs more
+  // than parsing the row.
+  let failure: unknown = null
+  let ended = false
+  parser.on('error', (error) => {
+    failure = error
+  })
+  parser.on('end', () => {
+    ended = true
+  })
+  const settled = () => new Promise<void>((resolve) => {
+    const done = () => {
+      parser.off('readable', done)
+      parser.off('end', done)
+      parser.off('error', done)
+      resolve()
+    }
+    parser.on('readable', done)
+    parser.on('end', done)
+    parser.on('error', done)
+  })
   return (async function* () {
     try {
-      for await (const record of parser as AsyncIterable<{ record: string[], info: { lines: number } }>)
-        yield { line: record.info.lines, cells: record.record }
+      for (;;) {
+        for (let record = parser.read() as { record: string[], info: { lines: number } } | null; record !== null; record = parser.read())
+          yield { line: record.info.lines, cells: record.record }
+        if (failure)
+          throw failure
+        if (ended)
+          return
+        await settled()
+      }
     }
     catch (error) {
       const code = (error as { code?: string }).code
@@ -90,6 +118,9 @@ function csvRows(input: Readable): AsyncIterable<SourceRow> {
       if (code?.startsWith('CSV_'))
         throw new ImportRefused(lines, `CSV 格式错误（第 ${lines ?? '?'} 行）：${(error as Error).message}`)
       throw error
+    }
+    finally {
+      parser.destroy()
     }
   })()
 }

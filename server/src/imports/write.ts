@@ -3,15 +3,17 @@
 // a file adds nothing. Items map to the catalog by SKU / 商家编码 / 外部系统编号; the rest are kept as
 // unmapped items. Each order is linked to a member by identity resolution (identity.ts).
 import type { MatchKey, Platform, UnmappedItem } from '@scrm/shared'
-import type { AsyncTx, Database } from '../db/port.ts'
+import type { AsyncTx, Database, Dialect } from '../db/port.ts'
+import type { BulkColumn } from './bulk.ts'
 import type { ParsedFile, ParsedLine, ParsedOrder } from './parse.ts'
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import { memberIdentities, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
+import { bulkInsert, selectWhereIn } from './bulk.ts'
 import { createResolver } from './identity.ts'
 import { ImportRefused } from './read.ts'
 
-/** Orders per statement batch: well under both dialects' bound-parameter limits. */
-const CHUNK = 400
+/** Orders per batch of statements (rows travel as one JSON parameter: bulk.ts). */
+const CHUNK = 2000
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const result: T[][] = []
@@ -69,6 +71,31 @@ function mappedLineKey(line: MappedLine): string {
     : lineKey('outer', line.outerIds[0] ?? '', line.quantity, line.unitPrice, line.amount)
 }
 
+const ORDER_COLUMNS: BulkColumn[] = [
+  { name: 'platform', type: 'text' },
+  { name: 'order_no', type: 'text' },
+  { name: 'member_id', type: 'bigint' },
+  { name: 'buyer_id', type: 'text' },
+  { name: 'store_id', type: 'text' },
+  { name: 'status', type: 'text' },
+  { name: 'total_amount', type: 'bigint' },
+  { name: 'paid_amount', type: 'bigint' },
+  { name: 'refunded_amount', type: 'bigint' },
+  { name: 'paid_at', type: 'bigint' },
+]
+const LINE_COLUMNS: BulkColumn[] = ['order_id', 'sku_id', 'spu_id', 'quantity', 'unit_price', 'amount'].map(name => ({ name, type: name.endsWith('_id') && name !== 'order_id' ? 'text' : 'bigint' }))
+const UNMAPPED_COLUMNS: BulkColumn[] = ['order_id', 'outer_id', 'title', 'quantity', 'unit_price', 'amount'].map(name => ({ name, type: name === 'outer_id' || name === 'title' ? 'text' : 'bigint' }))
+const SOURCE_COLUMNS: BulkColumn[] = [
+  { name: 'order_id', type: 'bigint' },
+  { name: 'import_id', type: 'bigint' },
+  { name: 'line', type: 'bigint' },
+  { name: 'receiver_name', type: 'text' },
+  { name: 'phone_masked', type: 'text' },
+  { name: 'phone_hash', type: 'text' },
+  { name: 'unionid', type: 'text' },
+  { name: 'matched_by', type: 'text' },
+]
+
 export interface WriteOptions {
   importId: number | null
   onProgress?: (fraction: number) => void
@@ -76,6 +103,7 @@ export interface WriteOptions {
 
 export async function writeOrders(database: Database, parsed: ParsedFile, options: WriteOptions): Promise<WriteResult> {
   const platform: Platform = parsed.platform
+  const dialect = database.dialect
   return database.db.transaction(async (tx) => {
     const catalog = await loadCatalog(tx)
     const storeIds = platform === 'pos' ? new Set((await tx.select({ id: stores.id }).from(stores)).map(s => s.id)) : null
@@ -85,26 +113,33 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
     let done = 0
 
     for (const batch of chunks(parsed.orders, CHUNK)) {
-      const existing = await tx.select({
-        id: orders.id,
-        orderNo: orders.orderNo,
-        memberId: orders.memberId,
-        status: orders.status,
-        totalAmount: orders.totalAmount,
-        paidAmount: orders.paidAmount,
-        refundedAmount: orders.refundedAmount,
-        paidAt: orders.paidAt,
-        buyerId: orders.buyerId,
-        storeId: orders.storeId,
-      }).from(orders).where(and(eq(orders.platform, platform), inArray(orders.orderNo, batch.map(o => o.orderNo))))
+      const existing = (await selectWhereIn(tx, dialect, {
+        table: 'orders',
+        columns: ['id', 'order_no', 'member_id', 'status', 'total_amount', 'paid_amount', 'refunded_amount', 'paid_at', 'buyer_id', 'store_id'],
+        key: 'order_no',
+        keyType: 'text',
+        values: batch.map(o => o.orderNo),
+        also: { column: 'platform', value: platform },
+      })).map(([id, orderNo, memberId, status, totalAmount, paidAmount, refundedAmount, paidAt, buyerId, storeId]) => ({
+        id: Number(id),
+        orderNo: String(orderNo),
+        memberId: memberId === null ? null : Number(memberId),
+        status: String(status),
+        totalAmount: Number(totalAmount),
+        paidAmount: Number(paidAmount),
+        refundedAmount: Number(refundedAmount),
+        paidAt: Number(paidAt),
+        buyerId: buyerId as string | null,
+        storeId: storeId as string | null,
+      }))
       const existingByNo = new Map(existing.map(e => [e.orderNo, e]))
       const existingIds = existing.map(e => e.id)
       const existingLines = new Map<number, string[]>()
       if (existingIds.length > 0) {
-        for (const l of await tx.select({ orderId: orderLines.orderId, skuId: orderLines.skuId, quantity: orderLines.quantity, unitPrice: orderLines.unitPrice, amount: orderLines.amount }).from(orderLines).where(inArray(orderLines.orderId, existingIds)))
-          existingLines.set(l.orderId, [...(existingLines.get(l.orderId) ?? []), lineKey('sku', l.skuId, l.quantity, l.unitPrice, l.amount)])
-        for (const l of await tx.select({ orderId: orderUnmappedItems.orderId, outerId: orderUnmappedItems.outerId, quantity: orderUnmappedItems.quantity, unitPrice: orderUnmappedItems.unitPrice, amount: orderUnmappedItems.amount }).from(orderUnmappedItems).where(inArray(orderUnmappedItems.orderId, existingIds)))
-          existingLines.set(l.orderId, [...(existingLines.get(l.orderId) ?? []), lineKey('outer', l.outerId, l.quantity, l.unitPrice, l.amount)])
+        for (const [orderId, skuId, quantity, unitPrice, amount] of await selectWhereIn(tx, dialect, { table: 'order_lines', columns: ['order_id', 'sku_id', 'quantity', 'unit_price', 'amount'], key: 'order_id', keyType: 'bigint', values: existingIds }))
+          existingLines.set(Number(orderId), [...(existingLines.get(Number(orderId)) ?? []), lineKey('sku', String(skuId), Number(quantity), Number(unitPrice), Number(amount))])
+        for (const [orderId, outerId, quantity, unitPrice, amount] of await selectWhereIn(tx, dialect, { table: 'order_unmapped_items', columns: ['order_id', 'outer_id', 'quantity', 'unit_price', 'amount'], key: 'order_id', keyType: 'bigint', values: existingIds }))
+          existingLines.set(Number(orderId), [...(existingLines.get(Number(orderId)) ?? []), lineKey('outer', String(outerId), Number(quantity), Number(unitPrice), Number(amount))])
       }
 
       const fresh: { order: ParsedOrder, lines: MappedLine[] | null, storeId: string | null }[] = []
@@ -144,20 +179,20 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
       // New orders: resolve their member, insert them with lines, unmapped items and their source.
       if (fresh.length > 0) {
         const matches = fresh.map(f => resolver.resolve(f.order))
-        const inserted = await tx.insert(orders).values(fresh.map(({ order, storeId }, i) => ({
+        const inserted = await bulkInsert(tx, dialect, 'orders', ORDER_COLUMNS, fresh.map(({ order, storeId }, i) => [
           platform,
-          orderNo: order.orderNo,
-          memberId: matches[i]!.memberId,
-          buyerId: order.buyerId,
+          order.orderNo,
+          matches[i]!.memberId,
+          order.buyerId,
           storeId,
-          status: order.status,
-          totalAmount: order.totalAmount,
-          paidAmount: order.paidAmount,
-          refundedAmount: order.refundedAmount,
-          paidAt: order.paidAt,
-        }))).returning({ id: orders.id, orderNo: orders.orderNo })
-        const idByNo = new Map(inserted.map(r => [r.orderNo, r.id]))
-        await writeDetails(tx, fresh.map(({ order, lines }, i) => ({ id: idByNo.get(order.orderNo)!, order, lines, matchedBy: matches[i]!.matchedBy })), options.importId)
+          order.status,
+          order.totalAmount,
+          order.paidAmount,
+          order.refundedAmount,
+          order.paidAt,
+        ]), ['id', 'order_no'])
+        const idByNo = new Map(inserted.map(([id, orderNo]) => [String(orderNo), Number(id)]))
+        await writeDetails(tx, dialect, fresh.map(({ order, lines }, i) => ({ id: idByNo.get(order.orderNo)!, order, lines, matchedBy: matches[i]!.matchedBy })), options.importId, 'new')
         await linkAccounts(tx, platform, fresh.map(({ order }, i) => ({ order, ...matches[i]! })))
         result.imported += fresh.length
         for (const m of matches) {
@@ -185,7 +220,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
         result.updated++
       }
       if (changed.length > 0)
-        await writeDetails(tx, changed.map(c => ({ id: c.id, order: c.order, lines: c.lines, matchedBy: null })), options.importId)
+        await writeDetails(tx, dialect, changed.map(c => ({ id: c.id, order: c.order, lines: c.lines, matchedBy: null })), options.importId, 'existing')
 
       // Existing orders still without a member get another chance: this file may carry a key they lacked.
       for (const { id, order } of relink) {
@@ -208,50 +243,19 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
   })
 }
 
-async function writeDetails(tx: AsyncTx, rows: { id: number, order: ParsedOrder, lines: MappedLine[] | null, matchedBy: MatchKey | null }[], importId: number | null) {
-  const mapped = rows.flatMap(({ id, lines }) => (lines ?? []).filter(l => l.sku).map(l => ({
-    orderId: id,
-    skuId: l.sku!.skuId,
-    spuId: l.sku!.spuId,
-    quantity: l.quantity,
-    unitPrice: l.unitPrice,
-    amount: l.amount,
-  })))
-  for (const batch of chunks(mapped, CHUNK))
-    await tx.insert(orderLines).values(batch)
-  const unmapped = rows.flatMap(({ id, lines }) => (lines ?? []).filter(l => !l.sku).map(l => ({
-    orderId: id,
-    outerId: l.outerIds[0] ?? '',
-    title: l.title,
-    quantity: l.quantity,
-    unitPrice: l.unitPrice,
-    amount: l.amount,
-  })))
-  for (const batch of chunks(unmapped, CHUNK))
-    await tx.insert(orderUnmappedItems).values(batch)
-  const sources = rows.map(({ id, order, matchedBy }) => ({
-    orderId: id,
-    importId,
-    line: order.line,
-    receiverName: order.receiverName,
-    phoneMasked: order.phone?.masked ?? null,
-    phoneHash: order.phone?.hash ?? null,
-    unionid: order.unionid,
-    matchedBy,
-  }))
-  for (const batch of chunks(sources, CHUNK)) {
+async function writeDetails(tx: AsyncTx, dialect: Dialect, rows: { id: number, order: ParsedOrder, lines: MappedLine[] | null, matchedBy: MatchKey | null }[], importId: number | null, kind: 'new' | 'existing') {
+  const mapped = rows.flatMap(({ id, lines }) => (lines ?? []).filter(l => l.sku).map(l => [id, l.sku!.skuId, l.sku!.spuId, l.quantity, l.unitPrice, l.amount]))
+  await bulkInsert(tx, dialect, 'order_lines', LINE_COLUMNS, mapped)
+  const unmapped = rows.flatMap(({ id, lines }) => (lines ?? []).filter(l => !l.sku).map(l => [id, l.outerIds[0] ?? '', l.title, l.quantity, l.unitPrice, l.amount]))
+  await bulkInsert(tx, dialect, 'order_unmapped_items', UNMAPPED_COLUMNS, unmapped)
+  if (kind === 'new') {
+    await bulkInsert(tx, dialect, 'order_sources', SOURCE_COLUMNS, rows.map(({ id, order, matchedBy }) => [id, importId, order.line, order.receiverName, order.phone?.masked ?? null, order.phone?.hash ?? null, order.unionid, matchedBy]))
+    return
+  }
+  for (const { id, order } of rows) {
+    const source = { importId, line: order.line, receiverName: order.receiverName, phoneMasked: order.phone?.masked ?? null, phoneHash: order.phone?.hash ?? null, unionid: order.unionid }
     // An updated order keeps how it was matched; the rest of its source is the latest file's.
-    await tx.insert(orderSources).values(batch).onConflictDoUpdate({
-      target: orderSources.orderId,
-      set: {
-        importId: sql`excluded.import_id`,
-        line: sql`excluded.line`,
-        receiverName: sql`excluded.receiver_name`,
-        phoneMasked: sql`excluded.phone_masked`,
-        phoneHash: sql`excluded.phone_hash`,
-        unionid: sql`excluded.unionid`,
-      },
-    })
+    await tx.insert(orderSources).values({ orderId: id, ...source }).onConflictDoUpdate({ target: orderSources.orderId, set: source })
   }
 }
 
