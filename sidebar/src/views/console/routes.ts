@@ -26,4 +26,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./ConsoleOverview.vue'),
     meta: { console: { navKey: 'console.nav.overview', roles: managers } },
   },
+  {
+    path: 'imports',
+    name: 'console-imports',
+    component: () => import('./ImportsPage.vue'),
+    meta: { console: { navKey: 'imports.nav', roles: ['admin'] } },
+  },
 ]
