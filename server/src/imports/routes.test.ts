@@ -1,4 +1,4 @@
-import type { ImportStarted, ImportSummary, UnmatchedList, UploadedFile } from '@scrm/shared'
+import type { ImportStarted, ImportSummary, OrderPage, UnmatchedList, UploadedFile } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -69,6 +69,9 @@ describe('import routes', () => {
     const carol = queue.buyers.find(b => b.buyerId === 'tb_carol')!
     const assign = await stack.app.inject({ method: 'POST', url: '/api/admin/unmatched-orders/assign', headers: { cookie: admin }, payload: { orderId: carol.orderId, memberId: member.id } })
     expect(assign.statusCode).toBe(201)
+    // The member's orders now include it, saying which platform account it came from.
+    const page = (await stack.app.inject({ method: 'GET', url: `/api/orders?memberId=${member.id}&limit=50`, headers: { cookie: admin } })).json() as OrderPage
+    expect(page.orders.find(o => o.orderNo === '3301000000000000003')).toMatchObject({ platform: 'taobao', buyerId: 'tb_carol', status: 'refunded', paidAmount: 19900 })
     const again = await stack.app.inject({ method: 'POST', url: '/api/admin/unmatched-orders/assign', headers: { cookie: admin }, payload: { orderId: carol.orderId, memberId: member.id } })
     expect(again.statusCode).toBe(409)
     const undo = await stack.app.inject({ method: 'POST', url: `/api/admin/identity-resolutions/${assign.json().id}/undo`, headers: { cookie: admin } })

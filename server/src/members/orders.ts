@@ -25,6 +25,7 @@ function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
     refundedAmount: orders.refundedAmount,
     paidAt: orders.paidAt,
     storeName: stores.name,
+    buyerId: orders.buyerId,
   }).from(orders).leftJoin(stores, eq(stores.id, orders.storeId)).where(and(
     eq(orders.memberId, sql.placeholder('memberId')),
     afterCursor ? sql`(${orders.paidAt}, ${orders.id}) < (${sql.placeholder('paidAt')}, ${sql.placeholder('id')})` : undefined,
