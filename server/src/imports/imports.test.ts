@@ -10,6 +10,7 @@ import { describeEachDialect } from '../../testing/dialects.ts'
 import { memberIdentities, members, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
 import { assignUnmatched, listUnmatched, mergeMembers, undoResolution } from './identity.ts'
 import { ImportRefused } from './read.ts'
+import { writeImportSamples } from './samples.ts'
 import { runImport } from './service.ts'
 import { hashPhone } from './values.ts'
 
@@ -209,5 +210,24 @@ describeEachDialect('order imports', ({ fresh }) => {
     copyFileSync(fixture('youzan-orders.xlsx'), copy)
     const report = await runImport(database, { ordersPath: copy, platform: undefined })
     expect(report.platform).toBe('youzan')
+  })
+})
+
+describeEachDialect('demo sample files', ({ fresh }) => {
+  it('import onto the members the database knows, by each platform\'s own key', async () => {
+    const { database } = await fresh()
+    await seed(database)
+    const { alice } = { alice: (await database.db.select({ id: members.id }).from(members).where(eq(members.name, '张三')))[0]!.id }
+    await database.db.insert(memberIdentities).values({ memberId: alice, platform: 'jd', buyerId: 'jd_alice' })
+    await database.db.update(members).set({ externalUserid: 'wm_alice' }).where(eq(members.id, alice))
+    const samples = await writeImportSamples(database, join(dir, `samples-${Math.random()}`), Date.UTC(2026, 10, 1))
+    for (const [platform, names] of Object.entries(samples.files)) {
+      const report = await runImport(database, { ordersPath: join(samples.dir, names[0]!), itemsPath: names[1] ? join(samples.dir, names[1]) : undefined })
+      const expected = samples.orders.filter(o => o.platform === platform)
+      expect(report).toMatchObject({ platform, orders: expected.length, rejected: [], unmatchedOrders: 0, paidFen: expected.reduce((s, o) => s + o.paidFen, 0) })
+      for (const order of expected)
+        expect((await orderOf(database, order.platform, order.orderNo)).memberId).toBe(order.memberId)
+    }
+    expect(samples.orders.length).toBeGreaterThanOrEqual(6)
   })
 })
