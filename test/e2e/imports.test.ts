@@ -94,7 +94,7 @@ describe('order import screen in chromium', () => {
     await page.setInputFiles('[data-testid="import-file"]', sample(samples.files.taobao[0]!))
     await page.setInputFiles('[data-testid="import-items-file"]', sample(samples.files.taobao[1]!))
     await page.click('[data-testid="import-start"]')
-    await page.waitForFunction(() => document.querySelector('[data-testid="report-unchanged"]')?.textContent === '3', undefined, { timeout: 30_000 })
+    await page.waitForSelector('[data-testid="report-unchanged"]:text-is("3")', { timeout: 30_000 })
     expect(await page.textContent('[data-testid="report-imported"]')).toBe('0')
 
     await page.selectOption('[data-testid="import-platform"]', 'jd')

@@ -9,6 +9,7 @@ import type { ParsedOrder } from './parse.ts'
 import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm'
 import { identityResolutions, memberIdentities, members, orders, orderSources } from '../db/schema.ts'
 import { conflict, notFound } from '../plugins/errors.ts'
+import { markRecommendationsStale } from '../recommend/precomputed.ts'
 import { masksAgree } from './values.ts'
 
 const CHUNK = 400
@@ -151,6 +152,8 @@ export async function assignUnmatched(database: Database, input: { orderId: numb
     )).returning({ id: orders.id })
     const orderIds = moved.map(m => m.id).sort((a, b) => a - b)
     await tx.update(orderSources).set({ matchedBy: 'manual' }).where(inArray(orderSources.orderId, orderIds))
+    // Her recommendations were scored without these orders.
+    await markRecommendationsStale(tx, [input.memberId], input.now)
     const [row] = await tx.insert(identityResolutions).values({
       action: 'assign',
       memberId: input.memberId,
@@ -177,6 +180,7 @@ export async function mergeMembers(database: Database, input: { intoMemberId: nu
     await requireMember(tx, input.fromMemberId)
     const moved = await tx.update(orders).set({ memberId: input.intoMemberId }).where(eq(orders.memberId, input.fromMemberId)).returning({ id: orders.id })
     const identities = await tx.update(memberIdentities).set({ memberId: input.intoMemberId }).where(eq(memberIdentities.memberId, input.fromMemberId)).returning({ platform: memberIdentities.platform, buyerId: memberIdentities.buyerId })
+    await markRecommendationsStale(tx, [input.intoMemberId, input.fromMemberId], input.now)
     const [row] = await tx.insert(identityResolutions).values({
       action: 'merge',
       memberId: input.intoMemberId,
@@ -213,6 +217,7 @@ export async function undoResolution(database: Database, input: { id: number, no
       else
         await tx.update(memberIdentities).set({ memberId: back }).where(where)
     }
+    await markRecommendationsStale(tx, [row.memberId, ...(back === null ? [] : [back])], input.now)
     const [updated] = await tx.update(identityResolutions).set({ undoneAt: input.now }).where(eq(identityResolutions.id, input.id)).returning()
     return toResolution(updated!)
   })

@@ -7,7 +7,8 @@ import { and, eq, isNull, sql } from 'drizzle-orm'
 import iconv from 'iconv-lite'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
-import { memberIdentities, members, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
+import { jobs, memberIdentities, members, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
+import { REFRESH_JOB } from '../recommend/precomputed.ts'
 import { assignUnmatched, listUnmatched, mergeMembers, undoResolution } from './identity.ts'
 import { ImportRefused } from './read.ts'
 import { writeImportSamples } from './samples.ts'
@@ -178,6 +179,9 @@ describeEachDialect('order imports', ({ fresh }) => {
 
     const assigned = await assignUnmatched(database, { orderId: carol.orderId, memberId: people.lisi, by: 'admin1', now: 1 })
     expect(assigned).toMatchObject({ action: 'assign', orders: 1, buyerId: 'tb_carol' })
+    // Her recommendations were scored without the order: a refresh is queued.
+    const refresh = await database.db.select({ payload: jobs.payload }).from(jobs).where(and(eq(jobs.name, REFRESH_JOB), eq(jobs.singletonKey, `member:${people.lisi}`)))
+    expect(refresh).toEqual([{ payload: { memberId: people.lisi } }])
     expect((await orderOf(database, 'taobao', '3301000000000000003')).memberId).toBe(people.lisi)
     expect((await listUnmatched(database)).totalOrders).toBe(2)
     // The next import of that account matches by the linked buyer id.

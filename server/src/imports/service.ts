@@ -18,6 +18,8 @@ export interface ImportFiles {
 
 export interface RunOptions {
   importId?: number | null
+  /** The clock (default Date.now). */
+  now?: () => number
   /** Phase and 0…1 within it: reading the file is the first 60 %, writing the rest. */
   onProgress?: (fraction: number) => void
 }
@@ -32,7 +34,7 @@ export async function runImport(database: Database, files: ImportFiles, options:
   const parsed = await parseExport(opened, { platform: files.platform, items, onProgress: f => progress(0.6 * f) })
   if (parsed.orders.length === 0 && parsed.rejected.length === 0)
     throw new ImportRefused(null, '文件只有表头，没有订单')
-  const written = await writeOrders(database, parsed, { importId: options.importId ?? null, onProgress: f => progress(0.6 + 0.4 * f) })
+  const written = await writeOrders(database, parsed, { importId: options.importId ?? null, now: (options.now ?? Date.now)(), onProgress: f => progress(0.6 + 0.4 * f) })
   return {
     platform: parsed.platform,
     encoding: parsed.encoding,
@@ -85,7 +87,7 @@ export async function processImport(database: Database, importId: number, now: (
     return
   await database.db.update(orderImports).set({ status: 'running' }).where(eq(orderImports.id, importId))
   try {
-    const report = await runImport(database, { platform: record.platform ?? undefined, ordersPath: record.filePath, itemsPath: record.itemsFilePath ?? undefined }, { importId, onProgress })
+    const report = await runImport(database, { platform: record.platform ?? undefined, ordersPath: record.filePath, itemsPath: record.itemsFilePath ?? undefined }, { importId, now, onProgress })
     await database.db.update(orderImports).set({ status: 'succeeded', platform: report.platform, report, finishedAt: now() }).where(eq(orderImports.id, importId))
   }
   catch (error) {

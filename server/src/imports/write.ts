@@ -8,6 +8,7 @@ import type { BulkColumn } from './bulk.ts'
 import type { ParsedFile, ParsedLine, ParsedOrder } from './parse.ts'
 import { eq } from 'drizzle-orm'
 import { memberIdentities, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
+import { markRecommendationsStale } from '../recommend/precomputed.ts'
 import { bulkInsert, selectWhereIn } from './bulk.ts'
 import { createResolver } from './identity.ts'
 import { ImportRefused } from './read.ts'
@@ -98,6 +99,7 @@ const SOURCE_COLUMNS: BulkColumn[] = [
 
 export interface WriteOptions {
   importId: number | null
+  now: number
   onProgress?: (fraction: number) => void
 }
 
@@ -110,6 +112,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
     const resolver = await createResolver(tx, platform, parsed.orders)
     const result: WriteResult = { imported: 0, updated: 0, unchanged: 0, matchedOrders: 0, unmatchedOrders: 0, unmappedItems: [] }
     const unmapped = new Map<string, UnmappedItem>()
+    const touchedMembers = new Set<number>()
     let done = 0
 
     for (const batch of chunks(parsed.orders, CHUNK)) {
@@ -204,6 +207,9 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
       }
 
       for (const { id, order, lines, storeId } of changed) {
+        const owner = existingByNo.get(order.orderNo)!.memberId
+        if (owner !== null)
+          touchedMembers.add(owner)
         await tx.update(orders).set({
           status: order.status,
           totalAmount: order.totalAmount,
@@ -228,6 +234,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
         if (match.memberId === null)
           continue
         await tx.update(orders).set({ memberId: match.memberId }).where(eq(orders.id, id))
+        touchedMembers.add(match.memberId)
         await tx.update(orderSources).set({ matchedBy: match.matchedBy }).where(eq(orderSources.orderId, id))
         await linkAccounts(tx, platform, [{ order, ...match }])
       }
@@ -238,6 +245,9 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
       done += batch.length
       options.onProgress?.(done / parsed.orders.length)
     }
+    // Orders of known members changed (a refund) or found their member: those lists were scored without it.
+    // New orders reach the lists through markStaleAfterNewOrders (their created_at is after the scoring).
+    await markRecommendationsStale(tx, [...touchedMembers], options.now)
     result.unmappedItems = [...unmapped.values()].sort((a, b) => b.lines - a.lines).slice(0, 200)
     return result
   })
