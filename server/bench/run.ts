@@ -1,8 +1,9 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
 //             [--messages 100000] [--messages-per-key 1]
-//   parts: training, scoring, context, tafeng, loop, redpackets, archive (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, redpackets, archive, import (default: all of them, in that order)
 // `archive` (--messages N) ingests N emulated archive messages and searches them; with --database-url on PostgreSQL.
+// `import` imports a generated Taobao GBK export of 100,000 orders twice (--import-orders N to change).
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
 // `--database-url postgres://…` runs the `context` part on PostgreSQL: an empty database there is filled
 // once with a copy of the seeded SQLite bench database (training and precompute run before the copy).
@@ -17,10 +18,11 @@ import { benchArchive } from './archive.ts'
 import { ensureBenchDatabase } from './bench-db.ts'
 import { benchMemberContext, postgresBenchDatabase } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
+import { benchImport } from './import.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
 import { benchRedPackets } from './redpackets.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets', 'archive'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets', 'archive', 'import'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     'skip-loop': { type: 'boolean', default: false },
     'messages': { type: 'string', default: '100000' },
     'messages-per-key': { type: 'string', default: '1' },
+    'import-orders': { type: 'string', default: '100000' },
   },
 })
 const only = values.only?.split(',').map(p => p.trim()).filter(Boolean)
@@ -126,6 +129,13 @@ if (selected.has('archive')) {
   for (const query of archive.queries)
     console.log(`archive search ${JSON.stringify(query.q)}${query.filter ? ` (${query.filter})` : ''}: p50 ${query.p50Ms} ms, p95 ${query.p95Ms} ms, ${query.hits} hits shown`)
   console.log(`archive on ${archive.dialect}: ${archive.messages.toLocaleString()} messages ingested at ${archive.ingestPerSecond.toLocaleString()} msg/s (${archive.ingestPerCpuSecond.toLocaleString()} per CPU-second of this process) with ${archive.messagesPerKey} message(s) per RSA key (target ≥ 5,000: ${target(archive.ingestPerSecond >= 5000)}); search p50 ${archive.searchP50Ms} ms, p95 ${archive.searchP95Ms} ms (target at 1M: p95 ≤ 50 ms)`)
+}
+
+if (selected.has('import')) {
+  log('order import …')
+  const imported = await benchImport(Number(values['import-orders']), log)
+  results.import = imported
+  console.log(`import of a Taobao GBK export (${imported.orders.toLocaleString()} orders, ${imported.itemLines.toLocaleString()} item lines, ${imported.fileMb} MB): ${imported.seconds} s; second run ${imported.secondRunSeconds} s adding ${imported.secondRunAdded} (target ≤ 60 s and 0 added: ${target(imported.seconds <= 60 && imported.secondRunAdded === 0)})`)
 }
 
 console.log(JSON.stringify(results))

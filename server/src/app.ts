@@ -22,6 +22,8 @@ import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
 import { registerContactJobs, scheduleContactJobs } from './contacts/jobs.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { healthRoutes } from './health/routes.ts'
+import { registerImportJobs } from './imports/jobs.ts'
+import { importRoutes } from './imports/routes.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
@@ -115,6 +117,7 @@ export async function buildApp(deps: AppDependencies) {
   registerRedPacketJobs(queue, redPackets, app.log)
   const archive = archiveParts(config, wecom, deps.archiveSource)
   registerArchiveJobs(queue, { ...archive, database, now, log: app.log })
+  registerImportJobs(queue, { database, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -149,6 +152,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(contactRoutes, { queue })
     await scope.register(redPacketRoutes, { deps: redPackets })
     await scope.register(archiveRoutes, { database, now, sourceName: archive.sourceName, mediaDir: archive.mediaDir })
+    await scope.register(importRoutes, { database, queue, now, importDir: config.importDir, importMaxBytes: config.importMaxBytes })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

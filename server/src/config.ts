@@ -1,7 +1,8 @@
 import type { WechatPayConfig } from './wechatpay/client.ts'
 import { hkdfSync, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 
 export interface AppConfig {
   port: number
@@ -32,6 +33,10 @@ export interface AppConfig {
   /** Extra CSP connect-src origins (CSP_CONNECT_SRC, comma-separated), e.g. the demo's emulator. */
   cspConnectSrc: string[]
   rateLimit: RateLimitConfig
+  /** Order imports: uploads wait here for their job (IMPORT_DIR, default <tmp>/scrm-imports) … */
+  importDir: string
+  /** … and may be at most this many bytes (IMPORT_MAX_MB, default 300). */
+  importMaxBytes: number
   version: string
   archive: ArchiveConfig
   wecom: {
@@ -201,6 +206,14 @@ function packageVersion(): string {
   return pkg.version ?? '0.0.0'
 }
 
+/**
+ * Just the database of the environment, for command-line tools that need no WeCom credentials:
+ * DATABASE_URL (PostgreSQL) or DATABASE_PATH (SQLite, relative to `cwd`, default .data/scrm.db).
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env, cwd = env.INIT_CWD ?? process.cwd()): Pick<AppConfig, 'databasePath' | 'databaseUrl'> {
+  return { databasePath: resolve(cwd, env.DATABASE_PATH ?? '.data/scrm.db'), databaseUrl: env.DATABASE_URL ?? '' }
+}
+
 /** Reads the configuration from the environment; throws a ConfigError naming every missing variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
   const missing: string[] = []
@@ -246,6 +259,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       apiWithoutSessionPerIp: integer('RATE_LIMIT_API_WITHOUT_SESSION_PER_IP', 120),
       sendsPerSession: integer('RATE_LIMIT_SENDS_PER_SESSION', 120),
     },
+    importDir: resolve(env.IMPORT_DIR ?? join(tmpdir(), 'scrm-imports')),
+    importMaxBytes: integer('IMPORT_MAX_MB', 300) * 1024 * 1024,
     version: packageVersion(),
     archive: {
       source: env.ARCHIVE_SOURCE === 'emulator' || env.ARCHIVE_SOURCE === 'native' ? env.ARCHIVE_SOURCE : 'off',

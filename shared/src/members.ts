@@ -70,6 +70,8 @@ export const Order = Type.Object({
   refundedAmount: Fen,
   paidAt: EpochMs,
   storeName: Type.Union([Type.String(), Type.Null()]),
+  /** The platform account that placed it (会员名 / 下单帐号 / openid): where the order came from, also after a merge. */
+  buyerId: Type.Union([Type.String(), Type.Null()]),
   lines: Type.Array(OrderLine),
 })
 export type Order = Static<typeof Order>

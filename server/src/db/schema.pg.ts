@@ -188,6 +188,22 @@ export const follows = pgTable('follows', {
   index('follows_member_idx').on(t.memberId),
 ])
 
+export const identityResolutions = pgTable('identity_resolutions', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  action: text('action').notNull(),
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  platform: text('platform'),
+  buyerId: text('buyer_id'),
+  fromMemberId: bigint('from_member_id', { mode: 'number' }).references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  orderIds: text('order_ids').notNull(),
+  identities: text('identities').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  undoneAt: bigint('undone_at', { mode: 'number' }),
+}, t => [
+  index('identity_resolutions_created_idx').on(t.createdAt),
+])
+
 export const jobs = pgTable('jobs', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   name: text('name').notNull(),
@@ -289,6 +305,24 @@ export const modelRuns = pgTable('model_runs', {
   index('model_runs_kind_idx').on(t.kind, t.trainedAt),
 ])
 
+export const orderImports = pgTable('order_imports', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  platform: text('platform'),
+  fileName: text('file_name').notNull(),
+  itemsFileName: text('items_file_name'),
+  filePath: text('file_path').notNull(),
+  itemsFilePath: text('items_file_path'),
+  status: text('status').notNull().default('queued'),
+  jobId: bigint('job_id', { mode: 'number' }),
+  report: text('report'),
+  refusal: text('refusal'),
+  createdBy: text('created_by').notNull(),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  finishedAt: bigint('finished_at', { mode: 'number' }),
+}, t => [
+  index('order_imports_created_idx').on(t.createdAt),
+])
+
 export const orderLines = pgTable('order_lines', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   orderId: bigint('order_id', { mode: 'number' }).notNull().references((): AnyPgColumn => orders.id, { onDelete: 'cascade' }),
@@ -319,6 +353,30 @@ export const orders = pgTable('orders', {
   uniqueIndex('orders_platform_no_idx').on(t.platform, t.orderNo),
   index('orders_member_paid_idx').on(t.memberId, t.paidAt),
   index('orders_paid_idx').on(t.paidAt),
+])
+
+export const orderSources = pgTable('order_sources', {
+  orderId: bigint('order_id', { mode: 'number' }).primaryKey().references((): AnyPgColumn => orders.id, { onDelete: 'cascade' }),
+  importId: bigint('import_id', { mode: 'number' }).references((): AnyPgColumn => orderImports.id, { onDelete: 'set null' }),
+  line: bigint('line', { mode: 'number' }).notNull(),
+  receiverName: text('receiver_name'),
+  phoneMasked: text('phone_masked'),
+  phoneHash: text('phone_hash'),
+  unionid: text('unionid'),
+  matchedBy: text('matched_by'),
+})
+
+export const orderUnmappedItems = pgTable('order_unmapped_items', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  orderId: bigint('order_id', { mode: 'number' }).notNull().references((): AnyPgColumn => orders.id, { onDelete: 'cascade' }),
+  outerId: text('outer_id').notNull(),
+  title: text('title').notNull(),
+  quantity: bigint('quantity', { mode: 'number' }).notNull(),
+  unitPrice: bigint('unit_price', { mode: 'number' }).notNull(),
+  amount: bigint('amount', { mode: 'number' }).notNull(),
+}, t => [
+  index('order_unmapped_items_order_idx').on(t.orderId),
+  index('order_unmapped_items_outer_idx').on(t.outerId),
 ])
 
 export const products = pgTable('products', {

@@ -1,8 +1,8 @@
 // The whole data model in one place (drizzle, SQLite dialect). Conventions:
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
-import type { ReasonCode, RecommendedProduct, RedPacketSettings } from '@scrm/shared'
-import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, JOB_STATUSES, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
+import type { ImportRefusal, ImportReport, ReasonCode, RecommendedProduct, RedPacketSettings } from '@scrm/shared'
+import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, IDENTITY_ACTIONS, IMPORT_STATUSES, JOB_STATUSES, MATCH_KEYS, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -593,3 +593,66 @@ export const archiveAlerts = sqliteTable('archive_alerts', {
   index('archive_alerts_status_idx').on(t.status, t.raisedAt),
   index('archive_alerts_notify_idx').on(t.notifiedAt),
 ])
+
+// ── Imports (issue 10) ──
+
+/** One upload of a platform's export file (and Taobao's item file), run as a job; the report when done. */
+export const orderImports = sqliteTable('order_imports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Null until detected from the header. */
+  platform: text('platform', { enum: platforms }),
+  fileName: text('file_name').notNull(),
+  itemsFileName: text('items_file_name'),
+  /** Where the uploaded bytes wait for the job; removed when the import ends. */
+  filePath: text('file_path').notNull(),
+  itemsFilePath: text('items_file_path'),
+  status: text('status', { enum: IMPORT_STATUSES }).notNull().default('queued'),
+  jobId: integer('job_id'),
+  report: text('report', { mode: 'json' }).$type<ImportReport>(),
+  refusal: text('refusal', { mode: 'json' }).$type<ImportRefusal>(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  finishedAt: integer('finished_at'),
+}, t => [index('order_imports_created_idx').on(t.createdAt)])
+
+/**
+ * Where an imported order came from and how it found its member: the buyer as the export names them
+ * (masked phone, receiver), the phone hashed, and the key that matched.
+ */
+export const orderSources = sqliteTable('order_sources', {
+  orderId: integer('order_id').primaryKey().references(() => orders.id, { onDelete: 'cascade' }),
+  importId: integer('import_id').references(() => orderImports.id, { onDelete: 'set null' }),
+  line: integer('line').notNull(),
+  receiverName: text('receiver_name'),
+  phoneMasked: text('phone_masked'),
+  phoneHash: text('phone_hash'),
+  unionid: text('unionid'),
+  matchedBy: text('matched_by', { enum: MATCH_KEYS }),
+})
+
+/** Items whose SKU / 商家编码 / 外部系统编号 matched no catalog product: kept with their order, not dropped. */
+export const orderUnmappedItems = sqliteTable('order_unmapped_items', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  orderId: integer('order_id').notNull().references(() => orders.id, { onDelete: 'cascade' }),
+  outerId: text('outer_id').notNull(),
+  title: text('title').notNull(),
+  quantity: integer('quantity').notNull(),
+  unitPrice: integer('unit_price').notNull(),
+  amount: integer('amount').notNull(),
+}, t => [index('order_unmapped_items_order_idx').on(t.orderId), index('order_unmapped_items_outer_idx').on(t.outerId)])
+
+/** Manual identity decisions (an account assigned to a member, two members merged), with what moved, for undo. */
+export const identityResolutions = sqliteTable('identity_resolutions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  action: text('action', { enum: IDENTITY_ACTIONS }).notNull(),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  platform: text('platform', { enum: platforms }),
+  buyerId: text('buyer_id'),
+  fromMemberId: integer('from_member_id').references(() => members.id, { onDelete: 'cascade' }),
+  orderIds: text('order_ids', { mode: 'json' }).$type<number[]>().notNull(),
+  /** Platform accounts this decision linked or moved to `memberId` (undo unlinks or moves them back). */
+  identities: text('identities', { mode: 'json' }).$type<{ platform: typeof platforms[number], buyerId: string }[]>().notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+  undoneAt: integer('undone_at'),
+}, t => [index('identity_resolutions_created_idx').on(t.createdAt)])

@@ -30,6 +30,7 @@ function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
     refundedAmount: orders.refundedAmount,
     paidAt: orders.paidAt,
     storeName: sql<string | null>`${stores.name}`.as('store_name'),
+    buyerId: orders.buyerId,
   }).from(orders).leftJoin(stores, eq(stores.id, orders.storeId)).where(and(
     eq(orders.memberId, sql.placeholder('memberId')),
     afterCursor ? sql`(${orders.paidAt}, ${orders.id}) < (${sql.placeholder('paidAt')}, ${sql.placeholder('id')})` : undefined,
@@ -45,6 +46,7 @@ function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
       refundedAmount: page.refundedAmount,
       paidAt: page.paidAt,
       storeName: page.storeName,
+      buyerId: page.buyerId,
     },
     line: {
       skuId: orderLines.skuId,

@@ -25,6 +25,7 @@ function order(id: number, paidAt: number): Order {
     refundedAmount: 0,
     paidAt,
     storeName: null,
+    buyerId: null,
     lines: [{ skuId: `sku${id}`, spuId: 'spu', name: `商品${id}`, categoryPath: 'a/b', color: '黑', size: 'M', quantity: 1, unitPrice: 129900, amount: 129900, imageUrl: 'https://img.test/a.jpg', linkUrl: 'https://shop.test/p' }],
   }
 }

@@ -1,6 +1,8 @@
 import enArchive from './archive/en.json'
 import zhArchive from './archive/zh-CN.json'
 import enCore from './en.json'
+import enImports from './imports/en.json'
+import zhImports from './imports/zh-CN.json'
 import enRedPackets from './redpackets/en.json'
 import zhRedPackets from './redpackets/zh-CN.json'
 import zhCore from './zh-CN.json'
@@ -12,10 +14,12 @@ export const zhCN = {
   ...zhCore,
   redpackets: zhRedPackets,
   archive: zhArchive,
+  imports: zhImports,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
   redpackets: enRedPackets,
   archive: enArchive,
+  imports: enImports,
 }

@@ -38,4 +38,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./ArchiveConsole.vue'),
     meta: { console: { navKey: 'archive.nav', roles: managers } },
   },
+  {
+    path: 'imports',
+    name: 'console-imports',
+    component: () => import('./ImportsPage.vue'),
+    meta: { console: { navKey: 'imports.nav', roles: ['admin'] } },
+  },
 ]
