@@ -33,6 +33,8 @@ import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
+import { registerTagJobs } from './tags/push.ts'
+import { tagRoutes } from './tags/routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
 
 const REQUEST_ID_HEADER = 'x-request-id'
@@ -103,6 +105,7 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
+  registerTagJobs(queue, { db, wecom, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -132,6 +135,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
+    await scope.register(tagRoutes, { db, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

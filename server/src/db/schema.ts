@@ -358,3 +358,36 @@ export const rateLimits = sqliteTable('rate_limits', {
   count: integer('count').notNull(),
   resetAt: integer('reset_at').notNull(),
 }, t => [index('rate_limits_reset_idx').on(t.resetAt)])
+
+// ── Tags (issue 10) ──
+
+/**
+ * WeCom corp/rule tags as WeCom keeps them: per follow relation (the guide who tagged). Replaces the
+ * per-member `member_tags` rows of source 'wecom' (a data migration moved them to their guide's relation);
+ * `member_tags` keeps manual tags.
+ */
+export const followTags = sqliteTable('follow_tags', {
+  guideUserid: text('guide_userid').notNull().references(() => staff.userid),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references(() => tags.id),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [primaryKey({ columns: [t.guideUserid, t.memberId, t.tagId] }), index('follow_tags_member_idx').on(t.memberId), index('follow_tags_tag_idx').on(t.tagId)])
+
+/** A guide's personal tags on a customer (externalcontact/get follow_user.tags type 2): no id, read-only for apps. */
+export const followPersonalTags = sqliteTable('follow_personal_tags', {
+  guideUserid: text('guide_userid').notNull().references(() => staff.userid),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  groupName: text('group_name').notNull(),
+  name: text('name').notNull(),
+}, t => [primaryKey({ columns: [t.guideUserid, t.memberId, t.groupName, t.name] }), index('follow_personal_tags_member_idx').on(t.memberId)])
+
+/**
+ * Tags the scheduled job computes from a member's orders and profile, each with the facts that make it
+ * true (`explanation`: a locale key and its parameters), rewritten per member on every run.
+ */
+export const computedMemberTags = sqliteTable('computed_member_tags', {
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references(() => tags.id),
+  explanation: text('explanation', { mode: 'json' }).$type<{ key: string, params: Record<string, string | number> }>().notNull(),
+  computedAt: integer('computed_at').notNull(),
+}, t => [primaryKey({ columns: [t.memberId, t.tagId] }), index('computed_member_tags_tag_idx').on(t.tagId)])
