@@ -590,10 +590,10 @@ export class EmulatorState {
       remark: f.remark,
       description: f.description,
       createtime: f.createtime,
-      tags: this.liveTagIds(f).map((id) => {
+      tags: [...this.liveTagIds(f).map((id) => {
         const { group, tag } = this.tagById(id)!
         return { group_name: group.groupName, tag_name: tag.name, tag_id: tag.id, type: group.groupId.startsWith(RULE_TAG_GROUP_PREFIX) ? 3 : 1 }
-      }).concat(personalTagShapes(f)),
+      }), ...personalTagShapes(f)],
       remark_corp_name: '',
       remark_mobiles: f.remarkMobiles,
       oper_userid: f.userid,
