@@ -31,6 +31,7 @@ import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
+import { registerComputeJob, scheduleComputeJob } from './segments/compute-job.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
 import { registerTagJobs } from './tags/push.ts'
@@ -106,6 +107,7 @@ export async function buildApp(deps: AppDependencies) {
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
   registerTagJobs(queue, { db, wecom, now, log: app.log })
+  registerComputeJob(queue, { db, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -113,6 +115,7 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleContactJobs(queue)
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
+      await scheduleComputeJob(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
