@@ -1,4 +1,6 @@
 import enCore from './en.json'
+import tagsEn from './tags/en.json'
+import tagsZh from './tags/zh-CN.json'
 import zhCore from './zh-CN.json'
 
 // The core text lives in zh-CN.json / en.json. A feature domain keeps its text in its own folder
@@ -6,8 +8,10 @@ import zhCore from './zh-CN.json'
 // never edit each other's files: `t('<domain>.key')`.
 export const zhCN = {
   ...zhCore,
+  tags: tagsZh,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
+  tags: tagsEn,
 }
