@@ -32,6 +32,7 @@ import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { registerComputeJob, scheduleComputeJob } from './segments/compute-job.ts'
+import { segmentRoutes } from './segments/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
 import { registerTagJobs } from './tags/push.ts'
@@ -139,6 +140,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
     await scope.register(tagRoutes, { db, now })
+    await scope.register(segmentRoutes, { db, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -256,6 +256,17 @@ export const replyGroups = pgTable('reply_groups', {
   sortOrder: bigint('sort_order', { mode: 'number' }).notNull().default(0),
 })
 
+export const segments = pgTable('segments', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  name: text('name').notNull(),
+  definition: text('definition').notNull(),
+  createdBy: text('created_by').notNull().references((): AnyPgColumn => staff.userid),
+  storeId: text('store_id').references((): AnyPgColumn => stores.id),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('segments_store_idx').on(t.storeId),
+])
+
 export const sends = pgTable('sends', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   idempotencyKey: text('idempotency_key').notNull().unique(),

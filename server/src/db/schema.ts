@@ -1,7 +1,7 @@
 // The whole data model in one place (drizzle, SQLite dialect). Conventions:
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
-import type { ReasonCode, RecommendedProduct } from '@scrm/shared'
+import type { ReasonCode, RecommendedProduct, SegmentDefinition } from '@scrm/shared'
 import { JOB_STATUSES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
@@ -391,3 +391,14 @@ export const computedMemberTags = sqliteTable('computed_member_tags', {
   explanation: text('explanation', { mode: 'json' }).$type<{ key: string, params: Record<string, string | number> }>().notNull(),
   computedAt: integer('computed_at').notNull(),
 }, t => [primaryKey({ columns: [t.memberId, t.tagId] }), index('computed_member_tags_tag_idx').on(t.tagId)])
+
+/** Segments an admin or supervisor saved: a definition (shared SegmentDefinition) evaluated when read. */
+export const segments = sqliteTable('segments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  definition: text('definition', { mode: 'json' }).$type<SegmentDefinition>().notNull(),
+  createdBy: text('created_by').notNull().references(() => staff.userid),
+  /** The creator's store for a supervisor (they see only their store's segments); null for an admin. */
+  storeId: text('store_id').references(() => stores.id),
+  createdAt: integer('created_at').notNull(),
+}, t => [index('segments_store_idx').on(t.storeId)])
