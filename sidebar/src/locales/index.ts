@@ -1,4 +1,6 @@
 import enCore from './en.json'
+import segmentsEn from './segments/en.json'
+import segmentsZh from './segments/zh-CN.json'
 import tagsEn from './tags/en.json'
 import tagsZh from './tags/zh-CN.json'
 import zhCore from './zh-CN.json'
@@ -9,9 +11,11 @@ import zhCore from './zh-CN.json'
 export const zhCN = {
   ...zhCore,
   tags: tagsZh,
+  segments: segmentsZh,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
   tags: tagsEn,
+  segments: segmentsEn,
 }

@@ -26,4 +26,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./ConsoleOverview.vue'),
     meta: { console: { navKey: 'console.nav.overview', roles: managers } },
   },
+  {
+    path: 'segments',
+    name: 'console-segments',
+    component: () => import('./SegmentsPage.vue'),
+    meta: { console: { navKey: 'segments.nav', roles: managers } },
+  },
 ]
