@@ -69,3 +69,24 @@ export type SegmentList = Static<typeof SegmentList>
 
 export const SegmentIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 export type SegmentIdParams = Static<typeof SegmentIdParams>
+
+/** A sleeping or lost member worth winning back: why (her lifecycle facts) and what she bought last. */
+export const WinBackItem = Type.Object({
+  memberId: Type.Integer(),
+  externalUserid: Type.String(),
+  name: Type.String(),
+  avatar: Type.Union([Type.String(), Type.Null()]),
+  remark: Type.Union([Type.String(), Type.Null()]),
+  stage: Type.Union([Type.Literal('sleeping'), Type.Literal('lost')]),
+  /** The lifecycle explanation (locale key `tags.why.lifecycle.*`) computed from her orders at read time. */
+  reason: Type.Object({ key: Type.String(), params: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])) }),
+  /** Lifetime net spend, 分 (the list is ordered by it). */
+  spentFen: Type.Integer(),
+  lastOrder: Type.Object({
+    paidAt: EpochMs,
+    platform: Type.String(),
+    netFen: Type.Integer(),
+    items: Type.Array(Type.Object({ name: Type.String(), quantity: Type.Integer() })),
+  }),
+})
+export type WinBackItem = Static<typeof WinBackItem>

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { dialects } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { computedMemberTags } from '../db/schema.ts'
+import { todayList } from '../recommend/today.ts'
 import { computeAllTags } from './compute-job.ts'
 import { DAY_MS } from './computed-tags.ts'
 
@@ -109,6 +110,48 @@ for (const dialect of dialects) {
       expect((await stack.app.inject({ method: 'DELETE', url: `/api/segments/${segment.id}`, headers: { cookie: adminCookie } })).statusCode).toBe(204)
       const adminList = (await stack.app.inject({ method: 'GET', url: '/api/segments', headers: { cookie: adminCookie } })).json() as SegmentList
       expect(adminList.items.map(s => s.name)).toEqual(['本店'])
+    })
+  })
+}
+
+for (const dialect of dialects) {
+  describe.skipIf(dialect === 'postgres' && !inject('postgresUrl'))(`today's win-back section [${dialect}]`, () => {
+    let stack: TestStack
+    let now: number
+
+    beforeAll(async () => {
+      stack = await startTestStack({ dialect, members: 300 })
+      now = (stack.database.sqlite.prepare('select max(paid_at) m from orders').get() as { m: number }).m + DAY_MS
+      await computeAllTags(stack.port.db, now)
+    }, 180_000)
+    afterAll(async () => stack?.close())
+
+    it('lists the guide\'s sleeping and lost members, biggest spenders first, with the reason and what they bought last', async () => {
+      const sqlite = stack.database.sqlite
+      // The guide with the most lapsed customers.
+      const guide = (sqlite.prepare(`select f.guide_userid g from follows f join computed_member_tags c on c.member_id = f.member_id
+        where f.status = 'active' and c.tag_id in ('c:lifecycle:sleeping', 'c:lifecycle:lost') group by f.guide_userid order by count(*) desc, f.guide_userid limit 1`).get() as { g: string }).g
+      const list = await todayList(stack.port.db, { userid: guide, role: 'guide', storeId: null, exp: 0 }, { limit: 5 }, { now: () => now })
+      expect(list.winBack.length).toBeGreaterThan(0)
+      const today = Math.floor((now + 8 * 3_600_000) / DAY_MS)
+      let previousSpent = Number.POSITIVE_INFINITY
+      for (const item of list.winBack) {
+        expect(sqlite.prepare(`select 1 from follows where guide_userid = ? and member_id = ? and status = 'active'`).get(guide, item.memberId)).toBeDefined()
+        const spent = (sqlite.prepare(`select coalesce(sum(paid_amount - refunded_amount), 0) s from orders where member_id = ? and status != 'cancelled'`).get(item.memberId) as { s: number }).s
+        expect(item.spentFen).toBe(spent)
+        expect(spent).toBeLessThanOrEqual(previousSpent)
+        previousSpent = spent
+        const bought = sqlite.prepare(`select id, paid_at, platform, paid_amount - refunded_amount net from orders where member_id = ? and status != 'cancelled' and paid_amount - refunded_amount > 0 order by paid_at desc, id desc`).all(item.memberId) as { id: number, paid_at: number, platform: string, net: number }[]
+        const last = bought[0]!
+        expect(item.lastOrder).toMatchObject({ paidAt: last.paid_at, platform: last.platform, netFen: last.net })
+        const names = sqlite.prepare(`select p.name, l.quantity from order_lines l join products p on p.sku_id = l.sku_id where l.order_id = ? order by l.amount desc, l.id`).all(last.id) as { name: string, quantity: number }[]
+        expect(item.lastOrder.items).toEqual(names)
+        // The reason's numbers: days since that purchase, and a gap over 2 (sleeping) or 4 (lost) of her rhythm.
+        const gap = today - Math.floor((last.paid_at + 8 * 3_600_000) / DAY_MS)
+        expect(item.reason.key).toBe(`lifecycle.${item.stage}`)
+        expect(item.reason.params.gapDays).toBe(gap)
+        expect(gap).toBeGreaterThan((item.stage === 'lost' ? 4 : 2) * (item.reason.params.rhythmDays as number))
+      }
     })
   })
 }
