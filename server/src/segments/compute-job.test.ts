@@ -33,8 +33,8 @@ for (const dialect of dialects) {
       const today = shanghaiDay(now)
       const bought = (memberId: number) => sqlite.prepare(`select id, platform, paid_at, paid_amount - refunded_amount net from orders where member_id = ? and status != 'cancelled' and paid_amount - refunded_amount > 0 order by paid_at`).all(memberId) as { id: number, platform: string, paid_at: number, net: number }[]
       const buyers = sqlite.prepare(`select member_id m, max(paid_at) last, count(*) n, sum(paid_amount - refunded_amount) total from orders where member_id is not null and status != 'cancelled' and paid_amount - refunded_amount > 0 group by member_id`).all() as { m: number, last: number, n: number, total: number }[]
-      const lines = (memberId: number) => sqlite.prepare(`select p.category, p.size, p.color, p.consumable, l.unit_price, l.quantity, l.amount from order_lines l join orders o on o.id = l.order_id join products p on p.sku_id = l.sku_id
-        where o.member_id = ? and o.status != 'cancelled' and o.paid_amount - o.refunded_amount > 0`).all(memberId) as { category: string, size: string | null, color: string | null, consumable: number, unit_price: number, quantity: number, amount: number }[]
+      const lines = (memberId: number) => sqlite.prepare(`select p.category, p.size, p.color, l.unit_price, l.quantity, l.amount from order_lines l join orders o on o.id = l.order_id join products p on p.sku_id = l.sku_id
+        where o.member_id = ? and o.status != 'cancelled' and o.paid_amount - o.refunded_amount > 0`).all(memberId) as { category: string, size: string | null, color: string | null, unit_price: number, quantity: number, amount: number }[]
       const checked = new Map<string, number>()
 
       for (const { memberId, tagId, explanation: { key, params } } of stored) {
@@ -116,7 +116,7 @@ for (const dialect of dialects) {
           case 'size':
           case 'color': {
             const field = group as 'size' | 'color'
-            const values = lines(memberId).filter(l => l[field] && (field === 'color' || (!l.consumable && l.size !== '均码'))).flatMap(l => Array.from({ length: l.quantity }, () => l[field]!))
+            const values = lines(memberId).filter(l => l[field] && (field === 'color' || (l.color && l.size !== '均码'))).flatMap(l => Array.from({ length: l.quantity }, () => l[field]!))
             expect(params.of).toBe(values.length)
             expect(params.count).toBe(values.filter(v => v === params[field]).length)
             break

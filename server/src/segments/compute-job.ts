@@ -47,7 +47,7 @@ export async function loadMemberFacts(db: AsyncDbOrTx, memberIds: number[]): Pro
       .where(and(inArray(orders.memberId, memberIds), ne(orders.status, 'cancelled')))
       .orderBy(asc(orders.paidAt), asc(orders.id))
       .all(),
-    db.select({ orderId: orderLines.orderId, category: products.category, size: products.size, color: products.color, consumable: products.consumable, unitPrice: orderLines.unitPrice, quantity: orderLines.quantity, amount: orderLines.amount })
+    db.select({ orderId: orderLines.orderId, category: products.category, size: products.size, color: products.color, unitPrice: orderLines.unitPrice, quantity: orderLines.quantity, amount: orderLines.amount })
       .from(orderLines)
       .innerJoin(orders, sql`${orders.id} = ${orderLines.orderId}`)
       .innerJoin(products, sql`${products.skuId} = ${orderLines.skuId}`)

@@ -43,7 +43,7 @@ describe('rfm', () => {
 })
 
 describe('computeMemberTags', () => {
-  const line = (category: string, unitPrice: number, extra: Partial<MemberFacts['orders'][number]['lines'][number]> = {}) => ({ category, size: null, color: null, consumable: false, unitPrice, quantity: 1, amount: unitPrice, ...extra })
+  const line = (category: string, unitPrice: number, extra: Partial<MemberFacts['orders'][number]['lines'][number]> = {}) => ({ category, size: null, color: null, unitPrice, quantity: 1, amount: unitPrice, ...extra })
   it('names only what the orders show', () => {
     const facts: MemberFacts = {
       memberId: 1,
@@ -51,7 +51,7 @@ describe('computeMemberTags', () => {
       orders: [
         { platform: 'taobao', paidAt: NOW - 30 * DAY_MS, net: 50_000, refunded: 0, lines: [line('护肤', 50_000)] },
         { platform: 'pos', paidAt: NOW - 10 * DAY_MS, net: 30_000, refunded: 0, lines: [line('外套', 15_000, { size: 'M', color: '黑色' }), line('外套', 15_000, { size: 'M', color: '黑色' })] },
-        { platform: 'pos', paidAt: NOW - 5 * DAY_MS, net: 0, refunded: 20_000, lines: [line('外套', 20_000, { size: 'L' })] },
+        { platform: 'pos', paidAt: NOW - 5 * DAY_MS, net: 0, refunded: 20_000, lines: [line('外套', 20_000, { size: 'L', color: '白色' })] },
       ],
     }
     const byId = new Map(computeMemberTags(facts, { recencyDays: [5, 10, 100], frequency: [1, 2, 3], monetary: [100, 80_000, 90_000], spend365: [100, 80_000] }, NOW).map(t => [t.id, t.explanation.params]))

@@ -15,7 +15,7 @@ export interface FactOrder {
   /** Paid minus refunded, 分. */
   net: number
   refunded: number
-  lines: { category: string, size: string | null, color: string | null, consumable: boolean, unitPrice: number, quantity: number, amount: number }[]
+  lines: { category: string, size: string | null, color: string | null, unitPrice: number, quantity: number, amount: number }[]
 }
 
 export interface MemberFacts {
@@ -242,7 +242,9 @@ export function computeMemberTags(facts: MemberFacts, population: Population, no
   const mix = byPlatform.size >= 3 ? 'omni' : byPlatform.size === 2 ? 'dual' : 'single'
   add('channel_mix', mix, { omni: '全渠道', dual: '双渠道', single: '单渠道' }[mix], `channel_mix.${mix}`, { channels: byPlatform.size, names: [...byPlatform.keys()].map(p => PLATFORM_NAMES[p]).join('、') })
 
-  const sized = lines.filter(l => !l.consumable && l.size && l.size !== '均码').flatMap(l => Array.from({ length: l.quantity }, () => l.size!))
+  // Sizes of garments: variants with both a colour and a size (cosmetics vary by volume or shade, not by fit);
+  // one-size (均码) says nothing about her size.
+  const sized = lines.filter(l => l.color && l.size && l.size !== '均码').flatMap(l => Array.from({ length: l.quantity }, () => l.size!))
   const size = favourite(sized)
   if (size)
     add('size', size.value, `尺码 ${size.value}`, 'size', { size: size.value, count: size.count, of: size.of })
