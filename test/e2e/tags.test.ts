@@ -105,6 +105,18 @@ describe('tags in chromium', () => {
     while (await demo.app.jobQueue.tick({ wait: true }) > 0) { /* run every due job */ }
     await expect.poll(() => follow().tagIds, { timeout: 15_000 }).toContain(add.id)
     await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-tags-saved.png') })
+
+    // The today tab's win-back section: this guide's lapsed customers, with why and what they bought last.
+    await sidebar().click('[data-testid="tab-today"]')
+    const first = sidebar().locator('[data-testid="win-back-item"]').first()
+    await first.waitFor()
+    const memberId = Number(await first.getAttribute('data-member-id'))
+    expect(sqlite.prepare(`select 1 from follows where guide_userid = ? and member_id = ? and status = 'active'`).get(target.guide, memberId)).toBeDefined()
+    const lastPaid = (sqlite.prepare(`select max(paid_at) p from orders where member_id = ? and status != 'cancelled' and paid_amount - refunded_amount > 0`).get(memberId) as { p: number }).p
+    const date = new Date(lastPaid + 8 * 3_600_000).toISOString().slice(0, 10)
+    await expect(first.locator('[data-testid="win-back-last"]').textContent()).resolves.toContain(`上次 ${date}`)
+    await first.scrollIntoViewIfNeeded()
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-win-back.png') })
   })
 
   it('an admin builds a segment in the console and sees its size and a sample', async () => {
