@@ -1,6 +1,6 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
-//   parts: training, scoring, context, tafeng, loop (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, tags (default: all of them, in that order)
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
 // `--database-url` (PostgreSQL) is accepted only once every domain is on the database port (issue 7).
 // Prints each measurement as it completes, then one JSON line with everything (progress on stderr).
@@ -13,8 +13,9 @@ import { ensureBenchDatabase } from './bench-db.ts'
 import { benchMemberContext } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
+import { benchComputedTags } from './tags.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'tags'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -98,6 +99,14 @@ if (selected.has('loop')) {
   const loop = await runFeedbackLoop({ log })
   results.loop = { config: loop.config, arms: loop.arms, onMinus: loop.onMinus, seconds: loop.seconds }
   for (const line of formatFeedbackLoop(loop)) console.log(line)
+}
+
+if (selected.has('tags')) {
+  const db = ensureBenchDatabase(members, seed, log)
+  log('computed tags …')
+  const tags = await benchComputedTags(db.path, BENCH_NOW)
+  results.tags = tags
+  console.log(`computed tags: ${tags.tags.toLocaleString()} tags for ${tags.members.toLocaleString()} members in ${tags.seconds} s (${tags.tagsPerActiveMember} per member active in the last year); segment preview ${tags.segmentPreviewMs} ms (${tags.segmentSize} members)`)
 }
 
 console.log(JSON.stringify(results))
