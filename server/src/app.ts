@@ -35,7 +35,7 @@ import { registerComputeJob, scheduleComputeJob } from './segments/compute-job.t
 import { segmentRoutes } from './segments/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
-import { registerTagJobs } from './tags/push.ts'
+import { registerTagJobs, scheduleTagJobs } from './tags/push.ts'
 import { tagRoutes } from './tags/routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
 
@@ -117,6 +117,7 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
       await scheduleComputeJob(queue)
+      await scheduleTagJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())

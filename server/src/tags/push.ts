@@ -6,11 +6,16 @@ import type { AsyncDbOrTx } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { WecomClient } from '../wecom/client.ts'
 import { eq, inArray } from 'drizzle-orm'
+import { syncCorpTags } from '../contacts/sync.ts'
 import { members, tags } from '../db/schema.ts'
 import { WecomApiError } from '../wecom/errors.ts'
 import { PUSH_JOB, relationTagIds, writeFollowTags } from './follow-tags.ts'
 
-export type TagPushClient = Pick<WecomClient, 'getExternalContact' | 'markTag'>
+export type TagPushClient = Pick<WecomClient, 'getExternalContact' | 'markTag' | 'getCorpTagList'>
+
+export const CORP_TAGS_JOB = 'tags.corp-sync'
+/** Backstop pull of the corp tag tree; change_external_tag events keep it current in between. */
+const CORP_TAGS_INTERVAL_MS = 6 * 3_600_000
 
 export type PushOutcome = 'in_sync' | 'pushed' | 'relation_gone' | 'refused'
 
@@ -81,4 +86,13 @@ export function registerTagJobs(queue: JobQueue, options: TagJobsOptions) {
     if (outcome === 'refused' || outcome === 'relation_gone')
       log?.info({ guideUserid, memberId, outcome }, 'tag edit not applied in WeCom; WeCom state kept')
   }, { maxAttempts: 8, backoffMs: 5_000 })
+
+  queue.register(CORP_TAGS_JOB, async () => {
+    const result = await syncCorpTags(db, wecom)
+    log?.info({ ...result }, 'corp tags pulled')
+  }, { maxAttempts: 3, backoffMs: 60_000 })
+}
+
+export async function scheduleTagJobs(queue: JobQueue) {
+  await queue.schedule(CORP_TAGS_JOB, CORP_TAGS_INTERVAL_MS)
 }

@@ -8,9 +8,10 @@ import { describeEachDialect, dialects } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { syncExternalContact } from '../contacts/sync.ts'
 import { follows, followTags, jobs, members, memberTags, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { createJobQueue } from '../jobs/queue.ts'
 import { REFRESH_JOB } from '../recommend/precomputed.ts'
 import { PUSH_JOB } from './follow-tags.ts'
-import { pushRelationTags } from './push.ts'
+import { CORP_TAGS_JOB, pushRelationTags, registerTagJobs } from './push.ts'
 
 describeEachDialect('migration of member tags to follow relations', ({ dialect, fresh }) => {
   it('puts a tag on the tagger\'s relation, one without a known tagger on every relation, and keeps manual tags', async () => {
@@ -162,3 +163,19 @@ for (const dialect of dialects) {
     })
   })
 }
+
+describeEachDialect('corp tag pull job', ({ fresh }) => {
+  it('mirrors the corp tag tree from WeCom when the scheduled job runs', async () => {
+    const { database } = await fresh()
+    const queue = createJobQueue({ database, now: () => 1_000 })
+    const wecom = {
+      getCorpTagList: async () => [{ group_id: 'G1', group_name: '客户等级', create_time: 1, order: 1, tag: [{ id: 'T1', name: '金卡', create_time: 1, order: 1 }] }],
+      getExternalContact: async () => { throw new Error('not used') },
+      markTag: async () => { throw new Error('not used') },
+    }
+    registerTagJobs(queue, { db: database.db, wecom, now: () => 1_000 })
+    await queue.enqueue(CORP_TAGS_JOB)
+    expect(await queue.tick()).toBe(1)
+    expect(await database.db.select({ id: tags.id, name: tags.name, group: tags.groupId }).from(tags)).toEqual([{ id: 'T1', name: '金卡', group: 'G1' }])
+  })
+})
