@@ -1,7 +1,7 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
 //             [--messages 100000] [--messages-per-key 1]
-//   parts: training, scoring, context, tafeng, loop, redpackets, archive, import (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, redpackets, archive, import, tags (default: all of them, in that order)
 // `archive` (--messages N) ingests N emulated archive messages and searches them; with --database-url on PostgreSQL.
 // `import` imports a generated Taobao GBK export of 100,000 orders twice (--import-orders N to change).
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
@@ -21,8 +21,9 @@ import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { benchImport } from './import.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
 import { benchRedPackets } from './redpackets.ts'
+import { benchComputedTags } from './tags.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets', 'archive', 'import'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets', 'archive', 'import', 'tags'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -136,6 +137,14 @@ if (selected.has('import')) {
   const imported = await benchImport(Number(values['import-orders']), log)
   results.import = imported
   console.log(`import of a Taobao GBK export (${imported.orders.toLocaleString()} orders, ${imported.itemLines.toLocaleString()} item lines, ${imported.fileMb} MB): ${imported.seconds} s; second run ${imported.secondRunSeconds} s adding ${imported.secondRunAdded} (target ≤ 60 s and 0 added: ${target(imported.seconds <= 60 && imported.secondRunAdded === 0)})`)
+}
+
+if (selected.has('tags')) {
+  const db = ensureBenchDatabase(members, seed, log)
+  log('computed tags …')
+  const tags = await benchComputedTags(db.path, BENCH_NOW)
+  results.tags = tags
+  console.log(`computed tags: ${tags.tags.toLocaleString()} tags for ${tags.members.toLocaleString()} members in ${tags.seconds} s (${tags.tagsPerActiveMember} per member active in the last year); segment preview ${tags.segmentPreviewMs} ms (${tags.segmentSize} members)`)
 }
 
 console.log(JSON.stringify(results))

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const total = Object.values(counts).reduce((a, b) => a + b, 0)
     console.log(
       `seeded ${databaseUrl ? 'PostgreSQL' : path}: ${counts.members} members, ${counts.follows} follows, ${counts.orders} orders, ${counts.orderLines} order lines, `
-      + `${counts.products} SKUs, ${counts.memberTags} member tags, ${counts.sends} sends (${total} rows) in ${seconds.toFixed(1)} s${databaseUrl ? '' : `, DB ${human(fileSize(path))}`}`,
+      + `${counts.products} SKUs, ${counts.followTags} follow tags, ${counts.sends} sends (${total} rows) in ${seconds.toFixed(1)} s${databaseUrl ? '' : `, DB ${human(fileSize(path))}`}`,
     )
   }
   catch (err) {

@@ -8,7 +8,7 @@ const small = generateDemoData({ members: 300, seed: 7 })
 const medium = generateDemoData({ members: 1500, seed: 11 })
 
 function rowsOf(d: DemoDataset): unknown {
-  return [d.stores, d.staff, d.products, d.tagGroups, d.tags, d.replies, d.members, d.memberIdentities, d.follows, d.memberTags, d.orders, d.orderLines]
+  return [d.stores, d.staff, d.products, d.tagGroups, d.tags, d.replies, d.members, d.memberIdentities, d.follows, d.followTags, d.orders, d.orderLines]
 }
 
 function median(xs: number[]): number {
@@ -63,7 +63,7 @@ describe('generateDemoData', () => {
   })
 
   it('streams exactly the same rows whatever the chunk size', () => {
-    const merged: DemoMemberData = { members: [], memberIdentities: [], follows: [], memberTags: [], orders: [], orderLines: [], recommendations: [], sends: [] }
+    const merged: DemoMemberData = { members: [], memberIdentities: [], follows: [], followTags: [], orders: [], orderLines: [], recommendations: [], sends: [] }
     let chunks = 0
     for (const chunk of generateDemoDataStream({ members: 300, seed: 7, chunkSize: 37 })) {
       if (chunk.kind === 'static') {
@@ -204,9 +204,9 @@ describe('generateDemoData', () => {
     const buyersWithoutGuide = d.members.filter(m => !m.externalUserid && d.orders.some(o => o.memberId === m.id))
     expect(buyersWithoutGuide.length).toBeGreaterThan(0)
     const tagIds = new Set(d.tags.map(t => t.id))
-    for (const t of d.memberTags) {
+    for (const t of d.followTags) {
       expect(tagIds.has(t.tagId)).toBe(true)
-      expect(guides.has(t.taggedBy ?? '')).toBe(true)
+      expect(guides.has(t.guideUserid)).toBe(true)
     }
   })
 

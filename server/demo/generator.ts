@@ -8,7 +8,7 @@
 //
 // Every member is generated from its own PRNG stream (seed, member id), so the in-memory form and the
 // streaming form (any chunk size) produce identical rows.
-import type { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../src/db/schema.ts'
+import type { follows, followTags, memberIdentities, members, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../src/db/schema.ts'
 import type { LeafCategory, Level, Season } from './catalog.ts'
 import { createHash } from 'node:crypto'
 import { platforms } from '../src/db/schema.ts'
@@ -46,7 +46,7 @@ export type OrderRow = typeof orders.$inferSelect
 export type OrderLineRow = typeof orderLines.$inferSelect
 export type TagGroupRow = typeof tagGroups.$inferSelect
 export type TagRow = typeof tags.$inferSelect
-export type MemberTagRow = typeof memberTags.$inferSelect
+export type FollowTagRow = typeof followTags.$inferSelect
 export type ReplyGroupRow = typeof replyGroups.$inferSelect
 export type ReplyRow = typeof replies.$inferSelect
 export type SendRow = typeof sends.$inferSelect
@@ -114,7 +114,8 @@ export interface DemoMemberData {
   members: MemberRow[]
   memberIdentities: MemberIdentityRow[]
   follows: FollowRow[]
-  memberTags: MemberTagRow[]
+  /** WeCom corp tags per follow relation (the primary guide tagged them). */
+  followTags: FollowTagRow[]
   orders: OrderRow[]
   orderLines: OrderLineRow[]
   /** Guides' sends of the last ~60 days (empty unless `sendHistory: true`); see send-history.ts. */
@@ -937,7 +938,7 @@ function generateMember(world: World, id: number, orderIdStart: number, lineIdSt
     if (level === '黑金')
       tagNames.push('规则组·高价值/高价值客户')
     for (const tn of tagNames)
-      out.memberTags.push({ memberId: id, tagId: world.tagIdByName.get(tn)!, source: 'wecom', taggedBy: primaryGuide, createdAt: Math.min(meta.now - HOUR, firstAdded + rng.int(0, 14) * DAY) })
+      out.followTags.push({ guideUserid: primaryGuide, memberId: id, tagId: world.tagIdByName.get(tn)!, createdAt: Math.min(meta.now - HOUR, firstAdded + rng.int(0, 14) * DAY) })
   }
 
   return { data: out, persona, pref, nextOrderId: orderId, nextLineId: lineId }
@@ -965,7 +966,7 @@ function resolveOptions(opts: DemoOptions): Required<DemoOptions> {
 }
 
 function emptyMemberData(): DemoMemberData {
-  return { members: [], memberIdentities: [], follows: [], memberTags: [], orders: [], orderLines: [], recommendations: [], sends: [] }
+  return { members: [], memberIdentities: [], follows: [], followTags: [], orders: [], orderLines: [], recommendations: [], sends: [] }
 }
 
 /**

@@ -46,7 +46,7 @@ describe('seedDatabase', () => {
       members: ['members', dataset.members.length],
       member_identities: ['memberIdentities', dataset.memberIdentities.length],
       follows: ['follows', dataset.follows.length],
-      member_tags: ['memberTags', dataset.memberTags.length],
+      follow_tags: ['followTags', dataset.followTags.length],
       orders: ['orders', dataset.orders.length],
       order_lines: ['orderLines', dataset.orderLines.length],
     }
@@ -80,7 +80,7 @@ describe('seedDatabase', () => {
     expect(progress.at(-1)).toBe('done')
     expect(indexSql(b)).toEqual(before)
     expect(b.sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
-    for (const t of ['members', 'orders', 'order_lines', 'follows', 'member_tags', 'member_identities']) {
+    for (const t of ['members', 'orders', 'order_lines', 'follows', 'follow_tags', 'member_identities']) {
       const q = `select * from "${t}" order by 1, 2`
       expect(b.sqlite.prepare(q).all(), t).toEqual(a.sqlite.prepare(q).all())
     }
@@ -123,7 +123,7 @@ describe('toWecomFixtures', () => {
     const dbTagIds = (o.sqlite.prepare('select id from tags').all() as { id: string }[]).map(r => r.id)
     expect([...tagIds].sort()).toEqual(dbTagIds.sort())
     const fixtureTagPairs = fx.externalContacts.flatMap(c => [...new Set(c.follows.flatMap(f => f.tagIds))].map(t => `${c.externalUserid}|${t}`)).sort()
-    const dbTagPairs = (o.sqlite.prepare('select m.external_userid as e, t.tag_id as t from member_tags t join members m on m.id = t.member_id').all() as { e: string, t: string }[]).map(r => `${r.e}|${r.t}`).sort()
+    const dbTagPairs = (o.sqlite.prepare('select distinct m.external_userid as e, t.tag_id as t from follow_tags t join members m on m.id = t.member_id').all() as { e: string, t: string }[]).map(r => `${r.e}|${r.t}`).sort()
     expect(fixtureTagPairs).toEqual(dbTagPairs)
   })
 })

@@ -8,7 +8,7 @@ import type { Db } from '../src/db/client.ts'
 import type { AsyncDbOrTx, Database as PortDatabase } from '../src/db/port.ts'
 import type { DemoChunk, DemoDataset, DemoMemberData, DemoStaticData } from './generator.ts'
 import { getTableColumns, getTableName, is, Param, Placeholder, sql } from 'drizzle-orm'
-import { follows, memberIdentities, members, memberTags, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../src/db/schema.ts'
+import { follows, followTags, memberIdentities, members, orderLines, orders, products, recommendations, replies, replyGroups, sends, staff, stores, tagGroups, tags } from '../src/db/schema.ts'
 import { groupBy } from '../src/lib/collections.ts'
 import { CORP_NAME } from './catalog.ts'
 
@@ -23,7 +23,7 @@ export interface SeedCounts {
   members: number
   memberIdentities: number
   follows: number
-  memberTags: number
+  followTags: number
   orders: number
   orderLines: number
   recommendations: number
@@ -55,7 +55,7 @@ export interface SeedOptions {
 }
 
 const STATIC_TABLES = ['stores', 'staff', 'products', 'tagGroups', 'tags', 'replyGroups', 'replies'] as const satisfies readonly (keyof DemoStaticData)[]
-const MEMBER_TABLES = ['members', 'memberIdentities', 'follows', 'memberTags', 'orders', 'orderLines', 'recommendations', 'sends'] as const satisfies readonly (keyof DemoMemberData)[]
+const MEMBER_TABLES = ['members', 'memberIdentities', 'follows', 'followTags', 'orders', 'orderLines', 'recommendations', 'sends'] as const satisfies readonly (keyof DemoMemberData)[]
 
 const TABLES: { [K in keyof SeedCounts]: SQLiteTable } = {
   stores,
@@ -68,7 +68,7 @@ const TABLES: { [K in keyof SeedCounts]: SQLiteTable } = {
   members,
   memberIdentities,
   follows,
-  memberTags,
+  followTags,
   orders,
   orderLines,
   recommendations,
@@ -76,7 +76,7 @@ const TABLES: { [K in keyof SeedCounts]: SQLiteTable } = {
 }
 
 /** SQL names of the tables whose secondary indexes are rebuilt after a bulk seed. */
-const BULK_INDEX_TABLES = ['members', 'member_identities', 'follows', 'member_tags', 'orders', 'order_lines', 'recommendations', 'sends']
+const BULK_INDEX_TABLES = ['members', 'member_identities', 'follows', 'follow_tags', 'orders', 'order_lines', 'recommendations', 'sends']
 
 function isDataset(input: DemoDataset | Iterable<DemoChunk>): input is DemoDataset {
   return 'meta' in input && 'hidden' in input && Array.isArray((input as DemoDataset).members)
@@ -102,7 +102,7 @@ function* datasetChunks(d: DemoDataset, chunkMembers = 5000): Generator<DemoChun
         members: d.members.filter(m => m.id >= from && m.id <= to),
         memberIdentities: byMember(d.memberIdentities, from, to, false),
         follows: byMember(d.follows, from, to, false),
-        memberTags: byMember(d.memberTags, from, to, false),
+        followTags: byMember(d.followTags, from, to, false),
         orders: chunkOrders,
         orderLines: d.orderLines.filter(l => orderIds.has(l.orderId)),
         recommendations: byMember(d.recommendations, from, to, false),
@@ -375,7 +375,7 @@ const POSITION: Record<string, string> = { guide: '导购', supervisor: '店长'
 /**
  * The WeCom emulator's view of a generated world: departments = root + one per store, users = staff
  * (+ one disabled user and one outside the app's visibility), external contacts = members with an
- * external_userid and their follow relations (createtime in seconds, tag ids from member_tags set by
+ * external_userid and their follow relations (createtime in seconds, tag ids from follow_tags set by
  * that guide), tag groups = the corp tag tables.
  */
 export function toWecomFixtures(dataset: DemoDataset, options: WecomFixtureOptions = {}): WecomFixtures {
@@ -408,7 +408,7 @@ export function toWecomFixtures(dataset: DemoDataset, options: WecomFixtureOptio
   )
 
   const followsByMember = groupBy(dataset.follows.filter(f => f.status === 'active'), f => f.memberId)
-  const tagsByMemberGuide = groupBy(dataset.memberTags.filter(t => t.source === 'wecom' && t.taggedBy), t => `${t.memberId}|${t.taggedBy}`)
+  const tagsByMemberGuide = groupBy(dataset.followTags, t => `${t.memberId}|${t.guideUserid}`)
 
   const externalContacts: EmulatorExternalContact[] = []
   for (const m of dataset.members) {

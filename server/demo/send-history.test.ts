@@ -44,7 +44,7 @@ describe('send history generation', () => {
   it('leaves every other row of the dataset unchanged (and is off by default)', () => {
     expect(withoutHistory.sends).toEqual([])
     expect(withoutHistory.recommendations).toEqual([])
-    for (const key of ['members', 'memberIdentities', 'follows', 'memberTags', 'orders', 'orderLines', 'products', 'staff', 'replies'] as const) {
+    for (const key of ['members', 'memberIdentities', 'follows', 'followTags', 'orders', 'orderLines', 'products', 'staff', 'replies'] as const) {
       expect(withHistory[key].length, key).toBe(withoutHistory[key].length)
       expect(hash(withHistory[key]), key).toBe(hash(withoutHistory[key]))
     }

@@ -17,6 +17,7 @@ import { runAttribution } from '../src/recommend/jobs.ts'
 import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
 import { dayStartMs, shanghaiDay, trainModels } from '../src/recommend/training.ts'
+import { computeAllTags } from '../src/segments/compute-job.ts'
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../src/sends/attribution.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
@@ -78,6 +79,8 @@ export async function startDemo(options: DemoOptions) {
   // The sidebar reads precomputed lists: score every member once before listening.
   await precomputeRecommendations(database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now(), databaseClock: database.port.sql.nowMs })
   const trainMs = performance.now() - trainStarted
+  // Computed tags (lifecycle, RFM …) from the first request; the daily `tags.compute` job keeps them current.
+  await computeAllTags(database.port.db, Date.now())
   // A new emulator instance knows none of the tokens/tickets cached by the previous run.
   database.db.delete(wecomCredentials).run()
 

@@ -1,6 +1,8 @@
 // What the WeCom emulator knows about "the corp": the same world the demo generator produces,
 // expressed in WeCom's own shapes (userids, external_userids, corp tags, follow relations).
 
+import type { EmulatorPersonalTag } from './tags.ts'
+
 export interface EmulatorApp {
   agentId: number
   /** The self-built app's secret (OAuth, JS-SDK tickets, user/get). */
@@ -56,6 +58,8 @@ export interface EmulatorFollow {
   /** Seconds. */
   createtime: number
   tagIds: string[]
+  /** The guide's personal tags (type 2 in externalcontact/get; see tags.ts). */
+  personalTags?: EmulatorPersonalTag[]
   addWay: number
   state: string
   remarkMobiles: string[]

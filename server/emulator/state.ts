@@ -5,6 +5,7 @@
 import type { EmulatorExternalContact, EmulatorFollow, EmulatorTag, EmulatorTagGroup, EmulatorUser, WecomFixtures } from './fixtures.ts'
 import { randomBytes } from 'node:crypto'
 import { EmulatorClock } from './clock.ts'
+import { personalTagShapes } from './tags.ts'
 
 /** A reply body before the HTTP layer adds `errmsg` ("ok" or text + hint suffix). */
 export interface ApiReply {
@@ -591,10 +592,10 @@ export class EmulatorState {
       remark: f.remark,
       description: f.description,
       createtime: f.createtime,
-      tags: this.liveTagIds(f).map((id) => {
+      tags: [...this.liveTagIds(f).map((id) => {
         const { group, tag } = this.tagById(id)!
         return { group_name: group.groupName, tag_name: tag.name, tag_id: tag.id, type: group.groupId.startsWith(RULE_TAG_GROUP_PREFIX) ? 3 : 1 }
-      }),
+      }), ...personalTagShapes(f)],
       remark_corp_name: '',
       remark_mobiles: f.remarkMobiles,
       oper_userid: f.userid,

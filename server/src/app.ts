@@ -41,8 +41,12 @@ import { registerRedPacketJobs, scheduleRedPacketJobs } from './redpackets/jobs.
 import { redPacketRoutes } from './redpackets/routes.ts'
 import { replyRoutes } from './replies/routes.ts'
 import { reportRoutes } from './reports/routes.ts'
+import { registerComputeJob, scheduleComputeJob } from './segments/compute-job.ts'
+import { segmentRoutes } from './segments/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
+import { registerTagJobs, scheduleTagJobs } from './tags/push.ts'
+import { tagRoutes } from './tags/routes.ts'
 import { wecomRoutes } from './wecom/routes.ts'
 
 const REQUEST_ID_HEADER = 'x-request-id'
@@ -118,6 +122,8 @@ export async function buildApp(deps: AppDependencies) {
   const archive = archiveParts(config, wecom, deps.archiveSource)
   registerArchiveJobs(queue, { ...archive, database, now, log: app.log })
   registerImportJobs(queue, { database, now, log: app.log })
+  registerTagJobs(queue, { db, wecom, now, log: app.log })
+  registerComputeJob(queue, { db, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -127,6 +133,8 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleSessionPurgeJob(queue)
       await scheduleRedPacketJobs(queue)
       await scheduleArchiveJobs(queue, { pullIntervalSeconds: config.archive.pullIntervalSeconds, pulling: archive.source !== null })
+      await scheduleComputeJob(queue)
+      await scheduleTagJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
@@ -153,6 +161,8 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(redPacketRoutes, { deps: redPackets })
     await scope.register(archiveRoutes, { database, now, sourceName: archive.sourceName, mediaDir: archive.mediaDir })
     await scope.register(importRoutes, { database, queue, now, importDir: config.importDir, importMaxBytes: config.importMaxBytes })
+    await scope.register(tagRoutes, { db, now })
+    await scope.register(segmentRoutes, { db, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

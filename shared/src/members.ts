@@ -3,6 +3,7 @@ import Type from 'typebox'
 import { EpochMs, Fen, Platform } from './common.ts'
 import { Recommendations } from './recommend.ts'
 import { ReplyVariables } from './replies.ts'
+import { MemberTag } from './tags.ts'
 
 export const MemberContextQuery = Type.Object({
   externalUserId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
@@ -28,14 +29,6 @@ export const FollowInfo = Type.Object({
   isMe: Type.Boolean(),
 })
 export type FollowInfo = Static<typeof FollowInfo>
-
-export const MemberTag = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  groupName: Type.String(),
-  source: Type.Union([Type.Literal('wecom'), Type.Literal('computed'), Type.Literal('manual')]),
-})
-export type MemberTag = Static<typeof MemberTag>
 
 export const OrderLine = Type.Object({
   skuId: Type.String(),

@@ -2,6 +2,7 @@ import type { Static } from 'typebox'
 import Type from 'typebox'
 import { EpochMs, Fen } from './common.ts'
 import { RecommendedProduct } from './recommend.ts'
+import { WinBackItem } from './segments.ts'
 
 export const TodayQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
@@ -26,6 +27,8 @@ export type TodayItem = Static<typeof TodayItem>
 
 export const TodayList = Type.Object({
   items: Type.Array(TodayItem),
+  /** Sleeping and lost members to win back, biggest spenders first (issue 10). */
+  winBack: Type.Array(WinBackItem),
   generatedAt: EpochMs,
 })
 export type TodayList = Static<typeof TodayList>

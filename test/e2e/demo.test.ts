@@ -269,7 +269,7 @@ describe('the guide\'s screen in chromium', () => {
     const guide = (sqlite.prepare('select guide_userid g from sends order by id desc limit 1').get() as { g: string }).g
     // A customer of this guide with a rule-group tag (long group name), orders and replies.
     const target = sqlite.prepare(`select m.external_userid c, m.name n from follows f join members m on m.id = f.member_id
-      join member_tags mt on mt.member_id = m.id join tags t on t.id = mt.tag_id join tag_groups g on g.id = t.group_id
+      join follow_tags mt on mt.member_id = m.id join tags t on t.id = mt.tag_id join tag_groups g on g.id = t.group_id
       where f.guide_userid = ? and f.status = 'active' and m.external_userid is not null and g.name like '规则组%'
         and (select count(*) from orders o where o.member_id = m.id) >= 3
       order by m.id limit 1`).get(guide) as { c: string, n: string }

@@ -84,7 +84,7 @@ async function waitFor<T>(probe: () => T | undefined | null | false, what: strin
 interface EventRow { id: number, event: string, change_type: string | null, processed_at: number | null, attempts: number, error: string | null }
 const eventRows = (externalUserid: string) => sqlite.prepare(`select id, event, change_type, processed_at, attempts, error from wecom_events where json_extract(payload, '$.ExternalUserID') = ? order by id`).all(externalUserid) as EventRow[]
 const followOf = (guideUserid: string, externalUserid: string) => sqlite.prepare(`select f.* from follows f join members m on m.id = f.member_id where m.external_userid = ? and f.guide_userid = ?`).get(externalUserid, guideUserid) as { status: string, remark: string, added_at: number, add_way: number, state: string | null } | undefined
-const tagsOf = (externalUserid: string) => (sqlite.prepare(`select mt.tag_id from member_tags mt join members m on m.id = mt.member_id where m.external_userid = ? and mt.source = 'wecom' order by mt.tag_id`).all(externalUserid) as { tag_id: string }[]).map(r => r.tag_id)
+const tagsOf = (externalUserid: string) => (sqlite.prepare(`select distinct ft.tag_id from follow_tags ft join members m on m.id = ft.member_id where m.external_userid = ? order by ft.tag_id`).all(externalUserid) as { tag_id: string }[]).map(r => r.tag_id)
 
 beforeAll(async () => {
   stack = await startTestStack({ callbacks: true, members: 60 })

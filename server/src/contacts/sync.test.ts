@@ -8,7 +8,7 @@ import { and, asc, eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
-import { follows, members, memberTags, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { follows, followTags, members, memberTags, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { createWecomClient } from '../wecom/client.ts'
 import { createDbCredentialStore } from '../wecom/credential-store.ts'
 import { applyWecomEvent } from './events.ts'
@@ -38,11 +38,11 @@ describeEachDialect('contact sync', ({ fresh: freshDatabase }) => {
     await stack?.close()
   })
 
-  const count = async (where: SQL, table: typeof follows | typeof members | typeof memberTags | typeof tags = follows) =>
+  const count = async (where: SQL, table: typeof follows | typeof members | typeof followTags | typeof tags = follows) =>
     (await fresh.db.select({ n: sql<number>`count(*)` }).from(table).where(where).get())!.n
   const activeFollows = () => count(eq(follows.status, 'active'))
   const followStatus = async (x: string, g: string) => (await fresh.db.select({ status: follows.status }).from(follows).innerJoin(members, eq(members.id, follows.memberId)).where(and(eq(members.externalUserid, x), eq(follows.guideUserid, g))).get())?.status
-  const tagIds = async (x: string) => (await fresh.db.select({ tagId: memberTags.tagId }).from(memberTags).innerJoin(members, eq(members.id, memberTags.memberId)).where(and(eq(members.externalUserid, x), eq(memberTags.source, 'wecom'))).orderBy(asc(memberTags.tagId)).all()).map(r => r.tagId)
+  const tagIds = async (x: string) => (await fresh.db.selectDistinct({ tagId: followTags.tagId }).from(followTags).innerJoin(members, eq(members.id, followTags.memberId)).where(eq(members.externalUserid, x)).orderBy(asc(followTags.tagId)).all()).map(r => r.tagId)
 
   /** What the emulator's world says the database should hold. */
   function expected() {
@@ -52,15 +52,15 @@ describeEachDialect('contact sync', ({ fresh: freshDatabase }) => {
     const liveTags = new Set(f.tagGroups.filter(g => !g.deleted).flatMap(g => g.tags.filter(t => !t.deleted).map(t => t.id)))
     let follows = 0
     let memberCount = 0
-    let memberTags = 0
+    let relationTags = 0
     for (const c of f.externalContacts) {
       const mine = c.follows.filter(x => known.has(x.userid) && visible.has(x.userid))
       follows += mine.length
       if (mine.length > 0)
         memberCount++
-      memberTags += new Set(mine.flatMap(x => x.tagIds.filter(id => liveTags.has(id)))).size
+      relationTags += mine.reduce((n, x) => n + new Set(x.tagIds.filter(id => liveTags.has(id))).size, 0)
     }
-    return { follows, members: memberCount, memberTags, tags: liveTags.size, tagGroups: f.tagGroups.filter(g => !g.deleted).length }
+    return { follows, members: memberCount, relationTags, tags: liveTags.size, tagGroups: f.tagGroups.filter(g => !g.deleted).length }
   }
 
   describe('syncAllContacts', () => {
@@ -78,13 +78,13 @@ describeEachDialect('contact sync', ({ fresh: freshDatabase }) => {
       expect(result.members).toEqual({ seen: want.members, created: want.members - 1, linked: 1 })
       expect(result.follows).toEqual({ written: want.follows, removed: 0 })
       expect(result.unlicensedGuides).toEqual([])
-      expect(result.memberTags).toBe(want.memberTags)
+      expect(result.memberTags).toBe(want.relationTags)
       expect(progress.at(-1)?.phase).toBe('done')
       expect(progress.filter(p => p.phase === 'contacts').length).toBeGreaterThan(1)
 
       expect(await activeFollows()).toBe(want.follows)
       expect(await count(sql`${members.externalUserid} is not null`, members)).toBe(want.members)
-      expect(await count(eq(memberTags.source, 'wecom'), memberTags)).toBe(want.memberTags)
+      expect(await count(sql`true`, followTags)).toBe(want.relationTags)
       expect(await count(eq(tags.deleted, false), tags)).toBe(want.tags)
       // The seeded database (same world) agrees relation by relation (WeCom's createtime is in seconds).
       const seeded = stack.database.sqlite.prepare(`select m.external_userid x, f.guide_userid g, f.remark, f.added_at / 1000 * 1000 as added_at, f.add_way, f.state from follows f join members m on m.id = f.member_id where f.status = 'active' order by 1, 2`).all()

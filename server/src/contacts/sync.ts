@@ -11,15 +11,17 @@
 // - A follow the customer deleted (deleted_by_member) stays so while WeCom reports the same
 //   createtime (the one-way relation remains on the guide's side); a new createtime or an add
 //   event for that guide re-activates it.
-// - The member's WeCom tags are the union of the corp/rule tags (type 1/3) on its known follows;
-//   manual and computed tags are never touched.
+// - WeCom tags are kept per follow relation, as WeCom keeps them (tags/follow-tags.ts): corp/rule tags
+//   (type 1/3) by id, the guide's personal tags (type 2) by name; manual and computed tags are never touched.
+//   A relation with a tag edit still waiting to be pushed keeps its local tags (the push job reconciles).
 
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { WecomClient } from '../wecom/client.ts'
 import type { CorpTagGroup, ExternalContactProfile } from '../wecom/types.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { changes } from '../db/port.ts'
-import { follows, members, memberTags, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { follows, members, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { writeFollowTags } from '../tags/follow-tags.ts'
 
 export type ContactSyncClient = Pick<WecomClient, 'getExternalContact' | 'getCorpTagList' | 'iterateBatchGetByUser' | 'getFollowUserList'>
 
@@ -36,6 +38,8 @@ interface FollowFacts {
   state: string | null
   /** Corp and rule-group tag ids (type 1/3). */
   tagIds: string[]
+  /** Personal tags (type 2); undefined when the API does not report them (batch/get_by_user). */
+  personalTags?: { groupName: string, name: string }[]
 }
 
 interface SyncContext {
@@ -127,18 +131,6 @@ async function upsertFollow(tx: AsyncDbOrTx, memberId: number, f: FollowFacts, r
   }).run()
 }
 
-/** Inserts the wanted WeCom tags (first tagger wins); with `exact`, also deletes the member's other WeCom tags. */
-async function writeMemberTags(tx: AsyncDbOrTx, memberId: number, wanted: Map<string, string>, now: number, exact: boolean): Promise<void> {
-  if (exact) {
-    const have = await tx.select({ tagId: memberTags.tagId }).from(memberTags).where(and(eq(memberTags.memberId, memberId), eq(memberTags.source, 'wecom'))).all()
-    const stale = have.map(t => t.tagId).filter(id => !wanted.has(id))
-    if (stale.length > 0)
-      await tx.delete(memberTags).where(and(eq(memberTags.memberId, memberId), eq(memberTags.source, 'wecom'), inArray(memberTags.tagId, stale))).run()
-  }
-  for (const [tagId, taggedBy] of wanted)
-    await tx.insert(memberTags).values({ memberId, tagId, source: 'wecom', taggedBy, createdAt: now }).onConflictDoNothing().run()
-}
-
 // ------------------------------------------------------------------------------------ corp tags
 
 export interface CorpTagSyncResult {
@@ -198,6 +190,7 @@ export interface ContactSyncResult {
   follows: number
   /** Known-staff follows no longer in follow_user, now deleted_by_guide. */
   removedFollows: number
+  /** Corp/rule tags on this customer's follows of known staff (a tag on two follows counts twice). */
   tags: number
   /** The corp tag tree was re-synced because a tag id was unknown. */
   syncedCorpTags: boolean
@@ -226,6 +219,7 @@ export async function syncExternalContact(
     addWay: f.add_way ?? 0,
     state: f.state || null,
     tagIds: (f.tags ?? []).filter(t => isCorpTagType(t.type) && t.tag_id).map(t => t.tag_id!),
+    personalTags: (f.tags ?? []).filter(t => t.type === 2).map(t => ({ groupName: t.group_name ?? '', name: t.tag_name })),
   }))
   let syncedCorpTags = false
   const known = await loadTagIds(db)
@@ -248,15 +242,13 @@ export async function syncExternalContact(
     if (gone.length > 0)
       await tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.memberId, member.id), inArray(follows.guideUserid, gone))).run()
 
-    const wanted = new Map<string, string>()
+    let tagCount = 0
     for (const f of mine) {
-      for (const id of f.tagIds) {
-        if (tagIds.has(id) && !wanted.has(id))
-          wanted.set(id, f.userid)
-      }
+      const ids = f.tagIds.filter(id => tagIds.has(id))
+      await writeFollowTags(tx, { guideUserid: f.userid, memberId: member.id, tagIds: ids, personalTags: f.personalTags }, now)
+      tagCount += ids.length
     }
-    await writeMemberTags(tx, member.id, wanted, now, true)
-    return { memberId: member.id, created: member.created, linked: member.linked, follows: mine.length, removedFollows: gone.length, tags: wanted.size, syncedCorpTags }
+    return { memberId: member.id, created: member.created, linked: member.linked, follows: mine.length, removedFollows: gone.length, tags: tagCount, syncedCorpTags }
   })
 }
 
@@ -289,15 +281,15 @@ export interface SyncAllResult {
   follows: { written: number, removed: number }
   /** Guides WeCom did not answer for (no interop licence, 互通账号): their follows were left as they were. */
   unlicensedGuides: string[]
-  /** WeCom tag rows the synced members now have. */
+  /** Corp/rule tags on the synced follow relations (one per relation and tag). */
   memberTags: number
   durationMs: number
 }
 
 /**
  * Reads every customer of every known guide (plus known staff in get_follow_user_list) with
- * batch/get_by_user and writes members, follows and WeCom tags, one transaction per page. After
- * the last page, members' WeCom tags are made exact and active follows of the synced guides
+ * batch/get_by_user and writes members, follows and each relation's WeCom tags (exact per relation),
+ * one transaction per page. After the last page, active follows of the synced guides
  * that WeCom no longer reported (and that predate this run) become deleted_by_guide — except
  * for guides WeCom reported as unlicensed (fail_info / 701008), whose follows stay. An error
  * aborts before that cleanup; re-running is safe (everything is an upsert).
@@ -324,7 +316,8 @@ export async function syncAllContacts(
   let knownTags = await loadTagIds(db)
   let resyncedTags = false
   const seenFollows = new Set<string>()
-  const wantedTags = new Map<number, Map<string, string>>()
+  const seenMembers = new Set<number>()
+  let relationTags = 0
   const counts = { created: 0, linked: 0, follows: 0 }
 
   const unlicensed = new Set<string>()
@@ -357,19 +350,11 @@ export async function syncAllContacts(
         await upsertFollow(tx, member.id, f, false)
         counts.follows++
         seenFollows.add(`${f.userid}|${member.id}`)
-        let wanted = wantedTags.get(member.id)
-        if (!wanted) {
-          wanted = new Map()
-          wantedTags.set(member.id, wanted)
-        }
-        const newTags = new Map<string, string>()
-        for (const id of f.tagIds) {
-          if (knownTags.has(id) && !wanted.has(id)) {
-            wanted.set(id, f.userid)
-            newTags.set(id, f.userid)
-          }
-        }
-        await writeMemberTags(tx, member.id, newTags, at, false)
+        seenMembers.add(member.id)
+        const ids = f.tagIds.filter(id => knownTags.has(id))
+        // get_by_user lists a relation's whole corp-tag set, so it is exact for that relation.
+        await writeFollowTags(tx, { guideUserid: f.userid, memberId: member.id, tagIds: ids }, at)
+        relationTags += ids.length
       }
     })
     progress.pages++
@@ -379,14 +364,6 @@ export async function syncAllContacts(
 
   progress.phase = 'cleanup'
   options.onProgress?.({ ...progress })
-  const memberIds = [...wantedTags.keys()]
-  const cleanupAt = now()
-  for (let i = 0; i < memberIds.length; i += 500) {
-    await db.transaction(async (tx) => {
-      for (const id of memberIds.slice(i, i + 500))
-        await writeMemberTags(tx, id, wantedTags.get(id)!, cleanupAt, true)
-    })
-  }
   // A guide without an interop licence was not answered for: their follows are unknown, not gone.
   const synced = new Set(userids.filter(u => !unlicensed.has(u)))
   let removed = 0
@@ -399,10 +376,6 @@ export async function syncAllContacts(
       }
     }
   })
-  let memberTagCount = 0
-  for (const w of wantedTags.values())
-    memberTagCount += w.size
-
   progress.phase = 'done'
   options.onProgress?.({ ...progress })
   return {
@@ -411,10 +384,10 @@ export async function syncAllContacts(
     guides: userids.length,
     pages: progress.pages,
     relations: progress.relations,
-    members: { seen: wantedTags.size, created: counts.created, linked: counts.linked },
+    members: { seen: seenMembers.size, created: counts.created, linked: counts.linked },
     follows: { written: counts.follows, removed },
     unlicensedGuides: [...unlicensed].sort(),
-    memberTags: memberTagCount,
+    memberTags: relationTags,
     durationMs: now() - startedAt,
   }
 }

@@ -174,6 +174,26 @@ export const attributions = pgTable('attributions', {
   index('attributions_send_idx').on(t.sendId),
 ])
 
+export const computedMemberTags = pgTable('computed_member_tags', {
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references((): AnyPgColumn => tags.id),
+  explanation: text('explanation').notNull(),
+  computedAt: bigint('computed_at', { mode: 'number' }).notNull(),
+}, t => [
+  primaryKey({ columns: [t.memberId, t.tagId] }),
+  index('computed_member_tags_tag_idx').on(t.tagId),
+])
+
+export const followPersonalTags = pgTable('follow_personal_tags', {
+  guideUserid: text('guide_userid').notNull().references((): AnyPgColumn => staff.userid),
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  groupName: text('group_name').notNull(),
+  name: text('name').notNull(),
+}, t => [
+  primaryKey({ columns: [t.guideUserid, t.memberId, t.groupName, t.name] }),
+  index('follow_personal_tags_member_idx').on(t.memberId),
+])
+
 export const follows = pgTable('follows', {
   guideUserid: text('guide_userid').notNull().references((): AnyPgColumn => staff.userid),
   memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
@@ -186,6 +206,17 @@ export const follows = pgTable('follows', {
 }, t => [
   primaryKey({ columns: [t.guideUserid, t.memberId] }),
   index('follows_member_idx').on(t.memberId),
+])
+
+export const followTags = pgTable('follow_tags', {
+  guideUserid: text('guide_userid').notNull().references((): AnyPgColumn => staff.userid),
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references((): AnyPgColumn => tags.id),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull().default(nowMs),
+}, t => [
+  primaryKey({ columns: [t.guideUserid, t.memberId, t.tagId] }),
+  index('follow_tags_member_idx').on(t.memberId),
+  index('follow_tags_tag_idx').on(t.tagId),
 ])
 
 export const identityResolutions = pgTable('identity_resolutions', {
@@ -488,6 +519,17 @@ export const replyGroups = pgTable('reply_groups', {
   name: text('name').notNull(),
   sortOrder: bigint('sort_order', { mode: 'number' }).notNull().default(0),
 })
+
+export const segments = pgTable('segments', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  name: text('name').notNull(),
+  definition: text('definition').notNull(),
+  createdBy: text('created_by').notNull().references((): AnyPgColumn => staff.userid),
+  storeId: text('store_id').references((): AnyPgColumn => stores.id),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('segments_store_idx').on(t.storeId),
+])
 
 export const sends = pgTable('sends', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),

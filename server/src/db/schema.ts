@@ -1,7 +1,7 @@
 // The whole data model in one place (drizzle, SQLite dialect). Conventions:
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
-import type { ImportRefusal, ImportReport, ReasonCode, RecommendedProduct, RedPacketSettings } from '@scrm/shared'
+import type { ImportRefusal, ImportReport, ReasonCode, RecommendedProduct, RedPacketSettings, SegmentDefinition } from '@scrm/shared'
 import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, IDENTITY_ACTIONS, IMPORT_STATUSES, JOB_STATUSES, MATCH_KEYS, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
@@ -656,3 +656,47 @@ export const identityResolutions = sqliteTable('identity_resolutions', {
   createdAt: integer('created_at').notNull(),
   undoneAt: integer('undone_at'),
 }, t => [index('identity_resolutions_created_idx').on(t.createdAt)])
+
+// ── Tags (issue 10) ──
+
+/**
+ * WeCom corp/rule tags as WeCom keeps them: per follow relation (the guide who tagged). Replaces the
+ * per-member `member_tags` rows of source 'wecom' (a data migration moved them to their guide's relation);
+ * `member_tags` keeps manual tags.
+ */
+export const followTags = sqliteTable('follow_tags', {
+  guideUserid: text('guide_userid').notNull().references(() => staff.userid),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references(() => tags.id),
+  createdAt: integer('created_at').notNull().default(nowMs),
+}, t => [primaryKey({ columns: [t.guideUserid, t.memberId, t.tagId] }), index('follow_tags_member_idx').on(t.memberId), index('follow_tags_tag_idx').on(t.tagId)])
+
+/** A guide's personal tags on a customer (externalcontact/get follow_user.tags type 2): no id, read-only for apps. */
+export const followPersonalTags = sqliteTable('follow_personal_tags', {
+  guideUserid: text('guide_userid').notNull().references(() => staff.userid),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  groupName: text('group_name').notNull(),
+  name: text('name').notNull(),
+}, t => [primaryKey({ columns: [t.guideUserid, t.memberId, t.groupName, t.name] }), index('follow_personal_tags_member_idx').on(t.memberId)])
+
+/**
+ * Tags the scheduled job computes from a member's orders and profile, each with the facts that make it
+ * true (`explanation`: a locale key and its parameters), rewritten per member on every run.
+ */
+export const computedMemberTags = sqliteTable('computed_member_tags', {
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  tagId: text('tag_id').notNull().references(() => tags.id),
+  explanation: text('explanation', { mode: 'json' }).$type<{ key: string, params: Record<string, string | number> }>().notNull(),
+  computedAt: integer('computed_at').notNull(),
+}, t => [primaryKey({ columns: [t.memberId, t.tagId] }), index('computed_member_tags_tag_idx').on(t.tagId)])
+
+/** Segments an admin or supervisor saved: a definition (shared SegmentDefinition) evaluated when read. */
+export const segments = sqliteTable('segments', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull(),
+  definition: text('definition', { mode: 'json' }).$type<SegmentDefinition>().notNull(),
+  createdBy: text('created_by').notNull().references(() => staff.userid),
+  /** The creator's store for a supervisor (they see only their store's segments); null for an admin. */
+  storeId: text('store_id').references(() => stores.id),
+  createdAt: integer('created_at').notNull(),
+}, t => [index('segments_store_idx').on(t.storeId)])

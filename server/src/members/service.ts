@@ -1,12 +1,13 @@
 import type { MemberContext, MemberList, Platform, Recommendations } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
-import { and, asc, desc, eq, or, sql } from 'drizzle-orm'
+import { and, asc, eq, or, sql } from 'drizzle-orm'
 import { memberScope, preparedMemberScope, preparedPerRole, scopeParams } from '../auth/access.ts'
 import { preparedPerHandle } from '../db/prepared.ts'
-import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { follows, memberIdentities, members, orders, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
+import { memberTagsFor } from '../tags/follow-tags.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
 /** Recommendations and propensity come from the recommend module; members only asks for them. */
@@ -39,13 +40,6 @@ const activeFollows = preparedPerHandle(db => db.select({
   state: follows.state,
 }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(follows.memberId, sql.placeholder('memberId')), eq(follows.status, 'active'))).orderBy(asc(follows.addedAt)).prepare())
 
-const memberTagRows = preparedPerHandle(db => db.select({
-  id: tags.id,
-  name: tags.name,
-  groupName: tagGroups.name,
-  source: memberTags.source,
-}).from(memberTags).innerJoin(tags, eq(tags.id, memberTags.tagId)).innerJoin(tagGroups, eq(tagGroups.id, tags.groupId)).where(and(eq(memberTags.memberId, sql.placeholder('memberId')), eq(tags.deleted, false))).orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder)).prepare())
-
 const identityPlatformsOf = preparedPerHandle(db => db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, sql.placeholder('memberId'))).orderBy(asc(memberIdentities.platform)).prepare())
 
 const staffWithStore = preparedPerHandle(db => db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, sql.placeholder('userid'))).prepare())
@@ -67,7 +61,7 @@ export async function getMemberContext(
   // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
   const [followRows, tagRows, totals, identityPlatforms, me, orderPage, recommendations] = await Promise.all([
     activeFollows(db).all({ memberId: member.id }),
-    memberTagRows(db).all({ memberId: member.id }),
+    memberTagsFor(db, member.id, session.userid),
     memberOrderTotals(db, member.id),
     identityPlatformsOf(db).all({ memberId: member.id }),
     staffWithStore(db).get({ userid: session.userid }),

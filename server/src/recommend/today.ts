@@ -13,6 +13,7 @@ import { and, asc, inArray, sql } from 'drizzle-orm'
 import { memberScope } from '../auth/access.ts'
 import { follows, memberRecommendations, members, memberScores, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
+import { winBackList } from '../segments/win-back.ts'
 import { DAY_MS } from './training.ts'
 
 export interface TodayOptions {
@@ -20,6 +21,8 @@ export interface TodayOptions {
   contactCooldownDays?: number
   /** Lead products per member (2-3). */
   leadProducts?: number
+  /** Members in the win-back section (sleeping/lost). */
+  winBackLimit?: number
 }
 
 export async function todayList(db: AsyncDbOrTx, session: Session, query: { limit: number }, options: TodayOptions): Promise<TodayList> {
@@ -57,6 +60,7 @@ export async function todayList(db: AsyncDbOrTx, session: Session, query: { limi
   }
   return {
     generatedAt: now,
+    winBack: await winBackList(db, session, { now, limit: options.winBackLimit ?? 10, cooldownFrom }),
     items: rows.map((r) => {
       const ok = r.sufficiency === 'ok'
       return {

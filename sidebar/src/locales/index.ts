@@ -5,6 +5,10 @@ import enImports from './imports/en.json'
 import zhImports from './imports/zh-CN.json'
 import enRedPackets from './redpackets/en.json'
 import zhRedPackets from './redpackets/zh-CN.json'
+import segmentsEn from './segments/en.json'
+import segmentsZh from './segments/zh-CN.json'
+import tagsEn from './tags/en.json'
+import tagsZh from './tags/zh-CN.json'
 import zhCore from './zh-CN.json'
 
 // The core text lives in zh-CN.json / en.json. A feature domain keeps its text in its own folder
@@ -15,6 +19,8 @@ export const zhCN = {
   redpackets: zhRedPackets,
   archive: zhArchive,
   imports: zhImports,
+  tags: tagsZh,
+  segments: segmentsZh,
 }
 
 export const en: typeof zhCN = {
@@ -22,4 +28,6 @@ export const en: typeof zhCN = {
   redpackets: enRedPackets,
   archive: enArchive,
   imports: enImports,
+  tags: tagsEn,
+  segments: segmentsEn,
 }

@@ -44,4 +44,10 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./ImportsPage.vue'),
     meta: { console: { navKey: 'imports.nav', roles: ['admin'] } },
   },
+  {
+    path: 'segments',
+    name: 'console-segments',
+    component: () => import('./SegmentsPage.vue'),
+    meta: { console: { navKey: 'segments.nav', roles: managers } },
+  },
 ]

@@ -1,0 +1,100 @@
+// WeCom tags per follow relation (guide ↔ customer), as WeCom keeps them, and the member's tags as a
+// guide sees them: corp tags of every relation (marked `mine` on the caller's), the caller's own personal
+// tags, and computed and manual tags with their explanations.
+import type { MemberTag } from '@scrm/shared'
+import type { AsyncDbOrTx } from '../db/port.ts'
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { computedMemberTags, followPersonalTags, followTags, jobs, memberTags, tagGroups, tags } from '../db/schema.ts'
+
+export const PUSH_JOB = 'tags.push'
+
+/** The job payload of a relation's push; also how a pending push is found (payload text equality). */
+export const pushPayload = (guideUserid: string, memberId: number) => ({ guideUserid, memberId })
+
+/** Whether an edit of this relation's tags still waits to reach WeCom (a push job queued or running). */
+export async function hasPendingPush(db: AsyncDbOrTx, guideUserid: string, memberId: number): Promise<boolean> {
+  const row = await db.select({ id: jobs.id }).from(jobs).where(and(
+    eq(jobs.name, PUSH_JOB),
+    inArray(jobs.status, ['queued', 'running']),
+    sql`${jobs.payload} = ${JSON.stringify(pushPayload(guideUserid, memberId))}`,
+  )).limit(1).get()
+  return row !== undefined
+}
+
+export interface RelationTags {
+  guideUserid: string
+  memberId: number
+  /** Corp/rule tag ids known here: the relation's whole set. */
+  tagIds: string[]
+  /** The guide's personal tags; undefined leaves them as they are (the API did not report them). */
+  personalTags?: { groupName: string, name: string }[]
+}
+
+/**
+ * Makes one relation's WeCom tags exactly `tagIds` (and its personal tags exactly `personalTags` when
+ * given). A relation whose local edit is not yet pushed keeps its corp tags: WeCom's copy is older
+ * (`force`: the push job itself, settling a refused edit).
+ */
+export async function writeFollowTags(tx: AsyncDbOrTx, relation: RelationTags, now: number, options: { force?: boolean } = {}): Promise<void> {
+  const { guideUserid, memberId } = relation
+  const mine = and(eq(followTags.guideUserid, guideUserid), eq(followTags.memberId, memberId))
+  if (options.force || !(await hasPendingPush(tx, guideUserid, memberId))) {
+    const have = (await tx.select({ tagId: followTags.tagId }).from(followTags).where(mine).all()).map(r => r.tagId)
+    const wanted = new Set(relation.tagIds)
+    const stale = have.filter(id => !wanted.has(id))
+    if (stale.length > 0)
+      await tx.delete(followTags).where(and(mine, inArray(followTags.tagId, stale))).run()
+    const fresh = [...wanted].filter(id => !have.includes(id))
+    if (fresh.length > 0)
+      await tx.insert(followTags).values(fresh.map(tagId => ({ guideUserid, memberId, tagId, createdAt: now }))).onConflictDoNothing().run()
+  }
+  if (relation.personalTags) {
+    await tx.delete(followPersonalTags).where(and(eq(followPersonalTags.guideUserid, guideUserid), eq(followPersonalTags.memberId, memberId))).run()
+    if (relation.personalTags.length > 0)
+      await tx.insert(followPersonalTags).values(relation.personalTags.map(t => ({ guideUserid, memberId, ...t }))).onConflictDoNothing().run()
+  }
+}
+
+/** The corp tag ids on one relation, as stored here. */
+export async function relationTagIds(db: AsyncDbOrTx, guideUserid: string, memberId: number): Promise<string[]> {
+  return (await db.select({ tagId: followTags.tagId }).from(followTags).where(and(eq(followTags.guideUserid, guideUserid), eq(followTags.memberId, memberId))).orderBy(asc(followTags.tagId)).all()).map(r => r.tagId)
+}
+
+/**
+ * A member's tags as `viewerUserid` sees them: corp tags of all relations (each once, `mine` when on the
+ * viewer's), the viewer's personal tags, manual and computed tags (with why). Deleted tags are left out.
+ */
+export async function memberTagsFor(db: AsyncDbOrTx, memberId: number, viewerUserid: string): Promise<MemberTag[]> {
+  const live = and(eq(tags.deleted, false), eq(tagGroups.deleted, false))
+  const [corp, personal, manual, computed] = await Promise.all([
+    db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, mine: sql<number>`max(case when ${followTags.guideUserid} = ${viewerUserid} then 1 else 0 end)` })
+      .from(followTags)
+      .innerJoin(tags, eq(tags.id, followTags.tagId))
+      .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
+      .where(and(eq(followTags.memberId, memberId), live))
+      .groupBy(tags.id, tags.name, tagGroups.name, tagGroups.sortOrder, tags.sortOrder)
+      .orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder), asc(tags.id))
+      .all(),
+    db.select({ groupName: followPersonalTags.groupName, name: followPersonalTags.name }).from(followPersonalTags).where(and(eq(followPersonalTags.memberId, memberId), eq(followPersonalTags.guideUserid, viewerUserid))).orderBy(asc(followPersonalTags.groupName), asc(followPersonalTags.name)).all(),
+    db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, source: memberTags.source })
+      .from(memberTags)
+      .innerJoin(tags, eq(tags.id, memberTags.tagId))
+      .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
+      .where(and(eq(memberTags.memberId, memberId), live))
+      .orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder), asc(tags.id))
+      .all(),
+    db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, explanation: computedMemberTags.explanation })
+      .from(computedMemberTags)
+      .innerJoin(tags, eq(tags.id, computedMemberTags.tagId))
+      .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
+      .where(and(eq(computedMemberTags.memberId, memberId), live))
+      .orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder), asc(tags.id))
+      .all(),
+  ])
+  return [
+    ...corp.map(t => ({ id: t.id, name: t.name, groupName: t.groupName, source: 'wecom' as const, mine: Number(t.mine) === 1, explanation: null })),
+    ...personal.map(t => ({ id: `personal:${t.groupName}/${t.name}`, name: t.name, groupName: t.groupName, source: 'personal' as const, mine: true, explanation: null })),
+    ...manual.map(t => ({ id: t.id, name: t.name, groupName: t.groupName, source: t.source === 'computed' ? 'computed' as const : 'manual' as const, mine: false, explanation: null })),
+    ...computed.map(t => ({ id: t.id, name: t.name, groupName: t.groupName, source: 'computed' as const, mine: false, explanation: t.explanation })),
+  ]
+}
