@@ -22,6 +22,7 @@
 //   POST /__emulator/limits {perMinute?, perHour?, ipPerMinute?, ipPerHour?, debugPerMinute?,
 //        concurrency?, latencyMs?, tokenTtlSeconds?, corpTicketsPerHour?, agentTicketsPerHour?} → the limits now in force; GET reads them
 //   GET  /__emulator/calls[?path=/cgi-bin/…]        → {calls:[{seq, method, path, time, errcode, …}]}; DELETE clears
+//   GET  /__emulator/media/<media_id>               → an uploaded media's type, name, size, sha256, expiry (media.ts)
 //   GET  /__emulator/jsapi-tickets                  → {corpId, agentId, corpTicket, agentTicket}
 //   GET  /__emulator/users                          → {users:[{userid, name, position, departmentName, …}]}
 //   POST /__emulator/oauth/code {userid}            → {code} (skips the login page)
@@ -37,6 +38,7 @@ import type { WecomFixtures } from './fixtures.ts'
 import type { ApiReply, EmulatorLimits, Fault, TokenKind } from './state.ts'
 import { createServer } from 'node:http'
 import { CallbackPusher } from './callbacks.ts'
+import { describeMedia, uploadMedia } from './media.ts'
 import { renderErrorPage, renderLoginPage } from './oauth-page.ts'
 import { EmulatorState, fail } from './state.ts'
 
@@ -74,6 +76,8 @@ interface CgiRoute {
   /** An externalcontact/* API: the token must also pass EmulatorState.checkExternalContactAccess. */
   externalContact?: boolean
   handle: (q: URLSearchParams, body: Body, s: EmulatorState, token: TokenKind) => ApiReply
+  /** Takes the raw body instead of JSON (multipart uploads). */
+  handleRaw?: (q: URLSearchParams, body: Buffer, contentType: string | undefined, s: EmulatorState) => Promise<ApiReply>
 }
 
 const APP: readonly TokenKind[] = ['app']
@@ -105,6 +109,7 @@ const CGI_ROUTES: Record<string, CgiRoute> = {
   '/cgi-bin/externalcontact/edit_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.editCorpTag(b, token) },
   '/cgi-bin/externalcontact/del_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.delCorpTag(b, token) },
   '/cgi-bin/externalcontact/mark_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.markTag(b, token) },
+  '/cgi-bin/media/upload': { method: 'POST', tokens: ANY, handle: () => fail(44001), handleRaw: uploadMedia },
 }
 
 const CORS_HEADERS = {
@@ -114,9 +119,10 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '600',
 }
 
-const MAX_BODY = 5 * 1024 * 1024
+/** media/upload takes files up to 20 MB plus the multipart envelope. */
+const MAX_BODY = 21 * 1024 * 1024
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -129,7 +135,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }
@@ -232,10 +238,12 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         if (refused)
           return finish(refused)
       }
+      if (route.handleRaw)
+        return finish(await route.handleRaw(url.searchParams, rawBody, req.headers['content-type'], state))
       let body: Body = {}
-      if (req.method === 'POST' && rawBody.trim() !== '') {
+      if (req.method === 'POST' && rawBody.toString('utf8').trim() !== '') {
         try {
-          const parsed: unknown = JSON.parse(rawBody)
+          const parsed: unknown = JSON.parse(rawBody.toString('utf8'))
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
             return finish(fail(47001))
           body = parsed as Body
@@ -292,7 +300,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       res.end()
       return
     }
-    const raw = await readBody(req)
+    const raw = (await readBody(req)).toString('utf8')
     let body: Body = {}
     if (raw.trim() !== '') {
       try {
@@ -303,6 +311,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       }
     }
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`
+    if (req.method === 'GET' && url.pathname.startsWith('/__emulator/media/')) {
+      const media = describeMedia(state, decodeURIComponent(url.pathname.slice('/__emulator/media/'.length)))
+      return media ? send(200, media) : send(404, { error: 'unknown media id' })
+    }
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
     switch (route) {
       case 'GET /__emulator/health':

@@ -18,6 +18,10 @@ import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
 import { registerContactJobs, scheduleContactJobs } from './contacts/jobs.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { healthRoutes } from './health/routes.ts'
+import { registerMaterialJobs, scheduleMaterialJobs } from './materials/jobs.ts'
+import { materialLinkRoutes, materialRoutes } from './materials/routes.ts'
+import { linkKeyFrom } from './materials/service.ts'
+import { createMaterialStorage } from './materials/storage.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
@@ -103,6 +107,8 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
+  const materials = { database, wecom, storage: createMaterialStorage(config.materials.dir), publicUrl: config.publicUrl, miniprogramAppid: config.materials.miniprogramAppid, linkKey: linkKeyFrom(config.sessionSecret), now }
+  registerMaterialJobs(queue, { ...materials, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -110,12 +116,15 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleContactJobs(queue)
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
+      await scheduleMaterialJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
   }
   // WeCom callbacks authenticate by msg_signature, not by session; the events are processed as jobs.
   await app.register(wecomCallbackRoutes, { config, db, queue, now })
+  // A customer's WeChat opens sent links: no session, a signed token names the send.
+  await app.register(materialLinkRoutes, materials)
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
@@ -132,6 +141,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
+    await scope.register(materialRoutes, materials)
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

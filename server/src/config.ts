@@ -32,6 +32,12 @@ export interface AppConfig {
   cspConnectSrc: string[]
   rateLimit: RateLimitConfig
   version: string
+  materials: {
+    /** MATERIALS_DIR (default next to the SQLite file): uploaded material files, content-addressed. */
+    dir: string
+    /** WECOM_MINIPROGRAM_APPID: the brand's mini-program linked to the corp ('' = none; cards then go as links). */
+    miniprogramAppid: string
+  }
   wecom: {
     corpId: string
     agentId: number
@@ -179,6 +185,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       sendsPerSession: integer('RATE_LIMIT_SENDS_PER_SESSION', 120),
     },
     version: packageVersion(),
+    materials: {
+      dir: resolve(env.MATERIALS_DIR ?? resolve(env.DATABASE_PATH ?? '.data/scrm.db', '..', 'materials')),
+      miniprogramAppid: env.WECOM_MINIPROGRAM_APPID ?? '',
+    },
     wecom: {
       corpId: required('WECOM_CORP_ID'),
       agentId: Number(required('WECOM_AGENT_ID')),
@@ -199,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError('DATABASE_URL must be a postgres:// URL')
   if (!(Number.isFinite(config.trainIntervalHours) && config.trainIntervalHours > 0))
     throw new ConfigError('TRAIN_INTERVAL_HOURS must be a positive number')
+  if (config.materials.miniprogramAppid && !/^wx[0-9a-f]{16}$/.test(config.materials.miniprogramAppid))
+    throw new ConfigError('WECOM_MINIPROGRAM_APPID must be a mini-program appid (wx + 16 hex characters)')
   if (!Number.isInteger(config.wecom.agentId))
     throw new ConfigError('WECOM_AGENT_ID must be an integer')
   if (config.production) {
