@@ -38,7 +38,7 @@ import type { WecomFixtures } from './fixtures.ts'
 import type { ApiReply, EmulatorLimits, Fault, TokenKind } from './state.ts'
 import { createServer } from 'node:http'
 import { CallbackPusher } from './callbacks.ts'
-import { describeMedia, uploadMedia } from './media.ts'
+import { describeMedia, mediaContent, uploadMedia } from './media.ts'
 import { renderErrorPage, renderLoginPage } from './oauth-page.ts'
 import { EmulatorState, fail } from './state.ts'
 
@@ -312,8 +312,15 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     }
     const route = `${req.method} ${url.pathname.replace(/\/$/, '')}`
     if (req.method === 'GET' && url.pathname.startsWith('/__emulator/media/')) {
-      const media = describeMedia(state, decodeURIComponent(url.pathname.slice('/__emulator/media/'.length)))
-      return media ? send(200, media) : send(404, { error: 'unknown media id' })
+      const [id = '', content] = url.pathname.slice('/__emulator/media/'.length).split('/')
+      const media = content === 'content' ? mediaContent(state, decodeURIComponent(id)) : undefined
+      if (media) {
+        res.writeHead(200, { ...CORS_HEADERS, 'Content-Type': media.contentType, 'Content-Length': media.bytes.byteLength })
+        res.end(media.bytes)
+        return
+      }
+      const described = describeMedia(state, decodeURIComponent(id))
+      return described && content === undefined ? send(200, described) : send(404, { error: 'unknown media id' })
     }
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
     switch (route) {

@@ -4,6 +4,7 @@
 // file ≤ 20 MB. A media id is valid for 3 days. The control API shows what was uploaded, so tests can check
 // that a media id the sidebar sent exists, is unexpired and carries the material's bytes:
 //   GET /__emulator/media/<media_id> → {mediaId, type, fileName, contentType, size, sha256, createdAt, expiresAt, expired}
+//   GET /__emulator/media/<media_id>/content → the bytes (the demo's chat window shows sent images with it)
 import type { ApiReply, EmulatorState } from './state.ts'
 import { createHash, randomBytes } from 'node:crypto'
 import { fail } from './state.ts'
@@ -22,6 +23,7 @@ interface StoredMedia {
   sha256: string
   createdAt: number
   expiresAt: number
+  bytes: Uint8Array
 }
 
 /** What the bytes are, by their magic numbers (WeCom checks the content, not the name). */
@@ -87,13 +89,23 @@ export async function uploadMedia(query: URLSearchParams, body: Buffer, contentT
     sha256: createHash('sha256').update(bytes).digest('hex'),
     createdAt,
     expiresAt: createdAt + MEDIA_TTL_MS,
+    bytes,
   }
   mediaOf(state).set(media.mediaId, media)
   return { errcode: 0, type, media_id: media.mediaId, created_at: String(Math.floor(createdAt / 1000)) }
 }
 
 /** The control API's view of one media id, or undefined when it was never uploaded. */
-export function describeMedia(state: EmulatorState, mediaId: string): (StoredMedia & { expired: boolean }) | undefined {
+export function describeMedia(state: EmulatorState, mediaId: string): (Omit<StoredMedia, 'bytes'> & { expired: boolean }) | undefined {
   const media = mediaOf(state).get(mediaId)
-  return media && { ...media, expired: state.now() >= media.expiresAt }
+  if (!media)
+    return undefined
+  const { bytes: _bytes, ...described } = media
+  return { ...described, expired: state.now() >= media.expiresAt }
+}
+
+/** An uploaded media's bytes and content type, or undefined. */
+export function mediaContent(state: EmulatorState, mediaId: string): { bytes: Uint8Array, contentType: string } | undefined {
+  const media = mediaOf(state).get(mediaId)
+  return media && { bytes: media.bytes, contentType: media.contentType }
 }

@@ -1,4 +1,4 @@
-import type { CompletedSendStatus, CreateSendRequest, MemberSend, SendRecord } from '@scrm/shared'
+import type { ChatMessage, CompletedSendStatus, CreateSendRequest, MemberSend, SendRecord } from '@scrm/shared'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { completeSend, createSend, errorStatus, getMemberSendsToday } from '../api/client'
@@ -74,7 +74,19 @@ export function itemKey(intent: Pick<SendIntent, 'replyId' | 'skuId' | 'message'
     return `reply:${intent.replyId}`
   if (intent.skuId !== undefined)
     return `sku:${intent.skuId}`
-  return intent.message.msgtype === 'text' ? `text:${intent.message.text.content}` : `news:${intent.message.news.link}`
+  return messageKey(intent.message)
+}
+
+/** A message without a reply or SKU: what it shows (text, link) or the media it carries. */
+function messageKey(message: ChatMessage): string {
+  switch (message.msgtype) {
+    case 'text': return `text:${message.text.content}`
+    case 'news': return `news:${message.news.link}`
+    case 'image': return `image:${message.image.mediaid}`
+    case 'video': return `video:${message.video.mediaid}`
+    case 'file': return `file:${message.file.mediaid}`
+    case 'miniprogram': return `miniprogram:${message.miniprogram.page}`
+  }
 }
 
 function memberSendKey(s: Pick<MemberSend, 'replyId' | 'skuId'>): string | null {
