@@ -66,7 +66,7 @@ describeEachDialect('material library', ({ dialect }) => {
 
   const call = (method: string, path: string, cookie: string, body?: unknown) => fetch(`${baseUrl}${path}`, {
     method,
-    headers: { 'cookie': cookie, 'origin': TEST_PUBLIC_URL, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { cookie, origin: TEST_PUBLIC_URL, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
 

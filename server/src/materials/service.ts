@@ -454,8 +454,11 @@ export async function refreshExpiringMedia(deps: MaterialDeps): Promise<{ refres
   const now = deps.now()
   const db = deps.database.db
   const due = await db.select({ material: materials, lastSentAt: sql<number | null>`(select max(${qualified(sends.createdAt)}) from ${materialSends} join ${sends} on ${qualified(sends.id)} = ${qualified(materialSends.sendId)} where ${qualified(materialSends.materialId)} = ${qualified(materials.id)})` })
-    .from(materialMedia).innerJoin(materials, eq(materials.id, materialMedia.materialId))
-    .where(lt(materialMedia.expiresAt, now + MEDIA_REFRESH_MARGIN_MS)).orderBy(asc(materialMedia.expiresAt)).all()
+    .from(materialMedia)
+    .innerJoin(materials, eq(materials.id, materialMedia.materialId))
+    .where(lt(materialMedia.expiresAt, now + MEDIA_REFRESH_MARGIN_MS))
+    .orderBy(asc(materialMedia.expiresAt))
+    .all()
   let refreshed = 0
   let dropped = 0
   for (const { material, lastSentAt } of due) {

@@ -79,6 +79,6 @@ export function checkUpload(kind: FileMaterialKind, bytes: Buffer, declaredMime:
 
 /** WeCom shows the file name in the chat; it may not start with `/` nor contain `\` or `:`. */
 export function cleanFileName(name: string): string {
-  const cleaned = name.replace(/[\\:/]/g, '_').replace(/[\u0000-\u001F]/g, '').trim().slice(-120)
+  const cleaned = [...name].filter(c => c.charCodeAt(0) >= 0x20).join('').replace(/[\\:/]/g, '_').trim().slice(-120)
   return cleaned || 'file'
 }

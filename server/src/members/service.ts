@@ -7,7 +7,7 @@ import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, memberTags, orders, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
-import { listReplies } from '../replies/service.ts'
+import { listRepliesForMember } from '../replies/service.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
 /** Recommendations and propensity come from the recommend module; members only asks for them. */
@@ -39,8 +39,6 @@ const memberTagRows = preparedPerHandle(db => db.select({
 
 const identityPlatformsOf = preparedPerHandle(db => db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, sql.placeholder('memberId'))).orderBy(asc(memberIdentities.platform)).prepare())
 
-const staffWithStore = preparedPerHandle(db => db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, sql.placeholder('userid'))).prepare())
-
 const storeName = preparedPerHandle(db => db.select({ name: stores.name }).from(stores).where(eq(stores.id, sql.placeholder('id'))).prepare())
 
 /**
@@ -58,12 +56,11 @@ export async function getMemberContext(
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
   // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
-  const [followRows, tagRows, totals, identityPlatforms, me, homeStore, orderPage, recommendations] = await Promise.all([
+  const [followRows, tagRows, totals, identityPlatforms, homeStore, orderPage, recommendations] = await Promise.all([
     activeFollows(db).all({ memberId: member.id }),
     memberTagRows(db).all({ memberId: member.id }),
     memberOrderTotals(db, member.id),
     identityPlatformsOf(db).all({ memberId: member.id }),
-    staffWithStore(db).get({ userid: session.userid }),
     member.homeStoreId ? storeName(db).get({ id: member.homeStoreId }) : undefined,
     listMemberOrders(db, member.id, { limit: query.orderLimit }),
     recommend(db, member.id, session),
@@ -89,7 +86,7 @@ export async function getMemberContext(
     tags: tagRows,
     totals,
     orders: orderPage,
-    replies: await listReplies(db, { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' }),
+    replies: await listRepliesForMember(db, session, member.id, displayName),
     recommendations,
   }
 }
