@@ -18,12 +18,12 @@ import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
 import { registerContactJobs, scheduleContactJobs } from './contacts/jobs.ts'
 import { contactRoutes } from './contacts/routes.ts'
 import { healthRoutes } from './health/routes.ts'
+import { createJobQueue } from './jobs/queue.ts'
+import { jobRoutes } from './jobs/routes.ts'
 import { registerMaterialJobs, scheduleMaterialJobs } from './materials/jobs.ts'
 import { materialLinkRoutes, materialRoutes } from './materials/routes.ts'
 import { linkKeyFrom } from './materials/service.ts'
 import { createMaterialStorage } from './materials/storage.ts'
-import { createJobQueue } from './jobs/queue.ts'
-import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { databaseRateLimitStore } from './plugins/rate-limit-store.ts'
@@ -34,6 +34,7 @@ import { registerRecommendJobs, scheduleRecommendJobs } from './recommend/jobs.t
 import { createPrecomputedProvider } from './recommend/precomputed.ts'
 import { todayRoutes } from './recommend/routes.ts'
 import { createRecommender } from './recommend/scoring.ts'
+import { replyRoutes } from './replies/routes.ts'
 import { reportRoutes } from './reports/routes.ts'
 import { registerSendJobs, scheduleSendJobs } from './sends/jobs.ts'
 import { sendRoutes } from './sends/routes.ts'
@@ -142,6 +143,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
     await scope.register(materialRoutes, materials)
+    await scope.register(replyRoutes, { database, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {
