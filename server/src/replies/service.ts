@@ -5,7 +5,7 @@ import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { fillReplyTemplate, replyVariableList, unknownReplyVariables, usedReplyVariables } from '@scrm/shared'
-import { and, asc, desc, eq, inArray, ne, notExists, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, ne, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
 import { follows, members, orderLines, orders, products, replies, replyGroups, replyRetirements, replyStores, sends, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
@@ -49,7 +49,7 @@ export function requireKnownVariables(content: string): void {
     throw badRequest(`话术里有不存在的变量：${unknown.map(v => `{{${v}}}`).join('、')}。可用的变量：${replyVariableList.map(v => `{{${v.name}}}`).join('、')}`)
 }
 
-const notRetired = notExists(sql`select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)}`)
+const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
 
 /** No store rows = every store; otherwise the listed stores. `'all'` (admins) sees everything. */
 function visibleIn(scope: { storeId: string | null } | 'all'): SQL | undefined {

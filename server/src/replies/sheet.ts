@@ -7,7 +7,7 @@ import type { Session } from '../plugins/session.ts'
 import { replySheetHeaders, unknownReplyVariables } from '@scrm/shared'
 import { parse } from 'csv-parse/sync'
 import { stringify } from 'csv-stringify/sync'
-import { and, asc, eq, notExists, sql } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { replies, replyGroups, replyRetirements, replyStores, stores } from '../db/schema.ts'
@@ -106,7 +106,7 @@ export async function readReplySheet(bytes: Buffer, fileName: string, encoding?:
   return { rows: readCsv(bytes, used), format: 'csv', encoding: used }
 }
 
-const notRetired = notExists(sql`select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)}`)
+const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
 
 /**
  * Imports rows as replies (admins only). A row whose group and title match a live reply updates it, so importing
