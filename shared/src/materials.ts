@@ -153,3 +153,12 @@ export const MaterialSettings = Type.Object({
   miniprogramAppid: Type.Union([Type.String(), Type.Null()]),
 })
 export type MaterialSettings = Static<typeof MaterialSettings>
+
+/** A shop page path as WeCom wants it: `.html` at the end of the path, before any query (`a/b?x=1` → `a/b.html?x=1`). */
+export function miniprogramPagePath(path: string): string {
+  const [page = '', ...query] = path.split('?')
+  const html = page.endsWith('.html') ? page : `${page}.html`
+  return query.length ? `${html}?${query.join('?')}` : html
+}
+
+export const ProductCardQuery = Type.Object({ skuId: Type.String({ minLength: 1, maxLength: 64 }) })

@@ -175,6 +175,20 @@ describeEachDialect('material library', ({ dialect }) => {
     expect(message).toEqual({ msgtype: 'miniprogram', miniprogram: { appid: APPID, title: '商城首页', imgUrl: 'https://shop.example.com/c.jpg', page: 'pages/index/index.html?from=scrm' } })
   })
 
+  it('sends products as a mini-program card to the shop page (path made to end in .html), else as a link card', async () => {
+    const sqlite = stack.database.sqlite
+    const [withPage, withoutPage] = sqlite.prepare(`select sku_id s, name, miniprogram_page p, link_url l, image_url i from products where miniprogram_page is not null order by sku_id limit 2`).all() as { s: string, name: string, p: string, l: string, i: string }[]
+    await stack.port.db.run(`update products set miniprogram_page = null where sku_id = '${withoutPage!.s}'` as never)
+    const card = await (await call('GET', `/api/materials/product-card?skuId=${withPage!.s}`, guide)).json() as { msgtype: string, miniprogram: { appid: string, page: string, title: string } }
+    expect(card.msgtype).toBe('miniprogram')
+    expect(card.miniprogram.appid).toBe(APPID)
+    expect(card.miniprogram.page).toMatch(/^[^?]+\.html(\?|$)/)
+    expect(card.miniprogram.page.replace('.html', '')).toBe(withPage!.p.replace('.html', ''))
+    const link = await (await call('GET', `/api/materials/product-card?skuId=${withoutPage!.s}`, guide)).json() as { msgtype: string, news: { link: string } }
+    expect(link).toMatchObject({ msgtype: 'news', news: { link: withoutPage!.l } })
+    expect((await call('GET', '/api/materials/product-card?skuId=NOPE', guide)).status).toBe(404)
+  })
+
   it('keeps a store\'s materials to that store and lets a store manager manage only their own', async () => {
     const elsewhere = await (await call('POST', '/api/materials', admin, { kind: 'link', title: '别店专属', linkUrl: 'https://x.example.com', coverUrl: 'https://x.example.com/c.jpg', storeIds: [otherStore] })).json() as Material
     const listed = await (await call('GET', '/api/materials?limit=200', guide)).json() as MaterialList

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FileMaterialKind } from '@scrm/shared'
 import type { MaterialDeps } from './service.ts'
 import multipart from '@fastify/multipart'
-import { ApiError, CreateCardMaterial, fileMaterialKindList, IdParams, Material, MaterialGroup, MaterialGroupInput, MaterialList, MaterialListQuery, MaterialSend, MaterialSettings, mediaMaxBytes, MemberIdQuery, MemberMaterialSends, SendMaterialRequest, UpdateMaterial } from '@scrm/shared'
+import { ApiError, ChatMessage, CreateCardMaterial, fileMaterialKindList, IdParams, Material, MaterialGroup, MaterialGroupInput, MaterialList, MaterialListQuery, MaterialSend, MaterialSettings, mediaMaxBytes, MemberIdQuery, MemberMaterialSends, ProductCardQuery, SendMaterialRequest, UpdateMaterial } from '@scrm/shared'
 import Type from 'typebox'
 import { badRequest, HttpError } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
-import { archiveMaterial, createCardMaterial, createFileMaterial, deleteMaterialGroup, getMaterial, listMaterialGroups, listMaterials, materialFile, memberMaterialSends, openLink, saveMaterialGroup, sendMaterial, updateMaterial } from './service.ts'
+import { archiveMaterial, createCardMaterial, createFileMaterial, deleteMaterialGroup, getMaterial, listMaterialGroups, listMaterials, materialFile, memberMaterialSends, openLink, productCard, saveMaterialGroup, sendMaterial, updateMaterial } from './service.ts'
 import { checkUpload, cleanFileName } from './storage.ts'
 
 const MAX_UPLOAD_BYTES = Math.max(...Object.values(mediaMaxBytes))
@@ -18,6 +18,10 @@ export const materialRoutes: FastifyPluginAsyncTypebox<MaterialDeps> = async (ap
   const { database, now } = deps
   const db = database.db
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, fieldSize: 4096 } })
+
+  app.get('/api/materials/product-card', {
+    schema: { querystring: ProductCardQuery, response: { 200: ChatMessage, 404: ApiError } },
+  }, async request => productCard(db, request.query.skuId, deps.miniprogramAppid))
 
   app.get('/api/materials/settings', { schema: { response: { 200: MaterialSettings } } }, async () => ({ miniprogramAppid: deps.miniprogramAppid || null }))
 

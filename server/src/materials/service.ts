@@ -7,10 +7,10 @@ import type { Session } from '../plugins/session.ts'
 import type { WecomClient } from '../wecom/client.ts'
 import type { MaterialStorage } from './storage.ts'
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
-import { fileMaterialKindList } from '@scrm/shared'
+import { fileMaterialKindList, formatFen, miniprogramPagePath } from '@scrm/shared'
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
-import { materialGroups, materialMedia, materialOpens, materials, materialSends, materialStores, sends, stores } from '../db/schema.ts'
+import { materialGroups, materialMedia, materialOpens, materials, materialSends, materialStores, products, sends, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
 import { createSend } from '../sends/service.ts'
@@ -472,4 +472,17 @@ export async function refreshExpiringMedia(deps: MaterialDeps): Promise<{ refres
     }
   }
   return { refreshed, dropped }
+}
+
+/**
+ * A product as a chat card: a mini-program card to the brand's own shop page when the brand has a mini-program and
+ * the product a page in it, else the H5 link card.
+ */
+export async function productCard(db: AsyncDbOrTx, skuId: string, miniprogramAppid: string): Promise<ChatMessage> {
+  const product = await db.select({ name: products.name, price: products.price, imageUrl: products.imageUrl, linkUrl: products.linkUrl, page: products.miniprogramPage }).from(products).where(eq(products.skuId, skuId)).get()
+  if (!product)
+    throw notFound(`商品 ${skuId} 不存在`)
+  if (miniprogramAppid && product.page && /^https?:\/\//.test(product.imageUrl))
+    return { msgtype: 'miniprogram', miniprogram: { appid: miniprogramAppid, title: product.name.slice(0, 64), imgUrl: product.imageUrl, page: miniprogramPagePath(product.page) } }
+  return { msgtype: 'news', news: { link: product.linkUrl, title: product.name.slice(0, 128), desc: formatFen(product.price), imgUrl: product.imageUrl } }
 }
