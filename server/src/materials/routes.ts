@@ -2,8 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FileMaterialKind } from '@scrm/shared'
 import type { MaterialDeps } from './service.ts'
 import multipart from '@fastify/multipart'
-import { ApiError, ChatMessage, CreateCardMaterial, fileMaterialKindList, IdParams, Material, MaterialGroup, MaterialGroupInput, MaterialList, MaterialListQuery, MaterialSend, MaterialSettings, mediaMaxBytes, MemberIdQuery, MemberMaterialSends, ProductCardQuery, SendMaterialRequest, UpdateMaterial } from '@scrm/shared'
+import { ApiError, ChatMessage, CreateCardMaterial, fileMaterialKindList, IdParams, Material, MaterialGroup, MaterialGroupInput, MaterialList, MaterialListQuery, MaterialSend, MaterialSettings, mediaMaxBytes, MemberIdQuery, MemberMaterialSends, ProductCardQuery, SendMaterialRequest, StoreRef, UpdateMaterial } from '@scrm/shared'
+import { asc, eq } from 'drizzle-orm'
 import Type from 'typebox'
+import { stores } from '../db/schema.ts'
 import { badRequest, HttpError } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
 import { archiveMaterial, createCardMaterial, createFileMaterial, deleteMaterialGroup, getMaterial, listMaterialGroups, listMaterials, materialFile, memberMaterialSends, openLink, productCard, saveMaterialGroup, sendMaterial, updateMaterial } from './service.ts'
@@ -22,6 +24,14 @@ export const materialRoutes: FastifyPluginAsyncTypebox<MaterialDeps> = async (ap
   app.get('/api/materials/product-card', {
     schema: { querystring: ProductCardQuery, response: { 200: ChatMessage, 404: ApiError } },
   }, async request => productCard(db, request.query.skuId, deps.miniprogramAppid))
+
+  // The stores a material or reply may be limited to (the console's visibility picker).
+  app.get('/api/materials/stores', { schema: { response: { 200: Type.Array(StoreRef), 403: ApiError } } }, async (request) => {
+    const session = sessionOf(request)
+    if (session.role === 'guide')
+      throw new HttpError(403, 'Forbidden', '只有管理员和店长可以管理素材')
+    return db.select({ id: stores.id, name: stores.name }).from(stores).where(session.role === 'admin' ? undefined : eq(stores.id, session.storeId ?? '')).orderBy(asc(stores.id)).all()
+  })
 
   app.get('/api/materials/settings', { schema: { response: { 200: MaterialSettings } } }, async () => ({ miniprogramAppid: deps.miniprogramAppid || null }))
 

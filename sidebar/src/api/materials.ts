@@ -57,3 +57,7 @@ export async function listMaterialGroups(): Promise<MaterialGroup[]> {
 export async function createMaterialGroup(body: MaterialGroupInput): Promise<MaterialGroup> {
   return (await http.post<MaterialGroup>('/api/material-groups', body)).data
 }
+
+export async function listStores(): Promise<{ id: string, name: string }[]> {
+  return (await http.get<{ id: string, name: string }[]>('/api/materials/stores')).data
+}

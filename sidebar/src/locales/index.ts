@@ -1,4 +1,8 @@
 import enCore from './en.json'
+import enMaterials from './materials/en.json'
+import zhMaterials from './materials/zh-CN.json'
+import enReplies from './replies/en.json'
+import zhReplies from './replies/zh-CN.json'
 import zhCore from './zh-CN.json'
 
 // The core text lives in zh-CN.json / en.json. A feature domain keeps its text in its own folder
@@ -6,8 +10,12 @@ import zhCore from './zh-CN.json'
 // never edit each other's files: `t('<domain>.key')`.
 export const zhCN = {
   ...zhCore,
+  materials: zhMaterials,
+  replyLibrary: zhReplies,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
+  materials: enMaterials,
+  replyLibrary: enReplies,
 }

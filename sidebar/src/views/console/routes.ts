@@ -26,4 +26,16 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./ConsoleOverview.vue'),
     meta: { console: { navKey: 'console.nav.overview', roles: managers } },
   },
+  {
+    path: 'materials',
+    name: 'console-materials',
+    component: () => import('./MaterialsConsole.vue'),
+    meta: { console: { navKey: 'materials.console.nav', roles: managers } },
+  },
+  {
+    path: 'replies',
+    name: 'console-replies',
+    component: () => import('./RepliesConsole.vue'),
+    meta: { console: { navKey: 'replyLibrary.console.nav', roles: managers } },
+  },
 ]
