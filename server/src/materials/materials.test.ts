@@ -1,43 +1,18 @@
 import type { Material, MaterialList, MaterialSend, MemberMaterialSends } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { createHash, randomUUID } from 'node:crypto'
-import { deflateSync } from 'node:zlib'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { startTestStack, TEST_PUBLIC_URL } from '../../testing/harness.ts'
 import { materialMedia } from '../db/schema.ts'
+import { renderPng } from './demo-seed.ts'
 import { linkKeyFrom, MEDIA_TTL_MS, refreshExpiringMedia } from './service.ts'
 import { createMaterialStorage } from './storage.ts'
 
 const APPID = 'wx0123456789abcdef'
 
-/** A real 2×2 PNG (signature, IHDR, IDAT, IEND with CRCs): the emulator checks the magic bytes like WeCom. */
-function png(seed: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1
-    return c >>> 0
-  })
-  const crc = (b: Buffer) => {
-    let c = 0xFFFFFFFF
-    for (const byte of b) c = crcTable[(c ^ byte) & 0xFF]! ^ (c >>> 8)
-    return (c ^ 0xFFFFFFFF) >>> 0
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4)
-    len.writeUInt32BE(data.length)
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-    const sum = Buffer.alloc(4)
-    sum.writeUInt32BE(crc(body))
-    return Buffer.concat([len, body, sum])
-  }
-  const ihdr = Buffer.alloc(13)
-  ihdr.writeUInt32BE(2, 0)
-  ihdr.writeUInt32BE(2, 4)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const row = Buffer.from([0, seed & 0xFF, 80, 160, 200, 40, 40])
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.concat([row, row]))), chunk('IEND', Buffer.alloc(0))])
-}
+/** A real PNG (the emulator checks the magic bytes like WeCom); `seed` makes each one different content. */
+const png = (seed: number) => renderPng(2, 2, () => [seed & 0xFF, 80, 160])
 
 describeEachDialect('material library', ({ dialect }) => {
   let stack: TestStack
