@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
-  const materials = { database, wecom, storage: createMaterialStorage(config.materials.dir), publicUrl: config.publicUrl, miniprogramAppid: config.materials.miniprogramAppid, linkKey: linkKeyFrom(config.sessionSecret), now }
+  const materials = { database, wecom, storage: createMaterialStorage(config.materials.dir), publicUrl: config.publicUrl, miniprogramAppid: config.materials.miniprogramAppid, productCardsAsMiniprogram: config.materials.productCardsAsMiniprogram, linkKey: linkKeyFrom(config.sessionSecret), now }
   registerMaterialJobs(queue, { ...materials, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {

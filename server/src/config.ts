@@ -37,6 +37,8 @@ export interface AppConfig {
     dir: string
     /** WECOM_MINIPROGRAM_APPID: the brand's mini-program linked to the corp ('' = none; cards then go as links). */
     miniprogramAppid: string
+    /** WECOM_MINIPROGRAM_PRODUCT_CARDS=1: products go as mini-program cards to their shop page (needs the appid); else as link cards. */
+    productCardsAsMiniprogram: boolean
   }
   wecom: {
     corpId: string
@@ -188,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     materials: {
       dir: resolve(env.MATERIALS_DIR ?? resolve(env.DATABASE_PATH ?? '.data/scrm.db', '..', 'materials')),
       miniprogramAppid: env.WECOM_MINIPROGRAM_APPID ?? '',
+      productCardsAsMiniprogram: env.WECOM_MINIPROGRAM_PRODUCT_CARDS === '1',
     },
     wecom: {
       corpId: required('WECOM_CORP_ID'),
@@ -211,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError('TRAIN_INTERVAL_HOURS must be a positive number')
   if (config.materials.miniprogramAppid && !/^wx[0-9a-f]{16}$/.test(config.materials.miniprogramAppid))
     throw new ConfigError('WECOM_MINIPROGRAM_APPID must be a mini-program appid (wx + 16 hex characters)')
+  if (config.materials.productCardsAsMiniprogram && !config.materials.miniprogramAppid)
+    throw new ConfigError('WECOM_MINIPROGRAM_PRODUCT_CARDS=1 needs WECOM_MINIPROGRAM_APPID')
   if (!Number.isInteger(config.wecom.agentId))
     throw new ConfigError('WECOM_AGENT_ID must be an integer')
   if (config.production) {

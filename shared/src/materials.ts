@@ -151,6 +151,8 @@ export const MemberIdQuery = Type.Object({ memberId: Type.Integer({ minimum: 1 }
 /** What the sidebar needs to build product cards: the brand's mini-program, when it has one. */
 export const MaterialSettings = Type.Object({
   miniprogramAppid: Type.Union([Type.String(), Type.Null()]),
+  /** How product cards go: to the brand's mini-program shop page, or as H5 link cards. */
+  productCards: Type.Enum(['miniprogram', 'link']),
 })
 export type MaterialSettings = Static<typeof MaterialSettings>
 

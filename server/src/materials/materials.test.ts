@@ -26,7 +26,7 @@ describeEachDialect('material library', ({ dialect }) => {
   let otherMemberId: number
 
   beforeAll(async () => {
-    stack = await startTestStack({ dialect, env: { WECOM_MINIPROGRAM_APPID: APPID } })
+    stack = await startTestStack({ dialect, env: { WECOM_MINIPROGRAM_APPID: APPID, WECOM_MINIPROGRAM_PRODUCT_CARDS: '1' } })
     baseUrl = await stack.app.listen({ port: 0, host: '127.0.0.1' })
     const sqlite = stack.database.sqlite
     const row = sqlite.prepare(`select f.guide_userid g, f.member_id m, s.store_id st from follows f join staff s on s.userid = f.guide_userid where f.status = 'active' order by f.guide_userid, f.member_id limit 1`).get() as { g: string, m: number, st: string }
@@ -192,7 +192,7 @@ describeEachDialect('material library', ({ dialect }) => {
     const { message } = await (await send(image.id)).json() as MaterialSend
     if (message.msgtype !== 'image')
       throw new Error('expected an image')
-    const deps = { database: stack.port, wecom: stack.wecom, storage: createMaterialStorage(stack.config.materials.dir), publicUrl: TEST_PUBLIC_URL, miniprogramAppid: APPID, linkKey: linkKeyFrom(stack.config.sessionSecret) }
+    const deps = { database: stack.port, wecom: stack.wecom, storage: createMaterialStorage(stack.config.materials.dir), publicUrl: TEST_PUBLIC_URL, miniprogramAppid: APPID, productCardsAsMiniprogram: true, linkKey: linkKeyFrom(stack.config.sessionSecret) }
     const { eq } = await import('drizzle-orm')
     const before = (await stack.port.db.select().from(materialMedia).where(eq(materialMedia.materialId, image.id)).get())!
     expect(before.mediaId).toBe(message.image.mediaid)

@@ -23,7 +23,7 @@ export const materialRoutes: FastifyPluginAsyncTypebox<MaterialDeps> = async (ap
 
   app.get('/api/materials/product-card', {
     schema: { querystring: ProductCardQuery, response: { 200: ChatMessage, 404: ApiError } },
-  }, async request => productCard(db, request.query.skuId, deps.miniprogramAppid))
+  }, async request => productCard(db, request.query.skuId, deps.productCardsAsMiniprogram ? deps.miniprogramAppid : null))
 
   // The stores a material or reply may be limited to (the console's visibility picker).
   app.get('/api/materials/stores', { schema: { response: { 200: Type.Array(StoreRef), 403: ApiError } } }, async (request) => {
@@ -33,7 +33,7 @@ export const materialRoutes: FastifyPluginAsyncTypebox<MaterialDeps> = async (ap
     return db.select({ id: stores.id, name: stores.name }).from(stores).where(session.role === 'admin' ? undefined : eq(stores.id, session.storeId ?? '')).orderBy(asc(stores.id)).all()
   })
 
-  app.get('/api/materials/settings', { schema: { response: { 200: MaterialSettings } } }, async () => ({ miniprogramAppid: deps.miniprogramAppid || null }))
+  app.get('/api/materials/settings', { schema: { response: { 200: MaterialSettings } } }, async () => ({ miniprogramAppid: deps.miniprogramAppid || null, productCards: deps.productCardsAsMiniprogram && deps.miniprogramAppid ? 'miniprogram' as const : 'link' as const }))
 
   app.get('/api/materials', {
     schema: { querystring: MaterialListQuery, response: { 200: MaterialList, 400: ApiError } },

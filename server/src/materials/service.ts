@@ -30,6 +30,8 @@ export interface MaterialDeps {
   publicUrl: string
   /** The brand's corp-linked mini-program appid; '' = none. */
   miniprogramAppid: string
+  /** Products go as mini-program cards to their shop page (else as link cards). */
+  productCardsAsMiniprogram: boolean
   /** Key for the link tokens (derived from the session secret). */
   linkKey: Buffer
   now: () => number
@@ -478,7 +480,7 @@ export async function refreshExpiringMedia(deps: MaterialDeps): Promise<{ refres
  * A product as a chat card: a mini-program card to the brand's own shop page when the brand has a mini-program and
  * the product a page in it, else the H5 link card.
  */
-export async function productCard(db: AsyncDbOrTx, skuId: string, miniprogramAppid: string): Promise<ChatMessage> {
+export async function productCard(db: AsyncDbOrTx, skuId: string, miniprogramAppid: string | null): Promise<ChatMessage> {
   const product = await db.select({ name: products.name, price: products.price, imageUrl: products.imageUrl, linkUrl: products.linkUrl, page: products.miniprogramPage }).from(products).where(eq(products.skuId, skuId)).get()
   if (!product)
     throw notFound(`商品 ${skuId} 不存在`)

@@ -71,6 +71,12 @@ describeEachDialect('scripted replies', ({ dialect }) => {
     expect((await call('POST', '/api/replies', guide, { groupId: 1, title: 'x', content: 'x' })).status).toBe(403)
   })
 
+  it('without a configured mini-program, product cards stay link cards (materials settings)', async () => {
+    const skuId = (stack.database.sqlite.prepare('select sku_id s from products where miniprogram_page is not null limit 1').get() as { s: string }).s
+    expect(await (await call('GET', '/api/materials/settings', guide)).json()).toEqual({ miniprogramAppid: null, productCards: 'link' })
+    expect(await (await call('GET', `/api/materials/product-card?skuId=${skuId}`, guide)).json()).toMatchObject({ msgtype: 'news' })
+  })
+
   it('refuses a variable that does not exist at save time, naming it', async () => {
     const groupId = await group('测试-变量')
     const res = await call('POST', '/api/replies', admin, { groupId, title: '生日', content: '{{称呼}}，{{生日}}快乐' })

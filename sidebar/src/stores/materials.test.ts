@@ -52,7 +52,7 @@ describe('sending materials and product cards', () => {
       return { ...record('image'), id, status: body.status }
     })
     api.getMemberMaterialSends.mockReset().mockResolvedValue({ sends: [] })
-    api.getMaterialSettings.mockReset().mockResolvedValue({ miniprogramAppid: null })
+    api.getMaterialSettings.mockReset().mockResolvedValue({ miniprogramAppid: null, productCards: 'link' })
     api.getProductCard.mockReset().mockResolvedValue(card)
     ww.getCurExternalContact.mockReset().mockResolvedValue({ userId: 'wm-42', errMsg: 'getCurExternalContact:ok' })
     ww.sendChatMessage.mockReset().mockImplementation(async () => {
@@ -86,7 +86,7 @@ describe('sending materials and product cards', () => {
 
     setActivePinia(createPinia())
     useMemberStore().context = { member: { id: 42, externalUserid: 'wm-42' } } as unknown as MemberContext
-    api.getMaterialSettings.mockResolvedValue({ miniprogramAppid: 'wx0123456789abcdef' })
+    api.getMaterialSettings.mockResolvedValue({ miniprogramAppid: 'wx0123456789abcdef', productCards: 'miniprogram' })
     vi.resetModules()
     const { useSendsStore: fresh } = await import('./sends')
     expect(await fresh().send({ memberId: 42, skuId: 'SKU1', message: news })).toBe('sent')

@@ -14,7 +14,8 @@ export const useMaterialsStore = defineStore('materials', () => {
   const error = ref<string | null>(null)
   /** Materials sent to the member on screen (by anyone), with the customer's opens. */
   const memberSends = shallowRef<{ memberId: number, sends: MemberMaterialSend[] } | null>(null)
-  let settings: Promise<string | null> | undefined
+  /** Whether products go as the brand's mini-program cards (asked once). */
+  let settings: Promise<boolean> | undefined
   let seq = 0
 
   async function load(): Promise<void> {
@@ -67,9 +68,9 @@ export const useMaterialsStore = defineStore('materials', () => {
 
   /** The chat card for a product: the brand's mini-program card when configured; the given link card otherwise. */
   async function productMessage(skuId: string, fallback: ChatMessage): Promise<ChatMessage> {
-    settings ??= getMaterialSettings().then(s => s.miniprogramAppid).catch(() => {
+    settings ??= getMaterialSettings().then(s => s.productCards === 'miniprogram').catch(() => {
       settings = undefined
-      return null
+      return false
     })
     if (!(await settings))
       return fallback
