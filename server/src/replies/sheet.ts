@@ -197,17 +197,21 @@ async function exportRows(database: Database, session: Session): Promise<string[
   return rows.map(r => [r.group, r.title, r.content, (names.get(r.id) ?? []).join('、')])
 }
 
+/** An XLSX of replies in the import layout: the header row, then `rows` (分组, 标题, 内容, 可见门店). */
+export async function replySheetXlsx(rows: string[][]): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook()
+  const sheet = workbook.addWorksheet('话术')
+  sheet.columns = [{ width: 14 }, { width: 24 }, { width: 80 }, { width: 24 }]
+  sheet.addRow([...replySheetHeaders]).font = { bold: true }
+  for (const row of rows)
+    sheet.addRow(row)
+  return Buffer.from(await workbook.xlsx.writeBuffer())
+}
+
 export async function exportReplies(database: Database, session: Session, format: 'xlsx' | 'csv', encoding: CsvEncoding): Promise<{ bytes: Buffer, contentType: string, fileName: string }> {
   const rows = await exportRows(database, session)
-  if (format === 'xlsx') {
-    const workbook = new ExcelJS.Workbook()
-    const sheet = workbook.addWorksheet('话术')
-    sheet.columns = [{ width: 14 }, { width: 24 }, { width: 80 }, { width: 24 }]
-    sheet.addRow([...replySheetHeaders]).font = { bold: true }
-    for (const row of rows)
-      sheet.addRow(row)
-    return { bytes: Buffer.from(await workbook.xlsx.writeBuffer()), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', fileName: '话术库.xlsx' }
-  }
+  if (format === 'xlsx')
+    return { bytes: await replySheetXlsx(rows), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', fileName: '话术库.xlsx' }
   const text = stringify([[...replySheetHeaders], ...rows], { record_delimiter: 'windows' })
   // UTF-8 with a BOM, so Excel recognises it; GBK for older Excel on Chinese Windows.
   const bytes = encoding === 'gbk' ? iconv.encode(text, 'gbk') : Buffer.concat([Buffer.from([0xEF, 0xBB, 0xBF]), Buffer.from(text, 'utf8')])
