@@ -99,6 +99,11 @@ describeEachDialect('material library', ({ dialect }) => {
     const held = await emulatorMedia(message.image.mediaid)
     expect(held).toMatchObject({ type: 'image', expired: false, fileName: '海报.png', sha256: createHash('sha256').update(bytes).digest('hex') })
 
+    const file = await call('GET', material.fileUrl!, guide)
+    expect(file.status).toBe(200)
+    expect(file.headers.get('content-type')).toBe('image/png')
+    expect(Buffer.from(await file.arrayBuffer()).equals(bytes)).toBe(true)
+
     const again = await (await send(material.id)).json() as MaterialSend
     expect(again.message).toEqual(message)
     const uploads = (await (await fetch(`${stack.emulator.url}/__emulator/calls?path=/cgi-bin/media/upload`)).json() as { calls: unknown[] }).calls
