@@ -115,6 +115,42 @@ describeEachDialect('material library', ({ dialect }) => {
     expect(listed.items.map(m => [m.id, m.useCount])).toEqual([[material.id, 1]])
   })
 
+  it('sends videos and files as media ids too (the file keeps its name)', async () => {
+    // An ISO BMFF file starts with its `ftyp` box: size, 'ftyp', major brand, minor version, compatible brands.
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom', 'latin1'), Buffer.from([0, 0, 2, 0]), Buffer.from('isommp41', 'latin1'), Buffer.alloc(64)])
+    const leaflet = Buffer.from('会员权益：生日礼券、免费改衣', 'utf8')
+    for (const [kind, bytes, name, type] of [['video', mp4, '新品走秀.mp4', 'video/mp4'], ['file', leaflet, '会员权益.txt', 'text/plain']] as const) {
+      const created = await upload(admin, { kind, title: name }, bytes, name, type)
+      expect(created.status).toBe(201)
+      const material = await created.json() as Material
+      const { message } = await (await send(material.id)).json() as MaterialSend
+      if (message.msgtype !== kind)
+        throw new Error(`expected ${kind}, got ${message.msgtype}`)
+      const mediaId = message.msgtype === 'video' ? message.video.mediaid : message.msgtype === 'file' ? message.file.mediaid : ''
+      expect(await emulatorMedia(mediaId)).toMatchObject({ type: kind, fileName: name, expired: false, sha256: createHash('sha256').update(bytes).digest('hex') })
+    }
+  })
+
+  it('refuses every management route to guides (403) and every route without a session (401)', async () => {
+    const manage: [string, string, unknown?][] = [
+      ['POST', '/api/materials', { kind: 'link', title: 'x', linkUrl: 'https://x.example.com', coverUrl: 'https://x.example.com/c.jpg' }],
+      ['PATCH', '/api/materials/1', { title: 'x' }],
+      ['DELETE', '/api/materials/1'],
+      ['POST', '/api/material-groups', { name: 'x' }],
+      ['PUT', '/api/material-groups/1', { name: 'x' }],
+      ['DELETE', '/api/material-groups/1'],
+      ['GET', '/api/materials/stores'],
+    ]
+    for (const [method, path, body] of manage) {
+      expect([method, path, (await call(method, path, guide, body)).status]).toEqual([method, path, 403])
+      expect([method, path, (await call(method, path, '', body)).status]).toEqual([method, path, 401])
+    }
+    for (const path of ['/api/materials', '/api/materials/1', '/api/materials/1/file', '/api/material-groups', '/api/materials/settings', `/api/materials/sends?memberId=${memberId}`, '/api/materials/product-card?skuId=x'])
+      expect([path, (await call('GET', path, '')).status]).toEqual([path, 401])
+    expect((await call('POST', '/api/material-groups', supervisor, { name: '店长建组' })).status).toBe(403)
+    expect((await call('GET', `/api/materials/sends?memberId=${otherMemberId}`, guide)).status).toBe(404)
+  })
+
   it('replays a retried send unchanged and refuses reusing its key for another material', async () => {
     const key = randomUUID()
     const link = await (await call('POST', '/api/materials', admin, { kind: 'link', title: '会员日活动', linkUrl: 'https://shop.example.com/vip', coverUrl: 'https://shop.example.com/vip.jpg' })).json() as Material

@@ -64,11 +64,26 @@ describeEachDialect('scripted replies', ({ dialect }) => {
   const group = async (name: string) => (await (await call('POST', '/api/reply-groups', admin, { name })).json() as ReplyGroup).id
   const context = async () => (await (await call('GET', `/api/members/context?externalUserId=${member.externalUserid}`, guide)).json() as MemberContext)
 
-  it('needs a session (401); guides cannot manage (403)', async () => {
-    expect((await fetch(`${baseUrl}/api/replies`)).status).toBe(401)
-    expect((await call('GET', '/api/replies', guide)).status).toBe(403)
-    expect((await call('POST', '/api/reply-groups', guide, { name: 'x' })).status).toBe(403)
-    expect((await call('POST', '/api/replies', guide, { groupId: 1, title: 'x', content: 'x' })).status).toBe(403)
+  it('needs a session on every route (401); guides cannot manage (403)', async () => {
+    const manage: [string, string, unknown?][] = [
+      ['GET', '/api/replies'],
+      ['GET', '/api/replies/export?format=csv'],
+      ['POST', '/api/replies', { groupId: 1, title: 'x', content: 'x' }],
+      ['PUT', '/api/replies/1', { groupId: 1, title: 'x', content: 'x' }],
+      ['DELETE', '/api/replies/1'],
+      ['POST', '/api/reply-groups', { name: 'x' }],
+      ['PUT', '/api/reply-groups/1', { name: 'x' }],
+      ['DELETE', '/api/reply-groups/1'],
+    ]
+    for (const [method, path, body] of manage) {
+      expect([method, path, (await call(method, path, guide, body)).status]).toEqual([method, path, 403])
+      expect([method, path, (await call(method, path, '', body)).status]).toEqual([method, path, 401])
+    }
+    expect((await call('POST', '/api/replies/preview', '', { content: 'x' })).status).toBe(401)
+    expect((await call('GET', '/api/reply-groups', '')).status).toBe(401)
+    expect((await importFile('', await xlsx([['分组', '标题', '内容'], ['a', 'b', 'c']]), 'x.xlsx')).status).toBe(401)
+    expect((await importFile(guide, await xlsx([['分组', '标题', '内容'], ['a', 'b', 'c']]), 'x.xlsx')).status).toBe(403)
+    expect((await call('POST', '/api/reply-groups', supervisor, { name: '店长建组' })).status).toBe(403)
   })
 
   it('without a configured mini-program, product cards stay link cards (materials settings)', async () => {
