@@ -1,6 +1,6 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
-//   parts: training, scoring, context, tafeng, loop (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, materials (default: all of them, in that order)
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
 // `--database-url` (PostgreSQL) is accepted only once every domain is on the database port (issue 7).
 // Prints each measurement as it completes, then one JSON line with everything (progress on stderr).
@@ -12,9 +12,10 @@ import { parseArgs } from 'node:util'
 import { ensureBenchDatabase } from './bench-db.ts'
 import { benchMemberContext } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
+import { benchMaterials } from './materials.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'materials'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -98,6 +99,15 @@ if (selected.has('loop')) {
   const loop = await runFeedbackLoop({ log })
   results.loop = { config: loop.config, arms: loop.arms, onMinus: loop.onMinus, seconds: loop.seconds }
   for (const line of formatFeedbackLoop(loop)) console.log(line)
+}
+
+if (selected.has('materials')) {
+  const m = await benchMaterials({ log })
+  results.materials = m
+  for (const [q, s] of Object.entries(m.search))
+    console.log(`material search「${q}」over ${m.materials.toLocaleString()} materials (guide, store-limited): p50 ${s.p50} ms, p95 ${s.p95} ms`)
+  console.log(`filled replies for a member over ${m.replies.toLocaleString()} replies: p50 ${m.memberReplies.p50} ms, p95 ${m.memberReplies.p95} ms`)
+  console.log(`reply import of ${m.importRows.toLocaleString()} XLSX rows: ${m.importSeconds} s; GBK CSV export: ${m.exportSeconds} s`)
 }
 
 console.log(JSON.stringify(results))

@@ -110,6 +110,7 @@ export const materials = pgTable('materials', {
   updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
   archivedAt: bigint('archived_at', { mode: 'number' }),
 }, t => [
+  index('materials_listed_idx').on(t.archivedAt, t.createdAt),
   index('materials_kind_idx').on(t.kind, t.archivedAt),
   index('materials_group_idx').on(t.groupId),
 ])

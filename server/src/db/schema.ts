@@ -391,7 +391,7 @@ export const materials = sqliteTable('materials', {
   createdAt: integer('created_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
   archivedAt: integer('archived_at'),
-}, t => [index('materials_kind_idx').on(t.kind, t.archivedAt), index('materials_group_idx').on(t.groupId)])
+}, t => [index('materials_listed_idx').on(t.archivedAt, t.createdAt), index('materials_kind_idx').on(t.kind, t.archivedAt), index('materials_group_idx').on(t.groupId)])
 
 /** Stores a material is visible in; none = every store. */
 export const materialStores = sqliteTable('material_stores', {

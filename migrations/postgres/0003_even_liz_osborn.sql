@@ -82,6 +82,7 @@ CREATE INDEX "material_opens_send_idx" ON "material_opens" USING btree ("send_id
 CREATE INDEX "material_opens_material_idx" ON "material_opens" USING btree ("material_id");--> statement-breakpoint
 CREATE INDEX "material_sends_material_idx" ON "material_sends" USING btree ("material_id");--> statement-breakpoint
 CREATE INDEX "material_stores_store_idx" ON "material_stores" USING btree ("store_id");--> statement-breakpoint
+CREATE INDEX "materials_listed_idx" ON "materials" USING btree ("archived_at","created_at");--> statement-breakpoint
 CREATE INDEX "materials_kind_idx" ON "materials" USING btree ("kind","archived_at");--> statement-breakpoint
 CREATE INDEX "materials_group_idx" ON "materials" USING btree ("group_id");--> statement-breakpoint
 CREATE INDEX "reply_stores_store_idx" ON "reply_stores" USING btree ("store_id");

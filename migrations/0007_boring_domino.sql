@@ -67,6 +67,7 @@ CREATE TABLE `materials` (
 	FOREIGN KEY (`created_by`) REFERENCES `staff`(`userid`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
+CREATE INDEX `materials_listed_idx` ON `materials` (`archived_at`,`created_at`);--> statement-breakpoint
 CREATE INDEX `materials_kind_idx` ON `materials` (`kind`,`archived_at`);--> statement-breakpoint
 CREATE INDEX `materials_group_idx` ON `materials` (`group_id`);--> statement-breakpoint
 CREATE TABLE `reply_retirements` (
