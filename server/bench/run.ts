@@ -1,7 +1,7 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
 //             [--messages 100000] [--messages-per-key 1]
-//   parts: training, scoring, context, tafeng, loop, redpackets, archive, import, tags (default: all of them, in that order)
+//   parts: training, scoring, context, tafeng, loop, redpackets, archive, import, tags, materials (default: all of them, in that order)
 // `archive` (--messages N) ingests N emulated archive messages and searches them; with --database-url on PostgreSQL.
 // `import` imports a generated Taobao GBK export of 100,000 orders twice (--import-orders N to change).
 // `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
@@ -19,11 +19,12 @@ import { ensureBenchDatabase } from './bench-db.ts'
 import { benchMemberContext, postgresBenchDatabase } from './context.ts'
 import { formatFeedbackLoop, runFeedbackLoop } from './feedback-loop.ts'
 import { benchImport } from './import.ts'
+import { benchMaterials } from './materials.ts'
 import { BENCH_NOW, benchScoring, benchTafengTraining, benchTraining, hasModel } from './recommend.ts'
 import { benchRedPackets } from './redpackets.ts'
 import { benchComputedTags } from './tags.ts'
 
-const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets', 'archive', 'import', 'tags'] as const
+const PARTS = ['training', 'scoring', 'context', 'tafeng', 'loop', 'redpackets', 'archive', 'import', 'tags', 'materials'] as const
 type Part = typeof PARTS[number]
 
 const defaultTafeng = resolve(fileURLToPath(import.meta.url), '../../../../shared/data/tafeng-nbr')
@@ -145,6 +146,15 @@ if (selected.has('tags')) {
   const tags = await benchComputedTags(db.path, BENCH_NOW)
   results.tags = tags
   console.log(`computed tags: ${tags.tags.toLocaleString()} tags for ${tags.members.toLocaleString()} members in ${tags.seconds} s (${tags.tagsPerActiveMember} per member active in the last year); segment preview ${tags.segmentPreviewMs} ms (${tags.segmentSize} members)`)
+}
+
+if (selected.has('materials')) {
+  const m = await benchMaterials({ log })
+  results.materials = m
+  for (const [q, s] of Object.entries(m.search))
+    console.log(`material search「${q}」over ${m.materials.toLocaleString()} materials (guide, store-limited): p50 ${s.p50} ms, p95 ${s.p95} ms`)
+  console.log(`filled replies for a member over ${m.replies.toLocaleString()} replies: p50 ${m.memberReplies.p50} ms, p95 ${m.memberReplies.p95} ms`)
+  console.log(`reply import of ${m.importRows.toLocaleString()} XLSX rows: ${m.importSeconds} s; GBK CSV export: ${m.exportSeconds} s`)
 }
 
 console.log(JSON.stringify(results))

@@ -14,9 +14,10 @@
 import type { ReasonCode, ReasonFacts } from '@scrm/shared'
 import type { RecommendedItemLog } from '../src/db/schema.ts'
 import type { DemoMeta, FollowRow, MemberPreference, MemberRow, OrderLineRow, OrderRow, ProductRow, RecommendationRow, ReplyRow, SendRow, StaffRow, StoreRow } from './generator.ts'
-import { fillReplyVariables, formatFen } from '@scrm/shared'
+import { formatFen } from '@scrm/shared'
 import { groupBy } from '../src/lib/collections.ts'
 import { Rng } from '../src/lib/random.ts'
+import { fillReplyVariables } from '../src/replies/service.ts'
 import { COMPLEMENTS } from './catalog.ts'
 
 const DAY = 86_400_000

@@ -13,6 +13,7 @@ import { archiveParts } from '../src/archive/wiring.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
 import { wecomCredentials } from '../src/db/schema.ts'
+import { DEMO_MINIPROGRAM_APPID, seedDemoMaterials } from '../src/materials/demo-seed.ts'
 import { runAttribution } from '../src/recommend/jobs.ts'
 import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
@@ -98,6 +99,7 @@ export async function startDemo(options: DemoOptions) {
     WECOM_OAUTH_BASE: emulatorUrl,
     WECOM_CALLBACK_TOKEN: fixtures.app.callbackToken,
     WECOM_ENCODING_AES_KEY: fixtures.app.encodingAesKey,
+    WECOM_MINIPROGRAM_APPID: DEMO_MINIPROGRAM_APPID,
     LOG_LEVEL: options.logLevel ?? 'warn',
     // The demo shell and mock bridge fetch from the emulator; the sidebar may be opened on either host name.
     CSP_CONNECT_SRC: `${emulatorUrl},http://127.0.0.1:${emulator.port}`,
@@ -116,6 +118,7 @@ export async function startDemo(options: DemoOptions) {
   await fetchPendingMedia({ database: database.port, source: archive.source!, dir: archive.mediaDir, now: Date.now })
   await sweepReplyTimeouts(database.port.db, Date.now())
   const app = await buildApp({ config, database: database.port, wecom, logger: options.logger })
+  await seedDemoMaterials(database.port, config.materials.dir, Date.now())
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))
   await app.listen({ port: options.port, host: '0.0.0.0' })

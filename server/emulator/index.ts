@@ -22,6 +22,7 @@
 //   POST /__emulator/limits {perMinute?, perHour?, ipPerMinute?, ipPerHour?, debugPerMinute?,
 //        concurrency?, latencyMs?, tokenTtlSeconds?, corpTicketsPerHour?, agentTicketsPerHour?} → the limits now in force; GET reads them
 //   GET  /__emulator/calls[?path=/cgi-bin/…]        → {calls:[{seq, method, path, time, errcode, …}]}; DELETE clears
+//   GET  /__emulator/media/<media_id>               → an uploaded media's type, name, size, sha256, expiry (media.ts)
 //   GET  /__emulator/jsapi-tickets                  → {corpId, agentId, corpTicket, agentTicket}
 //   GET  /__emulator/users                          → {users:[{userid, name, position, departmentName, …}]}
 //   POST /__emulator/oauth/code {userid}            → {code} (skips the login page)
@@ -39,6 +40,7 @@ import type { ApiReply, EmulatorLimits, Fault, TokenKind } from './state.ts'
 import { createServer } from 'node:http'
 import { EmulatorArchive } from './archive.ts'
 import { CallbackPusher } from './callbacks.ts'
+import { describeMedia, mediaContent, uploadMedia } from './media.ts'
 import { renderErrorPage, renderLoginPage } from './oauth-page.ts'
 import { EmulatorState, fail } from './state.ts'
 import { convertToOpenid } from './wechatpay.ts'
@@ -80,6 +82,8 @@ interface CgiRoute {
   /** An externalcontact/* API: the token must also pass EmulatorState.checkExternalContactAccess. */
   externalContact?: boolean
   handle: (q: URLSearchParams, body: Body, s: EmulatorState, token: TokenKind) => ApiReply
+  /** Takes the raw body instead of JSON (multipart uploads). */
+  handleRaw?: (q: URLSearchParams, body: Buffer, contentType: string | undefined, s: EmulatorState) => Promise<ApiReply>
 }
 
 const APP: readonly TokenKind[] = ['app']
@@ -112,6 +116,7 @@ const CGI_ROUTES: Record<string, CgiRoute> = {
   '/cgi-bin/externalcontact/del_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.delCorpTag(b, token) },
   '/cgi-bin/externalcontact/mark_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.markTag(b, token) },
   '/cgi-bin/externalcontact/convert_to_openid': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s) => convertToOpenid(s, b) },
+  '/cgi-bin/media/upload': { method: 'POST', tokens: ANY, handle: () => fail(44001), handleRaw: uploadMedia },
 }
 
 const CORS_HEADERS = {
@@ -121,9 +126,10 @@ const CORS_HEADERS = {
   'Access-Control-Max-Age': '600',
 }
 
-const MAX_BODY = 5 * 1024 * 1024
+/** media/upload takes files up to 20 MB plus the multipart envelope. */
+const MAX_BODY = 21 * 1024 * 1024
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
@@ -136,7 +142,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }
@@ -244,10 +250,12 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         if (refused)
           return finish(refused)
       }
+      if (route.handleRaw)
+        return finish(await route.handleRaw(url.searchParams, rawBody, req.headers['content-type'], state))
       let body: Body = {}
-      if (req.method === 'POST' && rawBody.trim() !== '') {
+      if (req.method === 'POST' && rawBody.toString('utf8').trim() !== '') {
         try {
-          const parsed: unknown = JSON.parse(rawBody)
+          const parsed: unknown = JSON.parse(rawBody.toString('utf8'))
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
             return finish(fail(47001))
           body = parsed as Body
@@ -304,7 +312,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
       res.end()
       return
     }
-    const raw = await readBody(req)
+    const raw = (await readBody(req)).toString('utf8')
     let body: Body = {}
     if (raw.trim() !== '') {
       try {
@@ -318,6 +326,17 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     const archiveReply = archive.control(route, body)
     if (archiveReply)
       return send(archiveReply.status, archiveReply.body)
+    if (req.method === 'GET' && url.pathname.startsWith('/__emulator/media/')) {
+      const [id = '', content] = url.pathname.slice('/__emulator/media/'.length).split('/')
+      const media = content === 'content' ? mediaContent(state, decodeURIComponent(id)) : undefined
+      if (media) {
+        res.writeHead(200, { ...CORS_HEADERS, 'Content-Type': media.contentType, 'Content-Length': media.bytes.byteLength })
+        res.end(media.bytes)
+        return
+      }
+      const described = describeMedia(state, decodeURIComponent(id))
+      return described && content === undefined ? send(200, described) : send(404, { error: 'unknown media id' })
+    }
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
     switch (route) {
       case 'GET /__emulator/health':

@@ -26,6 +26,10 @@ import { registerImportJobs } from './imports/jobs.ts'
 import { importRoutes } from './imports/routes.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
+import { registerMaterialJobs, scheduleMaterialJobs } from './materials/jobs.ts'
+import { materialLinkRoutes, materialRoutes } from './materials/routes.ts'
+import { linkKeyFrom } from './materials/service.ts'
+import { createMaterialStorage } from './materials/storage.ts'
 import { memberRoutes } from './members/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { databaseRateLimitStore } from './plugins/rate-limit-store.ts'
@@ -124,6 +128,8 @@ export async function buildApp(deps: AppDependencies) {
   registerImportJobs(queue, { database, now, log: app.log })
   registerTagJobs(queue, { db, wecom, now, log: app.log })
   registerComputeJob(queue, { db, now, log: app.log })
+  const materials = { database, wecom, storage: createMaterialStorage(config.materials.dir), publicUrl: config.publicUrl, miniprogramAppid: config.materials.miniprogramAppid, productCardsAsMiniprogram: config.materials.productCardsAsMiniprogram, linkKey: linkKeyFrom(config.sessionSecret), now }
+  registerMaterialJobs(queue, { ...materials, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -135,12 +141,16 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleArchiveJobs(queue, { pullIntervalSeconds: config.archive.pullIntervalSeconds, pulling: archive.source !== null })
       await scheduleComputeJob(queue)
       await scheduleTagJobs(queue)
+      await scheduleMaterialJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
   }
   // WeCom callbacks authenticate by msg_signature, not by session; the events are processed as jobs.
   await app.register(wecomCallbackRoutes, { config, db, queue, now, onMsgauditNotify: archive.source ? async () => void await enqueueArchivePull(queue) : undefined })
+  await app.register(wecomCallbackRoutes, { config, db, queue, now })
+  // A customer's WeChat opens sent links: no session, a signed token names the send.
+  await app.register(materialLinkRoutes, materials)
 
   // Everything else requires a session: one gate for the whole scope.
   await app.register(async (scope) => {
@@ -152,7 +162,6 @@ export async function buildApp(deps: AppDependencies) {
     })
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db, recommend: deps.recommend ?? createPrecomputedProvider() })
-    await scope.register(replyRoutes, { db })
     await scope.register(todayRoutes, { db, now })
     await scope.register(sendRoutes, { db, now })
     await scope.register(reportRoutes, { db, now })
@@ -163,6 +172,8 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(importRoutes, { database, queue, now, importDir: config.importDir, importMaxBytes: config.importMaxBytes })
     await scope.register(tagRoutes, { db, now })
     await scope.register(segmentRoutes, { db, now })
+    await scope.register(materialRoutes, materials)
+    await scope.register(replyRoutes, { database, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

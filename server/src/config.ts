@@ -39,6 +39,14 @@ export interface AppConfig {
   importMaxBytes: number
   version: string
   archive: ArchiveConfig
+  materials: {
+    /** MATERIALS_DIR (default next to the SQLite file): uploaded material files, content-addressed. */
+    dir: string
+    /** WECOM_MINIPROGRAM_APPID: the brand's mini-program linked to the corp ('' = none; cards then go as links). */
+    miniprogramAppid: string
+    /** WECOM_MINIPROGRAM_PRODUCT_CARDS=1: products go as mini-program cards to their shop page (needs the appid); else as link cards. */
+    productCardsAsMiniprogram: boolean
+  }
   wecom: {
     corpId: string
     agentId: number
@@ -270,6 +278,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       pullLimit: integer('ARCHIVE_PULL_LIMIT', 1000),
       pullIntervalSeconds: integer('ARCHIVE_PULL_INTERVAL_SECONDS', 60),
     },
+    materials: {
+      dir: resolve(env.MATERIALS_DIR ?? resolve(env.DATABASE_PATH ?? '.data/scrm.db', '..', 'materials')),
+      miniprogramAppid: env.WECOM_MINIPROGRAM_APPID ?? '',
+      productCardsAsMiniprogram: env.WECOM_MINIPROGRAM_PRODUCT_CARDS === '1',
+    },
     wecom: {
       corpId: required('WECOM_CORP_ID'),
       agentId: Number(required('WECOM_AGENT_ID')),
@@ -293,6 +306,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     throw new ConfigError('DATABASE_URL must be a postgres:// URL')
   if (!(Number.isFinite(config.trainIntervalHours) && config.trainIntervalHours > 0))
     throw new ConfigError('TRAIN_INTERVAL_HOURS must be a positive number')
+  if (config.materials.miniprogramAppid && !/^wx[0-9a-f]{16}$/.test(config.materials.miniprogramAppid))
+    throw new ConfigError('WECOM_MINIPROGRAM_APPID must be a mini-program appid (wx + 16 hex characters)')
+  if (config.materials.productCardsAsMiniprogram && !config.materials.miniprogramAppid)
+    throw new ConfigError('WECOM_MINIPROGRAM_PRODUCT_CARDS=1 needs WECOM_MINIPROGRAM_APPID')
   if (!Number.isInteger(config.wecom.agentId))
     throw new ConfigError('WECOM_AGENT_ID must be an integer')
   if (env.ARCHIVE_SOURCE && !['off', 'emulator', 'native'].includes(env.ARCHIVE_SOURCE))

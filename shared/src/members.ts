@@ -2,7 +2,7 @@ import type { Static } from 'typebox'
 import Type from 'typebox'
 import { EpochMs, Fen, Platform } from './common.ts'
 import { Recommendations } from './recommend.ts'
-import { ReplyVariables } from './replies.ts'
+import { Reply } from './replies.ts'
 import { MemberTag } from './tags.ts'
 
 export const MemberContextQuery = Type.Object({
@@ -111,8 +111,7 @@ export const MemberContext = Type.Object({
   tags: Type.Array(MemberTag),
   totals: OrderTotals,
   orders: OrderPage,
-  /** Fills the quick replies (`GET /api/replies`, loaded once) for this chat. */
-  replyVariables: ReplyVariables,
+  replies: Type.Array(Reply),
   recommendations: Recommendations,
 })
 export type MemberContext = Static<typeof MemberContext>

@@ -17,9 +17,30 @@ export const NewsPayload = Type.Object({
   }),
 })
 
+/** A WeCom temporary media id (media/upload, valid 3 days). */
+const MediaId = Type.String({ minLength: 1, maxLength: 256 })
+
+export const ImagePayload = Type.Object({ msgtype: Type.Literal('image'), image: Type.Object({ mediaid: MediaId }) })
+export const VideoPayload = Type.Object({ msgtype: Type.Literal('video'), video: Type.Object({ mediaid: MediaId }) })
+export const FilePayload = Type.Object({ msgtype: Type.Literal('file'), file: Type.Object({ mediaid: MediaId }) })
+
+/** Reference §1.6: the appid must be linked to the corp, imgUrl http(s), the page path end in `.html` (a query may follow). */
+export const MiniprogramPayload = Type.Object({
+  msgtype: Type.Literal('miniprogram'),
+  miniprogram: Type.Object({
+    appid: Type.String({ minLength: 1, maxLength: 64, pattern: '^wx[0-9a-f]{16}$' }),
+    title: Type.String({ minLength: 1, maxLength: 64 }),
+    imgUrl: Type.String({ minLength: 1, maxLength: 2000, pattern: '^https?://' }),
+    page: Type.String({ minLength: 6, maxLength: 512, pattern: '^[^?#]+\\.html(?:\\?.*)?$' }),
+  }),
+})
+
 /** Exactly what goes to ww.sendChatMessage. */
-export const ChatMessage = Type.Union([TextPayload, NewsPayload])
+export const ChatMessage = Type.Union([TextPayload, NewsPayload, ImagePayload, VideoPayload, FilePayload, MiniprogramPayload])
 export type ChatMessage = Static<typeof ChatMessage>
+export type ChatMessageType = ChatMessage['msgtype']
+/** Every msgtype a send may carry (the send log's `kind`), derived from ChatMessage; a non-empty tuple for drizzle's text enum. */
+export const chatMessageTypes = ChatMessage.anyOf.map(payload => payload.properties.msgtype.const) as [ChatMessageType, ...ChatMessageType[]]
 
 /**
  * pending: logged before the chat call; sent/failed/cancelled: the JS-SDK's outcome;

@@ -1,12 +1,11 @@
 // The session repository, member access and replies over the database port, on both dialects.
 import type { Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
-import { fillReplyVariables } from '@scrm/shared'
 import { eq } from 'drizzle-orm'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { follows, members, replies, replyGroups, staff, stores } from '../db/schema.ts'
-import { countReplyUse, listReplyTemplates } from '../replies/service.ts'
+import { countReplyUse, listReplies } from '../replies/service.ts'
 import { accessibleMemberIds, canSeeMember, requireMemberAccess } from './access.ts'
 import { createSessionRepository } from './session-repository.ts'
 
@@ -71,7 +70,7 @@ describeEachDialect('auth and replies over the port', ({ fresh }) => {
     expect(await canSeeMember(database.db, session('adm', 'admin', null), 999_999)).toBe(false)
   })
 
-  it('replies: grouped in order, most used first within a group, templates as written; filled per chat', async () => {
+  it('replies: grouped in order, most used first within a group, variables filled', async () => {
     const { db } = database
     const [first, second] = await db.insert(replyGroups).values([{ name: '问候', sortOrder: 1 }, { name: '售后', sortOrder: 2 }]).returning({ id: replyGroups.id }).all()
     const [a, b] = await db.insert(replies).values([
@@ -80,12 +79,9 @@ describeEachDialect('auth and replies over the port', ({ fresh }) => {
       { groupId: second!.id, title: 'C', content: '售后' },
     ]).returning({ id: replies.id }).all()
     await countReplyUse(db, b!.id)
-    const list = await listReplyTemplates(db)
+    const list = await listReplies(db, { name: '王女士', guide: '小美', store: '一店' })
     expect(list.map(r => r.title)).toEqual(['B', 'A', 'C'])
-    const template = list.find(r => r.id === a!.id)!.content
-    expect(template).toBe('{{name}}您好，我是{{store}}的{{guide}}')
-    const vars = { name: '王女士', guide: '小美', store: '一店' }
-    expect(fillReplyVariables(template, vars)).toBe('王女士您好，我是一店的小美')
-    expect(fillReplyVariables('{{ unknown }} {{constructor}} {{ name }}', vars)).toBe('{{ unknown }} {{constructor}} 王女士')
+    expect(list.find(r => r.id === a!.id)!.content).toBe('王女士您好，我是一店的小美')
+    expect(list.find(r => r.id === b!.id)!.content).toBe('{{unknown}}')
   })
 })

@@ -266,6 +266,72 @@ export const jobSchedules = pgTable('job_schedules', {
   lastRunAt: bigint('last_run_at', { mode: 'number' }),
 })
 
+export const materialGroups = pgTable('material_groups', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  name: text('name').notNull().unique(),
+  sortOrder: bigint('sort_order', { mode: 'number' }).notNull().default(0),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+})
+
+export const materialMedia = pgTable('material_media', {
+  materialId: bigint('material_id', { mode: 'number' }).primaryKey().references((): AnyPgColumn => materials.id, { onDelete: 'cascade' }),
+  contentHash: text('content_hash').notNull(),
+  mediaId: text('media_id').notNull(),
+  uploadedAt: bigint('uploaded_at', { mode: 'number' }).notNull(),
+  expiresAt: bigint('expires_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('material_media_expires_idx').on(t.expiresAt),
+])
+
+export const materialOpens = pgTable('material_opens', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  sendId: bigint('send_id', { mode: 'number' }).notNull().references((): AnyPgColumn => sends.id, { onDelete: 'cascade' }),
+  materialId: bigint('material_id', { mode: 'number' }).notNull().references((): AnyPgColumn => materials.id),
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  openedAt: bigint('opened_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('material_opens_send_idx').on(t.sendId),
+  index('material_opens_material_idx').on(t.materialId),
+])
+
+export const materials = pgTable('materials', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  kind: text('kind').notNull(),
+  groupId: bigint('group_id', { mode: 'number' }).references((): AnyPgColumn => materialGroups.id),
+  title: text('title').notNull(),
+  description: text('description').notNull().default(''),
+  linkUrl: text('link_url'),
+  coverUrl: text('cover_url'),
+  pagePath: text('page_path'),
+  contentHash: text('content_hash'),
+  fileName: text('file_name'),
+  mimeType: text('mime_type'),
+  sizeBytes: bigint('size_bytes', { mode: 'number' }),
+  createdBy: text('created_by').notNull().references((): AnyPgColumn => staff.userid),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+  archivedAt: bigint('archived_at', { mode: 'number' }),
+}, t => [
+  index('materials_listed_idx').on(t.archivedAt, t.createdAt),
+  index('materials_kind_idx').on(t.kind, t.archivedAt),
+  index('materials_group_idx').on(t.groupId),
+])
+
+export const materialSends = pgTable('material_sends', {
+  sendId: bigint('send_id', { mode: 'number' }).primaryKey().references((): AnyPgColumn => sends.id, { onDelete: 'cascade' }),
+  materialId: bigint('material_id', { mode: 'number' }).notNull().references((): AnyPgColumn => materials.id),
+}, t => [
+  index('material_sends_material_idx').on(t.materialId),
+])
+
+export const materialStores = pgTable('material_stores', {
+  materialId: bigint('material_id', { mode: 'number' }).notNull().references((): AnyPgColumn => materials.id, { onDelete: 'cascade' }),
+  storeId: text('store_id').notNull().references((): AnyPgColumn => stores.id),
+}, t => [
+  primaryKey({ columns: [t.materialId, t.storeId] }),
+  index('material_stores_store_idx').on(t.storeId),
+])
+
 export const memberIdentities = pgTable('member_identities', {
   memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
   platform: text('platform').notNull(),
@@ -519,6 +585,20 @@ export const replyGroups = pgTable('reply_groups', {
   name: text('name').notNull(),
   sortOrder: bigint('sort_order', { mode: 'number' }).notNull().default(0),
 })
+
+export const replyRetirements = pgTable('reply_retirements', {
+  replyId: bigint('reply_id', { mode: 'number' }).primaryKey().references((): AnyPgColumn => replies.id, { onDelete: 'cascade' }),
+  retiredAt: bigint('retired_at', { mode: 'number' }).notNull(),
+  retiredBy: text('retired_by').notNull(),
+})
+
+export const replyStores = pgTable('reply_stores', {
+  replyId: bigint('reply_id', { mode: 'number' }).notNull().references((): AnyPgColumn => replies.id, { onDelete: 'cascade' }),
+  storeId: text('store_id').notNull().references((): AnyPgColumn => stores.id),
+}, t => [
+  primaryKey({ columns: [t.replyId, t.storeId] }),
+  index('reply_stores_store_idx').on(t.storeId),
+])
 
 export const segments = pgTable('segments', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),

@@ -2,7 +2,7 @@
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import type { ImportRefusal, ImportReport, ReasonCode, RecommendedProduct, RedPacketSettings, SegmentDefinition } from '@scrm/shared'
-import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, IDENTITY_ACTIONS, IMPORT_STATUSES, JOB_STATUSES, MATCH_KEYS, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
+import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, chatMessageTypes, IDENTITY_ACTIONS, IMPORT_STATUSES, JOB_STATUSES, MATCH_KEYS, materialKindList, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -176,7 +176,8 @@ export const replies = sqliteTable('replies', {
   createdAt: integer('created_at').notNull().default(nowMs),
 }, t => [index('replies_group_idx').on(t.groupId)])
 
-export const sendKinds = ['text', 'news', 'miniprogram', 'image', 'redpacket'] as const
+/** What the send log records: every chat msgtype (derived from the shared API) plus red packets. */
+export const sendKinds = [...chatMessageTypes, 'redpacket'] as const
 /** Derived from the shared API enum; a new value in a text enum needs no migration. */
 export const sendStatuses = sendStatusList
 
@@ -700,3 +701,79 @@ export const segments = sqliteTable('segments', {
   storeId: text('store_id').references(() => stores.id),
   createdAt: integer('created_at').notNull(),
 }, t => [index('segments_store_idx').on(t.storeId)])
+
+// ── Materials and scripted replies (issue 11) ──
+
+export const materialGroups = sqliteTable('material_groups', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  sortOrder: integer('sort_order').notNull().default(0),
+  createdAt: integer('created_at').notNull(),
+})
+
+/**
+ * The material library (素材库). Files (image, video, file) live on disk content-addressed by `contentHash`
+ * (SHA-256); links carry a URL and cover; mini-program cards a page path (the appid is the brand's, in config).
+ * Archived rows stay for the sends that point at them.
+ */
+export const materials = sqliteTable('materials', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind', { enum: materialKindList }).notNull(),
+  groupId: integer('group_id').references(() => materialGroups.id),
+  title: text('title').notNull(),
+  description: text('description').notNull().default(''),
+  linkUrl: text('link_url'),
+  coverUrl: text('cover_url'),
+  pagePath: text('page_path'),
+  contentHash: text('content_hash'),
+  fileName: text('file_name'),
+  mimeType: text('mime_type'),
+  sizeBytes: integer('size_bytes'),
+  createdBy: text('created_by').notNull().references(() => staff.userid),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+  archivedAt: integer('archived_at'),
+}, t => [index('materials_listed_idx').on(t.archivedAt, t.createdAt), index('materials_kind_idx').on(t.kind, t.archivedAt), index('materials_group_idx').on(t.groupId)])
+
+/** Stores a material is visible in; none = every store. */
+export const materialStores = sqliteTable('material_stores', {
+  materialId: integer('material_id').notNull().references(() => materials.id, { onDelete: 'cascade' }),
+  storeId: text('store_id').notNull().references(() => stores.id),
+}, t => [primaryKey({ columns: [t.materialId, t.storeId] }), index('material_stores_store_idx').on(t.storeId)])
+
+/** The WeCom temporary media id of a file material (media/upload; valid 3 days, re-uploaded before it lapses). */
+export const materialMedia = sqliteTable('material_media', {
+  materialId: integer('material_id').primaryKey().references(() => materials.id, { onDelete: 'cascade' }),
+  contentHash: text('content_hash').notNull(),
+  mediaId: text('media_id').notNull(),
+  uploadedAt: integer('uploaded_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+}, t => [index('material_media_expires_idx').on(t.expiresAt)])
+
+/** Which material a send carried (the send log itself stays material-agnostic). */
+export const materialSends = sqliteTable('material_sends', {
+  sendId: integer('send_id').primaryKey().references(() => sends.id, { onDelete: 'cascade' }),
+  materialId: integer('material_id').notNull().references(() => materials.id),
+}, t => [index('material_sends_material_idx').on(t.materialId)])
+
+/** A customer opening a sent link through the signed redirect. */
+export const materialOpens = sqliteTable('material_opens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  sendId: integer('send_id').notNull().references(() => sends.id, { onDelete: 'cascade' }),
+  materialId: integer('material_id').notNull().references(() => materials.id),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  openedAt: integer('opened_at').notNull(),
+}, t => [index('material_opens_send_idx').on(t.sendId), index('material_opens_material_idx').on(t.materialId)])
+
+/** Stores a reply is visible in; none = every store. */
+export const replyStores = sqliteTable('reply_stores', {
+  replyId: integer('reply_id').notNull().references(() => replies.id, { onDelete: 'cascade' }),
+  storeId: text('store_id').notNull().references(() => stores.id),
+}, t => [primaryKey({ columns: [t.replyId, t.storeId] }), index('reply_stores_store_idx').on(t.storeId)])
+
+/** Replies taken out of the library; the row stays because sends point at it (usage and conversion). */
+export const replyRetirements = sqliteTable('reply_retirements', {
+  replyId: integer('reply_id').primaryKey().references(() => replies.id, { onDelete: 'cascade' }),
+  retiredAt: integer('retired_at').notNull(),
+  retiredBy: text('retired_by').notNull(),
+})

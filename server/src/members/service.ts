@@ -7,6 +7,7 @@ import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, orders, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
+import { listRepliesForMember } from '../replies/service.ts'
 import { memberTagsFor } from '../tags/follow-tags.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
@@ -42,8 +43,6 @@ const activeFollows = preparedPerHandle(db => db.select({
 
 const identityPlatformsOf = preparedPerHandle(db => db.selectDistinct({ platform: memberIdentities.platform }).from(memberIdentities).where(eq(memberIdentities.memberId, sql.placeholder('memberId'))).orderBy(asc(memberIdentities.platform)).prepare())
 
-const staffWithStore = preparedPerHandle(db => db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, sql.placeholder('userid'))).prepare())
-
 /**
  * Everything the sidebar shows for the member in the chat, in one round trip.
  * 404 when the member is unknown or not served by the caller (no existence leak).
@@ -59,12 +58,11 @@ export async function getMemberContext(
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
   // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
-  const [followRows, tagRows, totals, identityPlatforms, me, orderPage, recommendations] = await Promise.all([
+  const [followRows, tagRows, totals, identityPlatforms, orderPage, recommendations] = await Promise.all([
     activeFollows(db).all({ memberId: member.id }),
     memberTagsFor(db, member.id, session.userid),
     memberOrderTotals(db, member.id),
     identityPlatformsOf(db).all({ memberId: member.id }),
-    staffWithStore(db).get({ userid: session.userid }),
     listMemberOrders(db, member.id, { limit: query.orderLimit }),
     recommend(db, member.id, session),
   ])
@@ -89,7 +87,7 @@ export async function getMemberContext(
     tags: tagRows,
     totals,
     orders: orderPage,
-    replyVariables: { name: displayName, guide: me?.name ?? '', store: me?.storeName ?? '' },
+    replies: await listRepliesForMember(db, session, member.id, displayName),
     recommendations,
   }
 }

@@ -1,22 +1,333 @@
-import type { ReplyTemplates } from '@scrm/shared'
-import type { AsyncDbOrTx } from '../db/port.ts'
-import { asc, desc, eq, sql } from 'drizzle-orm'
-import { preparedPerHandle } from '../db/prepared.ts'
-import { replies, replyGroups } from '../db/schema.ts'
+// Scripted replies (话术库): the brand's scripts in groups, visible per store, with variables filled from the
+// member and their last order. The sidebar reads them filled in; the console manages them.
+import type { ManagedReply, ManagedReplyList, Reply, ReplyGroup, ReplyGroupInput, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest, ReplyVariableValues } from '@scrm/shared'
+import type { SQL } from 'drizzle-orm'
+import type { AsyncDbOrTx, Database } from '../db/port.ts'
+import type { Session } from '../plugins/session.ts'
+import { fillReplyTemplate, replyVariableList, unknownReplyVariables, usedReplyVariables } from '@scrm/shared'
+import { and, asc, desc, eq, inArray, ne, or, sql } from 'drizzle-orm'
+import { requireMemberAccess } from '../auth/access.ts'
+import { follows, members, orderLines, orders, products, replies, replyGroups, replyRetirements, replyStores, sends, staff, stores } from '../db/schema.ts'
+import { qualified } from '../db/sql.ts'
+import { containsPattern } from '../materials/service.ts'
+import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
+import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 
-const repliesInOrder = preparedPerHandle(db => db.select({
-  id: replies.id,
-  groupId: replies.groupId,
-  groupName: replyGroups.name,
-  title: replies.title,
-  content: replies.content,
-}).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), desc(replies.useCount), asc(replies.id)).prepare())
+const DAY_MS = 86_400_000
 
-/** Every reply as a template, in display order; the sidebar fills it with the chat's `ReplyVariables`. */
-export async function listReplyTemplates(db: AsyncDbOrTx): Promise<ReplyTemplates> {
-  return repliesInOrder(db).all()
+/** Values for the variables; the optional ones are empty when unknown. */
+export interface ReplyVariables {
+  /** Member's display name (remark first, then WeCom name). */
+  name: string
+  guide: string
+  store: string
+  lastPurchase?: string
+  lastPurchaseDate?: string
+  level?: string
+}
+
+export function replyValues(vars: ReplyVariables): ReplyVariableValues {
+  return {
+    称呼: vars.name,
+    导购: vars.guide,
+    门店: vars.store,
+    最近购买: vars.lastPurchase ?? '',
+    最近购买日期: vars.lastPurchaseDate ?? '',
+    会员等级: vars.level ?? '',
+  }
+}
+
+/** Fills the variables; unknown ones are left visible so they get noticed. */
+export function fillReplyVariables(template: string, vars: ReplyVariables): string {
+  return fillReplyTemplate(template, replyValues(vars))
+}
+
+/** 400 naming every variable that does not exist, and the ones that do. */
+export function requireKnownVariables(content: string): void {
+  const unknown = unknownReplyVariables(content)
+  if (unknown.length)
+    throw badRequest(`话术里有不存在的变量：${unknown.map(v => `{{${v}}}`).join('、')}。可用的变量：${replyVariableList.map(v => `{{${v.name}}}`).join('、')}`)
+}
+
+const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
+
+/** No store rows = every store; otherwise the listed stores. `'all'` (admins) sees everything. */
+function visibleIn(scope: { storeId: string | null } | 'all'): SQL | undefined {
+  if (scope === 'all')
+    return undefined
+  const rs = qualified(replyStores.replyId)
+  return sql`(not exists (select 1 from ${replyStores} where ${rs} = ${qualified(replies.id)}) or exists (select 1 from ${replyStores} where ${rs} = ${qualified(replies.id)} and ${qualified(replyStores.storeId)} = ${scope.storeId ?? ''}))`
+}
+
+const scopeOf = (session: Session) => session.role === 'admin' ? 'all' as const : { storeId: session.storeId }
+
+/** The replies of the member context, filled in, grouped in order, most used first within a group. */
+export async function listReplies(db: AsyncDbOrTx, vars: ReplyVariables, scope: { storeId: string | null } | 'all' = 'all'): Promise<Reply[]> {
+  const rows = await db.select({
+    id: replies.id,
+    groupId: replies.groupId,
+    groupName: replyGroups.name,
+    title: replies.title,
+    content: replies.content,
+  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(and(notRetired, visibleIn(scope))).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), desc(replies.useCount), asc(replies.id)).all()
+  const values = replyValues(vars)
+  return rows.map(row => ({ ...row, content: fillReplyTemplate(row.content, values) }))
 }
 
 export async function countReplyUse(db: AsyncDbOrTx, replyId: number): Promise<void> {
   await db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
+}
+
+const monthDay = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric' })
+
+/** 最近购买: the main item (largest line) of the member's last paid order that was not cancelled or refunded. */
+async function lastPurchase(db: AsyncDbOrTx, memberId: number): Promise<{ name: string, paidAt: number } | undefined> {
+  return db.select({ name: products.name, paidAt: orders.paidAt })
+    .from(orders)
+    .innerJoin(orderLines, eq(orderLines.orderId, orders.id))
+    .innerJoin(products, eq(products.skuId, orderLines.skuId))
+    .where(and(eq(orders.memberId, memberId), inArray(orders.status, ['paid', 'shipped', 'completed'])))
+    .orderBy(desc(orders.paidAt), desc(orders.id), desc(orderLines.amount), asc(orderLines.id))
+    .limit(1)
+    .get()
+}
+
+/** The variables for one member as the session's guide would send them. */
+export async function replyVariablesFor(db: AsyncDbOrTx, session: Session, memberId: number, displayName?: string): Promise<ReplyVariables> {
+  const [member, me, last, remark] = await Promise.all([
+    db.select({ name: members.name, level: members.level }).from(members).where(eq(members.id, memberId)).get(),
+    db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, session.userid)).get(),
+    lastPurchase(db, memberId),
+    displayName === undefined ? db.select({ remark: follows.remark }).from(follows).where(and(eq(follows.memberId, memberId), eq(follows.guideUserid, session.userid))).get() : undefined,
+  ])
+  return {
+    name: displayName ?? (remark?.remark?.split(/\s/)[0] || member?.name || ''),
+    guide: me?.name ?? '',
+    store: me?.storeName ?? '',
+    lastPurchase: last?.name ?? '',
+    lastPurchaseDate: last ? monthDay.format(last.paidAt) : '',
+    level: member?.level ?? '',
+  }
+}
+
+/** The member context's replies: visible in the guide's store, filled for this member. */
+export async function listRepliesForMember(db: AsyncDbOrTx, session: Session, memberId: number, displayName: string): Promise<Reply[]> {
+  return listReplies(db, await replyVariablesFor(db, session, memberId, displayName), scopeOf(session))
+}
+
+const SAMPLE_VALUES: ReplyVariableValues = { 称呼: '王女士', 导购: '小美', 门店: '静安店', 最近购买: '羊绒开衫', 最近购买日期: '11月3日', 会员等级: '金卡' }
+
+/** A template filled for a member the caller serves, or with sample values; unknown variables are 400. */
+export async function previewReply(db: AsyncDbOrTx, session: Session, request: ReplyPreviewRequest): Promise<ReplyPreview> {
+  requireKnownVariables(request.content)
+  let values = SAMPLE_VALUES
+  if (request.memberId !== undefined) {
+    await requireMemberAccess(db, session, request.memberId)
+    values = replyValues(await replyVariablesFor(db, session, request.memberId))
+  }
+  return {
+    content: fillReplyTemplate(request.content, values),
+    empty: usedReplyVariables(request.content).filter(name => values[name] === ''),
+  }
+}
+
+// ── Management (console) ──
+
+function requireManager(session: Session): void {
+  if (session.role === 'guide')
+    throw forbidden('只有管理员和店长可以管理话术')
+}
+
+function requireAdmin(session: Session, what: string): void {
+  if (session.role !== 'admin')
+    throw forbidden(`只有管理员可以${what}`)
+}
+
+async function storeIdsOf(db: AsyncDbOrTx, ids: number[]): Promise<Map<number, string[]>> {
+  const map = new Map<number, string[]>(ids.map(id => [id, []]))
+  if (!ids.length)
+    return map
+  for (const row of await db.select().from(replyStores).where(inArray(replyStores.replyId, ids)).orderBy(asc(replyStores.storeId)).all())
+    map.get(row.replyId)?.push(row.storeId)
+  return map
+}
+
+/** A store manager's replies are always their store's; an admin's stores must exist. */
+async function allowedStoreIds(db: AsyncDbOrTx, session: Session, requested: string[] | undefined): Promise<string[]> {
+  if (session.role === 'supervisor') {
+    if (!session.storeId)
+      throw forbidden('店长账号没有所属门店，不能管理话术')
+    if (requested?.some(id => id !== session.storeId))
+      throw forbidden('店长只能把话术设为本门店可见')
+    return [session.storeId]
+  }
+  const wanted = [...new Set(requested ?? [])]
+  if (wanted.length) {
+    const known = new Set((await db.select({ id: stores.id }).from(stores).where(inArray(stores.id, wanted)).all()).map(r => r.id))
+    const unknown = wanted.filter(id => !known.has(id))
+    if (unknown.length)
+      throw badRequest(`门店不存在：${unknown.join('、')}`)
+  }
+  return wanted
+}
+
+/** The reply if the session may change it: 404 when not visible (or retired), 403 when not only their store's. */
+async function manageableReply(db: AsyncDbOrTx, session: Session, id: number): Promise<typeof replies.$inferSelect> {
+  requireManager(session)
+  const row = await db.select().from(replies).where(and(eq(replies.id, id), notRetired, visibleIn(scopeOf(session)))).get()
+  if (!row)
+    throw notFound(`话术 ${id} 不存在`)
+  if (session.role === 'supervisor') {
+    const storeIds = (await storeIdsOf(db, [id])).get(id) ?? []
+    if (storeIds.length !== 1 || storeIds[0] !== session.storeId)
+      throw forbidden('这条话术不只在本门店可见，只有管理员可以修改')
+  }
+  return row
+}
+
+async function requireReplyGroup(db: AsyncDbOrTx, groupId: number): Promise<void> {
+  if (!(await db.select({ id: replyGroups.id }).from(replyGroups).where(eq(replyGroups.id, groupId)).get()))
+    throw badRequest(`话术分组 ${groupId} 不存在`)
+}
+
+/**
+ * Usage and conversion per reply: delivered sends, distinct members reached, and distinct members who paid an
+ * order (not cancelled) within the attribution window after receiving it.
+ */
+function statsColumns(windowMs: number) {
+  const delivered = sql`${qualified(sends.replyId)} = ${qualified(replies.id)} and ${qualified(sends.status)} = 'sent'`
+  return {
+    sentCount: sql<number>`(select count(*) from ${sends} where ${delivered})`,
+    reachedMembers: sql<number>`(select count(distinct ${qualified(sends.memberId)}) from ${sends} where ${delivered})`,
+    convertedMembers: sql<number>`(select count(distinct ${qualified(sends.memberId)}) from ${sends} where ${delivered} and exists (select 1 from ${orders} where ${qualified(orders.memberId)} = ${qualified(sends.memberId)} and ${qualified(orders.status)} != 'cancelled' and ${qualified(orders.paidAt)} > ${qualified(sends.createdAt)} and ${qualified(orders.paidAt)} <= ${qualified(sends.createdAt)} + ${windowMs}))`,
+  }
+}
+
+export async function listManagedReplies(db: AsyncDbOrTx, session: Session, query: ReplyListQuery): Promise<ManagedReplyList> {
+  requireManager(session)
+  const q = query.q?.trim()
+  const pattern = q ? containsPattern(q) : null
+  const where = and(
+    notRetired,
+    visibleIn(scopeOf(session)),
+    query.groupId ? eq(replies.groupId, query.groupId) : undefined,
+    pattern ? or(sql`lower(${replies.title}) like lower(${pattern}) escape '\\'`, sql`lower(${replies.content}) like lower(${pattern}) escape '\\'`) : undefined,
+  )
+  const windowDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS
+  const rows = await db.select({
+    id: replies.id,
+    groupId: replies.groupId,
+    groupName: replyGroups.name,
+    title: replies.title,
+    content: replies.content,
+    createdAt: replies.createdAt,
+    ...statsColumns(windowDays * DAY_MS),
+  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(where).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), asc(replies.id)).limit(query.limit ?? 200).offset(query.offset ?? 0).all()
+  const total = (await db.select({ n: sql<number>`count(*)` }).from(replies).where(where).get())?.n ?? 0
+  const storeIds = await storeIdsOf(db, rows.map(r => r.id))
+  return {
+    items: rows.map((r): ManagedReply => ({
+      ...r,
+      sentCount: Number(r.sentCount),
+      reachedMembers: Number(r.reachedMembers),
+      convertedMembers: Number(r.convertedMembers),
+      storeIds: storeIds.get(r.id) ?? [],
+    })),
+    total: Number(total),
+    windowDays,
+  }
+}
+
+export async function getManagedReply(db: AsyncDbOrTx, session: Session, id: number): Promise<ManagedReply> {
+  const windowDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS
+  const row = await db.select({
+    id: replies.id,
+    groupId: replies.groupId,
+    groupName: replyGroups.name,
+    title: replies.title,
+    content: replies.content,
+    createdAt: replies.createdAt,
+    ...statsColumns(windowDays * DAY_MS),
+  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(and(eq(replies.id, id), notRetired, visibleIn(scopeOf(session)))).get()
+  if (!row)
+    throw notFound(`话术 ${id} 不存在`)
+  return { ...row, sentCount: Number(row.sentCount), reachedMembers: Number(row.reachedMembers), convertedMembers: Number(row.convertedMembers), storeIds: (await storeIdsOf(db, [id])).get(id) ?? [] }
+}
+
+async function setStores(db: AsyncDbOrTx, replyId: number, storeIds: string[]): Promise<void> {
+  await db.delete(replyStores).where(eq(replyStores.replyId, replyId)).run()
+  if (storeIds.length)
+    await db.insert(replyStores).values(storeIds.map(storeId => ({ replyId, storeId }))).run()
+}
+
+export async function createReply(database: Database, session: Session, input: ReplyInput, now: number): Promise<number> {
+  requireManager(session)
+  requireKnownVariables(input.content)
+  return database.db.transaction(async (tx) => {
+    await requireReplyGroup(tx, input.groupId)
+    const storeIds = await allowedStoreIds(tx, session, input.storeIds)
+    const row = (await tx.insert(replies).values({ groupId: input.groupId, title: input.title, content: input.content, createdAt: now }).returning({ id: replies.id }).get())!
+    await setStores(tx, row.id, storeIds)
+    return row.id
+  })
+}
+
+export async function updateReply(database: Database, session: Session, id: number, input: ReplyInput): Promise<void> {
+  requireKnownVariables(input.content)
+  await database.db.transaction(async (tx) => {
+    await manageableReply(tx, session, id)
+    await requireReplyGroup(tx, input.groupId)
+    await tx.update(replies).set({ groupId: input.groupId, title: input.title, content: input.content }).where(eq(replies.id, id)).run()
+    if (input.storeIds !== undefined)
+      await setStores(tx, id, await allowedStoreIds(tx, session, input.storeIds))
+  })
+}
+
+/** Deletes a reply never sent; one that was sent is retired instead, so its sends keep their usage and conversion. */
+export async function retireReply(database: Database, session: Session, id: number, now: number): Promise<void> {
+  await database.db.transaction(async (tx) => {
+    await manageableReply(tx, session, id)
+    if (await tx.select({ id: sends.id }).from(sends).where(eq(sends.replyId, id)).limit(1).get())
+      await tx.insert(replyRetirements).values({ replyId: id, retiredAt: now, retiredBy: session.userid }).run()
+    else
+      await tx.delete(replies).where(eq(replies.id, id)).run()
+  })
+}
+
+// ── Groups ──
+
+export async function listReplyGroups(db: AsyncDbOrTx, session: Session): Promise<ReplyGroup[]> {
+  const scope = visibleIn(scopeOf(session))
+  const count = sql<number>`(select count(*) from ${replies} where ${qualified(replies.groupId)} = ${qualified(replyGroups.id)} and ${notRetired}${scope ? sql` and ${scope}` : sql``})`
+  const rows = await db.select({ id: replyGroups.id, name: replyGroups.name, sortOrder: replyGroups.sortOrder, replyCount: count }).from(replyGroups).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id)).all()
+  return rows.map(r => ({ ...r, replyCount: Number(r.replyCount) }))
+}
+
+export async function saveReplyGroup(database: Database, session: Session, id: number | null, input: ReplyGroupInput): Promise<ReplyGroup> {
+  requireAdmin(session, '管理话术分组')
+  return database.db.transaction(async (tx) => {
+    const clash = await tx.select({ id: replyGroups.id }).from(replyGroups).where(and(eq(replyGroups.name, input.name), id === null ? undefined : ne(replyGroups.id, id))).get()
+    if (clash)
+      throw conflict(`话术分组「${input.name}」已存在`)
+    const row = id === null
+      ? await tx.insert(replyGroups).values({ name: input.name, sortOrder: input.sortOrder ?? 0 }).returning().get()
+      : await tx.update(replyGroups).set({ name: input.name, sortOrder: input.sortOrder }).where(eq(replyGroups.id, id)).returning().get()
+    if (!row)
+      throw notFound(`话术分组 ${id} 不存在`)
+    const replyCount = (await tx.select({ n: sql<number>`count(*)` }).from(replies).where(and(eq(replies.groupId, row.id), notRetired)).get())?.n ?? 0
+    return { id: row.id, name: row.name, sortOrder: row.sortOrder, replyCount: Number(replyCount) }
+  })
+}
+
+export async function deleteReplyGroup(database: Database, session: Session, id: number): Promise<void> {
+  requireAdmin(session, '管理话术分组')
+  await database.db.transaction(async (tx) => {
+    if (!(await tx.select({ id: replyGroups.id }).from(replyGroups).where(eq(replyGroups.id, id)).get()))
+      throw notFound(`话术分组 ${id} 不存在`)
+    if (await tx.select({ id: replies.id }).from(replies).where(and(eq(replies.groupId, id), notRetired)).limit(1).get())
+      throw conflict('分组里还有话术，先移走或删除它们')
+    if (await tx.select({ id: replies.id }).from(replies).where(eq(replies.groupId, id)).limit(1).get())
+      throw conflict('分组里有已删除、但发送记录仍引用的话术，分组需保留')
+    await tx.delete(replyGroups).where(eq(replyGroups.id, id)).run()
+  })
 }

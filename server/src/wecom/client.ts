@@ -92,6 +92,8 @@ export interface RequestSpec {
   externalContact?: boolean
   query?: Record<string, string | number | undefined>
   body?: unknown
+  /** A multipart body instead of JSON (media/upload); a factory, so a retry sends a fresh one. */
+  form?: () => FormData
   /** Safe to repeat after a timeout (reads, idempotent writes such as mark_tag). */
   idempotent: boolean
 }
@@ -204,10 +206,12 @@ export function createWecomClient(options: WecomClientOptions) {
     }
     if (token !== undefined)
       url.searchParams.set('access_token', token)
+    const json = spec.method === 'POST' && !spec.form
     const res = await doFetch(url, {
       method: spec.method,
-      headers: spec.method === 'POST' ? { 'Content-Type': 'application/json; charset=utf-8' } : undefined,
-      body: spec.method === 'POST' ? JSON.stringify(spec.body ?? {}) : undefined,
+      // A FormData body sets its own multipart Content-Type with the boundary.
+      headers: json ? { 'Content-Type': 'application/json; charset=utf-8' } : undefined,
+      body: spec.form ? spec.form() : json ? JSON.stringify(spec.body ?? {}) : undefined,
       signal: AbortSignal.timeout(timeoutMs),
     })
     const text = await res.text()
@@ -379,6 +383,28 @@ export function createWecomClient(options: WecomClientOptions) {
     if (!r.userid)
       throw new WecomApiError({ errcode: 60111, errmsg: 'code belongs to a non-member (openid/external_userid)', api: '/cgi-bin/auth/getuserinfo', kind: 'not_found' })
     return r.userid
+  }
+
+  /**
+   * POST media/upload (multipart field `media` with filename and content type): a temporary media id, valid
+   * 3 days from `createdAt` (epoch ms; WeCom sends seconds as a string). Repeating an upload only makes
+   * another id, so it is retried like a read.
+   */
+  async function uploadMedia(input: { type: 'image' | 'voice' | 'video' | 'file', fileName: string, contentType: string, bytes: Uint8Array }): Promise<{ mediaId: string, createdAt: number }> {
+    const r = await request<{ type: string, media_id: string, created_at: string | number }>({
+      which: 'app',
+      method: 'POST',
+      path: '/cgi-bin/media/upload',
+      query: { type: input.type },
+      form: () => {
+        const form = new FormData()
+        form.append('media', new Blob([input.bytes], { type: input.contentType }), input.fileName)
+        return form
+      },
+      idempotent: true,
+    })
+    const seconds = Number(r.created_at)
+    return { mediaId: r.media_id, createdAt: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : now() }
   }
 
   async function getUser(userid: string): Promise<WecomUser> {
@@ -569,5 +595,6 @@ export function createWecomClient(options: WecomClientOptions) {
     delCorpTag,
     markTag,
     convertToOpenid,
+    uploadMedia,
   }
 }

@@ -37,7 +37,7 @@ function context(page: OrderPage): MemberContext {
     tags: [],
     totals: { orderCount: 3, netAmount: 389700, firstPaidAt: 1, lastPaidAt: 3, byPlatform: [] },
     orders: page,
-    replyVariables: { name: '', guide: '', store: '' },
+    replies: [],
     recommendations: { recommendationId: null, propensity: { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: 'none' }, items: [] },
   }
 }

@@ -1,61 +1,26 @@
-import type { Reply, ReplyVariables } from '@scrm/shared'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { getReplyTemplates } from '../api/replies'
+import type { Reply } from '@scrm/shared'
+import { mount } from '@vue/test-utils'
+import { createPinia } from 'pinia'
+import { describe, expect, it } from 'vitest'
 import { createAppI18n } from '../modules/i18n'
 import ReplyList from './ReplyList.vue'
 
-vi.mock('../api/replies', () => ({ getReplyTemplates: vi.fn() }))
-
-const templates: Reply[] = [
-  { id: 1, groupId: 10, groupName: '开场问候', title: '添加好友欢迎', content: '{{name}}您好，我是{{store}}导购{{guide}}' },
+const replies: Reply[] = [
+  { id: 1, groupId: 10, groupName: '开场问候', title: '添加好友欢迎', content: '曹女士您好，我是导购林晓雯' },
   { id: 2, groupId: 10, groupName: '开场问候', title: '节后回归问候', content: '假期过得开心吗？' },
   { id: 3, groupId: 20, groupName: '新品推荐', title: '秋冬大衣上新', content: '今年秋冬的双面羊绒大衣到店了' },
   { id: 4, groupId: 30, groupName: '售后', title: '退换说明', content: '七天无理由退换，羊绒制品请勿水洗' },
 ]
 
-const variables: ReplyVariables = { name: '曹女士', guide: '林晓雯', store: '静安店' }
-let pinia: ReturnType<typeof createPinia>
-
-beforeEach(() => {
-  pinia = createPinia()
-  setActivePinia(pinia)
-  vi.mocked(getReplyTemplates).mockReset().mockResolvedValue(templates)
-})
-
-function render(vars: ReplyVariables = variables, memberId = 1) {
-  return mount(ReplyList, { props: { memberId, variables: vars }, global: { plugins: [createAppI18n('zh-CN'), pinia] } })
+function render() {
+  return mount(ReplyList, { props: { memberId: 1, replies }, global: { plugins: [createAppI18n('zh-CN'), createPinia()] } })
 }
 
 const shownIds = (w: ReturnType<typeof render>) => w.findAll('[data-testid="reply-item"]').map(b => Number(b.attributes('data-reply-id')))
 
 describe('replyList', () => {
-  it('fills the templates for the chat, loading them once for every member', async () => {
-    const w = render()
-    await flushPromises()
-    expect(w.get('[data-testid="reply-item"][data-reply-id="1"]').text()).toContain('曹女士您好，我是静安店导购林晓雯')
-    const other = render({ name: '王先生', guide: '林晓雯', store: '静安店' }, 2)
-    await flushPromises()
-    expect(other.get('[data-testid="reply-item"][data-reply-id="1"]').text()).toContain('王先生您好，我是静安店导购林晓雯')
-    expect(getReplyTemplates).toHaveBeenCalledTimes(1)
-  })
-
-  it('says so when the templates cannot be loaded, and retries', async () => {
-    vi.mocked(getReplyTemplates).mockRejectedValueOnce(new Error('offline'))
-    const w = render()
-    await flushPromises()
-    expect(w.find('[data-testid="replies-error"]').exists()).toBe(true)
-    expect(w.find('[data-testid="reply-item"]').exists()).toBe(false)
-    await w.get('[data-testid="replies-retry"]').trigger('click')
-    await flushPromises()
-    expect(w.find('[data-testid="replies-error"]').exists()).toBe(false)
-    expect(shownIds(w)).toEqual([1, 2])
-  })
-
   it('shows one group at a time, the first by default, and switches on a chip', async () => {
     const w = render()
-    await flushPromises()
     expect(w.findAll('[data-testid="reply-group-chip"]').map(c => c.text())).toEqual(['开场问候', '新品推荐', '售后'])
     expect(shownIds(w)).toEqual([1, 2])
     // The active chip already names the group.
@@ -67,7 +32,6 @@ describe('replyList', () => {
 
   it('searches titles, contents and group names across every group', async () => {
     const w = render()
-    await flushPromises()
     await w.get('[data-testid="reply-search"]').setValue('羊绒')
     expect(shownIds(w)).toEqual([3, 4])
     expect(w.find('[data-testid="reply-group-chip"]').exists()).toBe(false)

@@ -3,8 +3,12 @@ import zhArchive from './archive/zh-CN.json'
 import enCore from './en.json'
 import enImports from './imports/en.json'
 import zhImports from './imports/zh-CN.json'
+import enMaterials from './materials/en.json'
+import zhMaterials from './materials/zh-CN.json'
 import enRedPackets from './redpackets/en.json'
 import zhRedPackets from './redpackets/zh-CN.json'
+import enReplies from './replies/en.json'
+import zhReplies from './replies/zh-CN.json'
 import segmentsEn from './segments/en.json'
 import segmentsZh from './segments/zh-CN.json'
 import tagsEn from './tags/en.json'
@@ -21,6 +25,8 @@ export const zhCN = {
   imports: zhImports,
   tags: tagsZh,
   segments: segmentsZh,
+  materials: zhMaterials,
+  replyLibrary: zhReplies,
 }
 
 export const en: typeof zhCN = {
@@ -30,4 +36,6 @@ export const en: typeof zhCN = {
   imports: enImports,
   tags: tagsEn,
   segments: segmentsEn,
+  materials: enMaterials,
+  replyLibrary: enReplies,
 }

@@ -2,7 +2,7 @@ import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 
 /** The member panel's sections, in screen order; the section nav lists them. */
-export const memberSections = ['propensity', 'reco', 'replies', 'orders', 'tags'] as const
+export const memberSections = ['propensity', 'reco', 'replies', 'materials', 'orders', 'tags'] as const
 export type MemberSection = typeof memberSections[number]
 
 export const SECTIONS_STORAGE_KEY = 'scrm.sections.collapsed'

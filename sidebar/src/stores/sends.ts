@@ -1,10 +1,12 @@
-import type { CompletedSendStatus, CreateSendRequest, MemberSend, SendRecord } from '@scrm/shared'
+import type { ChatMessage, CompletedSendStatus, CreateSendRequest, MemberSend, SendRecord } from '@scrm/shared'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import { completeSend, createSend, errorStatus, getMemberSendsToday } from '../api/client'
+import { sendMaterial as sendMaterialApi } from '../api/materials'
 import { i18n } from '../modules/i18n'
 import { describeError } from '../utils/errors'
 import { loadWw } from '../wecom/sdk'
+import { useMaterialsStore } from './materials'
 import { useMemberStore } from './member'
 import { useToastStore } from './toast'
 import { useWecomStore } from './wecom'
@@ -17,6 +19,9 @@ export type SendResult
 
 /** What a send is about; the idempotency key is added by the store. */
 export type SendIntent = Omit<CreateSendRequest, 'idempotencyKey'>
+
+/** Who a send goes to and which reply or product it carries (the message may be built by the server). */
+type SendTarget = Pick<SendIntent, 'memberId' | 'replyId' | 'skuId'>
 
 /** Delays between attempts of the API calls around a send. */
 export const RETRY_DELAYS_MS = [300, 1000, 2500]
@@ -74,8 +79,23 @@ export function itemKey(intent: Pick<SendIntent, 'replyId' | 'skuId' | 'message'
     return `reply:${intent.replyId}`
   if (intent.skuId !== undefined)
     return `sku:${intent.skuId}`
-  return intent.message.msgtype === 'text' ? `text:${intent.message.text.content}` : `news:${intent.message.news.link}`
+  return messageKey(intent.message)
 }
+
+/** A message without a reply or SKU: what it shows (text, link) or the media it carries. */
+function messageKey(message: ChatMessage): string {
+  switch (message.msgtype) {
+    case 'text': return `text:${message.text.content}`
+    case 'news': return `news:${message.news.link}`
+    case 'image': return `image:${message.image.mediaid}`
+    case 'video': return `video:${message.video.mediaid}`
+    case 'file': return `file:${message.file.mediaid}`
+    case 'miniprogram': return `miniprogram:${message.miniprogram.page}`
+  }
+}
+
+/** A library material is one item wherever its button is. */
+export const materialKey = (materialId: number) => `material:${materialId}`
 
 function memberSendKey(s: Pick<MemberSend, 'replyId' | 'skuId'>): string | null {
   if (s.replyId !== null)
@@ -154,7 +174,7 @@ export const useSendsStore = defineStore('sends', () => {
     }
   }
 
-  function noteToday(record: SendRecord, intent: SendIntent, status: MemberSend['status']): void {
+  function noteToday(record: SendRecord, intent: SendTarget, status: MemberSend['status']): void {
     if (today.value?.memberId !== intent.memberId)
       return
     const entry: MemberSend = { id: record.id, guideUserid: record.guideUserid, status, replyId: intent.replyId ?? null, skuId: intent.skuId ?? null, createdAt: record.createdAt }
@@ -240,12 +260,32 @@ export const useSendsStore = defineStore('sends', () => {
 
   /** Send `intent` into the open chat. Resolves with the outcome (see SendResult). */
   async function send(intent: SendIntent): Promise<SendResult> {
-    const key = itemKey(intent)
+    return deliver(itemKey(intent), intent, isSentToday(intent), async (idempotencyKey) => {
+      // A product goes as the brand's mini-program card when it has one (the server decides), else as built.
+      const message = intent.skuId !== undefined && intent.message.msgtype === 'news' ? await useMaterialsStore().productMessage(intent.skuId, intent.message) : intent.message
+      const record = await withRetry(() => createSend({ ...intent, message, idempotencyKey }))
+      return { record, message }
+    })
+  }
+
+  /** Send a library material: the server logs it and hands back the message (media id, tracked link, card). */
+  async function sendMaterial(memberId: number, materialId: number, sentBefore: boolean): Promise<SendResult> {
+    const result = await deliver(materialKey(materialId), { memberId }, sentBefore, async idempotencyKey => withRetry(() => sendMaterialApi(materialId, { idempotencyKey, memberId })))
+    if (result !== 'busy' && result !== 'confirm')
+      void useMaterialsStore().loadMemberSends(memberId)
+    return result
+  }
+
+  /**
+   * The steps of one tap: log (create), check the open chat is still the member, ww.sendChatMessage, report the
+   * outcome. A first tap on an item already sent today only arms a confirming second tap.
+   */
+  async function deliver(key: string, intent: SendTarget, sentBefore: boolean, create: (idempotencyKey: string) => Promise<{ record: SendRecord, message: ChatMessage }>): Promise<SendResult> {
     if (inFlight.value.has(key))
       return 'busy'
     const toast = useToastStore()
     const t = i18n.global.t
-    if (isSentToday(intent) && !isArmed(intent)) {
+    if (sentBefore && !((armed.value.get(key) ?? 0) > Date.now())) {
       armed.value = new Map(armed.value).set(key, Date.now() + REPEAT_CONFIRM_MS)
       setTimeout(disarm, REPEAT_CONFIRM_MS, key)
       toast.show(t('send.confirmRepeat'), 'info', REPEAT_CONFIRM_MS)
@@ -256,8 +296,9 @@ export const useSendsStore = defineStore('sends', () => {
     const idempotencyKey = crypto.randomUUID()
     try {
       let record: SendRecord
+      let message: ChatMessage
       try {
-        record = await withRetry(() => createSend({ ...intent, idempotencyKey }))
+        ({ record, message } = await create(idempotencyKey))
       }
       catch (err) {
         toast.showError(err, 'send.failed')
@@ -281,7 +322,7 @@ export const useSendsStore = defineStore('sends', () => {
       let status: CompletedSendStatus
       let errMsg: string
       try {
-        const res = await ww.sendChatMessage(intent.message)
+        const res = await ww.sendChatMessage(message)
         status = 'sent'
         errMsg = res.errMsg || 'sendChatMessage:ok'
       }
@@ -306,7 +347,10 @@ export const useSendsStore = defineStore('sends', () => {
     }
   }
 
-  return { inFlight, armed, today, history, outbox, isSending, isSentToday, isArmed, loadToday, flushOutbox, send }
+  const isKeySending = (key: string) => inFlight.value.has(key)
+  const isKeyArmed = (key: string) => (armed.value.get(key) ?? 0) > Date.now()
+
+  return { inFlight, armed, today, history, outbox, isSending, isSentToday, isArmed, isKeySending, isKeyArmed, loadToday, flushOutbox, send, sendMaterial }
 })
 
 if (import.meta.hot)

@@ -92,3 +92,17 @@ describe('mock bridge signature check (§1.3)', () => {
     expect((await call(bridge, 'openUserProfile', { type: 2 })).err_msg).toBe('openUserProfile:fail invalid arguments')
   })
 })
+
+describe('mock bridge message types (§1.6)', () => {
+  it('keeps media and mini-program messages and refuses what WeCom refuses', async () => {
+    const { extractMessage } = await import('./mock-bridge')
+    expect(extractMessage({ msgtype: 'image', image: { mediaid: 'M1' }, verifyAppId: 'x' })).toEqual({ msgtype: 'image', image: { mediaid: 'M1' } })
+    expect(extractMessage({ msgtype: 'video', video: { mediaid: 'V1' } })).toEqual({ msgtype: 'video', video: { mediaid: 'V1' } })
+    expect(extractMessage({ msgtype: 'file', file: { mediaid: 'F1' } })).toEqual({ msgtype: 'file', file: { mediaid: 'F1' } })
+    expect(extractMessage({ msgtype: 'image', image: {} })).toBeNull()
+    const card = { appid: 'wx0123456789abcdef', title: '商城', imgUrl: 'https://x.example.com/c.jpg', page: 'pages/index/index.html?from=scrm' }
+    expect(extractMessage({ msgtype: 'miniprogram', miniprogram: card })).toEqual({ msgtype: 'miniprogram', miniprogram: card })
+    expect(extractMessage({ msgtype: 'miniprogram', miniprogram: { ...card, page: 'pages/index/index?from=scrm' } })).toBeNull()
+    expect(extractMessage({ msgtype: 'miniprogram', miniprogram: { ...card, imgUrl: 'c.jpg' } })).toBeNull()
+  })
+})

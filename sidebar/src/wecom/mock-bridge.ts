@@ -80,6 +80,24 @@ export function extractMessage(params: Record<string, unknown>): ChatMessage | n
     const n = params.news as Record<string, unknown>
     return { msgtype, news: { link: str(n.link), title: str(n.title), desc: str(n.desc), imgUrl: str(n.imgUrl) } }
   }
+  const body = typeof msgtype === 'string' ? params[msgtype] : undefined
+  if (!body || typeof body !== 'object')
+    return null
+  const b = body as Record<string, unknown>
+  // Media messages carry only a media id (reference §1.6); a missing one is refused like the client does.
+  if (msgtype === 'image' || msgtype === 'video' || msgtype === 'file') {
+    const mediaid = str(b.mediaid)
+    if (!mediaid)
+      return null
+    return msgtype === 'image' ? { msgtype, image: { mediaid } } : msgtype === 'video' ? { msgtype, video: { mediaid } } : { msgtype, file: { mediaid } }
+  }
+  if (msgtype === 'miniprogram') {
+    const page = str(b.page)
+    // WeCom accepts only page paths ending in .html (a query may follow).
+    if (!str(b.appid) || !/^[^?#]+\.html(?:\?.*)?$/.test(page) || !/^https?:\/\//.test(str(b.imgUrl)))
+      return null
+    return { msgtype, miniprogram: { appid: str(b.appid), title: str(b.title), imgUrl: str(b.imgUrl), page } }
+  }
   return null
 }
 

@@ -50,4 +50,16 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./SegmentsPage.vue'),
     meta: { console: { navKey: 'segments.nav', roles: managers } },
   },
+  {
+    path: 'materials',
+    name: 'console-materials',
+    component: () => import('./MaterialsConsole.vue'),
+    meta: { console: { navKey: 'materials.console.nav', roles: managers } },
+  },
+  {
+    path: 'replies',
+    name: 'console-replies',
+    component: () => import('./RepliesConsole.vue'),
+    meta: { console: { navKey: 'replyLibrary.console.nav', roles: managers } },
+  },
 ]
