@@ -21,6 +21,7 @@ import { healthRoutes } from './health/routes.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
 import { memberRoutes } from './members/routes.ts'
+import { noteRoutes } from './notes/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { databaseRateLimitStore } from './plugins/rate-limit-store.ts'
 import { securityPlugin } from './plugins/security.ts'
@@ -132,6 +133,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
+    await scope.register(noteRoutes, { db, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -28,7 +28,7 @@ export const NoteIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 
 export const MemberNotesQuery = Type.Object({ memberId: Type.Integer({ minimum: 1 }) })
 
-/** Notes across the supervisor's stores (or all, for an admin), newest first. */
+/** Notes across the supervisor's stores (or all, for an admin), newest first; `storeId` = the member's home store. */
 export const NoteFeedQuery = Type.Object({
   kind: Type.Optional(NoteKind),
   storeId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
