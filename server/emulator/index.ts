@@ -30,6 +30,7 @@
 //        (mark_tag / add|edit|del_corp_tag also push change_external_contact / change_external_tag)
 //   POST /__emulator/callbacks/verify               → GET echostr verification of fixtures.app.callbackUrl
 //   POST /__emulator/callbacks/config {timeoutMs?, attempts?, retryDelayMs?}
+//   /__emulator/transfers*: customer handover controls (transfer.ts)
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -39,6 +40,7 @@ import { createServer } from 'node:http'
 import { CallbackPusher } from './callbacks.ts'
 import { renderErrorPage, renderLoginPage } from './oauth-page.ts'
 import { EmulatorState, fail } from './state.ts'
+import { handleTransferControl, TRANSFER_ROUTES } from './transfer.ts'
 
 export type { CallbackDelivery, CallbackEvent } from './callbacks.ts'
 export { CallbackPusher } from './callbacks.ts'
@@ -67,7 +69,7 @@ export interface RunningEmulator {
 
 type Body = Record<string, unknown>
 
-interface CgiRoute {
+export interface CgiRoute {
   method: 'GET' | 'POST'
   /** Which secrets' tokens may call it; null = no token (gettoken). */
   tokens: readonly TokenKind[] | null
@@ -105,6 +107,7 @@ const CGI_ROUTES: Record<string, CgiRoute> = {
   '/cgi-bin/externalcontact/edit_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.editCorpTag(b, token) },
   '/cgi-bin/externalcontact/del_corp_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.delCorpTag(b, token) },
   '/cgi-bin/externalcontact/mark_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.markTag(b, token) },
+  ...TRANSFER_ROUTES,
 }
 
 const CORS_HEADERS = {
@@ -414,8 +417,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         callbacks.attempts = num(body.attempts) ?? callbacks.attempts
         callbacks.retryDelayMs = num(body.retryDelayMs) ?? callbacks.retryDelayMs
         return send(200, { timeoutMs: callbacks.timeoutMs, attempts: callbacks.attempts, retryDelayMs: callbacks.retryDelayMs })
-      default:
-        return send(404, { error: `unknown control route ${route}` })
+      default: {
+        const transfers = handleTransferControl(route, body, state)
+        return transfers ? send(transfers.status, transfers.body) : send(404, { error: `unknown control route ${route}` })
+      }
     }
   }
 
