@@ -9,6 +9,12 @@ type Reply = Record<string, unknown> & { errcode: number, errmsg: string }
 interface CustomerResult { external_userid: string, errcode: number }
 interface StatusResult { external_userid: string, status: number, takeover_time: number }
 
+async function tokenOf(secret: string): Promise<string> {
+  const res = await fetch(`${em.url}/cgi-bin/gettoken?corpid=${TEST_CORP_ID}&corpsecret=${secret}`)
+  return ((await res.json()) as { access_token: string }).access_token
+}
+const appToken = () => tokenOf(TEST_FIXTURE_SECRETS.app)
+
 async function api(path: string, body: unknown, token?: string): Promise<Reply> {
   const res = await fetch(`${em.url}/cgi-bin/externalcontact/${path}?access_token=${token ?? await appToken()}`, { method: 'POST', body: JSON.stringify(body) })
   return await res.json() as Reply
@@ -17,11 +23,6 @@ async function control(path: string, body?: unknown): Promise<{ status: number, 
   const res = await fetch(`${em.url}/__emulator/${path}`, { method: body === undefined ? 'GET' : 'POST', body: body === undefined ? undefined : JSON.stringify(body) })
   return { status: res.status, json: await res.json() as Record<string, unknown> }
 }
-async function tokenOf(secret: string): Promise<string> {
-  const res = await fetch(`${em.url}/cgi-bin/gettoken?corpid=${TEST_CORP_ID}&corpsecret=${secret}`)
-  return ((await res.json()) as { access_token: string }).access_token
-}
-const appToken = () => tokenOf(TEST_FIXTURE_SECRETS.app)
 const followers = (externalUserid: string) => em.state.fixtures.externalContacts.find(c => c.externalUserid === externalUserid)!.follows.map(f => f.userid).sort()
 const events = () => em.callbacks.deliveries.map(d => d.event)
 
