@@ -17,6 +17,8 @@ import { secureCookies } from './config.ts'
 import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
 import { registerContactJobs, scheduleContactJobs } from './contacts/jobs.ts'
 import { contactRoutes } from './contacts/routes.ts'
+import { registerHandoverJobs, scheduleHandoverJobs } from './handover/jobs.ts'
+import { handoverRoutes } from './handover/routes.ts'
 import { healthRoutes } from './health/routes.ts'
 import { createJobQueue } from './jobs/queue.ts'
 import { jobRoutes } from './jobs/routes.ts'
@@ -104,6 +106,7 @@ export async function buildApp(deps: AppDependencies) {
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })
+  registerHandoverJobs(queue, { db, wecom, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -111,6 +114,7 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleContactJobs(queue)
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
+      await scheduleHandoverJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
@@ -134,6 +138,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(jobRoutes, { queue })
     await scope.register(contactRoutes, { queue })
     await scope.register(noteRoutes, { db, now })
+    await scope.register(handoverRoutes, { db, wecom, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -116,3 +116,13 @@ export type HandoverCustomer = Static<typeof HandoverCustomer>
 
 export const HandoverCustomerList = Type.Object({ items: Type.Array(HandoverCustomer) })
 export type HandoverCustomerList = Static<typeof HandoverCustomerList>
+
+/** 离职继承 candidates: guides who left with customers WeCom still lists as unassigned (get_unassigned_list). */
+export const UnassignedGuide = Type.Object({
+  handoverUserid: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  customers: Type.Integer(),
+  dimissionTime: EpochMs,
+})
+export const UnassignedGuideList = Type.Object({ items: Type.Array(UnassignedGuide) })
+export type UnassignedGuideList = Static<typeof UnassignedGuideList>

@@ -1,0 +1,35 @@
+// Handover work on the durable job queue:
+// - `handover.submit` {handoverId}: sends a handover's queued customers to WeCom (one live job per handover).
+// - `handover.poll`: asks transfer_result about every pending customer; scheduled, because WeCom decides 24 h
+//   later and an event can be lost. The events (contacts/events.ts) usually settle them first.
+import type { AsyncDbOrTx } from '../db/port.ts'
+import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
+import type { TransferClient } from './service.ts'
+import { POLL_JOB, pollHandovers, SUBMIT_JOB, submitHandover } from './service.ts'
+
+const POLL_INTERVAL_MS = 15 * 60_000
+
+export interface HandoverJobsOptions {
+  db: AsyncDbOrTx
+  wecom: TransferClient
+  now: () => number
+  log?: JobsLogger
+}
+
+export function registerHandoverJobs(queue: JobQueue, { db, wecom, now, log }: HandoverJobsOptions) {
+  queue.register(SUBMIT_JOB, async ({ payload }) => {
+    const handoverId = Number(payload.handoverId)
+    const result = await submitHandover(db, wecom, handoverId, now)
+    log?.info({ handoverId, ...result }, 'handover submitted to WeCom')
+  }, { maxAttempts: 6, backoffMs: 30_000 })
+
+  queue.register(POLL_JOB, async () => {
+    const result = await pollHandovers(db, wecom, now)
+    if (result.completed + result.refused > 0)
+      log?.info(result, 'handover results applied')
+  }, { maxAttempts: 3, backoffMs: 60_000 })
+}
+
+export async function scheduleHandoverJobs(queue: JobQueue) {
+  await queue.schedule(POLL_JOB, POLL_INTERVAL_MS)
+}
