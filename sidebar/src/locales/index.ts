@@ -1,4 +1,8 @@
 import enCore from './en.json'
+import enHandover from './handover/en.json'
+import zhHandover from './handover/zh-CN.json'
+import enNotes from './notes/en.json'
+import zhNotes from './notes/zh-CN.json'
 import zhCore from './zh-CN.json'
 
 // The core text lives in zh-CN.json / en.json. A feature domain keeps its text in its own folder
@@ -6,8 +10,12 @@ import zhCore from './zh-CN.json'
 // never edit each other's files: `t('<domain>.key')`.
 export const zhCN = {
   ...zhCore,
+  handover: zhHandover,
+  notes: zhNotes,
 }
 
 export const en: typeof zhCN = {
   ...enCore,
+  handover: enHandover,
+  notes: enNotes,
 }
