@@ -47,7 +47,11 @@ export const useHandoverStore = defineStore('handover', () => {
     }
   }
 
+  /** The old guide whose customers are listed, re-read on refresh. */
+  const customersOf = ref<string | null>(null)
+
   async function loadCustomers(fromUserid: string): Promise<void> {
+    customersOf.value = fromUserid
     customers.value = []
     await guarded(async () => {
       customers.value = (await getHandoverCustomers(fromUserid)).items
@@ -60,13 +64,22 @@ export const useHandoverStore = defineStore('handover', () => {
     })
   }
 
-  /** Re-reads the open request and the list (statuses change as WeCom answers). */
+  /** Re-reads what changes as WeCom answers: the requests, the open one, who serves how many, the listed customers. */
   async function refresh(): Promise<void> {
     await guarded(async () => {
-      const [h, d] = await Promise.all([listHandovers(), detail.value ? getHandover(detail.value.id) : Promise.resolve(null)])
+      const from = customersOf.value
+      const [h, d, s, c] = await Promise.all([
+        listHandovers(),
+        detail.value ? getHandover(detail.value.id) : Promise.resolve(null),
+        getHandoverStaff(),
+        from ? getHandoverCustomers(from) : Promise.resolve(null),
+      ])
       handovers.value = h.items
+      staff.value = s.items
       if (d)
         detail.value = d
+      if (c && customersOf.value === from)
+        customers.value = c.items
     })
   }
 
@@ -74,16 +87,14 @@ export const useHandoverStore = defineStore('handover', () => {
     submitting.value = true
     const done = await guarded(async () => {
       detail.value = await createHandover(body)
-      const [h, s] = await Promise.all([listHandovers(), getHandoverStaff()])
-      handovers.value = h.items
-      staff.value = s.items
-      customers.value = (await getHandoverCustomers(body.fromUserid)).items
     })
+    if (done)
+      await refresh()
     submitting.value = false
     return done
   }
 
-  return { staff, customers, unassigned, handovers, detail, loading, submitting, error, unassignedError, loadAll, loadCustomers, open, refresh, submit }
+  return { staff, customers, customersOf, unassigned, handovers, detail, loading, submitting, error, unassignedError, loadAll, loadCustomers, open, refresh, submit }
 })
 
 if (import.meta.hot)
