@@ -91,6 +91,12 @@ describe('notes and handover in chromium', () => {
     // The guide writes a size note in the sidebar.
     const guide = await loginAs(target.guide)
     const sidebar = await openMember(guide.page, target.name, target.contact)
+    const shown = async (frame: Frame) => ({
+      recommendations: await frame.locator('[data-testid="recommendation-item"]').evaluateAll(els => els.map(e => e.getAttribute('data-sku-id'))),
+      tags: (await frame.locator('[data-testid="member-notes"]').evaluate(() => document.querySelector('#section-tags')?.textContent ?? '')).replace(/\s+/g, ''),
+    })
+    const before = await shown(sidebar)
+    expect(before.recommendations.length).toBeGreaterThan(0)
     await sidebar.locator('[data-testid="member-notes"]').scrollIntoViewIfNeeded()
     await sidebar.click('[data-testid="note-kind"][data-kind="size"]')
     await sidebar.fill('[data-testid="note-body"]', '上衣 M，裤子 28，鞋 37')
@@ -138,6 +144,8 @@ describe('notes and handover in chromium', () => {
     // The new guide sees her, with the note the old guide wrote.
     const next = await loginAs(taker)
     const theirs = await openMember(next.page, target.name, target.contact)
+    // Recommendations and tags came along unchanged.
+    expect(await shown(theirs)).toEqual(before)
     await theirs.locator('[data-testid="member-notes"]').scrollIntoViewIfNeeded()
     const note = theirs.locator('[data-testid="note"]').first()
     expect(await note.textContent()).toContain('上衣 M，裤子 28，鞋 37')

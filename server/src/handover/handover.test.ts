@@ -144,6 +144,24 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     expect(follow?.status).toBe('active')
   })
 
+  it('WeCom\'s twice-in-90-days rule: the third transfer of a customer fails with its reason, nothing moves', async () => {
+    const from = guides[1]!
+    const to = guides[7]!
+    const member = (await customersOf(from)).at(-1)!
+    for (const [a, b] of [[from, to], [to, from]] as const) {
+      const h = (await call('POST', '/api/handovers', adminCookie, { fromUserid: a, toUserid: b, memberIds: [member.id] })).json<HandoverDetail>()
+      await settle()
+      await emulator('transfers/decide', { externalUserid: member.externalUserid, decision: 'accept' })
+      await settle()
+      expect((await itemsOf(h.id))[0]!.status).toBe('completed')
+    }
+    const third = (await call('POST', '/api/handovers', adminCookie, { fromUserid: from, toUserid: to, memberIds: [member.id] })).json<HandoverDetail>()
+    await settle()
+    expect((await itemsOf(third.id))[0]).toMatchObject({ status: 'failed', reason: 'transferred_too_often', errcode: 40128 })
+    const follow = await stack.port.db.select({ status: follows.status }).from(follows).where(and(eq(follows.guideUserid, from), eq(follows.memberId, member.id))).get()
+    expect(follow?.status).toBe('active')
+  })
+
   it('hands over all customers in batches of 100 and settles them by polling transfer_result after 24 h', async () => {
     const from = guides[2]!
     const to = guides[3]!

@@ -330,7 +330,7 @@ export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now:
   return tally
 }
 
-async function pendingItem(db: AsyncDbOrTx, externalUserid: string, by: { takeoverUserid?: string, handoverUserid?: string }): Promise<OpenItem | undefined> {
+async function pendingItem(db: AsyncDbOrTx, externalUserid: string, by: { takeoverUserid?: string, handoverUserid?: string, kind?: HandoverKind }): Promise<OpenItem | undefined> {
   return db.select(openItemColumns).from(handoverItems).innerJoin(handovers, eq(handovers.id, handoverItems.handoverId)).where(and(
     eq(handoverItems.externalUserid, externalUserid),
     eq(handoverItems.status, 'pending'),
@@ -344,7 +344,8 @@ export type TransferEventOutcome = 'handover_completed' | 'handover_refused'
 /**
  * What a change_external_contact event means for an open handover (contacts/events.ts calls this first):
  * transfer_fail (UserID = the new guide) refuses it; del_external_contact with Source DELETE_BY_TRANSFER (UserID =
- * the old guide) or add_external_contact by the new guide confirms it. Undefined when no handover is concerned.
+ * the old guide) confirms an in-service one, add_external_contact by the new guide a resigned one. Undefined when
+ * no handover is concerned; transfer_result (the poll job) settles whatever no event did.
  */
 export async function applyTransferEvent(db: AsyncDbOrTx, fields: Record<string, string>, now: number): Promise<TransferEventOutcome | undefined> {
   const externalUserid = fields.ExternalUserID
@@ -364,7 +365,9 @@ export async function applyTransferEvent(db: AsyncDbOrTx, fields: Record<string,
       return item && await confirm(db, item, now, now) ? 'handover_completed' : undefined
     }
     case 'add_external_contact': {
-      const item = await pendingItem(db, externalUserid, { takeoverUserid: userid })
+      // Only for 离职继承: an in-service transfer is confirmed by its DELETE_BY_TRANSFER event, while an add by the
+      // new guide during the 24 h may be her own, unrelated to the transfer.
+      const item = await pendingItem(db, externalUserid, { takeoverUserid: userid, kind: 'resigned' })
       return item && await confirm(db, item, now, now) ? 'handover_completed' : undefined
     }
     default:
