@@ -212,8 +212,11 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     const from = guides[6]!
     const to = guides[0]!
     await emulator('transfers/resign', { userid: from })
-    await stack.port.db.update(staff).set({ status: 5 }).where(eq(staff.userid, from)).run()
+    // WeCom's list of unassigned customers is what tells us she left.
     const unassigned = (await call('GET', '/api/handover/unassigned', adminCookie)).json<UnassignedGuideList>()
+    expect((await stack.port.db.select({ status: staff.status }).from(staff).where(eq(staff.userid, from)).get())?.status).toBe(5)
+    const staffList = (await call('GET', '/api/handover/staff', adminCookie)).json<HandoverStaffList>()
+    expect(staffList.items.find(s => s.userid === from)?.resigned).toBe(true)
     const theirs = await customersOf(from)
     expect(unassigned.items.find(u => u.handoverUserid === from)?.customers).toBe(theirs.length)
     const handover = (await call('POST', '/api/handovers', adminCookie, { fromUserid: from, toUserid: to, all: true })).json<HandoverDetail>()

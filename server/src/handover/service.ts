@@ -10,7 +10,7 @@ import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { TransferCustomerResult, TransferStatusRow, WecomClient } from '../wecom/client.ts'
 import { TRANSFER_BATCH_LIMIT } from '@scrm/shared'
-import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm'
+import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm'
 import { follows, handoverItems, handovers, members, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
@@ -375,7 +375,7 @@ export async function applyTransferEvent(db: AsyncDbOrTx, fields: Record<string,
   }
 }
 
-/** Customers of guides who left that WeCom still lists as unassigned, per old guide (离职继承 candidates). */
+/** Customers of guides who left that WeCom still lists as unassigned, per old guide (离职继承 candidates); marks those guides resigned. */
 export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wecom: TransferClient): Promise<UnassignedGuideList> {
   requireAdmin(session)
   const rows = await wecom.getUnassignedList()
@@ -386,6 +386,9 @@ export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wec
     byGuide.set(r.handover_userid, g)
   }
   const ids = [...byGuide.keys()]
+  // WeCom is the record of who left: mark them so their handover is a 离职继承 (and any session of theirs ends).
+  if (ids.length > 0)
+    await db.update(staff).set({ status: RESIGNED }).where(and(inArray(staff.userid, ids), ne(staff.status, RESIGNED))).run()
   const names = ids.length === 0 ? [] : await db.select({ userid: staff.userid, name: staff.name }).from(staff).where(inArray(staff.userid, ids)).all()
   const nameOf = new Map(names.map(n => [n.userid, n.name]))
   return { items: ids.map(id => ({ handoverUserid: id, name: nameOf.get(id) ?? null, ...byGuide.get(id)! })) }
