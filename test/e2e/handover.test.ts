@@ -93,7 +93,7 @@ describe('notes and handover in chromium', () => {
     const sidebar = await openMember(guide.page, target.name, target.contact)
     const shown = async (frame: Frame) => ({
       recommendations: await frame.locator('[data-testid="recommendation-item"]').evaluateAll(els => els.map(e => e.getAttribute('data-sku-id'))),
-      tags: (await frame.locator('[data-testid="member-notes"]').evaluate(() => document.querySelector('#section-tags')?.textContent ?? '')).replace(/\s+/g, ''),
+      tags: (await frame.locator('#section-tags').textContent() ?? '').replace(/\s+/g, ''),
     })
     const before = await shown(sidebar)
     expect(before.recommendations.length).toBeGreaterThan(0)

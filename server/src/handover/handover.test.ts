@@ -144,7 +144,7 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     expect(follow?.status).toBe('active')
   })
 
-  it('WeCom\'s twice-in-90-days rule: the third transfer of a customer fails with its reason, nothing moves', async () => {
+  it('the twice-in-90-days rule: the third transfer of a customer fails with its reason, nothing moves', async () => {
     const from = guides[1]!
     const to = guides[7]!
     const member = (await customersOf(from)).at(-1)!
