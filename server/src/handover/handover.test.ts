@@ -3,10 +3,11 @@ import type { TestStack } from '../../testing/harness.ts'
 import { randomUUID } from 'node:crypto'
 import { and, asc, eq, ne, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { transferBook } from '../../emulator/transfer.ts'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { follows, handovers, members, memberTags, staff } from '../db/schema.ts'
-import { submitHandover } from './service.ts'
+import { LOST_AFTER_MS, pollHandovers, submitHandover } from './service.ts'
 
 const DAY_SECONDS = 86400
 
@@ -205,7 +206,17 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     await submitHandover(stack.port.db, stack.wecom, handover.id, Date.now)
     expect((await itemsOf(handover.id))[0]).toMatchObject({ status: 'failed', reason: 'no_permission', errcode: 48002 })
     // Failed is not open: the customer can be handed over again.
-    expect((await call('POST', '/api/handovers', adminCookie, { fromUserid: from, toUserid: to, memberIds: [member!.id] })).statusCode).toBe(201)
+    const again = (await call('POST', '/api/handovers', adminCookie, { fromUserid: from, toUserid: to, memberIds: [member!.id] })).json<HandoverDetail>()
+    await settle()
+    expect((await itemsOf(again.id))[0]!.status).toBe('pending')
+    // WeCom forgets it (it never lists the customer): still waiting a day after the expected takeover, then failed.
+    const book = transferBook(stack.emulator.state)
+    book.transfers = book.transfers.filter(t => t.externalUserid !== member!.externalUserid)
+    const expected = (await itemsOf(again.id))[0]!.takeoverAt!
+    expect(await pollHandovers(stack.port.db, stack.wecom, () => expected + LOST_AFTER_MS - 1000)).toMatchObject({ lost: 0 })
+    expect((await itemsOf(again.id))[0]!.status).toBe('pending')
+    expect(await pollHandovers(stack.port.db, stack.wecom, () => expected + LOST_AFTER_MS + 1000)).toMatchObject({ lost: 1 })
+    expect((await itemsOf(again.id))[0]).toMatchObject({ status: 'failed', reason: 'wecom_error' })
   })
 
   it('离职继承: a guide who left is listed by get_unassigned_list and handed over with the resigned APIs', async () => {

@@ -25,7 +25,7 @@ export function registerHandoverJobs(queue: JobQueue, { db, wecom, now, log }: H
 
   queue.register(POLL_JOB, async () => {
     const result = await pollHandovers(db, wecom, now)
-    if (result.completed + result.refused > 0)
+    if (result.completed + result.refused + result.lost > 0)
       log?.info(result, 'handover results applied')
   }, { maxAttempts: 3, backoffMs: 60_000 })
 }

@@ -300,13 +300,17 @@ async function refuse(db: AsyncDbOrTx, itemId: number, reason: HandoverReason, n
   return rows.length > 0
 }
 
+/** A pending customer WeCom still does not list a day after the expected takeover is given up (failed). */
+export const LOST_AFTER_MS = 24 * 3600_000
+
 /**
  * Asks WeCom how every pending transfer went (transfer_result per pair of guides) and settles what is known:
  * 1 → completed (the member moves), 3 → refused by the customer, 4 → the new guide is full, 2 → still waiting.
+ * One WeCom no longer lists long after its takeover time fails, so it does not stay open (and block a new try).
  */
-export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now: () => number): Promise<{ completed: number, refused: number, waiting: number }> {
-  const pending = await db.select({ ...openItemColumns, kind: handovers.kind }).from(handoverItems).innerJoin(handovers, eq(handovers.id, handoverItems.handoverId)).where(eq(handoverItems.status, 'pending')).orderBy(asc(handoverItems.id)).all()
-  const tally = { completed: 0, refused: 0, waiting: 0 }
+export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now: () => number): Promise<{ completed: number, refused: number, waiting: number, lost: number }> {
+  const pending = await db.select({ ...openItemColumns, kind: handovers.kind, takeoverAt: handoverItems.takeoverAt }).from(handoverItems).innerJoin(handovers, eq(handovers.id, handoverItems.handoverId)).where(eq(handoverItems.status, 'pending')).orderBy(asc(handoverItems.id)).all()
+  const tally = { completed: 0, refused: 0, waiting: 0, lost: 0 }
   const pairs = new Map<string, typeof pending>()
   for (const p of pending) {
     const key = `${p.kind}|${p.handoverUserid}|${p.takeoverUserid}`
@@ -319,12 +323,19 @@ export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now:
     for (const item of items) {
       const row = byCustomer.get(item.externalUserid)
       const at = now()
-      if (row?.status === 1 && await confirm(db, item, row.takeover_time > 0 ? row.takeover_time * 1000 : at, at))
+      if (row?.status === 1 && await confirm(db, item, row.takeover_time > 0 ? row.takeover_time * 1000 : at, at)) {
         tally.completed++
-      else if ((row?.status === 3 || row?.status === 4) && await refuse(db, item.id, row.status === 3 ? 'customer_refused' : 'takeover_limit', at))
+      }
+      else if ((row?.status === 3 || row?.status === 4) && await refuse(db, item.id, row.status === 3 ? 'customer_refused' : 'takeover_limit', at)) {
         tally.refused++
-      else if (row?.status === 2)
+      }
+      else if (row?.status === 2) {
         tally.waiting++
+      }
+      else if (!row && item.takeoverAt !== null && at > item.takeoverAt + LOST_AFTER_MS) {
+        await db.update(handoverItems).set({ status: 'failed', reason: 'wecom_error', updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'pending'))).run()
+        tally.lost++
+      }
     }
   }
   return tally
