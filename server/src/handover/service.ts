@@ -10,7 +10,7 @@ import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { TransferCustomerResult, TransferStatusRow, WecomClient } from '../wecom/client.ts'
 import { TRANSFER_BATCH_LIMIT } from '@scrm/shared'
-import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, ne, sql } from 'drizzle-orm'
+import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm'
 import { follows, handoverItems, handovers, members, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
@@ -298,6 +298,17 @@ async function confirm(db: AsyncDbOrTx, item: OpenItem, takeoverAt: number, now:
 async function refuse(db: AsyncDbOrTx, itemId: number, reason: HandoverReason, now: number): Promise<boolean> {
   const rows = await db.update(handoverItems).set({ status: 'refused', reason, takeoverAt: null, updatedAt: now }).where(and(eq(handoverItems.id, itemId), eq(handoverItems.status, 'pending'))).returning({ id: handoverItems.id }).all()
   return rows.length > 0
+}
+
+/** Queued customers untouched this long have lost their submit job (it died after its retries): queue it again. */
+export const STALLED_AFTER_MS = 10 * 60_000
+
+/** Re-enqueues the submit job of handovers whose queued customers stalled; returns their ids. */
+export async function requeueStalledSubmissions(db: AsyncDbOrTx, now: number): Promise<number[]> {
+  const stalled = await db.selectDistinct({ handoverId: handoverItems.handoverId }).from(handoverItems).where(and(eq(handoverItems.status, 'queued'), lt(handoverItems.updatedAt, now - STALLED_AFTER_MS))).orderBy(asc(handoverItems.handoverId)).all()
+  for (const { handoverId } of stalled)
+    await enqueueJob(db, now, SUBMIT_JOB, { handoverId }, { singletonKey: String(handoverId) })
+  return stalled.map(s => s.handoverId)
 }
 
 /** A pending customer WeCom still does not list a day after the expected takeover is given up (failed). */

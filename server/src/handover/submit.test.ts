@@ -9,7 +9,7 @@ import { and, asc, eq } from 'drizzle-orm'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { follows, handoverItems, jobs, members, memberTags, staff, stores, tagGroups, tags } from '../db/schema.ts'
-import { applyTransferEvent, createHandover, submitHandover } from './service.ts'
+import { applyTransferEvent, createHandover, requeueStalledSubmissions, STALLED_AFTER_MS, submitHandover } from './service.ts'
 
 const admin: Session = { userid: 'adm', role: 'admin', storeId: null, exp: 0 }
 const CUSTOMERS = 250
@@ -83,5 +83,17 @@ describeEachDialect('handover submit and settle', ({ fresh }) => {
     expect(item).toEqual({ status: 'completed', takeoverAt: 5_000 })
     // A plain deletion (no transfer) of another pending customer settles nothing.
     expect(await applyTransferEvent(database.db, { ...event, ExternalUserID: 'wm0004', Source: '' }, 7_000)).toBeUndefined()
+  })
+
+  it('queues the submission again when its job died and customers are still queued', async () => {
+    const failed = await database.db.select({ memberId: handoverItems.memberId }).from(handoverItems).where(eq(handoverItems.status, 'failed')).orderBy(asc(handoverItems.memberId)).all()
+    const detail = await createHandover(database.db, admin, { fromUserid: 'g1', toUserid: 'g2', memberIds: failed.map(f => f.memberId) }, 10_000)
+    await database.db.delete(jobs).run() // the submit job ran out of attempts and was pruned
+    expect(await requeueStalledSubmissions(database.db, 10_000 + STALLED_AFTER_MS - 1)).toEqual([])
+    expect(await requeueStalledSubmissions(database.db, 10_000 + STALLED_AFTER_MS + 1)).toEqual([detail.id])
+    expect(await database.db.select({ name: jobs.name, payload: jobs.payload }).from(jobs).all()).toEqual([{ name: 'handover.submit', payload: { handoverId: detail.id } }])
+    // Live already: not queued twice.
+    await requeueStalledSubmissions(database.db, 10_000 + STALLED_AFTER_MS + 2)
+    expect(await database.db.select({ name: jobs.name }).from(jobs).all()).toHaveLength(1)
   })
 })
