@@ -31,6 +31,7 @@
 //        (mark_tag / add|edit|del_corp_tag also push change_external_contact / change_external_tag)
 //   POST /__emulator/callbacks/verify               → GET echostr verification of fixtures.app.callbackUrl
 //   POST /__emulator/callbacks/config {timeoutMs?, attempts?, retryDelayMs?}
+//   /__emulator/transfers*: customer handover controls (transfer.ts)
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -43,6 +44,7 @@ import { CallbackPusher } from './callbacks.ts'
 import { describeMedia, mediaContent, uploadMedia } from './media.ts'
 import { renderErrorPage, renderLoginPage } from './oauth-page.ts'
 import { EmulatorState, fail } from './state.ts'
+import { handleTransferControl, TRANSFER_ROUTES } from './transfer.ts'
 import { convertToOpenid } from './wechatpay.ts'
 
 export type { CallbackDelivery, CallbackEvent } from './callbacks.ts'
@@ -75,7 +77,7 @@ export interface RunningEmulator {
 
 type Body = Record<string, unknown>
 
-interface CgiRoute {
+export interface CgiRoute {
   method: 'GET' | 'POST'
   /** Which secrets' tokens may call it; null = no token (gettoken). */
   tokens: readonly TokenKind[] | null
@@ -117,6 +119,7 @@ const CGI_ROUTES: Record<string, CgiRoute> = {
   '/cgi-bin/externalcontact/mark_tag': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s, token) => s.markTag(b, token) },
   '/cgi-bin/externalcontact/convert_to_openid': { method: 'POST', tokens: ANY, externalContact: true, handle: (_q, b, s) => convertToOpenid(s, b) },
   '/cgi-bin/media/upload': { method: 'POST', tokens: ANY, handle: () => fail(44001), handleRaw: uploadMedia },
+  ...TRANSFER_ROUTES,
 }
 
 const CORS_HEADERS = {
@@ -448,8 +451,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         callbacks.attempts = num(body.attempts) ?? callbacks.attempts
         callbacks.retryDelayMs = num(body.retryDelayMs) ?? callbacks.retryDelayMs
         return send(200, { timeoutMs: callbacks.timeoutMs, attempts: callbacks.attempts, retryDelayMs: callbacks.retryDelayMs })
-      default:
-        return send(404, { error: `unknown control route ${route}` })
+      default: {
+        const transfers = handleTransferControl(route, body, state)
+        return transfers ? send(transfers.status, transfers.body) : send(404, { error: `unknown control route ${route}` })
+      }
     }
   }
 

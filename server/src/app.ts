@@ -21,6 +21,8 @@ import { secureCookies } from './config.ts'
 import { wecomCallbackRoutes } from './contacts/callback-routes.ts'
 import { registerContactJobs, scheduleContactJobs } from './contacts/jobs.ts'
 import { contactRoutes } from './contacts/routes.ts'
+import { registerHandoverJobs, scheduleHandoverJobs } from './handover/jobs.ts'
+import { handoverRoutes } from './handover/routes.ts'
 import { healthRoutes } from './health/routes.ts'
 import { registerImportJobs } from './imports/jobs.ts'
 import { importRoutes } from './imports/routes.ts'
@@ -31,6 +33,7 @@ import { materialLinkRoutes, materialRoutes } from './materials/routes.ts'
 import { linkKeyFrom } from './materials/service.ts'
 import { createMaterialStorage } from './materials/storage.ts'
 import { memberRoutes } from './members/routes.ts'
+import { noteRoutes } from './notes/routes.ts'
 import { errorHandlerPlugin } from './plugins/errors.ts'
 import { databaseRateLimitStore } from './plugins/rate-limit-store.ts'
 import { securityPlugin } from './plugins/security.ts'
@@ -130,6 +133,7 @@ export async function buildApp(deps: AppDependencies) {
   registerComputeJob(queue, { db, now, log: app.log })
   const materials = { database, wecom, storage: createMaterialStorage(config.materials.dir), publicUrl: config.publicUrl, miniprogramAppid: config.materials.miniprogramAppid, productCardsAsMiniprogram: config.materials.productCardsAsMiniprogram, linkKey: linkKeyFrom(config.sessionSecret), now }
   registerMaterialJobs(queue, { ...materials, log: app.log })
+  registerHandoverJobs(queue, { db, wecom, now, log: app.log })
   app.decorate('jobQueue', queue)
   if (deps.jobs ?? config.jobs) {
     app.addHook('onListen', async () => {
@@ -142,6 +146,7 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleComputeJob(queue)
       await scheduleTagJobs(queue)
       await scheduleMaterialJobs(queue)
+      await scheduleHandoverJobs(queue)
       queue.start()
     })
     app.addHook('onClose', async () => queue.stop())
@@ -174,6 +179,8 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(segmentRoutes, { db, now })
     await scope.register(materialRoutes, materials)
     await scope.register(replyRoutes, { database, now })
+    await scope.register(noteRoutes, { db, now })
+    await scope.register(handoverRoutes, { db, wecom, now })
   })
 
   if (config.staticDir && existsSync(config.staticDir)) {

@@ -13,6 +13,7 @@ import type { ContactSyncClient } from './sync.ts'
 import { and, asc, eq, isNull, lt, notInArray } from 'drizzle-orm'
 import { changes, NO_LIMIT } from '../db/port.ts'
 import { wecomEvents } from '../db/schema.ts'
+import { applyTransferEvent } from '../handover/service.ts'
 import { WecomApiError } from '../wecom/errors.ts'
 import { setFollowStatus, syncCorpTags, syncExternalContact } from './sync.ts'
 
@@ -183,7 +184,7 @@ export function eventName(fields: WecomEventFields): string {
   return fields.Event ?? `(${fields.MsgType ?? 'unknown'})`
 }
 
-export type EventOutcome = 'synced_contact' | 'follow_updated' | 'follow_unknown' | 'synced_tags' | 'recorded' | 'ignored'
+export type EventOutcome = 'synced_contact' | 'follow_updated' | 'follow_unknown' | 'synced_tags' | 'recorded' | 'ignored' | 'handover_refused'
 
 /** Missing a field the handler needs: retrying cannot help, so the event is dropped with this error. */
 export class EventFieldError extends Error {
@@ -199,6 +200,9 @@ function need(fields: WecomEventFields, name: string): string {
 
 /** Processes one stored callback event (reference §3.5, §3.6). Throws to have it retried. */
 export async function applyWecomEvent(db: AsyncDbOrTx, wecom: ContactSyncClient, fields: WecomEventFields, now: number = Date.now()): Promise<EventOutcome> {
+  // A transfer's events settle its open handover first (the member moves), then are applied as usual.
+  if (await applyTransferEvent(db, fields, now) === 'handover_refused')
+    return 'handover_refused'
   switch (fields.Event) {
     case 'change_external_contact':
       switch (fields.ChangeType) {

@@ -219,6 +219,34 @@ export const followTags = pgTable('follow_tags', {
   index('follow_tags_tag_idx').on(t.tagId),
 ])
 
+export const handoverItems = pgTable('handover_items', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  handoverId: bigint('handover_id', { mode: 'number' }).notNull().references((): AnyPgColumn => handovers.id, { onDelete: 'cascade' }),
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  externalUserid: text('external_userid').notNull(),
+  status: text('status').notNull().default('queued'),
+  reason: text('reason'),
+  errcode: bigint('errcode', { mode: 'number' }),
+  takeoverAt: bigint('takeover_at', { mode: 'number' }),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('handover_items_handover_idx').on(t.handoverId, t.id),
+  uniqueIndex('handover_items_open_idx').on(t.memberId).where(sql.raw('"status" in (\'queued\', \'pending\')')),
+  index('handover_items_status_idx').on(t.status),
+])
+
+export const handovers = pgTable('handovers', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  kind: text('kind').notNull(),
+  handoverUserid: text('handover_userid').notNull().references((): AnyPgColumn => staff.userid),
+  takeoverUserid: text('takeover_userid').notNull().references((): AnyPgColumn => staff.userid),
+  createdBy: text('created_by').notNull().references((): AnyPgColumn => staff.userid),
+  message: text('message'),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('handovers_created_idx').on(t.createdAt),
+])
+
 export const identityResolutions = pgTable('identity_resolutions', {
   id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
   action: text('action').notNull(),
@@ -339,6 +367,18 @@ export const memberIdentities = pgTable('member_identities', {
 }, t => [
   primaryKey({ columns: [t.platform, t.buyerId] }),
   index('member_identities_member_idx').on(t.memberId),
+])
+
+export const memberNotes = pgTable('member_notes', {
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+  memberId: bigint('member_id', { mode: 'number' }).notNull().references((): AnyPgColumn => members.id, { onDelete: 'cascade' }),
+  authorUserid: text('author_userid').notNull().references((): AnyPgColumn => staff.userid),
+  kind: text('kind').notNull(),
+  body: text('body').notNull(),
+  createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+  updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+}, t => [
+  index('member_notes_member_idx').on(t.memberId, t.createdAt),
 ])
 
 export const memberRecommendations = pgTable('member_recommendations', {

@@ -2,7 +2,7 @@
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
 import type { ImportRefusal, ImportReport, ReasonCode, RecommendedProduct, RedPacketSettings, SegmentDefinition } from '@scrm/shared'
-import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, chatMessageTypes, IDENTITY_ACTIONS, IMPORT_STATUSES, JOB_STATUSES, MATCH_KEYS, materialKindList, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
+import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, chatMessageTypes, handoverItemStatusList, handoverKindList, handoverReasonList, IDENTITY_ACTIONS, IMPORT_STATUSES, JOB_STATUSES, MATCH_KEYS, materialKindList, noteKindList, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
@@ -777,3 +777,54 @@ export const replyRetirements = sqliteTable('reply_retirements', {
   retiredAt: integer('retired_at').notNull(),
   retiredBy: text('retired_by').notNull(),
 })
+
+// ── Notes (issue 11) ──
+
+/** What a guide knows about a member; stays with the member when guides change (handover). */
+export const memberNotes = sqliteTable('member_notes', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  authorUserid: text('author_userid').notNull().references(() => staff.userid),
+  kind: text('kind', { enum: noteKindList }).notNull(),
+  body: text('body').notNull(),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+}, t => [index('member_notes_member_idx').on(t.memberId, t.createdAt)])
+
+// ── Handover (issue 11) ──
+
+/** One admin request to move customers from one guide to another (在职继承 / 离职继承). */
+export const handovers = sqliteTable('handovers', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  kind: text('kind', { enum: handoverKindList }).notNull(),
+  handoverUserid: text('handover_userid').notNull().references(() => staff.userid),
+  takeoverUserid: text('takeover_userid').notNull().references(() => staff.userid),
+  createdBy: text('created_by').notNull().references(() => staff.userid),
+  /** transfer_success_msg (在职继承 only); null = WeCom's default text. */
+  message: text('message'),
+  createdAt: integer('created_at').notNull(),
+}, t => [index('handovers_created_idx').on(t.createdAt)])
+
+/**
+ * One customer of a handover. queued → (WeCom accepted) pending → completed | refused; or failed when WeCom
+ * refused the request for this customer. While queued/pending the customer stays with the old guide.
+ */
+export const handoverItems = sqliteTable('handover_items', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  handoverId: integer('handover_id').notNull().references(() => handovers.id, { onDelete: 'cascade' }),
+  memberId: integer('member_id').notNull().references(() => members.id, { onDelete: 'cascade' }),
+  externalUserid: text('external_userid').notNull(),
+  status: text('status', { enum: handoverItemStatusList }).notNull().default('queued'),
+  /** Why it failed or was refused (a HandoverReason); null while it goes well. */
+  reason: text('reason', { enum: handoverReasonList }),
+  /** WeCom's errcode for this customer when it refused the request. */
+  errcode: integer('errcode'),
+  /** When WeCom will hand the customer over (pending), or did (completed); epoch ms. */
+  takeoverAt: integer('takeover_at'),
+  updatedAt: integer('updated_at').notNull(),
+}, t => [
+  index('handover_items_handover_idx').on(t.handoverId, t.id),
+  // A member is in at most one open (queued or pending) handover.
+  uniqueIndex('handover_items_open_idx').on(t.memberId).where(sql`"status" in ('queued', 'pending')`),
+  index('handover_items_status_idx').on(t.status),
+])

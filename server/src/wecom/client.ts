@@ -120,6 +120,40 @@ export interface MarkTagInput {
 }
 
 /** The client for the corp in the app configuration, caching tokens/tickets in `store`. */
+/** 在职继承 (transfer_customer) or 离职继承 (resigned/transfer_customer). */
+export type TransferKind = 'in_service' | 'resigned'
+
+export interface TransferCustomerInput {
+  kind: TransferKind
+  handoverUserid: string
+  takeoverUserid: string
+  /** ≤ 100 (TRANSFER_BATCH_LIMIT). */
+  externalUserids: string[]
+  /** transfer_success_msg, ≤ 200 characters (在职继承 only). */
+  message?: string
+}
+
+/** Per customer: errcode 0 = the transfer started (not done: WeCom hands over after 24 h unless the customer refuses). */
+export interface TransferCustomerResult {
+  external_userid: string
+  errcode: number
+}
+
+/** transfer_result row: status 1 taken over, 2 waiting, 3 customer refused, 4 new member at their limit. */
+export interface TransferStatusRow {
+  external_userid: string
+  status: number
+  /** Seconds; the (future) takeover time while waiting, 0 when it failed. */
+  takeover_time: number
+}
+
+export interface UnassignedCustomer {
+  handover_userid: string
+  external_userid: string
+  /** Seconds. */
+  dimission_time: number
+}
+
 export function createWecomClientFromConfig(config: AppConfig['wecom'], store: CredentialStore, extra: Partial<WecomClientOptions> = {}) {
   return createWecomClient({
     apiBase: config.apiBase,
@@ -572,6 +606,67 @@ export function createWecomClient(options: WecomClientOptions) {
     return r.openid
   }
 
+  /**
+   * Starts handing customers over. Only the self-built app's token is accepted (reference §2.4), so there is no
+   * fallback to the 客户联系 secret. Not retried here: a repeat after a lost reply answers 40129 ("being
+   * transferred") for the customers that did start, which the caller treats as started.
+   */
+  async function transferCustomer(input: TransferCustomerInput): Promise<TransferCustomerResult[]> {
+    const r = await request<{ customer?: TransferCustomerResult[] }>({
+      which: 'app',
+      method: 'POST',
+      path: input.kind === 'in_service' ? '/cgi-bin/externalcontact/transfer_customer' : '/cgi-bin/externalcontact/resigned/transfer_customer',
+      body: {
+        handover_userid: input.handoverUserid,
+        takeover_userid: input.takeoverUserid,
+        external_userid: input.externalUserids,
+        ...(input.kind === 'in_service' && input.message ? { transfer_success_msg: input.message } : {}),
+      },
+      idempotent: false,
+    })
+    return r.customer ?? []
+  }
+
+  /** Every page of transfer_result (or resigned/transfer_result) for one pair of members. */
+  async function transferResult(kind: TransferKind, handoverUserid: string, takeoverUserid: string): Promise<TransferStatusRow[]> {
+    const rows: TransferStatusRow[] = []
+    let cursor = ''
+    for (let page = 0; page < 10_000; page++) {
+      const r = await request<{ customer?: TransferStatusRow[], next_cursor?: string }>({
+        which: 'app',
+        method: 'POST',
+        path: kind === 'in_service' ? '/cgi-bin/externalcontact/transfer_result' : '/cgi-bin/externalcontact/resigned/transfer_result',
+        body: { handover_userid: handoverUserid, takeover_userid: takeoverUserid, cursor },
+        idempotent: true,
+      })
+      rows.push(...(r.customer ?? []))
+      if (!r.next_cursor || r.next_cursor === cursor)
+        break
+      cursor = r.next_cursor
+    }
+    return rows
+  }
+
+  /** Every customer of members who left and has not been handed over yet (get_unassigned_list, all pages). */
+  async function getUnassignedList(): Promise<UnassignedCustomer[]> {
+    const rows: UnassignedCustomer[] = []
+    let cursor = ''
+    for (let page = 0; page < 10_000; page++) {
+      const r = await request<{ info?: UnassignedCustomer[], is_last?: boolean, next_cursor?: string }>({
+        which: 'app',
+        method: 'POST',
+        path: '/cgi-bin/externalcontact/get_unassigned_list',
+        body: { cursor, page_size: 1000 },
+        idempotent: true,
+      })
+      rows.push(...(r.info ?? []))
+      if (r.is_last || !r.next_cursor || r.next_cursor === cursor)
+        break
+      cursor = r.next_cursor
+    }
+    return rows
+  }
+
   return {
     corpId,
     agentId,
@@ -596,5 +691,8 @@ export function createWecomClient(options: WecomClientOptions) {
     markTag,
     convertToOpenid,
     uploadMedia,
+    transferCustomer,
+    transferResult,
+    getUnassignedList,
   }
 }

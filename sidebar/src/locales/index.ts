@@ -1,10 +1,14 @@
 import enArchive from './archive/en.json'
 import zhArchive from './archive/zh-CN.json'
 import enCore from './en.json'
+import enHandover from './handover/en.json'
+import zhHandover from './handover/zh-CN.json'
 import enImports from './imports/en.json'
 import zhImports from './imports/zh-CN.json'
 import enMaterials from './materials/en.json'
 import zhMaterials from './materials/zh-CN.json'
+import enNotes from './notes/en.json'
+import zhNotes from './notes/zh-CN.json'
 import enRedPackets from './redpackets/en.json'
 import zhRedPackets from './redpackets/zh-CN.json'
 import enReplies from './replies/en.json'
@@ -27,6 +31,8 @@ export const zhCN = {
   segments: segmentsZh,
   materials: zhMaterials,
   replyLibrary: zhReplies,
+  handover: zhHandover,
+  notes: zhNotes,
 }
 
 export const en: typeof zhCN = {
@@ -38,4 +44,6 @@ export const en: typeof zhCN = {
   segments: segmentsEn,
   materials: enMaterials,
   replyLibrary: enReplies,
+  handover: enHandover,
+  notes: enNotes,
 }

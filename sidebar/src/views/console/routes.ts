@@ -62,4 +62,16 @@ export const consoleRoutes: RouteRecordRaw[] = [
     component: () => import('./RepliesConsole.vue'),
     meta: { console: { navKey: 'replyLibrary.console.nav', roles: managers } },
   },
+  {
+    path: 'notes',
+    name: 'console-notes',
+    component: () => import('./NotesFeedPage.vue'),
+    meta: { console: { navKey: 'notes.feed.title', roles: managers } },
+  },
+  {
+    path: 'handover',
+    name: 'console-handover',
+    component: () => import('./HandoverPage.vue'),
+    meta: { console: { navKey: 'handover.nav', roles: ['admin'] } },
+  },
 ]

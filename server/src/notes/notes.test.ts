@@ -1,0 +1,113 @@
+import type { Note, NoteFeed, NoteList } from '@scrm/shared'
+import type { TestStack } from '../../testing/harness.ts'
+import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describeEachDialect } from '../../testing/dialects.ts'
+import { startTestStack } from '../../testing/harness.ts'
+import { follows, memberNotes, staff } from '../db/schema.ts'
+
+describeEachDialect('member notes', ({ dialect }) => {
+  let stack: TestStack
+  let guide: { userid: string, storeId: string }
+  let memberId: number
+  let guideCookie: string
+  let otherGuideCookie: string
+  let supervisorCookie: string
+  let foreignSupervisorCookie: string
+  let adminCookie: string
+
+  beforeAll(async () => {
+    stack = await startTestStack({ dialect, members: 60 })
+    const db = stack.port.db
+    const row = (await db.select({ userid: follows.guideUserid, memberId: follows.memberId, storeId: staff.storeId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(follows.status, 'active'), eq(staff.role, 'guide'), eq(staff.status, 1))).orderBy(asc(follows.guideUserid), asc(follows.memberId)).limit(1).get())!
+    guide = { userid: row.userid, storeId: row.storeId! }
+    memberId = row.memberId
+    // A guide of the same store who does not serve this member.
+    const other = (await db.select({ userid: staff.userid }).from(staff).where(and(eq(staff.role, 'guide'), eq(staff.status, 1), ne(staff.userid, guide.userid), sql`not exists (select 1 from follows f where f.guide_userid = ${staff.userid} and f.member_id = ${memberId} and f.status = 'active')`)).orderBy(asc(staff.userid)).limit(1).get())!
+    const supervisor = (await db.select({ userid: staff.userid }).from(staff).where(and(eq(staff.role, 'supervisor'), eq(staff.storeId, guide.storeId))).get())!
+    const foreign = (await db.select({ userid: staff.userid }).from(staff).where(and(eq(staff.role, 'supervisor'), ne(staff.storeId, guide.storeId), sql`not exists (select 1 from follows f join staff s on s.userid = f.guide_userid where f.member_id = ${memberId} and f.status = 'active' and s.store_id = ${staff.storeId})`)).orderBy(asc(staff.userid)).limit(1).get())!
+    guideCookie = await stack.login(guide.userid)
+    otherGuideCookie = await stack.login(other.userid)
+    supervisorCookie = await stack.login(supervisor.userid)
+    foreignSupervisorCookie = await stack.login(foreign.userid)
+    adminCookie = await stack.login('admin')
+  })
+  afterAll(async () => stack?.close())
+
+  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, cookie: string | undefined, payload?: unknown) =>
+    stack.app.inject({ method, url, headers: cookie ? { cookie } : {}, ...(payload === undefined ? {} : { payload: payload as object }) })
+
+  it('a guide writes a note on a member she serves; it is timestamped and attributed', async () => {
+    const created = await call('POST', '/api/notes', guideCookie, { memberId, kind: 'size', body: '  上衣 M，裤子 28  ' })
+    expect(created.statusCode).toBe(201)
+    const note = created.json<Note>()
+    expect(note).toMatchObject({ memberId, kind: 'size', body: '上衣 M，裤子 28', authorUserid: guide.userid, mine: true })
+    const author = (await stack.port.db.select({ name: staff.name }).from(staff).where(eq(staff.userid, guide.userid)).get())!
+    expect(note.authorName).toBe(author.name)
+    expect(note.createdAt).toBeGreaterThan(0)
+
+    const list = (await call('GET', `/api/notes?memberId=${memberId}`, guideCookie)).json<NoteList>()
+    expect(list.items.map(n => n.id)).toContain(note.id)
+    const stored = await stack.port.db.select().from(memberNotes).where(eq(memberNotes.id, note.id)).get()
+    expect(stored).toMatchObject({ authorUserid: guide.userid, kind: 'size', body: '上衣 M，裤子 28' })
+  })
+
+  it('lists newest first and edits and deletes only her own notes', async () => {
+    const first = (await call('POST', '/api/notes', guideCookie, { memberId, kind: 'family', body: '女儿 6 岁' })).json<Note>()
+    const second = (await call('POST', '/api/notes', guideCookie, { memberId, kind: 'complaint', body: '上次快递晚了三天' })).json<Note>()
+    const ids = (await call('GET', `/api/notes?memberId=${memberId}`, guideCookie)).json<NoteList>().items.map(n => n.id)
+    expect(ids.indexOf(second.id)).toBeLessThan(ids.indexOf(first.id))
+
+    const edited = await call('PATCH', `/api/notes/${first.id}`, guideCookie, { body: '女儿 7 岁，喜欢粉色' })
+    expect(edited.statusCode).toBe(200)
+    expect(edited.json<Note>()).toMatchObject({ body: '女儿 7 岁，喜欢粉色', kind: 'family' })
+
+    // The store's supervisor sees the note but may not change it; a guide who does not serve the member cannot see it.
+    expect((await call('PATCH', `/api/notes/${first.id}`, supervisorCookie, { body: 'x' })).statusCode).toBe(403)
+    expect((await call('DELETE', `/api/notes/${first.id}`, supervisorCookie)).statusCode).toBe(403)
+    expect((await call('PATCH', `/api/notes/${first.id}`, otherGuideCookie, { body: 'x' })).statusCode).toBe(404)
+    expect((await call('DELETE', `/api/notes/${first.id}`, otherGuideCookie)).statusCode).toBe(404)
+
+    expect((await call('DELETE', `/api/notes/${first.id}`, guideCookie)).statusCode).toBe(204)
+    expect(await stack.port.db.select().from(memberNotes).where(eq(memberNotes.id, first.id)).get()).toBeUndefined()
+    expect((await call('DELETE', `/api/notes/${first.id}`, guideCookie)).statusCode).toBe(404)
+  })
+
+  it('refuses: no session 401, members she does not serve 404, bad input 400 without writing', async () => {
+    expect((await call('GET', `/api/notes?memberId=${memberId}`, undefined)).statusCode).toBe(401)
+    expect((await call('POST', '/api/notes', undefined, { memberId, kind: 'other', body: 'x' })).statusCode).toBe(401)
+    expect((await call('GET', `/api/notes?memberId=${memberId}`, otherGuideCookie)).statusCode).toBe(404)
+    expect((await call('POST', '/api/notes', otherGuideCookie, { memberId, kind: 'other', body: '不该写入' })).statusCode).toBe(404)
+    expect((await call('GET', `/api/notes?memberId=${memberId}`, foreignSupervisorCookie)).statusCode).toBe(404)
+    const before = (await stack.port.db.select({ n: sql<number>`count(*)` }).from(memberNotes).get())!.n
+    for (const bad of [
+      { memberId, kind: 'size', body: '   ' },
+      { memberId, kind: 'shoe', body: '42 码' },
+      { memberId, kind: 'size', body: '码'.repeat(1001) },
+      { memberId, kind: 'size' },
+      { memberId: 0, kind: 'size', body: 'x' },
+    ]) {
+      const response = await call('POST', '/api/notes', guideCookie, bad)
+      expect(response.statusCode, JSON.stringify(bad).slice(0, 60)).toBe(400)
+      expect(response.json<{ message: string }>().message).toMatch(/body|kind|memberId/)
+    }
+    expect((await call('PATCH', '/api/notes/1', guideCookie, {})).statusCode).toBe(400)
+    expect((await stack.port.db.select({ n: sql<number>`count(*)` }).from(memberNotes).get())!.n).toBe(before)
+    expect((await call('GET', '/api/notes?memberId=999999', adminCookie)).statusCode).toBe(404)
+  })
+
+  it('the feed shows a supervisor her stores\' notes, an admin all; guides are refused', async () => {
+    const note = (await call('POST', '/api/notes', guideCookie, { memberId, kind: 'event', body: '12 月 20 日生日' })).json<Note>()
+    const mine = (await call('GET', '/api/notes/feed', supervisorCookie)).json<NoteFeed>()
+    expect(mine.items.find(n => n.id === note.id)).toMatchObject({ memberId, kind: 'event', mine: false })
+    expect(mine.total).toBeGreaterThanOrEqual(mine.items.length)
+    const foreign = (await call('GET', '/api/notes/feed', foreignSupervisorCookie)).json<NoteFeed>()
+    expect(foreign.items.some(n => n.memberId === memberId)).toBe(false)
+    const events = (await call('GET', '/api/notes/feed?kind=event', adminCookie)).json<NoteFeed>()
+    expect(events.items.length).toBeGreaterThan(0)
+    expect(events.items.every(n => n.kind === 'event')).toBe(true)
+    const all = await stack.port.db.select({ n: sql<number>`count(*)` }).from(memberNotes).where(eq(memberNotes.kind, 'event')).get()
+    expect(events.total).toBe(all!.n)
+    expect((await call('GET', '/api/notes/feed', guideCookie)).statusCode).toBe(403)
+  })
+})

@@ -1,0 +1,101 @@
+import type { CreateHandoverRequest, HandoverCustomer, HandoverDetail, HandoverStaff, HandoverSummary, UnassignedGuideList } from '@scrm/shared'
+import type { AppError } from '../utils/errors'
+import { acceptHMRUpdate, defineStore } from 'pinia'
+import { ref, shallowRef } from 'vue'
+import { createHandover, getHandover, getHandoverCustomers, getHandoverStaff, getUnassigned, listHandovers } from '../api/handover'
+import { describeError } from '../utils/errors'
+
+/** The admin's handover page: who can give and take customers, the requests made, and one request's customers. */
+export const useHandoverStore = defineStore('handover', () => {
+  const staff = shallowRef<HandoverStaff[]>([])
+  const customers = shallowRef<HandoverCustomer[]>([])
+  const unassigned = shallowRef<UnassignedGuideList['items']>([])
+  const handovers = shallowRef<HandoverSummary[]>([])
+  const detail = shallowRef<HandoverDetail | null>(null)
+  const loading = ref(false)
+  const submitting = ref(false)
+  const error = shallowRef<AppError | null>(null)
+  /** WeCom's list of 离职 customers is optional for the page: its failure is shown apart. */
+  const unassignedError = shallowRef<AppError | null>(null)
+
+  async function guarded(work: () => Promise<void>): Promise<boolean> {
+    error.value = null
+    try {
+      await work()
+      return true
+    }
+    catch (err) {
+      error.value = describeError(err)
+      return false
+    }
+  }
+
+  async function loadAll(): Promise<void> {
+    loading.value = true
+    await guarded(async () => {
+      const [s, h] = await Promise.all([getHandoverStaff(), listHandovers()])
+      staff.value = s.items
+      handovers.value = h.items
+    })
+    loading.value = false
+    try {
+      unassignedError.value = null
+      unassigned.value = (await getUnassigned()).items
+    }
+    catch (err) {
+      unassignedError.value = describeError(err)
+    }
+  }
+
+  /** The old guide whose customers are listed, re-read on refresh. */
+  const customersOf = ref<string | null>(null)
+
+  async function loadCustomers(fromUserid: string): Promise<void> {
+    customersOf.value = fromUserid
+    customers.value = []
+    await guarded(async () => {
+      customers.value = (await getHandoverCustomers(fromUserid)).items
+    })
+  }
+
+  async function open(id: number): Promise<void> {
+    await guarded(async () => {
+      detail.value = await getHandover(id)
+    })
+  }
+
+  /** Re-reads what changes as WeCom answers: the requests, the open one, who serves how many, the listed customers. */
+  async function refresh(): Promise<void> {
+    await guarded(async () => {
+      const from = customersOf.value
+      const [h, d, s, c] = await Promise.all([
+        listHandovers(),
+        detail.value ? getHandover(detail.value.id) : Promise.resolve(null),
+        getHandoverStaff(),
+        from ? getHandoverCustomers(from) : Promise.resolve(null),
+      ])
+      handovers.value = h.items
+      staff.value = s.items
+      if (d)
+        detail.value = d
+      if (c && customersOf.value === from)
+        customers.value = c.items
+    })
+  }
+
+  async function submit(body: CreateHandoverRequest): Promise<boolean> {
+    submitting.value = true
+    const done = await guarded(async () => {
+      detail.value = await createHandover(body)
+    })
+    if (done)
+      await refresh()
+    submitting.value = false
+    return done
+  }
+
+  return { staff, customers, customersOf, unassigned, handovers, detail, loading, submitting, error, unassignedError, loadAll, loadCustomers, open, refresh, submit }
+})
+
+if (import.meta.hot)
+  import.meta.hot.accept(acceptHMRUpdate(useHandoverStore, import.meta.hot))
