@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { startEmulator } from '../emulator/index.ts'
 import { buildApp } from '../src/app.ts'
 import { sweepReplyTimeouts } from '../src/archive/alerts.ts'
+import { createEmulatorArchiveSource } from '../src/archive/emulator-source.ts'
 import { pullUntilCaughtUp } from '../src/archive/ingest.ts'
 import { fetchPendingMedia } from '../src/archive/media.ts'
 import { archiveParts } from '../src/archive/wiring.ts'
@@ -98,12 +99,20 @@ export async function startDemo(options: DemoOptions) {
   }, { archive: seedDemoArchiveSource(emulator, dataset, { now: Date.now(), databasePath: options.databasePath }) })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
   // The archive is pulled (and its alerts raised) before listening, so the console has it from the first request.
-  const archive = archiveParts(config, wecom)
+  // The server reaches the emulator at 127.0.0.1 (localhost may resolve to ::1 first); a failed pull is retried by the job.
+  const archiveSource = createEmulatorArchiveSource({ baseUrl: `http://127.0.0.1:${emulator.port}`, corpId: config.wecom.corpId, secret: config.archive.secret })
+  const archive = archiveParts(config, wecom, archiveSource)
   await seedDemoArchiveRules(database.port, Date.now())
-  const archived = await pullUntilCaughtUp({ database: database.port, source: archive.source!, keyring: archive.keyring, sourceName: archive.sourceName, now: Date.now, limit: archive.pullLimit })
-  await fetchPendingMedia({ database: database.port, source: archive.source!, dir: archive.mediaDir, now: Date.now })
-  await sweepReplyTimeouts(database.port.db, Date.now())
-  const app = await buildApp({ config, database: database.port, wecom, logger: options.logger })
+  let archived = { stored: 0, alerts: 0 }
+  try {
+    archived = await pullUntilCaughtUp({ database: database.port, source: archiveSource, keyring: archive.keyring, sourceName: archive.sourceName, now: Date.now, limit: archive.pullLimit })
+    await fetchPendingMedia({ database: database.port, source: archiveSource, dir: archive.mediaDir, now: Date.now })
+    await sweepReplyTimeouts(database.port.db, Date.now())
+  }
+  catch (error) {
+    console.warn(`[demo] archive pull before start failed (the archive.pull job retries): ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const app = await buildApp({ config, database: database.port, wecom, logger: options.logger, archiveSource })
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))
   await app.listen({ port: options.port, host: '0.0.0.0' })
