@@ -7,6 +7,7 @@ import { startEmulator } from '../emulator/index.ts'
 import { startWechatPayEmulator } from '../emulator/wechatpay.ts'
 import { buildApp } from '../src/app.ts'
 import { sweepReplyTimeouts } from '../src/archive/alerts.ts'
+import { createEmulatorArchiveSource } from '../src/archive/emulator-source.ts'
 import { pullUntilCaughtUp } from '../src/archive/ingest.ts'
 import { fetchPendingMedia } from '../src/archive/media.ts'
 import { archiveParts } from '../src/archive/wiring.ts'
@@ -22,7 +23,7 @@ import { computeAllTags } from '../src/segments/compute-job.ts'
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../src/sends/attribution.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
 import { createDbCredentialStore } from '../src/wecom/credential-store.ts'
-import { seedDemoArchiveRules } from './archive-demo.ts'
+import { seedDemoArchiveRules, seedDemoArchiveSource } from './archive-demo.ts'
 import { generateDemoData } from './generator.ts'
 import { seedDatabase, toWecomFixtures } from './seed.ts'
 import { SEND_HISTORY_DAYS } from './send-history.ts'
@@ -109,15 +110,23 @@ export async function startDemo(options: DemoOptions) {
     WECOM_PAY_SECRET: payMerchant.paySecret,
     WECHATPAY_API_BASE: payEmulator.url,
     WECHATPAY_CLIENT_CERT_STAND_IN: payMerchant.mchId,
-  })
+  }, { archive: seedDemoArchiveSource(emulator, dataset, { now: Date.now(), databasePath: options.databasePath }) })
   const wecom = createWecomClientFromConfig(config.wecom, createDbCredentialStore(database.port.db, config.wecom.credentialsKey))
   // The archive is pulled (and its alerts raised) before listening, so the console has it from the first request.
-  const archive = archiveParts(config, wecom)
+  // The server reaches the emulator at 127.0.0.1 (localhost may resolve to ::1 first); a failed pull is retried by the job.
+  const archiveSource = createEmulatorArchiveSource({ baseUrl: `http://127.0.0.1:${emulator.port}`, corpId: config.wecom.corpId, secret: config.archive.secret })
+  const archive = archiveParts(config, wecom, archiveSource)
   await seedDemoArchiveRules(database.port, Date.now())
-  const archived = await pullUntilCaughtUp({ database: database.port, source: archive.source!, keyring: archive.keyring, sourceName: archive.sourceName, now: Date.now, limit: archive.pullLimit })
-  await fetchPendingMedia({ database: database.port, source: archive.source!, dir: archive.mediaDir, now: Date.now })
-  await sweepReplyTimeouts(database.port.db, Date.now())
-  const app = await buildApp({ config, database: database.port, wecom, logger: options.logger })
+  let archived = { stored: 0, alerts: 0 }
+  try {
+    archived = await pullUntilCaughtUp({ database: database.port, source: archiveSource, keyring: archive.keyring, sourceName: archive.sourceName, now: Date.now, limit: archive.pullLimit })
+    await fetchPendingMedia({ database: database.port, source: archiveSource, dir: archive.mediaDir, now: Date.now })
+    await sweepReplyTimeouts(database.port.db, Date.now())
+  }
+  catch (error) {
+    console.warn(`[demo] archive pull before start failed (the archive.pull job retries): ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const app = await buildApp({ config, database: database.port, wecom, logger: options.logger, archiveSource })
   await seedDemoMaterials(database.port, config.materials.dir, Date.now())
   // Demo only: tells the demo shell and the mock JS bridge where the emulator is.
   app.get('/demo/config.json', async () => ({ emulatorUrl }))

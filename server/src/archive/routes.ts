@@ -10,6 +10,7 @@ import { badRequest, notFound } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
 import { createRule, listAlerts, listRules, transitionAlert, updateRule } from './alerts.ts'
 import { mediaPath } from './media.ts'
+import { decodeMessage } from './message-body.ts'
 import { requireAdmin, requireArchiveReader } from './scope.ts'
 import { archiveStatus, dashboard, listConversations, logAccess, messageFor, readAccessLog, searchArchive, transcript } from './service.ts'
 
@@ -73,7 +74,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<ArchiveRouteOptions> = asy
     if (!existsSync(path))
       throw notFound('media file is missing from storage')
     await logAccess(db, session, accessContext(request), 'view_media', `message:${message.id}`, now())
-    const ext = String((message.body[message.msgtype] as { fileext?: string } | undefined)?.fileext ?? (message.msgtype === 'image' ? 'jpg' : message.msgtype === 'video' ? 'mp4' : message.msgtype === 'voice' ? 'amr' : ''))
+    const ext = decodeMessage(message.body).media?.ext ?? ''
     return reply.type(MEDIA_TYPES[ext] ?? 'application/octet-stream').header('Cache-Control', 'private, no-store').send(createReadStream(path))
   })
 
