@@ -153,7 +153,6 @@ export async function buildApp(deps: AppDependencies) {
   }
   // WeCom callbacks authenticate by msg_signature, not by session; the events are processed as jobs.
   await app.register(wecomCallbackRoutes, { config, db, queue, now, onMsgauditNotify: archive.source ? async () => void await enqueueArchivePull(queue) : undefined })
-  await app.register(wecomCallbackRoutes, { config, db, queue, now })
   // A customer's WeChat opens sent links: no session, a signed token names the send.
   await app.register(materialLinkRoutes, materials)
 
@@ -188,8 +187,6 @@ export async function buildApp(deps: AppDependencies) {
     const hasDemoShell = existsSync(join(config.staticDir, 'index.html'))
     if (!(config.demo && hasDemoShell))
       app.get('/', async (_request, reply) => reply.redirect('/app/'))
-    // The sidebar app routes in the browser (history mode under /app/): a direct load of one of its
-    // pages gets the app's page, which then shows the route.
     // The console's pages are routes of the sidebar app (sidebar/src/views/console/routes.ts): a direct load or
     // a reload of any of them gets the app, which shows the page.
     const sidebarApp = async (_request: unknown, reply: FastifyReply) => reply.sendFile('app/index.html')

@@ -30,7 +30,7 @@ describeEachDialect('migration of member tags to follow relations', ({ dialect, 
       { memberId, tagId: 'T3', source: 'wecom', taggedBy: 'someone_gone' },
       { memberId, tagId: 'TM', source: 'manual', taggedBy: 'admin' },
     ])
-    const file = dialect === 'sqlite' ? 'migrations/0008_follow_tags_from_member_tags.sql' : 'migrations/postgres/0004_follow_tags_from_member_tags.sql'
+    const file = dialect === 'sqlite' ? 'migrations/0011_follow_tags_from_member_tags.sql' : 'migrations/postgres/0007_follow_tags_from_member_tags.sql'
     for (const statement of readFileSync(join(import.meta.dirname, '../../..', file), 'utf8').split('--> statement-breakpoint'))
       await db.run(sql.raw(statement))
     const rows = await db.select({ g: followTags.guideUserid, t: followTags.tagId }).from(followTags).orderBy(asc(followTags.tagId), asc(followTags.guideUserid))
