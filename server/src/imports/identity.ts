@@ -206,9 +206,9 @@ export async function undoResolution(database: Database, input: { id: number, no
     for (let i = 0; i < row.orderIds.length; i += CHUNK) {
       const ids = row.orderIds.slice(i, i + CHUNK)
       // Only orders still where this decision put them: a later decision about an order wins.
-      await tx.update(orders).set({ memberId: back }).where(and(inArray(orders.id, ids), eq(orders.memberId, row.memberId)))
-      if (row.action === 'assign')
-        await tx.update(orderSources).set({ matchedBy: null }).where(inArray(orderSources.orderId, ids))
+      const movedBack = await tx.update(orders).set({ memberId: back }).where(and(inArray(orders.id, ids), eq(orders.memberId, row.memberId))).returning({ id: orders.id })
+      if (row.action === 'assign' && movedBack.length > 0)
+        await tx.update(orderSources).set({ matchedBy: null }).where(inArray(orderSources.orderId, movedBack.map(m => m.id)))
     }
     for (const identity of row.identities) {
       const where = and(eq(memberIdentities.platform, identity.platform), eq(memberIdentities.buyerId, identity.buyerId), eq(memberIdentities.memberId, row.memberId))

@@ -209,6 +209,17 @@ describeEachDialect('order imports', ({ fresh }) => {
     expect((await database.db.select().from(orders).where(isNull(orders.memberId))).length).toBe(3)
   })
 
+  it('undoing an assignment leaves an order a later decision moved: its member and how it was matched stay', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    const carol = (await listUnmatched(database)).buyers.find(b => b.buyerId === 'tb_carol')!
+    const assigned = await assignUnmatched(database, { orderId: carol.orderId, memberId: people.lisi, by: 'admin1', now: 1 })
+    await mergeMembers(database, { intoMemberId: people.alice, fromMemberId: people.lisi, by: 'admin1', now: 2 })
+    await undoResolution(database, { id: assigned.id, now: 3 })
+    expect((await orderOf(database, 'taobao', '3301000000000000003')).memberId).toBe(people.alice)
+    const [source] = await database.db.select({ matchedBy: orderSources.matchedBy }).from(orderSources).where(eq(orderSources.orderId, carol.orderId))
+    expect(source?.matchedBy).toBe('manual')
+  })
+
   it('reads the same rows from an XLSX copy and a CSV: the format is in the header, not the file type', async () => {
     const copy = join(dir, `copy-${Math.random()}.xlsx`)
     copyFileSync(fixture('youzan-orders.xlsx'), copy)
