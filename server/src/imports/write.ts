@@ -9,18 +9,12 @@ import type { ParsedFile, ParsedLine, ParsedOrder } from './parse.ts'
 import { eq } from 'drizzle-orm'
 import { memberIdentities, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
 import { markRecommendationsStale } from '../recommend/precomputed.ts'
-import { bulkInsert, selectWhereIn } from './bulk.ts'
+import { bulkInsert, chunks, selectWhereIn } from './bulk.ts'
 import { createResolver } from './identity.ts'
 import { ImportRefused } from './read.ts'
 
 /** Orders per batch of statements (rows travel as one JSON parameter: bulk.ts). */
 const CHUNK = 2000
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = []
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size))
-  return result
-}
 
 export interface WriteResult {
   imported: number
@@ -229,16 +223,18 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
         await writeDetails(tx, dialect, changed.map(c => ({ id: c.id, order: c.order, lines: c.lines, matchedBy: null })), options.importId, 'existing')
 
       // Existing orders still without a member get another chance: this file may carry a key they lacked.
+      let stillUnmatched = 0
       for (const { id, order } of relink) {
         const match = resolver.resolve(order)
-        if (match.memberId === null)
+        if (match.memberId === null) {
+          stillUnmatched++
           continue
+        }
         await tx.update(orders).set({ memberId: match.memberId }).where(eq(orders.id, id))
         touchedMembers.add(match.memberId)
         await tx.update(orderSources).set({ matchedBy: match.matchedBy }).where(eq(orderSources.orderId, id))
         await linkAccounts(tx, platform, [{ order, ...match }])
       }
-      const stillUnmatched = relink.filter(r => resolver.resolve(r.order).memberId === null).length
       result.unmatchedOrders += stillUnmatched
       result.matchedOrders += existing.length - stillUnmatched
 
