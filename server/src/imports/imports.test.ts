@@ -1,11 +1,11 @@
 import type { Database } from '../db/port.ts'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import iconv from 'iconv-lite'
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { jobs, memberIdentities, members, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
 import { REFRESH_JOB } from '../recommend/precomputed.ts'
@@ -244,5 +244,24 @@ describeEachDialect('demo sample files', ({ fresh }) => {
         expect((await orderOf(database, order.platform, order.orderNo)).memberId).toBe(order.memberId)
     }
     expect(samples.orders.length).toBeGreaterThanOrEqual(6)
+  })
+})
+
+// Linux shows a process's open files under /proc/self/fd; elsewhere there is nothing to look at.
+describe.skipIf(!existsSync('/proc/self/fd'))('a refused file', () => {
+  it('is released: a refusal midway through a large file leaves no descriptor open on it', async () => {
+    const [header, ...rows] = readFileSync(fixture('douyin-orders.csv'), 'utf8').split('\n').filter(Boolean)
+    const path = join(dir, 'large-douyin.csv')
+    writeFileSync(path, `${[header, ...Array.from({ length: 5_000 }, () => rows).flat()].join('\n')}\n`)
+    await expect(runImport(null as never, { platform: 'jd', ordersPath: path })).rejects.toThrow(ImportRefused)
+    const onFile = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path
+      }
+      catch {
+        return false // closed while listed
+      }
+    })
+    expect(onFile).toEqual([])
   })
 })
