@@ -193,7 +193,7 @@ export async function openExport(path: string): Promise<OpenedFile> {
   const stream = createReadStream(path, { highWaterMark: 1024 * 1024 })
   const close = async () => {
     if (!stream.closed)
-      await new Promise(resolve => stream.destroy().once('close', resolve))
+      await new Promise<void>(resolve => stream.destroy().once('close', () => resolve()))
   }
   const file = { size, bytesRead: () => stream.bytesRead, close }
   if (encoding === 'xlsx')
