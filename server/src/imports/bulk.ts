@@ -44,6 +44,18 @@ export async function bulkInsert(tx: AsyncTx, dialect: Dialect, table: string, c
   return tx.all<unknown[]>(sqlWithParams(text, [JSON.stringify(rows)]))
 }
 
+/**
+ * `update table set columns from <rows> where key = row's first value`: each row is [key, ...values in
+ * `columns` order]. SQLite (3.33+) and PostgreSQL both read UPDATE … FROM.
+ */
+export async function bulkUpdate(tx: AsyncTx, dialect: Dialect, table: string, key: BulkColumn, columns: BulkColumn[], rows: unknown[][]): Promise<void> {
+  if (rows.length === 0)
+    return
+  const set = columns.map((c, i) => `${quote(c.name)} = ${element(dialect, i + 1, c.type)}`).join(', ')
+  const text = `update ${quote(table)} set ${set} from ${rowsSource(dialect)} where ${quote(table)}.${quote(key.name)} = ${element(dialect, 0, key.type)}`
+  await tx.run(sqlWithParams(text, [JSON.stringify(rows)]))
+}
+
 /** `select columns from table where key in <values>` with the values as one JSON parameter, plus one more equality. */
 export async function selectWhereIn(tx: AsyncTx, dialect: Dialect, query: { table: string, columns: string[], key: string, keyType: ColumnType, values: (string | number)[], also?: { column: string, value: string } }): Promise<unknown[][]> {
   if (query.values.length === 0)

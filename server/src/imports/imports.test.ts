@@ -104,12 +104,20 @@ describeEachDialect('order imports', ({ fresh }) => {
     expect(await orderCount(database)).toBe(before)
     expect(await database.db.select().from(orderLines)).toHaveLength(4)
 
+    // As if an admin had matched the order that will change: the update must keep that.
+    await database.db.update(orderSources).set({ matchedBy: 'manual' }).where(eq(orderSources.orderId, (await orderOf(database, 'jd', '280000000002')).id))
+    const sourcesBefore = (await database.db.select({ orderId: orderSources.orderId, matchedBy: orderSources.matchedBy }).from(orderSources)).sort((a, b) => a.orderId - b.orderId)
+    expect(sourcesBefore).toHaveLength(before)
     const later = join(dir, `jd-later-${Math.random()}.csv`)
     writeFileSync(later, readFileSync(fixture('jd-orders.csv'), 'utf8').replace(/,等待出库,/, ',(删除)已取消,'))
     const third = await runImport(database, { ordersPath: later })
     expect(third).toMatchObject({ imported: 0, updated: 1, unchanged: 2, closedOrders: 2 })
     expect(await orderOf(database, 'jd', '280000000002')).toMatchObject({ status: 'cancelled' })
     expect(await orderCount(database)).toBe(before)
+    // The updated order's lines were replaced, not added again; each order keeps one source row, matched as before.
+    expect(await database.db.select().from(orderLines)).toHaveLength(4)
+    const sources = await database.db.select({ orderId: orderSources.orderId, matchedBy: orderSources.matchedBy }).from(orderSources)
+    expect(sources.sort((a, b) => a.orderId - b.orderId)).toEqual(sourcesBefore)
   })
 
   it('reads JD (UTF-8 BOM), Douyin (UTF-8), Youzan (XLSX with a formula), the WeChat shop (GB18030) and the till template', async () => {
