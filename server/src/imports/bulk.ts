@@ -22,6 +22,13 @@ function rowsSource(dialect: Dialect): string {
   return dialect === 'sqlite' ? 'json_each(?)' : 'json_array_elements(?::json) as value'
 }
 
+/** `items` in runs of at most `size`: one statement per run keeps the JSON parameter bounded. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = []
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size))
+  return result
+}
+
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
 
 /**
@@ -34,21 +41,29 @@ export async function bulkInsert(tx: AsyncTx, dialect: Dialect, table: string, c
   const select = columns.map((c, i) => element(dialect, i, c.type)).join(', ')
   const back = returning.length > 0 ? ` returning ${returning.map(quote).join(', ')}` : ''
   const text = `insert into ${quote(table)} (${columns.map(c => quote(c.name)).join(', ')}) select ${select} from ${rowsSource(dialect)}${back}`
-  return tx.all<unknown[]>(sqlWithOneParam(text, JSON.stringify(rows)))
+  return tx.all<unknown[]>(sqlWithParams(text, [JSON.stringify(rows)]))
+}
+
+/**
+ * `update table set columns from <rows> where key = row's first value`: each row is [key, ...values in
+ * `columns` order]. SQLite (3.33+) and PostgreSQL both read UPDATE … FROM.
+ */
+export async function bulkUpdate(tx: AsyncTx, dialect: Dialect, table: string, key: BulkColumn, columns: BulkColumn[], rows: unknown[][]): Promise<void> {
+  if (rows.length === 0)
+    return
+  const set = columns.map((c, i) => `${quote(c.name)} = ${element(dialect, i + 1, c.type)}`).join(', ')
+  const text = `update ${quote(table)} set ${set} from ${rowsSource(dialect)} where ${quote(table)}.${quote(key.name)} = ${element(dialect, 0, key.type)}`
+  await tx.run(sqlWithParams(text, [JSON.stringify(rows)]))
 }
 
 /** `select columns from table where key in <values>` with the values as one JSON parameter, plus one more equality. */
 export async function selectWhereIn(tx: AsyncTx, dialect: Dialect, query: { table: string, columns: string[], key: string, keyType: ColumnType, values: (string | number)[], also?: { column: string, value: string } }): Promise<unknown[][]> {
   if (query.values.length === 0)
     return []
-  const list = dialect === 'sqlite' ? 'select value from json_each(?)' : `select ${element(dialect, 0, query.keyType).replace('value ->> 0', 'value #>> \'{}\'')} from json_array_elements(?::json) as value`
+  const list = dialect === 'sqlite' ? 'select value from json_each(?)' : `select value${query.keyType === 'bigint' ? '::bigint' : ''} from json_array_elements_text(?::json) as value`
   const also = query.also ? ` and ${quote(query.also.column)} = ?` : ''
   const text = `select ${query.columns.map(quote).join(', ')} from ${quote(query.table)} where ${quote(query.key)} in (${list})${also}`
   return tx.all<unknown[]>(sqlWithParams(text, [JSON.stringify(query.values), ...(query.also ? [query.also.value] : [])]))
-}
-
-function sqlWithOneParam(text: string, param: string) {
-  return sqlWithParams(text, [param])
 }
 
 /** Query text whose `?` marks are filled, in order, by `params` (the port numbers them for PostgreSQL). */

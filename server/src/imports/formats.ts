@@ -272,9 +272,6 @@ export function detectFormat(header: readonly string[]): Detection {
     missing: missingColumns(header, format),
     score: format.signature.filter(s => lower.has(s.toLowerCase())).length,
   })).sort((a, b) => (a.missing.length - b.missing.length) || (b.score - a.score))
-  const fitting = scored.filter(s => s.missing.length === 0).sort((a, b) => b.score - a.score)
-  const best = fitting[0]
-  return best
-    ? { format: best.format, closest: best.format, missing: [] }
-    : { format: null, closest: scored[0]!.format, missing: scored[0]!.missing }
+  const best = scored[0]!
+  return { format: best.missing.length === 0 ? best.format : null, closest: best.format, missing: best.missing }
 }

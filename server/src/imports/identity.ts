@@ -10,6 +10,7 @@ import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm'
 import { identityResolutions, memberIdentities, members, orders, orderSources } from '../db/schema.ts'
 import { conflict, notFound } from '../plugins/errors.ts'
 import { markRecommendationsStale } from '../recommend/precomputed.ts'
+import { chunks } from './bulk.ts'
 import { masksAgree } from './values.ts'
 
 const CHUNK = 400
@@ -17,12 +18,6 @@ const CHUNK = 400
 export interface Match {
   memberId: number | null
   matchedBy: MatchKey | null
-}
-
-function slices<T>(items: T[]): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK))
-  return out
 }
 
 /** Loads what the file's keys can match, once per import; `resolve` is then a lookup. */
@@ -33,15 +28,15 @@ export async function createResolver(tx: AsyncTx, platform: Platform, parsed: Pa
   const byUnionid = new Map<string, number>()
   const byBuyer = new Map<string, number>()
   const byHash = new Map<string, number[]>()
-  for (const batch of slices(unionids)) {
+  for (const batch of chunks(unionids, CHUNK)) {
     for (const r of await tx.select({ id: members.id, unionid: members.unionid }).from(members).where(inArray(members.unionid, batch)))
       byUnionid.set(r.unionid!, r.id)
   }
-  for (const batch of slices(buyerIds)) {
+  for (const batch of chunks(buyerIds, CHUNK)) {
     for (const r of await tx.select({ memberId: memberIdentities.memberId, buyerId: memberIdentities.buyerId }).from(memberIdentities).where(and(eq(memberIdentities.platform, platform), inArray(memberIdentities.buyerId, batch))))
       byBuyer.set(r.buyerId, r.memberId)
   }
-  for (const batch of slices(hashes)) {
+  for (const batch of chunks(hashes, CHUNK)) {
     for (const r of await tx.select({ id: members.id, phoneHash: members.phoneHash }).from(members).where(inArray(members.phoneHash, batch)))
       byHash.set(r.phoneHash!, [...(byHash.get(r.phoneHash!) ?? []), r.id])
   }
@@ -203,12 +198,11 @@ export async function undoResolution(database: Database, input: { id: number, no
     if (row.undoneAt !== null)
       throw conflict(`identity resolution ${input.id} was already undone`)
     const back = row.action === 'assign' ? null : row.fromMemberId
-    for (let i = 0; i < row.orderIds.length; i += CHUNK) {
-      const ids = row.orderIds.slice(i, i + CHUNK)
+    for (const ids of chunks(row.orderIds, CHUNK)) {
       // Only orders still where this decision put them: a later decision about an order wins.
-      await tx.update(orders).set({ memberId: back }).where(and(inArray(orders.id, ids), eq(orders.memberId, row.memberId)))
-      if (row.action === 'assign')
-        await tx.update(orderSources).set({ matchedBy: null }).where(inArray(orderSources.orderId, ids))
+      const movedBack = await tx.update(orders).set({ memberId: back }).where(and(inArray(orders.id, ids), eq(orders.memberId, row.memberId))).returning({ id: orders.id })
+      if (row.action === 'assign' && movedBack.length > 0)
+        await tx.update(orderSources).set({ matchedBy: null }).where(inArray(orderSources.orderId, movedBack.map(m => m.id)))
     }
     for (const identity of row.identities) {
       const where = and(eq(memberIdentities.platform, identity.platform), eq(memberIdentities.buyerId, identity.buyerId), eq(memberIdentities.memberId, row.memberId))

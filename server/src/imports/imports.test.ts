@@ -1,11 +1,11 @@
 import type { Database } from '../db/port.ts'
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import iconv from 'iconv-lite'
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { jobs, memberIdentities, members, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
 import { REFRESH_JOB } from '../recommend/precomputed.ts'
@@ -104,12 +104,20 @@ describeEachDialect('order imports', ({ fresh }) => {
     expect(await orderCount(database)).toBe(before)
     expect(await database.db.select().from(orderLines)).toHaveLength(4)
 
+    // As if an admin had matched the order that will change: the update must keep that.
+    await database.db.update(orderSources).set({ matchedBy: 'manual' }).where(eq(orderSources.orderId, (await orderOf(database, 'jd', '280000000002')).id))
+    const sourcesBefore = (await database.db.select({ orderId: orderSources.orderId, matchedBy: orderSources.matchedBy }).from(orderSources)).sort((a, b) => a.orderId - b.orderId)
+    expect(sourcesBefore).toHaveLength(before)
     const later = join(dir, `jd-later-${Math.random()}.csv`)
     writeFileSync(later, readFileSync(fixture('jd-orders.csv'), 'utf8').replace(/,等待出库,/, ',(删除)已取消,'))
     const third = await runImport(database, { ordersPath: later })
     expect(third).toMatchObject({ imported: 0, updated: 1, unchanged: 2, closedOrders: 2 })
     expect(await orderOf(database, 'jd', '280000000002')).toMatchObject({ status: 'cancelled' })
     expect(await orderCount(database)).toBe(before)
+    // The updated order's lines were replaced, not added again; each order keeps one source row, matched as before.
+    expect(await database.db.select().from(orderLines)).toHaveLength(4)
+    const sources = await database.db.select({ orderId: orderSources.orderId, matchedBy: orderSources.matchedBy }).from(orderSources)
+    expect(sources.sort((a, b) => a.orderId - b.orderId)).toEqual(sourcesBefore)
   })
 
   it('reads JD (UTF-8 BOM), Douyin (UTF-8), Youzan (XLSX with a formula), the WeChat shop (GB18030) and the till template', async () => {
@@ -209,6 +217,17 @@ describeEachDialect('order imports', ({ fresh }) => {
     expect((await database.db.select().from(orders).where(isNull(orders.memberId))).length).toBe(3)
   })
 
+  it('undoing an assignment leaves an order a later decision moved: its member and how it was matched stay', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    const carol = (await listUnmatched(database)).buyers.find(b => b.buyerId === 'tb_carol')!
+    const assigned = await assignUnmatched(database, { orderId: carol.orderId, memberId: people.lisi, by: 'admin1', now: 1 })
+    await mergeMembers(database, { intoMemberId: people.alice, fromMemberId: people.lisi, by: 'admin1', now: 2 })
+    await undoResolution(database, { id: assigned.id, now: 3 })
+    expect((await orderOf(database, 'taobao', '3301000000000000003')).memberId).toBe(people.alice)
+    const [source] = await database.db.select({ matchedBy: orderSources.matchedBy }).from(orderSources).where(eq(orderSources.orderId, carol.orderId))
+    expect(source?.matchedBy).toBe('manual')
+  })
+
   it('reads the same rows from an XLSX copy and a CSV: the format is in the header, not the file type', async () => {
     const copy = join(dir, `copy-${Math.random()}.xlsx`)
     copyFileSync(fixture('youzan-orders.xlsx'), copy)
@@ -233,5 +252,24 @@ describeEachDialect('demo sample files', ({ fresh }) => {
         expect((await orderOf(database, order.platform, order.orderNo)).memberId).toBe(order.memberId)
     }
     expect(samples.orders.length).toBeGreaterThanOrEqual(6)
+  })
+})
+
+// Linux shows a process's open files under /proc/self/fd; elsewhere there is nothing to look at.
+describe.skipIf(!existsSync('/proc/self/fd'))('a refused file', () => {
+  it('is released: a refusal midway through a large file leaves no descriptor open on it', async () => {
+    const [header, ...rows] = readFileSync(fixture('douyin-orders.csv'), 'utf8').split('\n').filter(Boolean)
+    const path = join(dir, 'large-douyin.csv')
+    writeFileSync(path, `${[header, ...Array.from({ length: 5_000 }, () => rows).flat()].join('\n')}\n`)
+    await expect(runImport(null as never, { platform: 'jd', ordersPath: path })).rejects.toThrow(ImportRefused)
+    const onFile = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === path
+      }
+      catch {
+        return false // closed while listed
+      }
+    })
+    expect(onFile).toEqual([])
   })
 })

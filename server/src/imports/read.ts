@@ -29,6 +29,8 @@ export interface OpenedFile {
   size: number
   /** Bytes read so far, for progress. */
   bytesRead: () => number
+  /** Releases the file: a refusal stops reading midway, and an unfinished stream keeps its descriptor open. */
+  close: () => Promise<void>
 }
 
 const SAMPLE_BYTES = 256 * 1024
@@ -181,22 +183,24 @@ export async function openExport(path: string): Promise<OpenedFile> {
   if (size === 0)
     throw new ImportRefused(null, '文件是空的')
   const sample = await readSample(path)
-  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 })
-  const bytesRead = () => stream.bytesRead
-  if (sample[0] === 0x50 && sample[1] === 0x4B)
-    return { encoding: 'xlsx', rows: xlsxRows(stream), size, bytesRead }
-  if (sample.subarray(0, 4).equals(Buffer.from([0xD0, 0xCF, 0x11, 0xE0]))) {
-    stream.destroy()
+  const xlsx = sample[0] === 0x50 && sample[1] === 0x4B
+  if (sample.subarray(0, 4).equals(Buffer.from([0xD0, 0xCF, 0x11, 0xE0])))
     throw new ImportRefused(null, '不支持旧版 Excel（.xls）文件，请另存为 XLSX 或 CSV')
-  }
-  if (/^\s*<(?:html|table|!doctype)/i.test(sample.subarray(0, 200).toString('latin1'))) {
-    stream.destroy()
+  if (/^\s*<(?:html|table|!doctype)/i.test(sample.subarray(0, 200).toString('latin1')))
     throw new ImportRefused(null, '文件是网页（HTML）而不是表格，请在后台重新导出 CSV 或 XLSX')
+  const encoding = xlsx ? 'xlsx' : detectEncoding(sample)
+  // Opened only once the file is known readable, so no refusal above leaves a stream behind.
+  const stream = createReadStream(path, { highWaterMark: 1024 * 1024 })
+  const close = async () => {
+    if (!stream.closed)
+      await new Promise<void>(resolve => stream.destroy().once('close', () => resolve()))
   }
-  const encoding = detectEncoding(sample)
+  const file = { size, bytesRead: () => stream.bytesRead, close }
+  if (encoding === 'xlsx')
+    return { ...file, encoding, rows: xlsxRows(stream) }
   // GB18030 decodes GBK too (it is a superset); iconv's transform is a Node stream at runtime.
   const text: Readable = encoding === 'gbk' || encoding === 'gb18030' ? stream.pipe(iconv.decodeStream('gb18030') as unknown as NodeJS.WritableStream & Readable) : stream
   if (text !== stream)
     stream.on('error', error => text.destroy(error))
-  return { encoding, rows: csvRows(text), size, bytesRead }
+  return { ...file, encoding, rows: csvRows(text) }
 }

@@ -2,6 +2,7 @@
 // the job behind the console upload and by `pnpm import:orders`.
 import type { ImportRefusal, ImportReport, Platform } from '@scrm/shared'
 import type { Database } from '../db/port.ts'
+import type { ParsedFile } from './parse.ts'
 import type { OpenedFile } from './read.ts'
 import { rm } from 'node:fs/promises'
 import { desc, eq, sql } from 'drizzle-orm'
@@ -29,9 +30,15 @@ export async function runImport(database: Database, files: ImportFiles, options:
   const progress = options.onProgress ?? (() => {})
   const opened = await openExport(files.ordersPath)
   let items: OpenedFile | undefined
-  if (files.itemsPath)
-    items = await openExport(files.itemsPath)
-  const parsed = await parseExport(opened, { platform: files.platform, items, onProgress: f => progress(0.6 * f) })
+  let parsed: ParsedFile
+  try {
+    if (files.itemsPath)
+      items = await openExport(files.itemsPath)
+    parsed = await parseExport(opened, { platform: files.platform, items, onProgress: f => progress(0.6 * f) })
+  }
+  finally {
+    await Promise.all([opened.close(), items?.close()])
+  }
   if (parsed.orders.length === 0 && parsed.rejected.length === 0)
     throw new ImportRefused(null, '文件只有表头，没有订单')
   const written = await writeOrders(database, parsed, { importId: options.importId ?? null, now: (options.now ?? Date.now)(), onProgress: f => progress(0.6 + 0.4 * f) })

@@ -6,21 +6,15 @@ import type { MatchKey, Platform, UnmappedItem } from '@scrm/shared'
 import type { AsyncTx, Database, Dialect } from '../db/port.ts'
 import type { BulkColumn } from './bulk.ts'
 import type { ParsedFile, ParsedLine, ParsedOrder } from './parse.ts'
-import { eq } from 'drizzle-orm'
-import { memberIdentities, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
+import { inArray } from 'drizzle-orm'
+import { memberIdentities, orderLines, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
 import { markRecommendationsStale } from '../recommend/precomputed.ts'
-import { bulkInsert, selectWhereIn } from './bulk.ts'
+import { bulkInsert, bulkUpdate, chunks, selectWhereIn } from './bulk.ts'
 import { createResolver } from './identity.ts'
 import { ImportRefused } from './read.ts'
 
 /** Orders per batch of statements (rows travel as one JSON parameter: bulk.ts). */
 const CHUNK = 2000
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = []
-  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size))
-  return result
-}
 
 export interface WriteResult {
   imported: number
@@ -84,6 +78,8 @@ const ORDER_COLUMNS: BulkColumn[] = [
   { name: 'refunded_amount', type: 'bigint' },
   { name: 'paid_at', type: 'bigint' },
 ]
+/** What an update of an order sets, in ORDER_COLUMNS' order (each row starts with the order's id). */
+const ORDER_UPDATE_COLUMNS = ORDER_COLUMNS.filter(c => !['platform', 'order_no', 'member_id'].includes(c.name))
 const LINE_COLUMNS: BulkColumn[] = ['order_id', 'sku_id', 'spu_id', 'quantity', 'unit_price', 'amount'].map(name => ({ name, type: name.endsWith('_id') && name !== 'order_id' ? 'text' : 'bigint' }))
 const UNMAPPED_COLUMNS: BulkColumn[] = ['order_id', 'outer_id', 'title', 'quantity', 'unit_price', 'amount'].map(name => ({ name, type: name === 'outer_id' || name === 'title' ? 'text' : 'bigint' }))
 const SOURCE_COLUMNS: BulkColumn[] = [
@@ -195,7 +191,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
           order.paidAt,
         ]), ['id', 'order_no'])
         const idByNo = new Map(inserted.map(([id, orderNo]) => [String(orderNo), Number(id)]))
-        await writeDetails(tx, dialect, fresh.map(({ order, lines }, i) => ({ id: idByNo.get(order.orderNo)!, order, lines, matchedBy: matches[i]!.matchedBy })), options.importId, 'new')
+        await writeDetails(tx, dialect, fresh.map(({ order, lines }, i) => ({ id: idByNo.get(order.orderNo)!, order, lines, matchedBy: matches[i]!.matchedBy })), options.importId)
         await linkAccounts(tx, platform, fresh.map(({ order }, i) => ({ order, ...matches[i]! })))
         result.imported += fresh.length
         for (const m of matches) {
@@ -206,39 +202,43 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
         }
       }
 
-      for (const { id, order, lines, storeId } of changed) {
-        const owner = existingByNo.get(order.orderNo)!.memberId
-        if (owner !== null)
-          touchedMembers.add(owner)
-        await tx.update(orders).set({
-          status: order.status,
-          totalAmount: order.totalAmount,
-          paidAmount: order.paidAmount,
-          refundedAmount: order.refundedAmount,
-          paidAt: order.paidAt,
-          buyerId: order.buyerId,
-          storeId,
-        }).where(eq(orders.id, id))
-        if (lines !== null) {
-          await tx.delete(orderLines).where(eq(orderLines.orderId, id))
-          await tx.delete(orderUnmappedItems).where(eq(orderUnmappedItems.orderId, id))
+      // Changed orders: their row updated, their lines replaced, their source the latest file's — a few
+      // statements per batch, not per order.
+      if (changed.length > 0) {
+        for (const { order } of changed) {
+          const owner = existingByNo.get(order.orderNo)!.memberId
+          if (owner !== null)
+            touchedMembers.add(owner)
         }
-        result.updated++
+        await bulkUpdate(tx, dialect, 'orders', { name: 'id', type: 'bigint' }, ORDER_UPDATE_COLUMNS, changed.map(({ id, order, storeId }) => [
+          id,
+          order.buyerId,
+          storeId,
+          order.status,
+          order.totalAmount,
+          order.paidAmount,
+          order.refundedAmount,
+          order.paidAt,
+        ]))
+        const relined = changed.filter(c => c.lines !== null).map(c => c.id)
+        if (relined.length > 0) {
+          await tx.delete(orderLines).where(inArray(orderLines.orderId, relined))
+          await tx.delete(orderUnmappedItems).where(inArray(orderUnmappedItems.orderId, relined))
+        }
+        // An updated order keeps how it was matched; the rest of its source is the latest file's.
+        const previous = await tx.delete(orderSources).where(inArray(orderSources.orderId, changed.map(c => c.id))).returning({ orderId: orderSources.orderId, matchedBy: orderSources.matchedBy })
+        const matchedBy = new Map(previous.map(p => [p.orderId, p.matchedBy]))
+        await writeDetails(tx, dialect, changed.map(c => ({ id: c.id, order: c.order, lines: c.lines, matchedBy: matchedBy.get(c.id) ?? null })), options.importId)
+        result.updated += changed.length
       }
-      if (changed.length > 0)
-        await writeDetails(tx, dialect, changed.map(c => ({ id: c.id, order: c.order, lines: c.lines, matchedBy: null })), options.importId, 'existing')
 
       // Existing orders still without a member get another chance: this file may carry a key they lacked.
-      for (const { id, order } of relink) {
-        const match = resolver.resolve(order)
-        if (match.memberId === null)
-          continue
-        await tx.update(orders).set({ memberId: match.memberId }).where(eq(orders.id, id))
-        touchedMembers.add(match.memberId)
-        await tx.update(orderSources).set({ matchedBy: match.matchedBy }).where(eq(orderSources.orderId, id))
-        await linkAccounts(tx, platform, [{ order, ...match }])
-      }
-      const stillUnmatched = relink.filter(r => resolver.resolve(r.order).memberId === null).length
+      const found = relink.map(r => ({ ...r, ...resolver.resolve(r.order) })).filter(r => r.memberId !== null)
+      await bulkUpdate(tx, dialect, 'orders', { name: 'id', type: 'bigint' }, [{ name: 'member_id', type: 'bigint' }], found.map(r => [r.id, r.memberId]))
+      await bulkUpdate(tx, dialect, 'order_sources', { name: 'order_id', type: 'bigint' }, [{ name: 'matched_by', type: 'text' }], found.map(r => [r.id, r.matchedBy]))
+      await linkAccounts(tx, platform, found)
+      for (const r of found) touchedMembers.add(r.memberId!)
+      const stillUnmatched = relink.length - found.length
       result.unmatchedOrders += stillUnmatched
       result.matchedOrders += existing.length - stillUnmatched
 
@@ -253,20 +253,13 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
   })
 }
 
-async function writeDetails(tx: AsyncTx, dialect: Dialect, rows: { id: number, order: ParsedOrder, lines: MappedLine[] | null, matchedBy: MatchKey | null }[], importId: number | null, kind: 'new' | 'existing') {
+/** An order's lines, unmapped items and source (the file, line and keys it came with, how it was matched). */
+async function writeDetails(tx: AsyncTx, dialect: Dialect, rows: { id: number, order: ParsedOrder, lines: MappedLine[] | null, matchedBy: MatchKey | null }[], importId: number | null) {
   const mapped = rows.flatMap(({ id, lines }) => (lines ?? []).filter(l => l.sku).map(l => [id, l.sku!.skuId, l.sku!.spuId, l.quantity, l.unitPrice, l.amount]))
   await bulkInsert(tx, dialect, 'order_lines', LINE_COLUMNS, mapped)
   const unmapped = rows.flatMap(({ id, lines }) => (lines ?? []).filter(l => !l.sku).map(l => [id, l.outerIds[0] ?? '', l.title, l.quantity, l.unitPrice, l.amount]))
   await bulkInsert(tx, dialect, 'order_unmapped_items', UNMAPPED_COLUMNS, unmapped)
-  if (kind === 'new') {
-    await bulkInsert(tx, dialect, 'order_sources', SOURCE_COLUMNS, rows.map(({ id, order, matchedBy }) => [id, importId, order.line, order.receiverName, order.phone?.masked ?? null, order.phone?.hash ?? null, order.unionid, matchedBy]))
-    return
-  }
-  for (const { id, order } of rows) {
-    const source = { importId, line: order.line, receiverName: order.receiverName, phoneMasked: order.phone?.masked ?? null, phoneHash: order.phone?.hash ?? null, unionid: order.unionid }
-    // An updated order keeps how it was matched; the rest of its source is the latest file's.
-    await tx.insert(orderSources).values({ orderId: id, ...source }).onConflictDoUpdate({ target: orderSources.orderId, set: source })
-  }
+  await bulkInsert(tx, dialect, 'order_sources', SOURCE_COLUMNS, rows.map(({ id, order, matchedBy }) => [id, importId, order.line, order.receiverName, order.phone?.masked ?? null, order.phone?.hash ?? null, order.unionid, matchedBy]))
 }
 
 /** A buyer account matched by another key is remembered for the member, so its next orders match directly. */

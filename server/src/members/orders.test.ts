@@ -43,7 +43,7 @@ describeEachDialect('member orders', ({ fresh }) => {
     ]
     for (const [i, o] of plan.entries()) {
       const owner = o.member === 0 ? otherId : memberId
-      const id = (await db.insert(orders).values({ platform: 'pos', orderNo: `N${i}`, memberId: owner, storeId: i % 2 ? 'S1' : null, status: 'completed', totalAmount: 100, paidAmount: 100, paidAt: o.paidAt }).returning({ id: orders.id }).get())!.id
+      const id = (await db.insert(orders).values({ platform: 'pos', orderNo: `N${i}`, memberId: owner, storeId: i % 2 ? 'S1' : null, buyerId: i === 4 ? 'tb_jia' : null, status: 'completed', totalAmount: 100, paidAmount: 100, paidAt: o.paidAt }).returning({ id: orders.id }).get())!.id
       for (const sku of o.skus)
         await db.insert(orderLines).values({ orderId: id, skuId: sku, spuId: sku.split('-')[0]!, quantity: 1, unitPrice: 100, amount: 100 }).run()
     }
@@ -56,6 +56,8 @@ describeEachDialect('member orders', ({ fresh }) => {
     expect(all.orders.map(o => o.lines.map(l => l.skuId))).toEqual([['A-1'], ['B-1', 'B-1'], [], ['C-1', 'A-1', 'B-1'], ['A-1']])
     expect(all.orders[1]).toMatchObject({ storeName: '一店', lines: [{ name: '衬衫', imageUrl: 'https://img.example/B-1.jpg', linkUrl: 'https://shop.example/B-1', quantity: 1, amount: 100 }, { skuId: 'B-1' }] })
     expect(all.orders[0]!.storeName).toBeNull()
+    // The platform account an order came from travels with it (shown where the store would be).
+    expect(all.orders.map(o => o.buyerId)).toEqual(['tb_jia', null, null, null, null])
 
     for (const limit of [1, 2, 3]) {
       const seen: { id: number, skus: string[] }[] = []

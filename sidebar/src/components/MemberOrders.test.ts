@@ -85,4 +85,16 @@ describe('memberOrders', () => {
     expect(w.get('[data-testid="error-detail"]').text()).toBe('boom')
     expect(w.find('[data-testid="orders-load-more"]').exists()).toBe(true)
   })
+
+  it('names where each order came from: the store, else the platform account and the order number', async () => {
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    api.getMemberContext.mockResolvedValue(context({
+      orders: [{ ...order(3, 3_000_000), buyerId: 'jd_lisi' }, order(2, 2_000_000), { ...order(1, 1_000_000), storeName: '杭州湖滨店', buyerId: 'jd_lisi' }],
+      nextCursor: null,
+    }))
+    await useMemberStore().load('wmA')
+    const w = mount(MemberOrders, { props: { memberId: 42 }, global: { plugins: [pinia, createAppI18n('zh-CN')] } })
+    expect(w.findAll('[data-testid="order-source"]').map(e => e.text())).toEqual(['jd_lisi · NO3', 'NO2', '杭州湖滨店'])
+  })
 })

@@ -41,7 +41,11 @@ export const useImportsStore = defineStore('imports', () => {
     }
   }
 
-  async function poll(id: number) {
+  /**
+   * Shows an import and follows it while it runs. Only an import seen running can have changed the history
+   * and the unmatched queue, so only then are they read again (not when a finished one is picked).
+   */
+  async function poll(id: number, watching = false) {
     clearTimeout(timer)
     try {
       current.value = await api.getImport(id)
@@ -51,10 +55,11 @@ export const useImportsStore = defineStore('imports', () => {
       return
     }
     if (current.value.status === 'queued' || current.value.status === 'running') {
-      timer = setTimeout(() => void poll(id), POLL_MS)
+      timer = setTimeout(() => void poll(id, true), POLL_MS)
       return
     }
-    await Promise.all([loadHistory(), loadUnmatched()])
+    if (watching)
+      await Promise.all([loadHistory(), loadUnmatched()])
   }
 
   /** Uploads the export (and Taobao's item file), starts the import and follows it to its report. */
@@ -68,7 +73,7 @@ export const useImportsStore = defineStore('imports', () => {
       const items = itemsFile ? await api.uploadImportFile(itemsFile, f => (uploadProgress.value = (file.size + f * itemsFile.size) / total)) : null
       const started = await api.startImport({ fileId: uploaded.fileId, itemsFileId: items?.fileId, platform: platform.value ?? undefined })
       uploading.value = false
-      await poll(started.importId)
+      await poll(started.importId, true)
     }
     catch (err) {
       error.value = describeError(err)
