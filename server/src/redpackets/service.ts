@@ -5,6 +5,7 @@ import type { CreateRedPacketRequest, GuideAllowance, MemberRedPackets, RedPacke
 import type { AsyncDb, AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { QueryOutcome, SendOutcome, WechatPayClient } from '../wechatpay/client.ts'
+import { formatFen } from '@scrm/shared'
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
 import { members, orders, redPacketCounters, redPackets, redPacketSettings, redPacketStoreBudgets, staff } from '../db/schema.ts'
@@ -49,8 +50,6 @@ const SHANGHAI_MS = 8 * 3_600_000
 export const shanghaiDate = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 10)
 /** `2026-12` (Asia/Shanghai). */
 export const shanghaiMonth = (ms: number) => shanghaiDate(ms).slice(0, 7)
-/** ¥12.30 */
-export const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`
 
 export async function loadSettings(db: AsyncDbOrTx): Promise<RedPacketSettings> {
   const row = await db.select({ settings: redPacketSettings.settings }).from(redPacketSettings).where(eq(redPacketSettings.id, 'brand')).get()
@@ -90,7 +89,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       amountLimit: 'guide_day_amount',
       describe: u => ({
         count: `已达导购每日红包个数上限:今日已发 ${u.count} 个,上限 ${settings.guideDayCount} 个`,
-        amount: `超出导购每日红包金额上限:今日已用 ${yuan(u.amount)},上限 ${yuan(settings.guideDayFen)}`,
+        amount: `超出导购每日红包金额上限:今日已用 ${formatFen(u.amount)},上限 ${formatFen(settings.guideDayFen)}`,
       }),
     },
     {
@@ -101,7 +100,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       amountLimit: 'member_day_amount',
       describe: u => ({
         count: `该客户今日已收 ${u.count} 个红包,达到每位客户每日 ${settings.memberDayCount} 个的上限`,
-        amount: `超出每位客户每日红包金额上限:今日已收 ${yuan(u.amount)},上限 ${yuan(settings.memberDayFen)}`,
+        amount: `超出每位客户每日红包金额上限:今日已收 ${formatFen(u.amount)},上限 ${formatFen(settings.memberDayFen)}`,
       }),
     },
     {
@@ -112,7 +111,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       amountLimit: 'member_month_amount',
       describe: u => ({
         count: `该客户本月已收 ${u.count} 个红包,达到每位客户每月 ${settings.memberMonthCount} 个的上限`,
-        amount: `超出每位客户每月红包金额上限:本月已收 ${yuan(u.amount)},上限 ${yuan(settings.memberMonthFen)}`,
+        amount: `超出每位客户每月红包金额上限:本月已收 ${formatFen(u.amount)},上限 ${formatFen(settings.memberMonthFen)}`,
       }),
     },
     {
@@ -121,7 +120,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       maxAmount: storeBudget,
       countLimit: null,
       amountLimit: 'store_month_budget',
-      describe: u => ({ count: '', amount: `超出门店本月红包预算:已用 ${yuan(u.amount)},预算 ${yuan(storeBudget)}` }),
+      describe: u => ({ count: '', amount: `超出门店本月红包预算:已用 ${formatFen(u.amount)},预算 ${formatFen(storeBudget)}` }),
     },
   ]
   // One order for every transaction: row locks are always taken in key order, so two never deadlock.
@@ -230,9 +229,9 @@ export async function createRedPacket(deps: RedPacketDeps, session: Session, req
   await requireMemberAccess(db, session, request.memberId)
   const settings = await loadSettings(db)
   if (request.amountFen < settings.minFen)
-    throw new RedPacketLimitError('packet_min', `amountFen:金额 ${yuan(request.amountFen)} 低于单个红包下限 ${yuan(settings.minFen)}`)
+    throw new RedPacketLimitError('packet_min', `amountFen:金额 ${formatFen(request.amountFen)} 低于单个红包下限 ${formatFen(settings.minFen)}`)
   if (request.amountFen > settings.maxFen)
-    throw new RedPacketLimitError('packet_max', `amountFen:金额 ${yuan(request.amountFen)} 超过单个红包上限 ${yuan(settings.maxFen)}`)
+    throw new RedPacketLimitError('packet_max', `amountFen:金额 ${formatFen(request.amountFen)} 超过单个红包上限 ${formatFen(settings.maxFen)}`)
   const reason = settings.reasons.find(r => r.code === request.reasonCode)
   if (!reason)
     throw badRequest(`reasonCode: 未知的发放原因 ${request.reasonCode}`)
