@@ -9,16 +9,9 @@ import iconv from 'iconv-lite'
 import { members, orders, redPackets, staff, stores } from '../db/schema.ts'
 import { forbidden, notFound } from '../plugins/errors.ts'
 import { attributedRevenue, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
-import { loadSettings, shanghaiDate } from './service.ts'
+import { loadSettings, shanghaiDate, shanghaiMonthRange, shanghaiTime } from './service.ts'
 
 const DAY_MS = 86_400_000
-const SHANGHAI_MS = 8 * 3_600_000
-
-/** [start, end) of a `YYYY-MM` month in Asia/Shanghai, as UTC ms. */
-export function monthRange(month: string): { from: number, to: number } {
-  const [year, m] = month.split('-').map(Number) as [number, number]
-  return { from: Date.UTC(year, m - 1, 1) - SHANGHAI_MS, to: Date.UTC(year, m, 1) - SHANGHAI_MS }
-}
 
 /** A supervisor sees their own store, an admin any (or all); a guide none. */
 function storeScope(session: Session, storeId: string | undefined): string | undefined {
@@ -38,7 +31,7 @@ const paid = (status: RedPacketStatus) => PAID_STATUSES.includes(status)
 
 /** The packets created in a store's (or every store's) month. */
 function inMonth(storeId: string | undefined, month: string) {
-  const { from, to } = monthRange(month)
+  const { from, to } = shanghaiMonthRange(month)
   return and(gte(redPackets.createdAt, from), lt(redPackets.createdAt, to), storeId === undefined ? undefined : eq(redPackets.storeId, storeId))
 }
 
@@ -149,7 +142,7 @@ export async function redPacketSpend(db: AsyncDbOrTx, session: Session, query: {
 }
 
 const STATUS_TEXT: Record<RedPacketStatus, string> = { sending: '处理中', sent: '已发放', received: '已领取', refunded: '已退回', failed: '发放失败' }
-const time = (ms: number | null) => ms === null ? '' : new Date(ms + SHANGHAI_MS).toISOString().slice(0, 19).replace('T', ' ')
+const time = (ms: number | null) => ms === null ? '' : shanghaiTime(ms)
 const money = (fen: number) => (fen / 100).toFixed(2)
 
 export interface Reconciliation {

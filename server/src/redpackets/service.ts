@@ -46,10 +46,17 @@ export const DEFAULT_RED_PACKET_SETTINGS: RedPacketSettings = {
 }
 
 const SHANGHAI_MS = 8 * 3_600_000
+/** `2026-12-01 15:04:05` (Asia/Shanghai), as WeChat Pay and the finance export write times. */
+export const shanghaiTime = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 19).replace('T', ' ')
 /** `2026-12-01` (Asia/Shanghai). */
-export const shanghaiDate = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 10)
+export const shanghaiDate = (ms: number) => shanghaiTime(ms).slice(0, 10)
 /** `2026-12` (Asia/Shanghai). */
 export const shanghaiMonth = (ms: number) => shanghaiDate(ms).slice(0, 7)
+/** [start, end) of a `YYYY-MM` month in Asia/Shanghai, as UTC ms. */
+export function shanghaiMonthRange(month: string): { from: number, to: number } {
+  const [year, m] = month.split('-').map(Number) as [number, number]
+  return { from: Date.UTC(year, m - 1, 1) - SHANGHAI_MS, to: Date.UTC(year, m, 1) - SHANGHAI_MS }
+}
 
 export async function loadSettings(db: AsyncDbOrTx): Promise<RedPacketSettings> {
   const row = await db.select({ settings: redPacketSettings.settings }).from(redPacketSettings).where(eq(redPacketSettings.id, 'brand')).get()
