@@ -29,6 +29,9 @@ export function parseYuan(text: string): number | null {
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'))
 }
 
+/** 188 → `1.88`: what an amount input holds (the inverse of parseYuan). */
+export const yuanInput = (fen: number) => (fen / 100).toFixed(2)
+
 const isTransient = (err: unknown) => errorStatus(err) === 0 || errorStatus(err) === 429 || errorStatus(err) >= 500
 const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms))
 
