@@ -69,7 +69,7 @@ async function storeMonthBudget(db: AsyncDbOrTx, storeId: string, settings: RedP
 }
 
 /** A refusal by a limit: 422, the message in Chinese naming the limit and its numbers. */
-export class RedPacketLimitError extends HttpError {
+class RedPacketLimitError extends HttpError {
   constructor(readonly limit: RedPacketLimit, message: string) {
     super(422, 'Red Packet Limit', message)
   }
@@ -173,7 +173,7 @@ async function release(tx: AsyncDbOrTx, packet: Pick<PacketRow, 'reservedKeys' |
   }
 }
 
-export function toRecord(row: PacketRow): RedPacketRecord {
+function toRecord(row: PacketRow): RedPacketRecord {
   return {
     id: row.id,
     mchBillno: row.mchBillno,
@@ -195,7 +195,7 @@ export function toRecord(row: PacketRow): RedPacketRecord {
 }
 
 /** mch_id + yyyymmdd + the packet id in 10 digits: 28 characters, unique, known before the first pay call. */
-export function billNumber(mchId: string, createdAt: number, id: number): string {
+function billNumber(mchId: string, createdAt: number, id: number): string {
   const digits = String(id).padStart(10, '0')
   return `${mchId}${shanghaiDate(createdAt).replaceAll('-', '')}${digits}`.slice(-28)
 }
@@ -375,7 +375,7 @@ async function applyQuery(deps: RedPacketDeps, pay: WechatPayClient, row: Packet
 /** A sending packet younger than this is left to the request that is paying it. */
 export const SETTLE_GRACE_MS = 60_000
 /** How often a sent (not yet received) packet is asked about again. */
-export const SENT_RECHECK_MS = 10 * 60_000
+const SENT_RECHECK_MS = 10 * 60_000
 
 /**
  * Settles every packet that is not final: queries WeChat Pay and records SENT / RECEIVED / REFUND / FAILED,
@@ -417,7 +417,7 @@ export async function getRedPacket(deps: RedPacketDeps, session: Session, id: nu
 }
 
 /** What is left today of the guide's own allowance. */
-export async function guideAllowance(db: AsyncDbOrTx, userid: string, settings: RedPacketSettings, now: number): Promise<GuideAllowance> {
+async function guideAllowance(db: AsyncDbOrTx, userid: string, settings: RedPacketSettings, now: number): Promise<GuideAllowance> {
   const used = await db.select({ count: redPacketCounters.count, amount: redPacketCounters.amount }).from(redPacketCounters).where(eq(redPacketCounters.key, `guide:${userid}:${shanghaiDate(now)}`)).get()
   return {
     dayCount: settings.guideDayCount,

@@ -16,8 +16,8 @@ export interface RedPacketForm {
 }
 
 /** How often, and how many times, a packet the guide just sent is asked about until it is final. */
-export const POLL_MS = 5_000
-export const POLL_TIMES = 24
+const POLL_MS = 5_000
+const POLL_TIMES = 24
 const RETRY_DELAYS_MS = [500, 1500, 4000]
 
 /** `1.88` → 188; null when it is not yuan with at most two decimals. */
