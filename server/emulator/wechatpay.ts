@@ -29,6 +29,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { paySign, workwxSign } from '../src/wechatpay/sign.ts'
 import { buildPayXml, parsePayXml, PayXmlError } from '../src/wechatpay/xml.ts'
+import { EmulatorClock } from './clock.ts'
 import { fail, ok } from './state.ts'
 
 export interface WechatPayMerchant {
@@ -117,18 +118,21 @@ type Reply = Record<string, string | number | undefined>
 
 export class WechatPayState {
   readonly ledger = new Map<string, LedgerPacket>()
-  private offsetMs = 0
   private faults: (Required<Omit<PayFault, 'errCode'>> & Pick<PayFault, 'errCode'>)[] = []
   private seq = 0
 
-  constructor(readonly merchant: WechatPayMerchant, private readonly base: () => number = Date.now) {}
+  private readonly clock: EmulatorClock
+
+  constructor(readonly merchant: WechatPayMerchant, base: () => number = Date.now) {
+    this.clock = new EmulatorClock(base)
+  }
 
   now(): number {
-    return this.base() + this.offsetMs
+    return this.clock.now()
   }
 
   advanceHours(hours: number): void {
-    this.offsetMs += hours * 3_600_000
+    this.clock.advance(hours * 3600)
   }
 
   injectFault(fault: PayFault): void {

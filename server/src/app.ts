@@ -141,7 +141,7 @@ export async function buildApp(deps: AppDependencies) {
       await scheduleContactJobs(queue)
       await scheduleSendJobs(queue)
       await scheduleSessionPurgeJob(queue)
-      await scheduleRedPacketJobs(queue)
+      await scheduleRedPacketJobs(queue, { paying: redPackets.pay !== null })
       await scheduleArchiveJobs(queue, { pullIntervalSeconds: config.archive.pullIntervalSeconds, pulling: archive.source !== null })
       await scheduleComputeJob(queue)
       await scheduleTagJobs(queue)

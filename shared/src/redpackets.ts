@@ -44,12 +44,6 @@ export const RedPacketSettings = Type.Object({
 })
 export type RedPacketSettings = Static<typeof RedPacketSettings>
 
-export const StoreBudget = Type.Object({
-  storeId: Type.String({ minLength: 1, maxLength: 64 }),
-  monthFen: Fen,
-})
-export type StoreBudget = Static<typeof StoreBudget>
-
 export const RedPacketSettingsPage = Type.Object({
   settings: RedPacketSettings,
   storeBudgets: Type.Array(Type.Object({ storeId: Type.String(), storeName: Type.String(), monthFen: Type.Union([Fen, Type.Null()]) })),
@@ -120,8 +114,11 @@ export const MemberRedPackets = Type.Object({
 })
 export type MemberRedPackets = Static<typeof MemberRedPackets>
 
+/** A calendar month in Asia/Shanghai, `2026-12`. */
+const Month = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' })
+
 export const SpendQuery = Type.Object({
-  month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
+  month: Month,
   storeId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 })
 export type SpendQuery = Static<typeof SpendQuery>
@@ -152,7 +149,7 @@ export const RedPacketSpend = Type.Object({
 export type RedPacketSpend = Static<typeof RedPacketSpend>
 
 export const ExportQuery = Type.Object({
-  month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
+  month: Month,
   storeId: Type.String({ minLength: 1, maxLength: 64 }),
   format: Type.Union([Type.Literal('xlsx'), Type.Literal('csv')]),
 })

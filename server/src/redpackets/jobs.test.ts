@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm'
 import { expect, it } from 'vitest'
 import { emulatedOpenid, startWechatPayEmulator } from '../../emulator/wechatpay.ts'
 import { describeEachDialect } from '../../testing/dialects.ts'
-import { jobs, members, redPackets, staff, stores } from '../db/schema.ts'
+import { jobs, jobSchedules, members, redPackets, staff, stores } from '../db/schema.ts'
 import { createJobQueue } from '../jobs/queue.ts'
 import { createWechatPayClient } from '../wechatpay/client.ts'
 import { registerRedPacketJobs, scheduleRedPacketJobs, SETTLE_RED_PACKETS_JOB } from './jobs.ts'
@@ -41,7 +41,7 @@ describeEachDialect('settle-red-packets job', ({ fresh }) => {
       const instances = [createJobQueue({ database, now: () => now }), createJobQueue({ database: await another(), now: () => now })]
       for (const queue of instances) {
         registerRedPacketJobs(queue, { db: database.db, pay: client, mchId: merchant.mchId, wecom: { convertToOpenid: async () => '' }, now: () => now })
-        await scheduleRedPacketJobs(queue)
+        await scheduleRedPacketJobs(queue, { paying: true })
       }
       for (const queue of instances) await queue.tick()
       expect((await database.db.select({ status: redPackets.status }).from(redPackets).where(eq(redPackets.id, packet!.id)).get())!.status).toBe('sent')
@@ -54,5 +54,11 @@ describeEachDialect('settle-red-packets job', ({ fresh }) => {
     finally {
       await pay.close()
     }
+  })
+
+  it('is not scheduled where WeChat Pay is not configured', async () => {
+    const { database } = await fresh()
+    await scheduleRedPacketJobs(createJobQueue({ database, now: () => T }), { paying: false })
+    expect(await database.db.select().from(jobSchedules).where(eq(jobSchedules.name, SETTLE_RED_PACKETS_JOB))).toEqual([])
   })
 })

@@ -17,6 +17,8 @@ export function registerRedPacketJobs(queue: JobQueue, deps: RedPacketDeps, log?
   }, { maxAttempts: 3, backoffMs: 30_000 })
 }
 
-export async function scheduleRedPacketJobs(queue: JobQueue) {
-  await queue.schedule(SETTLE_RED_PACKETS_JOB, SETTLE_INTERVAL_MS)
+/** Scheduled only where WeChat Pay is configured: elsewhere there is nothing to settle, every minute. */
+export async function scheduleRedPacketJobs(queue: JobQueue, options: { paying: boolean }) {
+  if (options.paying)
+    await queue.schedule(SETTLE_RED_PACKETS_JOB, SETTLE_INTERVAL_MS)
 }

@@ -3,10 +3,11 @@ import type { Session } from '../plugins/session.ts'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { members, orders, redPackets, staff, stores } from '../db/schema.ts'
-import { monthRange, reconciliation, redPacketSpend } from './report.ts'
+import { reconciliation, redPacketSpend } from './report.ts'
+import { shanghaiMonthRange } from './service.ts'
 
 const DAY = 86_400_000
-const { from: DEC } = monthRange('2026-12')
+const { from: DEC } = shanghaiMonthRange('2026-12')
 const admin: Session = { userid: 'admin', role: 'admin', storeId: null, exp: 0 }
 const supervisor: Session = { userid: 'sup', role: 'supervisor', storeId: 'S1', exp: 0 }
 

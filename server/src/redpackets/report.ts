@@ -9,16 +9,9 @@ import iconv from 'iconv-lite'
 import { members, orders, redPackets, staff, stores } from '../db/schema.ts'
 import { forbidden, notFound } from '../plugins/errors.ts'
 import { attributedRevenue, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
-import { loadSettings, shanghaiDate } from './service.ts'
+import { loadSettings, shanghaiDate, shanghaiMonthRange, shanghaiTime } from './service.ts'
 
 const DAY_MS = 86_400_000
-const SHANGHAI_MS = 8 * 3_600_000
-
-/** [start, end) of a `YYYY-MM` month in Asia/Shanghai, as UTC ms. */
-export function monthRange(month: string): { from: number, to: number } {
-  const [year, m] = month.split('-').map(Number) as [number, number]
-  return { from: Date.UTC(year, m - 1, 1) - SHANGHAI_MS, to: Date.UTC(year, m, 1) - SHANGHAI_MS }
-}
 
 /** A supervisor sees their own store, an admin any (or all); a guide none. */
 function storeScope(session: Session, storeId: string | undefined): string | undefined {
@@ -32,10 +25,17 @@ function storeScope(session: Session, storeId: string | undefined): string | und
   return storeId
 }
 
-const paid = (status: RedPacketStatus) => status === 'sent' || status === 'received'
+/** What left the merchant and stayed out. */
+const PAID_STATUSES: RedPacketStatus[] = ['sent', 'received']
+const paid = (status: RedPacketStatus) => PAID_STATUSES.includes(status)
+
+/** The packets created in a store's (or every store's) month. */
+function inMonth(storeId: string | undefined, month: string) {
+  const { from, to } = shanghaiMonthRange(month)
+  return and(gte(redPackets.createdAt, from), lt(redPackets.createdAt, to), storeId === undefined ? undefined : eq(redPackets.storeId, storeId))
+}
 
 async function packetsOf(db: AsyncDbOrTx, storeId: string | undefined, month: string) {
-  const { from, to } = monthRange(month)
   return db.select({
     id: redPackets.id,
     mchBillno: redPackets.mchBillno,
@@ -55,7 +55,7 @@ async function packetsOf(db: AsyncDbOrTx, storeId: string | undefined, month: st
     receivedAt: redPackets.receivedAt,
     refundedAt: redPackets.refundedAt,
     failedAt: redPackets.failedAt,
-  }).from(redPackets).innerJoin(stores, eq(stores.id, redPackets.storeId)).innerJoin(staff, eq(staff.userid, redPackets.guideUserid)).innerJoin(members, eq(members.id, redPackets.memberId)).where(and(gte(redPackets.createdAt, from), lt(redPackets.createdAt, to), storeId === undefined ? undefined : eq(redPackets.storeId, storeId))).orderBy(asc(redPackets.createdAt), asc(redPackets.id)).all()
+  }).from(redPackets).innerJoin(stores, eq(stores.id, redPackets.storeId)).innerJoin(staff, eq(staff.userid, redPackets.guideUserid)).innerJoin(members, eq(members.id, redPackets.memberId)).where(inMonth(storeId, month)).orderBy(asc(redPackets.createdAt), asc(redPackets.id)).all()
 }
 
 type PacketLine = Awaited<ReturnType<typeof packetsOf>>[number]
@@ -65,23 +65,37 @@ type PacketLine = Awaited<ReturnType<typeof packetsOf>>[number]
  * paid within the attribution window after the packet was sent, cancelled and refunded orders left out,
  * revenue net of partial refunds. Returns packet id → {orders, revenue}.
  */
-async function followedOrders(db: AsyncDbOrTx, packets: PacketLine[], windowDays: number): Promise<Map<number, { orders: number, revenue: number }>> {
+async function followedOrders(db: AsyncDbOrTx, packets: PacketLine[], scope: { storeId: string | undefined, month: string }, windowDays: number): Promise<Map<number, { orders: number, revenue: number }>> {
   const credited = new Map<number, { orders: number, revenue: number }>()
-  const paidPackets = packets.filter(p => paid(p.status) && p.sentAt !== null)
-  if (paidPackets.length === 0)
+  // Each member's paid packets, latest first: the first one before an order is its last touch.
+  const touchesOf = new Map<number, (PacketLine & { sentAt: number })[]>()
+  for (const p of packets) {
+    if (!paid(p.status) || p.sentAt === null)
+      continue
+    const touches = touchesOf.get(p.memberId) ?? []
+    touches.push({ ...p, sentAt: p.sentAt })
+    touchesOf.set(p.memberId, touches)
+  }
+  if (touchesOf.size === 0)
     return credited
+  for (const touches of touchesOf.values())
+    touches.sort((a, b) => b.sentAt - a.sentAt || b.id - a.id)
   const windowMs = windowDays * DAY_MS
-  const from = Math.min(...paidPackets.map(p => p.sentAt!))
-  const to = Math.max(...paidPackets.map(p => p.sentAt!)) + windowMs
-  const memberIds = [...new Set(paidPackets.map(p => p.memberId))]
+  // A loop, not Math.min(...all): a month's packets can outnumber the arguments a call may take.
+  let from = Infinity
+  let to = -Infinity
+  for (const touches of touchesOf.values()) {
+    from = Math.min(from, touches.at(-1)!.sentAt)
+    to = Math.max(to, touches[0]!.sentAt + windowMs)
+  }
+  // The members by subquery, not a list of ids: a brand's month can hold more members than a statement has parameters.
+  const paidMembers = db.select({ memberId: redPackets.memberId }).from(redPackets).where(and(inMonth(scope.storeId, scope.month), inArray(redPackets.status, PAID_STATUSES)))
   const candidates = await db.select({ memberId: orders.memberId, paidAt: orders.paidAt, totalAmount: orders.totalAmount, paidAmount: orders.paidAmount, refundedAmount: orders.refundedAmount })
     .from(orders)
-    .where(and(inArray(orders.memberId, memberIds), gte(orders.paidAt, from), lt(orders.paidAt, to + 1), notInArray(orders.status, ['cancelled', 'refunded'])))
+    .where(and(inArray(orders.memberId, paidMembers), gte(orders.paidAt, from), lt(orders.paidAt, to + 1), notInArray(orders.status, ['cancelled', 'refunded'])))
     .all()
   for (const order of candidates) {
-    const touch = paidPackets
-      .filter(p => p.memberId === order.memberId && p.sentAt! < order.paidAt && order.paidAt - p.sentAt! <= windowMs)
-      .sort((a, b) => b.sentAt! - a.sentAt! || b.id - a.id)[0]
+    const touch = touchesOf.get(order.memberId!)?.find(p => p.sentAt < order.paidAt && order.paidAt - p.sentAt <= windowMs)
     if (!touch)
       continue
     const entry = credited.get(touch.id) ?? { orders: 0, revenue: 0 }
@@ -113,7 +127,7 @@ export async function redPacketSpend(db: AsyncDbOrTx, session: Session, query: {
   const storeId = storeScope(session, query.storeId)
   const packets = await packetsOf(db, storeId, query.month)
   const windowDays = DEFAULT_ATTRIBUTION_WINDOW_DAYS
-  const followed = await followedOrders(db, packets, windowDays)
+  const followed = await followedOrders(db, packets, { storeId, month: query.month }, windowDays)
   const reasons = new Map((await loadSettings(db)).reasons.map(r => [r.code, r.label]))
   const total = rollUp(packets, followed, () => ['total', '合计'])[0] ?? { key: 'total', label: '合计', packets: 0, spentFen: 0, pendingFen: 0, followedOrders: 0, followedRevenueFen: 0 }
   return {
@@ -128,7 +142,7 @@ export async function redPacketSpend(db: AsyncDbOrTx, session: Session, query: {
 }
 
 const STATUS_TEXT: Record<RedPacketStatus, string> = { sending: '处理中', sent: '已发放', received: '已领取', refunded: '已退回', failed: '发放失败' }
-const time = (ms: number | null) => ms === null ? '' : new Date(ms + SHANGHAI_MS).toISOString().slice(0, 19).replace('T', ' ')
+const time = (ms: number | null) => ms === null ? '' : shanghaiTime(ms)
 const money = (fen: number) => (fen / 100).toFixed(2)
 
 export interface Reconciliation {
@@ -145,7 +159,7 @@ export async function reconciliation(db: AsyncDbOrTx, session: Session, storeId:
   const orderIds = packets.map(p => p.orderId).filter((id): id is number => id !== null)
   const orderNos = new Map((orderIds.length ? await db.select({ id: orders.id, orderNo: orders.orderNo }).from(orders).where(inArray(orders.id, orderIds)).all() : []).map(o => [o.id, o.orderNo]))
   const sum = (status: RedPacketStatus[]) => packets.filter(p => status.includes(p.status)).reduce((s, p) => s + p.amount, 0)
-  const totals = { paidFen: sum(['sent', 'received']), refundedFen: sum(['refunded']), failedFen: sum(['failed']), pendingFen: sum(['sending']), packets: packets.length }
+  const totals = { paidFen: sum(PAID_STATUSES), refundedFen: sum(['refunded']), failedFen: sum(['failed']), pendingFen: sum(['sending']), packets: packets.length }
   return {
     header: ['商户订单号', '门店', '导购', '客户', '关联订单', '原因', '金额(元)', '状态', '创建时间', '发放时间', '领取时间', '退回时间', '失败时间'],
     rows: [

@@ -5,6 +5,7 @@ import type { CreateRedPacketRequest, GuideAllowance, MemberRedPackets, RedPacke
 import type { AsyncDb, AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { QueryOutcome, SendOutcome, WechatPayClient } from '../wechatpay/client.ts'
+import { formatFen } from '@scrm/shared'
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
 import { members, orders, redPacketCounters, redPackets, redPacketSettings, redPacketStoreBudgets, staff } from '../db/schema.ts'
@@ -45,12 +46,17 @@ export const DEFAULT_RED_PACKET_SETTINGS: RedPacketSettings = {
 }
 
 const SHANGHAI_MS = 8 * 3_600_000
+/** `2026-12-01 15:04:05` (Asia/Shanghai), as WeChat Pay and the finance export write times. */
+export const shanghaiTime = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 19).replace('T', ' ')
 /** `2026-12-01` (Asia/Shanghai). */
-export const shanghaiDate = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 10)
+export const shanghaiDate = (ms: number) => shanghaiTime(ms).slice(0, 10)
 /** `2026-12` (Asia/Shanghai). */
 export const shanghaiMonth = (ms: number) => shanghaiDate(ms).slice(0, 7)
-/** ¥12.30 */
-export const yuan = (fen: number) => `¥${(fen / 100).toFixed(2)}`
+/** [start, end) of a `YYYY-MM` month in Asia/Shanghai, as UTC ms. */
+export function shanghaiMonthRange(month: string): { from: number, to: number } {
+  const [year, m] = month.split('-').map(Number) as [number, number]
+  return { from: Date.UTC(year, m - 1, 1) - SHANGHAI_MS, to: Date.UTC(year, m, 1) - SHANGHAI_MS }
+}
 
 export async function loadSettings(db: AsyncDbOrTx): Promise<RedPacketSettings> {
   const row = await db.select({ settings: redPacketSettings.settings }).from(redPacketSettings).where(eq(redPacketSettings.id, 'brand')).get()
@@ -63,7 +69,7 @@ async function storeMonthBudget(db: AsyncDbOrTx, storeId: string, settings: RedP
 }
 
 /** A refusal by a limit: 422, the message in Chinese naming the limit and its numbers. */
-export class RedPacketLimitError extends HttpError {
+class RedPacketLimitError extends HttpError {
   constructor(readonly limit: RedPacketLimit, message: string) {
     super(422, 'Red Packet Limit', message)
   }
@@ -90,7 +96,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       amountLimit: 'guide_day_amount',
       describe: u => ({
         count: `已达导购每日红包个数上限:今日已发 ${u.count} 个,上限 ${settings.guideDayCount} 个`,
-        amount: `超出导购每日红包金额上限:今日已用 ${yuan(u.amount)},上限 ${yuan(settings.guideDayFen)}`,
+        amount: `超出导购每日红包金额上限:今日已用 ${formatFen(u.amount)},上限 ${formatFen(settings.guideDayFen)}`,
       }),
     },
     {
@@ -101,7 +107,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       amountLimit: 'member_day_amount',
       describe: u => ({
         count: `该客户今日已收 ${u.count} 个红包,达到每位客户每日 ${settings.memberDayCount} 个的上限`,
-        amount: `超出每位客户每日红包金额上限:今日已收 ${yuan(u.amount)},上限 ${yuan(settings.memberDayFen)}`,
+        amount: `超出每位客户每日红包金额上限:今日已收 ${formatFen(u.amount)},上限 ${formatFen(settings.memberDayFen)}`,
       }),
     },
     {
@@ -112,7 +118,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       amountLimit: 'member_month_amount',
       describe: u => ({
         count: `该客户本月已收 ${u.count} 个红包,达到每位客户每月 ${settings.memberMonthCount} 个的上限`,
-        amount: `超出每位客户每月红包金额上限:本月已收 ${yuan(u.amount)},上限 ${yuan(settings.memberMonthFen)}`,
+        amount: `超出每位客户每月红包金额上限:本月已收 ${formatFen(u.amount)},上限 ${formatFen(settings.memberMonthFen)}`,
       }),
     },
     {
@@ -121,7 +127,7 @@ function counterRules(packet: { guideUserid: string, memberId: number, storeId: 
       maxAmount: storeBudget,
       countLimit: null,
       amountLimit: 'store_month_budget',
-      describe: u => ({ count: '', amount: `超出门店本月红包预算:已用 ${yuan(u.amount)},预算 ${yuan(storeBudget)}` }),
+      describe: u => ({ count: '', amount: `超出门店本月红包预算:已用 ${formatFen(u.amount)},预算 ${formatFen(storeBudget)}` }),
     },
   ]
   // One order for every transaction: row locks are always taken in key order, so two never deadlock.
@@ -167,7 +173,7 @@ async function release(tx: AsyncDbOrTx, packet: Pick<PacketRow, 'reservedKeys' |
   }
 }
 
-export function toRecord(row: PacketRow): RedPacketRecord {
+function toRecord(row: PacketRow): RedPacketRecord {
   return {
     id: row.id,
     mchBillno: row.mchBillno,
@@ -189,7 +195,7 @@ export function toRecord(row: PacketRow): RedPacketRecord {
 }
 
 /** mch_id + yyyymmdd + the packet id in 10 digits: 28 characters, unique, known before the first pay call. */
-export function billNumber(mchId: string, createdAt: number, id: number): string {
+function billNumber(mchId: string, createdAt: number, id: number): string {
   const digits = String(id).padStart(10, '0')
   return `${mchId}${shanghaiDate(createdAt).replaceAll('-', '')}${digits}`.slice(-28)
 }
@@ -230,9 +236,9 @@ export async function createRedPacket(deps: RedPacketDeps, session: Session, req
   await requireMemberAccess(db, session, request.memberId)
   const settings = await loadSettings(db)
   if (request.amountFen < settings.minFen)
-    throw new RedPacketLimitError('packet_min', `amountFen:金额 ${yuan(request.amountFen)} 低于单个红包下限 ${yuan(settings.minFen)}`)
+    throw new RedPacketLimitError('packet_min', `amountFen:金额 ${formatFen(request.amountFen)} 低于单个红包下限 ${formatFen(settings.minFen)}`)
   if (request.amountFen > settings.maxFen)
-    throw new RedPacketLimitError('packet_max', `amountFen:金额 ${yuan(request.amountFen)} 超过单个红包上限 ${yuan(settings.maxFen)}`)
+    throw new RedPacketLimitError('packet_max', `amountFen:金额 ${formatFen(request.amountFen)} 超过单个红包上限 ${formatFen(settings.maxFen)}`)
   const reason = settings.reasons.find(r => r.code === request.reasonCode)
   if (!reason)
     throw badRequest(`reasonCode: 未知的发放原因 ${request.reasonCode}`)
@@ -369,7 +375,7 @@ async function applyQuery(deps: RedPacketDeps, pay: WechatPayClient, row: Packet
 /** A sending packet younger than this is left to the request that is paying it. */
 export const SETTLE_GRACE_MS = 60_000
 /** How often a sent (not yet received) packet is asked about again. */
-export const SENT_RECHECK_MS = 10 * 60_000
+const SENT_RECHECK_MS = 10 * 60_000
 
 /**
  * Settles every packet that is not final: queries WeChat Pay and records SENT / RECEIVED / REFUND / FAILED,
@@ -411,7 +417,7 @@ export async function getRedPacket(deps: RedPacketDeps, session: Session, id: nu
 }
 
 /** What is left today of the guide's own allowance. */
-export async function guideAllowance(db: AsyncDbOrTx, userid: string, settings: RedPacketSettings, now: number): Promise<GuideAllowance> {
+async function guideAllowance(db: AsyncDbOrTx, userid: string, settings: RedPacketSettings, now: number): Promise<GuideAllowance> {
   const used = await db.select({ count: redPacketCounters.count, amount: redPacketCounters.amount }).from(redPacketCounters).where(eq(redPacketCounters.key, `guide:${userid}:${shanghaiDate(now)}`)).get()
   return {
     dayCount: settings.guideDayCount,

@@ -54,7 +54,7 @@ export type SendOutcome
     | { kind: 'uncertain', errCode: string, message: string }
 
 /** WeChat Pay's packet states (queryworkwxredpack). RFUND_ING is spelled as the API spells it. */
-export const PAY_STATUSES = ['SENDING', 'SENT', 'FAILED', 'RECEIVED', 'RFUND_ING', 'REFUND'] as const
+const PAY_STATUSES = ['SENDING', 'SENT', 'FAILED', 'RECEIVED', 'RFUND_ING', 'REFUND'] as const
 export type PayStatus = typeof PAY_STATUSES[number]
 
 export type QueryOutcome
@@ -83,8 +83,8 @@ export function classifySendReply(reply: Record<string, string>): SendOutcome {
   return { kind: 'uncertain', errCode, message }
 }
 
-/** Classifies a queryworkwxredpack reply (exported for tests). */
-export function classifyQueryReply(reply: Record<string, string>): QueryOutcome {
+/** Classifies a queryworkwxredpack reply. */
+function classifyQueryReply(reply: Record<string, string>): QueryOutcome {
   const message = reply.err_code_des || reply.return_msg || ''
   if (reply.return_code === 'SUCCESS' && reply.result_code === 'SUCCESS') {
     const status = reply.status as PayStatus

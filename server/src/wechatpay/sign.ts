@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 export type PayFields = Record<string, string | number | undefined>
 
 /** The fields `workwx_sign` covers for sendworkwxredpack, exactly (adding others breaks it). */
-export const WORKWX_SIGNED_FIELDS = ['act_name', 'mch_billno', 'mch_id', 'nonce_str', 're_openid', 'total_amount', 'wxappid'] as const
+const WORKWX_SIGNED_FIELDS = ['act_name', 'mch_billno', 'mch_id', 'nonce_str', 're_openid', 'total_amount', 'wxappid'] as const
 
 function signedString(fields: PayFields, include: (key: string) => boolean): string {
   return Object.keys(fields)

@@ -2,11 +2,11 @@ import type { MemberRedPackets, RedPacketRecord } from '@scrm/shared'
 import { formatFen } from '@scrm/shared'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import { errorMessage, errorStatus } from '../api/client'
+import { errorMessage } from '../api/client'
 import { createRedPacket, getMemberRedPackets, getRedPacket } from '../api/redpackets'
 import { i18n } from '../modules/i18n'
 import { useMemberStore } from './member'
-import { useSendsStore } from './sends'
+import { isTransient, useSendsStore, withRetry } from './sends'
 import { useToastStore } from './toast'
 
 export interface RedPacketForm {
@@ -16,8 +16,8 @@ export interface RedPacketForm {
 }
 
 /** How often, and how many times, a packet the guide just sent is asked about until it is final. */
-export const POLL_MS = 5_000
-export const POLL_TIMES = 24
+const POLL_MS = 5_000
+const POLL_TIMES = 24
 const RETRY_DELAYS_MS = [500, 1500, 4000]
 
 /** `1.88` → 188; null when it is not yuan with at most two decimals. */
@@ -29,7 +29,9 @@ export function parseYuan(text: string): number | null {
   return Number(whole) * 100 + Number(frac.padEnd(2, '0'))
 }
 
-const isTransient = (err: unknown) => errorStatus(err) === 0 || errorStatus(err) === 429 || errorStatus(err) >= 500
+/** 188 → `1.88`: what an amount input holds (the inverse of parseYuan). */
+export const yuanInput = (fen: number) => (fen / 100).toFixed(2)
+
 const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms))
 
 /**
@@ -126,23 +128,18 @@ export const useRedPacketsStore = defineStore('redpackets', () => {
     paying.value = true
     error.value = null
     try {
-      let record: RedPacketRecord | undefined
-      for (let attempt = 0; !record; attempt++) {
-        try {
-          record = await createRedPacket({ ...body, idempotencyKey: pending.key })
-        }
-        catch (err) {
-          const delay = RETRY_DELAYS_MS[attempt]
-          if (!isTransient(err) || delay === undefined) {
-            // A refusal (limit, bad input) is final for this form; a lost answer keeps the key for the next tap.
-            if (!isTransient(err))
-              pending = null
-            // The API names the field first (`amountFen: …`) for developers; the guide reads the sentence.
-            error.value = errorMessage(err).replace(/^[a-z]\w*:\s*/i, '')
-            return null
-          }
-          await sleep(delay)
-        }
+      const idempotencyKey = pending.key
+      let record: RedPacketRecord
+      try {
+        record = await withRetry(() => createRedPacket({ ...body, idempotencyKey }), RETRY_DELAYS_MS)
+      }
+      catch (err) {
+        // A refusal (limit, bad input) is final for this form; a lost answer keeps the key for the next tap.
+        if (!isTransient(err))
+          pending = null
+        // The API names the field first (`amountFen: …`) for developers; the guide reads the sentence.
+        error.value = errorMessage(err).replace(/^[a-z]\w*:\s*/i, '')
+        return null
       }
       pending = null
       remember(record)

@@ -45,7 +45,7 @@ export interface PendingCompletion {
 
 const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms))
 /** Worth asking again right away: no answer, throttled, or a server error. */
-function isTransient(err: unknown): boolean {
+export function isTransient(err: unknown): boolean {
   const status = errorStatus(err)
   return status === 0 || status === 429 || status >= 500
 }
@@ -53,7 +53,7 @@ function isTransient(err: unknown): boolean {
 const isRetriable = (err: unknown) => isTransient(err) || errorStatus(err) === 401
 
 /** Retry on network errors and 5xx/429; a 4xx answer is final. */
-async function withRetry<T>(fn: () => Promise<T>, delays = RETRY_DELAYS_MS): Promise<T> {
+export async function withRetry<T>(fn: () => Promise<T>, delays = RETRY_DELAYS_MS): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn()
