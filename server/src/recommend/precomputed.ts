@@ -10,13 +10,12 @@ import type { RecommendedItemLog } from '../db/schema.ts'
 import type { JobQueue } from '../jobs/queue.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Recommender } from './scoring.ts'
-import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { latestModelRunId } from './model-store.ts'
-import { gatedPropensity } from './scoring.ts'
 
 export const PRECOMPUTE_JOB = 'precompute-recommendations'
 export const REFRESH_JOB = 'refresh-recommendations'
@@ -155,22 +154,46 @@ export async function markStaleAfterNewOrders(db: AsyncDbOrTx, now: number): Pro
 
 const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
 const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
+/**
+ * Her distinct Asia/Shanghai purchase days, purchases as training counts them (training.ts `readPurchases`).
+ * The constants are literals: bound as parameters, better-sqlite3 sends them as doubles and the division
+ * would count distinct instants, not days.
+ */
+const shanghaiDayOfPaidAt = sql`(${orders.paidAt} + ${sql.raw(String(SHANGHAI_OFFSET_MS))}) / ${sql.raw(String(DAY_MS))}`
+const purchaseDaysOf = preparedPerHandle(db => db.select({ n: sql<number>`count(distinct ${shanghaiDayOfPaidAt})`.mapWith(Number) }).from(orders).where(and(
+  eq(orders.memberId, sql.placeholder('memberId')),
+  ne(orders.status, 'cancelled'),
+  lt(orders.refundedAmount, orders.paidAmount),
+  lte(orders.paidAt, sql.placeholder('now')),
+)).prepare())
 
-/** Her trained scores; without a training run, how much data there is (distinct purchase days). */
-async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensity> {
+/** A member's trained scores as shown: numbers only where her history is sufficient, blank otherwise. */
+function gatedPropensity(row: typeof memberScores.$inferSelect): Propensity {
+  const ok = row.sufficiency === 'ok'
+  return {
+    pBuy7: ok ? row.pBuy7 : null,
+    pBuy30: ok ? row.pBuy30 : null,
+    pAlive: ok ? row.pAlive : null,
+    expectedNextAt: ok ? row.expectedNextAt : null,
+    sufficiency: row.sufficiency,
+  }
+}
+
+/** Her trained scores; without a training run, how much data there is (training's sufficiency rule, blank numbers). */
+async function propensityOf(db: AsyncDbOrTx, memberId: number, now: number): Promise<Propensity> {
   const row = await scoresOf(db).get({ memberId })
   if (row)
     return gatedPropensity(row)
-  const days = (await db.select({ n: sql<number>`count(distinct (${orders.paidAt} + ${SHANGHAI_OFFSET_MS}) / ${DAY_MS})` }).from(orders).where(and(eq(orders.memberId, memberId), ne(orders.status, 'cancelled'))).get())?.n ?? 0
+  const days = (await purchaseDaysOf(db).get({ memberId, now }))?.n ?? 0
   return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: days === 0 ? 'none' : days < 2 ? 'thin' : 'ok' }
 }
 
 /** The sidebar's provider: reads the stored list, its log row's id and her scores; no scoring, no write. */
-export function createPrecomputedProvider(): RecommendationProvider {
+export function createPrecomputedProvider(options: { now: () => number }): RecommendationProvider {
   return async (db, memberId) => {
     const [stored, propensity] = await Promise.all([
       storedListOf(db).get({ memberId }),
-      propensityOf(db, memberId),
+      propensityOf(db, memberId, options.now()),
     ])
     return { recommendationId: stored?.recommendationId ?? null, propensity, items: stored?.items ?? [] } satisfies Recommendations
   }
