@@ -1,5 +1,6 @@
 import type { Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
+import type { Recommender } from './scoring.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -107,8 +108,9 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     await database.db.transaction(async tx => markRecommendationsStale(tx, [t.memberId], later + 1))
     expect(await database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, REFRESH_JOB), eq(jobs.status, 'queued'))).all()).toHaveLength(1)
 
-    const queue = createJobQueue({ database, now: () => later })
-    registerPrecomputeJobs(queue, { db: database.db, databaseClock: database.sql.nowMs, recommender, now: () => later })
+    // The job runs after both changes (the second stamped later + 1): its clock reads later + 1.
+    const queue = createJobQueue({ database, now: () => later + 1 })
+    registerPrecomputeJobs(queue, { db: database.db, databaseClock: database.sql.nowMs, recommender, now: () => later + 1 })
     await queue.tick()
     const refreshed = (await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, t.memberId)).get())!
     expect(refreshed.staleSince).toBeNull()
@@ -120,6 +122,30 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     // Nothing newer than the list now: no more stale marks (with the list stamped by the app clock, a day
     // after the business `now` but before the database stamped the order, she would be re-marked forever).
     expect(await markStaleAfterNewOrders(database.db, later)).toEqual([])
+  })
+
+  it('a change made while her refresh runs gets that job to score her again', async () => {
+    const memberId = (await database.db.select({ id: memberRecommendations.memberId }).from(memberRecommendations).orderBy(memberRecommendations.memberId).limit(1).get())!.id
+    let t = now + 10 * DAY
+    const clock = () => ++t
+    const inner = createRecommender({ now: () => now, modelRecheckMs: 0 })
+    let scored = 0
+    const recommender: Recommender = {
+      defaultLimit: inner.defaultLimit,
+      async score(db, id, request) {
+        // A send to her commits while the refresh scores her; its refresh job cannot be enqueued, this one holds her key.
+        if (++scored === 1)
+          await database.db.transaction(async tx => markRecommendationsStale(tx, [memberId], clock()))
+        return inner.score(db, id, request)
+      },
+    }
+    await database.db.transaction(async tx => markRecommendationsStale(tx, [memberId], clock()))
+    const queue = createJobQueue({ database, now: clock })
+    registerPrecomputeJobs(queue, { db: database.db, databaseClock: database.sql.nowMs, recommender, now: clock })
+    await queue.tick()
+    expect(scored).toBe(2)
+    expect((await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, memberId)).get())!.staleSince).toBeNull()
+    expect(await database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, REFRESH_JOB), eq(jobs.status, 'queued'))).all()).toEqual([])
   })
 
   it('shows her trained scores gated, and before her first scores the sufficiency of her purchases as training counts them', async () => {

@@ -38,6 +38,9 @@ async function readDatabaseClock(db: AsyncDbOrTx, databaseClock: DatabaseClock):
   return Number(ms)
 }
 
+const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
+const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
+
 /** One member's list as written to `member_recommendations`. */
 type StoredList = typeof memberRecommendations.$inferInsert & { memberId: number }
 
@@ -119,11 +122,23 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
   return { scored: done, modelRunId }
 }
 
-/** Re-scores one member's list (the refresh job). */
-export async function refreshRecommendations(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number, databaseClock: DatabaseClock): Promise<void> {
+/** Rounds of re-scoring one refresh job does while changes keep arriving (then the next change's job). */
+const MAX_REFRESH_ROUNDS = 3
+
+/**
+ * Re-scores one member's list (the refresh job). A change made while she was being scored keeps the list
+ * stale, and its refresh job was not enqueued (this one, running, holds the member's singleton key): so
+ * this job scores her again.
+ */
+export async function refreshRecommendations(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: () => number, databaseClock: DatabaseClock): Promise<void> {
   const run = await latestModelRunId(db)
-  const list = await scoreForStorage(db, recommender, memberId, await readDatabaseClock(db, databaseClock))
-  await db.transaction(async tx => storeLists(tx, [list], run?.id ?? null, now))
+  for (let round = 0; round < MAX_REFRESH_ROUNDS; round++) {
+    const startedAt = now()
+    const list = await scoreForStorage(db, recommender, memberId, await readDatabaseClock(db, databaseClock))
+    await db.transaction(async tx => storeLists(tx, [list], run?.id ?? null, startedAt))
+    if (((await storedListOf(db).get({ memberId }))?.staleSince ?? null) === null)
+      return
+  }
 }
 
 /**
@@ -135,7 +150,9 @@ export async function markRecommendationsStale(db: AsyncDbOrTx, memberIds: reado
   const ids = [...new Set(memberIds)]
   if (!ids.length)
     return
-  await db.update(memberRecommendations).set({ staleSince: sql`coalesce(${memberRecommendations.staleSince}, cast(${now} as bigint))` }).where(inArray(memberRecommendations.memberId, ids))
+  // The latest change's time: a change made while a refresh scores her must stay newer than that run's start.
+  const at = sql`cast(${now} as bigint)`
+  await db.update(memberRecommendations).set({ staleSince: sql`case when ${memberRecommendations.staleSince} is null or ${memberRecommendations.staleSince} < ${at} then ${at} else ${memberRecommendations.staleSince} end` }).where(inArray(memberRecommendations.memberId, ids))
   for (const memberId of ids) await enqueueJob(db, now, REFRESH_JOB, { memberId }, { singletonKey: `member:${memberId}` })
 }
 
@@ -152,8 +169,6 @@ export async function markStaleAfterNewOrders(db: AsyncDbOrTx, now: number): Pro
   return ids
 }
 
-const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
-const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
 /**
  * Her distinct Asia/Shanghai purchase days, purchases as training counts them (training.ts `readPurchases`).
  * The constants are literals: bound as parameters, better-sqlite3 sends them as doubles and the division
@@ -210,6 +225,6 @@ export function registerPrecomputeJobs(queue: JobQueue, options: { db: AsyncDbOr
     const memberId = Number(payload.memberId)
     if (!Number.isInteger(memberId))
       throw new Error(`${REFRESH_JOB}: payload.memberId is not an integer`)
-    await refreshRecommendations(options.db, options.recommender, memberId, options.now(), options.databaseClock)
+    await refreshRecommendations(options.db, options.recommender, memberId, options.now, options.databaseClock)
   }, { maxAttempts: 5, backoffMs: 10_000 })
 }
