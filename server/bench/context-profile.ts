@@ -3,26 +3,14 @@
 // sent. `tsx bench/context-profile.ts [--members 100000] [--seed 42] [--requests 20000]`
 import type { Database as BetterSqlite } from 'better-sqlite3'
 import { parseArgs } from 'node:util'
-import { buildApp } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
-import { createWecomClientFromConfig } from '../src/wecom/client.ts'
-import { createMemoryCredentialStore } from '../src/wecom/credential-store.ts'
+import { buildBenchApp } from './bench-app.ts'
 import { benchDatabasePath } from './bench-db.ts'
 
 const { values } = parseArgs({ options: { members: { type: 'string', default: '100000' }, seed: { type: 'string', default: '42' }, requests: { type: 'string', default: '20000' } } })
 const database = openDatabase(benchDatabasePath(Number(values.members), Number(values.seed)))
 const statementsRun = countStatements(database.sqlite)
-const config = loadConfig({
-  SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-  WECOM_CORP_ID: 'ww0000000000000001',
-  WECOM_AGENT_ID: '1000002',
-  WECOM_APP_SECRET: 'unused',
-  WECOM_CONTACT_SECRET: 'unused',
-  WECOM_API_BASE: 'http://127.0.0.1:9',
-  RATE_LIMIT_API_PER_SESSION: '100000000',
-})
-const app = await buildApp({ config, database: database.port, wecom: createWecomClientFromConfig(config.wecom, createMemoryCredentialStore()), logger: false, jobs: false })
+const app = await buildBenchApp(database.port)
 await app.ready()
 const pairs = database.sqlite.prepare(`select f.guide_userid as guide, m.external_userid as contact from members m join follows f on f.member_id = m.id and f.status = 'active'
   where m.external_userid is not null order by random() limit 5000`).all() as { guide: string, contact: string }[]

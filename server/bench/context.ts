@@ -11,15 +11,12 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'drizzle-orm'
-import { buildApp } from '../src/app.ts'
-import { loadConfig } from '../src/config.ts'
 import { connectDatabase, openDatabase } from '../src/db/client.ts'
 import { members as membersTable } from '../src/db/schema.ts'
 import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
-import { createWecomClientFromConfig } from '../src/wecom/client.ts'
-import { createMemoryCredentialStore } from '../src/wecom/credential-store.ts'
 import { copyDatabase } from '../testing/copy-database.ts'
+import { buildBenchApp } from './bench-app.ts'
 
 interface Pair { guide: string, contact: string }
 
@@ -118,19 +115,7 @@ export async function benchMemberContext(database: Database, options: ContextBen
   })
   const precomputeSeconds = Math.round((performance.now() - precomputeStarted) / 100) / 10
 
-  const config = loadConfig({
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef',
-    WECOM_CORP_ID: 'ww0000000000000001',
-    WECOM_AGENT_ID: '1000002',
-    WECOM_APP_SECRET: 'unused',
-    WECOM_CONTACT_SECRET: 'unused',
-    // The context route never calls WeCom; nothing listens here.
-    WECOM_API_BASE: 'http://127.0.0.1:9',
-    // The limiter stays on the request path (it is measured) but must not turn load into 429s.
-    RATE_LIMIT_API_PER_SESSION: '100000000',
-  })
-  const wecom = createWecomClientFromConfig(config.wecom, createMemoryCredentialStore())
-  const app = await buildApp({ config, database, wecom, logger: false, jobs: false })
+  const app = await buildBenchApp(database)
   app.get('/bench/bare', async () => ({ ok: true, at: 0 }))
   await app.ready()
 

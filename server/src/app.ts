@@ -165,7 +165,7 @@ export async function buildApp(deps: AppDependencies) {
         await app.rateLimits.sends(request, reply)
     })
     await scope.register(wecomRoutes, { config, wecom })
-    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? createPrecomputedProvider() })
+    await scope.register(memberRoutes, { db, recommend: deps.recommend ?? createPrecomputedProvider({ now }) })
     await scope.register(todayRoutes, { db, now })
     await scope.register(sendRoutes, { db, now })
     await scope.register(reportRoutes, { db, now })

@@ -241,13 +241,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       throw new ConfigError(`${name} must be a non-negative integer`)
     return value
   }
+  const database = loadDatabaseConfig(env, process.cwd())
   const config: AppConfig = {
     port,
     host: env.HOST ?? '0.0.0.0',
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, ''),
-    databasePath: resolve(env.DATABASE_PATH ?? '.data/scrm.db'),
-    databaseUrl: env.DATABASE_URL ?? '',
+    ...database,
     // Under a test runner (NODE_ENV=test) workers never poll on their own: tests tick the queue.
     jobs: env.SCRM_JOBS !== '0' && env.NODE_ENV !== 'test',
     trainIntervalHours: Number(env.TRAIN_INTERVAL_HOURS ?? 24),
@@ -279,7 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       pullIntervalSeconds: integer('ARCHIVE_PULL_INTERVAL_SECONDS', 60),
     },
     materials: {
-      dir: resolve(env.MATERIALS_DIR ?? resolve(env.DATABASE_PATH ?? '.data/scrm.db', '..', 'materials')),
+      dir: resolve(env.MATERIALS_DIR ?? resolve(database.databasePath, '..', 'materials')),
       miniprogramAppid: env.WECOM_MINIPROGRAM_APPID ?? '',
       productCardsAsMiniprogram: env.WECOM_MINIPROGRAM_PRODUCT_CARDS === '1',
     },

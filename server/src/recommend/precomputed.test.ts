@@ -1,5 +1,6 @@
 import type { Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
+import type { Recommender } from './scoring.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +11,7 @@ import { seedDatabase } from '../../demo/seed.ts'
 import { copyDatabase } from '../../testing/copy-database.ts'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { openDatabase } from '../db/client.ts'
-import { jobs, memberRecommendations, members, orderLines, orders, products, recommendations } from '../db/schema.ts'
+import { jobs, memberRecommendations, members, memberScores, orderLines, orders, products, recommendations } from '../db/schema.ts'
 import { createJobQueue } from '../jobs/queue.ts'
 import { createPrecomputedProvider, markRecommendationsStale, markStaleAfterNewOrders, precomputeRecommendations, REFRESH_JOB, registerPrecomputeJobs } from './precomputed.ts'
 import { createRecommender } from './scoring.ts'
@@ -72,7 +73,7 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     // No scoring and no write on the request path: the provider returns the row and its log row's id.
     const logCount = async () => (await database.db.select({ id: recommendations.id }).from(recommendations).all()).length
     const logsBefore = await logCount()
-    const provider = createPrecomputedProvider()
+    const provider = createPrecomputedProvider({ now: () => now })
     const rec = await provider(database.db, buyer.memberId, session('guide-p'))
     expect(rec.items).toEqual(buyer.items)
     expect(rec.recommendationId).toBe(buyer.recommendationId)
@@ -107,8 +108,9 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     await database.db.transaction(async tx => markRecommendationsStale(tx, [t.memberId], later + 1))
     expect(await database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, REFRESH_JOB), eq(jobs.status, 'queued'))).all()).toHaveLength(1)
 
-    const queue = createJobQueue({ database, now: () => later })
-    registerPrecomputeJobs(queue, { db: database.db, databaseClock: database.sql.nowMs, recommender, now: () => later })
+    // The job runs after both changes (the second stamped later + 1): its clock reads later + 1.
+    const queue = createJobQueue({ database, now: () => later + 1 })
+    registerPrecomputeJobs(queue, { db: database.db, databaseClock: database.sql.nowMs, recommender, now: () => later + 1 })
     await queue.tick()
     const refreshed = (await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, t.memberId)).get())!
     expect(refreshed.staleSince).toBeNull()
@@ -120,5 +122,61 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     // Nothing newer than the list now: no more stale marks (with the list stamped by the app clock, a day
     // after the business `now` but before the database stamped the order, she would be re-marked forever).
     expect(await markStaleAfterNewOrders(database.db, later)).toEqual([])
+  })
+
+  it('a change made while her refresh runs gets that job to score her again', async () => {
+    const memberId = (await database.db.select({ id: memberRecommendations.memberId }).from(memberRecommendations).orderBy(memberRecommendations.memberId).limit(1).get())!.id
+    let t = now + 10 * DAY
+    const clock = () => ++t
+    const inner = createRecommender({ now: () => now, modelRecheckMs: 0 })
+    let scored = 0
+    const recommender: Recommender = {
+      defaultLimit: inner.defaultLimit,
+      async score(db, id, request) {
+        // A send to her commits while the refresh scores her; its refresh job cannot be enqueued, this one holds her key.
+        if (++scored === 1)
+          await database.db.transaction(async tx => markRecommendationsStale(tx, [memberId], clock()))
+        return inner.score(db, id, request)
+      },
+    }
+    await database.db.transaction(async tx => markRecommendationsStale(tx, [memberId], clock()))
+    const queue = createJobQueue({ database, now: clock })
+    registerPrecomputeJobs(queue, { db: database.db, databaseClock: database.sql.nowMs, recommender, now: clock })
+    await queue.tick()
+    expect(scored).toBe(2)
+    expect((await database.db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, memberId)).get())!.staleSince).toBeNull()
+    expect(await database.db.select({ id: jobs.id }).from(jobs).where(and(eq(jobs.name, REFRESH_JOB), eq(jobs.status, 'queued'))).all()).toEqual([])
+  })
+
+  it('shows her trained scores gated, and before her first scores the sufficiency of her purchases as training counts them', async () => {
+    const provider = createPrecomputedProvider({ now: () => now })
+    // Trained: the numbers are exactly her member_scores row's, and only where her history is sufficient.
+    const ok = (await database.db.select().from(memberScores).where(eq(memberScores.sufficiency, 'ok')).limit(1).get())!
+    expect((await provider(database.db, ok.memberId, session('g'))).propensity).toEqual({ pBuy7: ok.pBuy7, pBuy30: ok.pBuy30, pAlive: ok.pAlive, expectedNextAt: ok.expectedNextAt, sufficiency: 'ok' })
+    expect(ok.pBuy30).not.toBeNull()
+    const thin = (await database.db.select().from(memberScores).where(eq(memberScores.sufficiency, 'thin')).limit(1).get())!
+    expect((await provider(database.db, thin.memberId, session('g'))).propensity).toEqual({ pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: 'thin' })
+
+    // Members who joined after training have no scores: a purchase is an order not cancelled, not fully
+    // refunded and paid by now; days are Asia/Shanghai days (UTC 15:30 and 16:30 fall on two of them).
+    const sku = (await database.db.select().from(products).limit(1).get())!
+    let seq = 0
+    const joined = async (purchases: { paidAt: number, status?: 'completed' | 'cancelled' | 'refunded', refunded?: boolean }[]) => {
+      const [member] = await database.db.insert(members).values({ name: `新客${seq}` }).returning({ id: members.id })
+      for (const p of purchases) {
+        const [order] = await database.db.insert(orders).values({ platform: 'youzan', orderNo: `SUFFICIENCY-${++seq}`, memberId: member!.id, status: p.status ?? 'completed', totalAmount: sku.price, paidAmount: sku.price, refundedAmount: p.refunded ? sku.price : 0, paidAt: p.paidAt }).returning({ id: orders.id })
+        await database.db.insert(orderLines).values({ orderId: order!.id, skuId: sku.skuId, spuId: sku.spuId, quantity: 1, unitPrice: sku.price, amount: sku.price })
+      }
+      return (await provider(database.db, member!.id, session('g'))).propensity
+    }
+    const utcMidnight = Math.floor(now / DAY) * DAY - 10 * DAY
+    const blank = { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null }
+    expect(await joined([])).toEqual({ ...blank, sufficiency: 'none' })
+    expect(await joined([{ paidAt: now - 20 * DAY }])).toEqual({ ...blank, sufficiency: 'thin' })
+    expect(await joined([{ paidAt: now - 20 * DAY, status: 'refunded', refunded: true }, { paidAt: now - 10 * DAY, status: 'refunded', refunded: true }])).toEqual({ ...blank, sufficiency: 'none' })
+    expect(await joined([{ paidAt: now - 20 * DAY }, { paidAt: now - 10 * DAY, status: 'cancelled' }])).toEqual({ ...blank, sufficiency: 'thin' })
+    expect(await joined([{ paidAt: now - 20 * DAY }, { paidAt: now + DAY }])).toEqual({ ...blank, sufficiency: 'thin' })
+    expect(await joined([{ paidAt: utcMidnight + 930 * 60_000 }, { paidAt: utcMidnight + 954 * 60_000 }])).toEqual({ ...blank, sufficiency: 'thin' })
+    expect(await joined([{ paidAt: utcMidnight + 930 * 60_000 }, { paidAt: utcMidnight + 990 * 60_000 }])).toEqual({ ...blank, sufficiency: 'ok' })
   })
 })

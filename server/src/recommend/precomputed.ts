@@ -10,13 +10,12 @@ import type { RecommendedItemLog } from '../db/schema.ts'
 import type { JobQueue } from '../jobs/queue.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Recommender } from './scoring.ts'
-import { and, asc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { latestModelRunId } from './model-store.ts'
-import { gatedPropensity } from './scoring.ts'
 
 export const PRECOMPUTE_JOB = 'precompute-recommendations'
 export const REFRESH_JOB = 'refresh-recommendations'
@@ -38,6 +37,9 @@ async function readDatabaseClock(db: AsyncDbOrTx, databaseClock: DatabaseClock):
   const [ms] = await db.get<[number]>(sql`select ${databaseClock()}`)
   return Number(ms)
 }
+
+const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
+const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
 
 /** One member's list as written to `member_recommendations`. */
 type StoredList = typeof memberRecommendations.$inferInsert & { memberId: number }
@@ -120,11 +122,23 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
   return { scored: done, modelRunId }
 }
 
-/** Re-scores one member's list (the refresh job). */
-export async function refreshRecommendations(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: number, databaseClock: DatabaseClock): Promise<void> {
+/** Rounds of re-scoring one refresh job does while changes keep arriving (then the next change's job). */
+const MAX_REFRESH_ROUNDS = 3
+
+/**
+ * Re-scores one member's list (the refresh job). A change made while she was being scored keeps the list
+ * stale, and its refresh job was not enqueued (this one, running, holds the member's singleton key): so
+ * this job scores her again.
+ */
+export async function refreshRecommendations(db: AsyncDbOrTx, recommender: Recommender, memberId: number, now: () => number, databaseClock: DatabaseClock): Promise<void> {
   const run = await latestModelRunId(db)
-  const list = await scoreForStorage(db, recommender, memberId, await readDatabaseClock(db, databaseClock))
-  await db.transaction(async tx => storeLists(tx, [list], run?.id ?? null, now))
+  for (let round = 0; round < MAX_REFRESH_ROUNDS; round++) {
+    const startedAt = now()
+    const list = await scoreForStorage(db, recommender, memberId, await readDatabaseClock(db, databaseClock))
+    await db.transaction(async tx => storeLists(tx, [list], run?.id ?? null, startedAt))
+    if (((await storedListOf(db).get({ memberId }))?.staleSince ?? null) === null)
+      return
+  }
 }
 
 /**
@@ -136,7 +150,9 @@ export async function markRecommendationsStale(db: AsyncDbOrTx, memberIds: reado
   const ids = [...new Set(memberIds)]
   if (!ids.length)
     return
-  await db.update(memberRecommendations).set({ staleSince: sql`coalesce(${memberRecommendations.staleSince}, cast(${now} as bigint))` }).where(inArray(memberRecommendations.memberId, ids))
+  // The latest change's time: a change made while a refresh scores her must stay newer than that run's start.
+  const at = sql`cast(${now} as bigint)`
+  await db.update(memberRecommendations).set({ staleSince: sql`case when ${memberRecommendations.staleSince} is null or ${memberRecommendations.staleSince} < ${at} then ${at} else ${memberRecommendations.staleSince} end` }).where(inArray(memberRecommendations.memberId, ids))
   for (const memberId of ids) await enqueueJob(db, now, REFRESH_JOB, { memberId }, { singletonKey: `member:${memberId}` })
 }
 
@@ -153,24 +169,46 @@ export async function markStaleAfterNewOrders(db: AsyncDbOrTx, now: number): Pro
   return ids
 }
 
-const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
-const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
+/**
+ * Her distinct Asia/Shanghai purchase days, purchases as training counts them (training.ts `readPurchases`).
+ * The constants are literals: bound as parameters, better-sqlite3 sends them as doubles and the division
+ * would count distinct instants, not days.
+ */
+const shanghaiDayOfPaidAt = sql`(${orders.paidAt} + ${sql.raw(String(SHANGHAI_OFFSET_MS))}) / ${sql.raw(String(DAY_MS))}`
+const purchaseDaysOf = preparedPerHandle(db => db.select({ n: sql<number>`count(distinct ${shanghaiDayOfPaidAt})`.mapWith(Number) }).from(orders).where(and(
+  eq(orders.memberId, sql.placeholder('memberId')),
+  ne(orders.status, 'cancelled'),
+  lt(orders.refundedAmount, orders.paidAmount),
+  lte(orders.paidAt, sql.placeholder('now')),
+)).prepare())
 
-/** Her trained scores; without a training run, how much data there is (distinct purchase days). */
-async function propensityOf(db: AsyncDbOrTx, memberId: number): Promise<Propensity> {
+/** A member's trained scores as shown: numbers only where her history is sufficient, blank otherwise. */
+function gatedPropensity(row: typeof memberScores.$inferSelect): Propensity {
+  const ok = row.sufficiency === 'ok'
+  return {
+    pBuy7: ok ? row.pBuy7 : null,
+    pBuy30: ok ? row.pBuy30 : null,
+    pAlive: ok ? row.pAlive : null,
+    expectedNextAt: ok ? row.expectedNextAt : null,
+    sufficiency: row.sufficiency,
+  }
+}
+
+/** Her trained scores; without a training run, how much data there is (training's sufficiency rule, blank numbers). */
+async function propensityOf(db: AsyncDbOrTx, memberId: number, now: number): Promise<Propensity> {
   const row = await scoresOf(db).get({ memberId })
   if (row)
     return gatedPropensity(row)
-  const days = (await db.select({ n: sql<number>`count(distinct (${orders.paidAt} + ${SHANGHAI_OFFSET_MS}) / ${DAY_MS})` }).from(orders).where(and(eq(orders.memberId, memberId), ne(orders.status, 'cancelled'))).get())?.n ?? 0
+  const days = (await purchaseDaysOf(db).get({ memberId, now }))?.n ?? 0
   return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: days === 0 ? 'none' : days < 2 ? 'thin' : 'ok' }
 }
 
 /** The sidebar's provider: reads the stored list, its log row's id and her scores; no scoring, no write. */
-export function createPrecomputedProvider(): RecommendationProvider {
+export function createPrecomputedProvider(options: { now: () => number }): RecommendationProvider {
   return async (db, memberId) => {
     const [stored, propensity] = await Promise.all([
       storedListOf(db).get({ memberId }),
-      propensityOf(db, memberId),
+      propensityOf(db, memberId, options.now()),
     ])
     return { recommendationId: stored?.recommendationId ?? null, propensity, items: stored?.items ?? [] } satisfies Recommendations
   }
@@ -187,6 +225,6 @@ export function registerPrecomputeJobs(queue: JobQueue, options: { db: AsyncDbOr
     const memberId = Number(payload.memberId)
     if (!Number.isInteger(memberId))
       throw new Error(`${REFRESH_JOB}: payload.memberId is not an integer`)
-    await refreshRecommendations(options.db, options.recommender, memberId, options.now(), options.databaseClock)
+    await refreshRecommendations(options.db, options.recommender, memberId, options.now, options.databaseClock)
   }, { maxAttempts: 5, backoffMs: 10_000 })
 }

@@ -13,6 +13,7 @@ import { generateDemoData } from '../../demo/generator.ts'
 import { seedDatabase } from '../../demo/seed.ts'
 import { openDatabase } from '../db/client.ts'
 import { createModelStore, loadModelRun } from './model-store.ts'
+import { createPrecomputedProvider } from './precomputed.ts'
 import { createRecommender } from './scoring.ts'
 import { shrunkCycleDays, trainModels } from './training.ts'
 
@@ -26,10 +27,20 @@ const special: Record<'none' | 'one' | 'refunded' | 'restock' | 'justBought', nu
 let orderSeq = 0
 
 const session = (userid: string): Session => ({ userid, role: 'guide', storeId: null, exp: 0 })
-/** Scores on every call and logs what it returned, as the sidebar's provider did before lists were precomputed. */
-function loggingProvider(options: RecommenderOptions): RecommendationProvider {
+/**
+ * Scores on every call and logs what it returned, as the sidebar's provider did before lists were precomputed;
+ * her propensity as the sidebar's provider reads it.
+ */
+function loggingProvider(options: RecommenderOptions & { now: () => number }): RecommendationProvider {
   const recommender = createRecommender(options)
-  return async (db, memberId, s) => recommender.score(db, memberId, { k: recommender.defaultLimit, log: true, guideUserid: s.userid })
+  const shown = createPrecomputedProvider({ now: options.now })
+  return async (db, memberId, s) => {
+    const [scored, { propensity }] = await Promise.all([
+      recommender.score(db, memberId, { k: recommender.defaultLimit, log: true, guideUserid: s.userid }),
+      shown(db, memberId, s),
+    ])
+    return { ...scored, propensity }
+  }
 }
 const sqlite = () => database.sqlite
 

@@ -10,13 +10,13 @@
 // the reason names the largest contributor → at most `diversityCap` per category → one
 // exploration slot for a new arrival chosen by Thompson sampling on its send→conversion counts →
 // an in-stock SKU in her usual size/colour.
-import type { Propensity, ReasonCode, ReasonFacts, Recommendations, RecommendedProduct, ScoreContributions, ScoreSource } from '@scrm/shared'
+import type { ReasonCode, ReasonFacts, Recommendations, RecommendedProduct, ScoreContributions, ScoreSource } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
 import type { FeedbackStats } from './feedback.ts'
 import type { LoadedModel, ModelStore } from './model-store.ts'
 import { and, asc, eq, lt, lte, ne } from 'drizzle-orm'
-import { memberScores, orderLines, orders, products, recommendations } from '../db/schema.ts'
+import { orderLines, orders, products, recommendations } from '../db/schema.ts'
 import { Rng } from '../lib/random.ts'
 import { conversionLift, DEFAULT_SUPPRESS_DAYS, suppressedSpus } from './feedback.ts'
 import { createModelStore } from './model-store.ts'
@@ -71,8 +71,11 @@ export interface ScoreRequest {
 export interface Recommender {
   /** Items per list when the caller has no preference (RecommenderOptions.limit, clamped to 3-10). */
   defaultLimit: number
-  score: (db: AsyncDbOrTx, memberId: number, request: ScoreRequest) => Promise<Recommendations>
+  score: (db: AsyncDbOrTx, memberId: number, request: ScoreRequest) => Promise<ScoredList>
 }
+
+/** A scored list; her propensity is not the scorer's business (precomputed.ts reads it with the list). */
+export type ScoredList = Omit<Recommendations, 'propensity'>
 
 interface SkuInfo { skuId: string, color: string | null, size: string | null, stock: number, price: number, imageUrl: string, linkUrl: string, name: string }
 interface SpuInfo {
@@ -139,7 +142,6 @@ interface MemberHistory {
   pricesByTop: Map<string, number[]>
   /** Consumable leaf category path → distinct purchase days and the SPU bought last. */
   consumables: Map<string, { days: number[], lastSpu: string }>
-  purchaseDays: number
 }
 
 async function loadHistory(db: AsyncDbOrTx, memberId: number, now: number, model: LoadedModel | null, catalog: Catalog): Promise<MemberHistory> {
@@ -157,14 +159,12 @@ async function loadHistory(db: AsyncDbOrTx, memberId: number, now: number, model
     lt(orders.refundedAmount, orders.paidAmount),
     lte(orders.paidAt, now),
   )).orderBy(asc(orders.paidAt), asc(orders.id)).all()
-  const h: MemberHistory = { baskets: [], owned: new Map(), categoryCount: new Map(), leaves: new Set(), lines: 0, sizeByCategory: new Map(), colors: new Map(), pricesByTop: new Map(), consumables: new Map(), purchaseDays: 0 }
+  const h: MemberHistory = { baskets: [], owned: new Map(), categoryCount: new Map(), leaves: new Set(), lines: 0, sizeByCategory: new Map(), colors: new Map(), pricesByTop: new Map(), consumables: new Map() }
   let lastOrder = -1
   let basket: number[] = []
-  const days = new Set<number>()
   const orderSpus = new Set<string>()
   for (const r of rows) {
     const day = shanghaiDay(r.paidAt)
-    days.add(day)
     if (r.orderId !== lastOrder) {
       if (basket.length)
         h.baskets.push(basket)
@@ -206,7 +206,6 @@ async function loadHistory(db: AsyncDbOrTx, memberId: number, now: number, model
   }
   if (basket.length)
     h.baskets.push(basket)
-  h.purchaseDays = days.size
   return h
 }
 
@@ -327,25 +326,14 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
     return fresh
   }
 
-  async function propensityOf(db: AsyncDbOrTx, memberId: number, history: MemberHistory): Promise<Propensity> {
-    const row = await db.select().from(memberScores).where(eq(memberScores.memberId, memberId)).get()
-    if (!row) {
-      // No trained scores yet: say how much data there is, with blank numbers.
-      const sufficiency = history.purchaseDays === 0 ? 'none' : history.purchaseDays < 2 ? 'thin' : 'ok'
-      return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency }
-    }
-    return gatedPropensity(row)
-  }
-
-  async function score(db: AsyncDbOrTx, memberId: number, request: ScoreRequest): Promise<Recommendations> {
+  async function score(db: AsyncDbOrTx, memberId: number, request: ScoreRequest): Promise<ScoredList> {
     const t = now()
     const k = Math.min(MAX_ITEMS, Math.max(1, request.k))
     const model = await store.get(db)
     const catalog = await catalogFor(db)
     const history = await loadHistory(db, memberId, t, model, catalog)
-    const propensity = await propensityOf(db, memberId, history)
     if (!model)
-      return { recommendationId: null, propensity, items: [] }
+      return { recommendationId: null, items: [] }
 
     const today = shanghaiDay(t)
     const suppressed = parts.holdBack ? await suppressedSpus(db, memberId, t, suppressDays, { outcomeBlind: parts.holdBack === 'sent' }) : new Set<string>()
@@ -458,7 +446,7 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
       const logged: RecommendedItemLog[] = items.map((it, i) => ({ skuId: it.skuId, spuId: it.spuId, reasonCode: it.facts.code, score: it.score, rank: i + 1 }))
       recommendationId = (await db.insert(recommendations).values({ memberId, guideUserid: request.guideUserid, modelRunId: model.runId, items: logged, createdAt: t }).returning({ id: recommendations.id }).get())!.id
     }
-    return { recommendationId, propensity, items }
+    return { recommendationId, items }
   }
 
   return { score, defaultLimit }
@@ -547,16 +535,4 @@ function chooseSku(spu: SpuInfo, history: MemberHistory): SkuInfo {
     }
   }
   return best
-}
-
-/** A member's trained scores as shown: numbers only where her history is sufficient, blank otherwise. */
-export function gatedPropensity(row: typeof memberScores.$inferSelect): Propensity {
-  const ok = row.sufficiency === 'ok'
-  return {
-    pBuy7: ok ? row.pBuy7 : null,
-    pBuy30: ok ? row.pBuy30 : null,
-    pAlive: ok ? row.pAlive : null,
-    expectedNextAt: ok ? row.expectedNextAt : null,
-    sufficiency: row.sufficiency,
-  }
 }

@@ -270,6 +270,31 @@ function topKeys(m: Map<number, number>, n: number): number[] {
   return out
 }
 
+// Reusable zeroed accumulators and index lists per model (scoring is synchronous, so sharing is safe;
+// every user of an accumulator resets the entries it touched).
+type ScratchKind = 'users' | 'items' | 'selection'
+type IndexScratchKind = 'touched' | 'candidates' | 'chosen'
+
+/** Buffers of at least `n` entries per model and kind, grown (never shrunk) on demand. */
+function scratchOf<Kind extends string, Buffer extends { length: number }>(make: (n: number) => Buffer): (model: NbrModel, n: number, kind: Kind) => Buffer {
+  const byModel = new WeakMap<NbrModel, Partial<Record<Kind, Buffer>>>()
+  return (model, n, kind) => {
+    let entry = byModel.get(model)
+    if (!entry) {
+      entry = {}
+      byModel.set(model, entry)
+    }
+    const b = entry[kind]
+    if (b && b.length >= n)
+      return b
+    const grown = make(n)
+    entry[kind] = grown
+    return grown
+  }
+}
+const scratch = scratchOf<ScratchKind, Float64Array>(n => new Float64Array(n))
+const indexScratch = scratchOf<IndexScratchKind, Int32Array>(n => new Int32Array(n))
+
 /** Compute the four source scores over a candidate set (top items of each source). */
 export function sourceScores(model: NbrModel, history: History): SourceScores {
   const o = model.options
@@ -371,39 +396,6 @@ export function sourceScores(model: NbrModel, history: History): SourceScores {
     complement: build(it => complementMap.get(it) ?? 0, maxOf(complementMap)),
     popular: build(it => model.popularity[it] ?? 0, 1),
   }
-}
-
-// Reusable zeroed accumulators and index lists per model (scoring is synchronous, so sharing is safe;
-// every user of an accumulator resets the entries it touched).
-type ScratchKind = 'users' | 'items' | 'selection'
-type IndexScratchKind = 'touched' | 'candidates' | 'chosen'
-const scratchBuffers = new WeakMap<NbrModel, Partial<Record<ScratchKind, Float64Array>>>()
-const indexScratchBuffers = new WeakMap<NbrModel, Partial<Record<IndexScratchKind, Int32Array>>>()
-function scratch(model: NbrModel, n: number, kind: ScratchKind): Float64Array {
-  let entry = scratchBuffers.get(model)
-  if (!entry) {
-    entry = {}
-    scratchBuffers.set(model, entry)
-  }
-  let b = entry[kind]
-  if (!b || b.length < n) {
-    b = new Float64Array(n)
-    entry[kind] = b
-  }
-  return b
-}
-function indexScratch(model: NbrModel, n: number, kind: IndexScratchKind): Int32Array {
-  let entry = indexScratchBuffers.get(model)
-  if (!entry) {
-    entry = {}
-    indexScratchBuffers.set(model, entry)
-  }
-  let b = entry[kind]
-  if (!b || b.length < n) {
-    b = new Int32Array(n)
-    entry[kind] = b
-  }
-  return b
 }
 
 export interface RecommendOptions {
