@@ -358,6 +358,7 @@ async function pendingItem(db: AsyncDbOrTx, externalUserid: string, by: { takeov
     eq(handoverItems.status, 'pending'),
     by.takeoverUserid ? eq(handovers.takeoverUserid, by.takeoverUserid) : undefined,
     by.handoverUserid ? eq(handovers.handoverUserid, by.handoverUserid) : undefined,
+    by.kind ? eq(handovers.kind, by.kind) : undefined,
   )).get()
 }
 
