@@ -14,6 +14,7 @@ import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, lt, ne, sql } fro
 import { follows, handoverItems, handovers, members, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
+import { groupBy } from '../lib/collections.ts'
 import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
 import { WecomApiError } from '../wecom/errors.ts'
 import { reassignMember } from './reassign.ts'
@@ -250,18 +251,20 @@ export async function submitHandover(db: AsyncDbOrTx, wecom: TransferClient, han
       results = batch.map(b => ({ external_userid: b.externalUserid, errcode: err.errcode }))
     }
     const byCustomer = new Map(results.map(r => [r.external_userid, r.errcode]))
+    // A customer WeCom did not answer for cannot be known to have started: failed (-1), so it is not resent blindly.
+    // One UPDATE per distinct answer, not one per customer.
+    const byErrcode = groupBy(batch, item => byCustomer.get(item.externalUserid) ?? -1)
     const at = now()
     await db.transaction(async (tx) => {
-      for (const item of batch) {
-        // A customer WeCom did not answer for cannot be known to have started: failed, so it is not resent blindly.
-        const errcode = byCustomer.get(item.externalUserid) ?? -1
+      for (const [errcode, items] of byErrcode) {
+        const stillQueued = and(inArray(handoverItems.id, items.map(i => i.id)), eq(handoverItems.status, 'queued'))
         if (STARTED.has(errcode)) {
-          tally.started++
-          await tx.update(handoverItems).set({ status: 'pending', takeoverAt: at + TAKEOVER_DELAY_MS, updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'queued'))).run()
+          tally.started += items.length
+          await tx.update(handoverItems).set({ status: 'pending', takeoverAt: at + TAKEOVER_DELAY_MS, updatedAt: at }).where(stillQueued).run()
         }
         else {
-          tally.failed++
-          await tx.update(handoverItems).set({ status: 'failed', reason: reasonOf(errcode), errcode, updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'queued'))).run()
+          tally.failed += items.length
+          await tx.update(handoverItems).set({ status: 'failed', reason: reasonOf(errcode), errcode, updatedAt: at }).where(stillQueued).run()
         }
       }
     })
@@ -322,11 +325,7 @@ export const LOST_AFTER_MS = 24 * 3600_000
 export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now: () => number): Promise<{ completed: number, refused: number, waiting: number, lost: number }> {
   const pending = await db.select({ ...openItemColumns, kind: handovers.kind, takeoverAt: handoverItems.takeoverAt }).from(handoverItems).innerJoin(handovers, eq(handovers.id, handoverItems.handoverId)).where(eq(handoverItems.status, 'pending')).orderBy(asc(handoverItems.id)).all()
   const tally = { completed: 0, refused: 0, waiting: 0, lost: 0 }
-  const pairs = new Map<string, typeof pending>()
-  for (const p of pending) {
-    const key = `${p.kind}|${p.handoverUserid}|${p.takeoverUserid}`
-    pairs.set(key, [...(pairs.get(key) ?? []), p])
-  }
+  const pairs = groupBy(pending, p => `${p.kind}|${p.handoverUserid}|${p.takeoverUserid}`)
   for (const items of pairs.values()) {
     const first = items[0]!
     const rows: TransferStatusRow[] = await wecom.transferResult(first.kind, first.handoverUserid, first.takeoverUserid)
@@ -344,8 +343,8 @@ export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now:
         tally.waiting++
       }
       else if (!row && item.takeoverAt !== null && at > item.takeoverAt + LOST_AFTER_MS) {
-        await db.update(handoverItems).set({ status: 'failed', reason: 'wecom_error', updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'pending'))).run()
-        tally.lost++
+        const lost = await db.update(handoverItems).set({ status: 'failed', reason: 'wecom_error', updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'pending'))).returning({ id: handoverItems.id }).all()
+        tally.lost += lost.length
       }
     }
   }
