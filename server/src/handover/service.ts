@@ -11,11 +11,12 @@ import type { Session } from '../plugins/session.ts'
 import type { TransferCustomerResult, TransferStatusRow, WecomClient } from '../wecom/client.ts'
 import { TRANSFER_BATCH_LIMIT } from '@scrm/shared'
 import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm'
+import { requireAdmin } from '../auth/access.ts'
 import { follows, handoverItems, handovers, members, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { groupBy } from '../lib/collections.ts'
-import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
+import { badRequest, conflict, notFound } from '../plugins/errors.ts'
 import { WecomApiError } from '../wecom/errors.ts'
 import { reassignMember } from './reassign.ts'
 
@@ -23,23 +24,21 @@ export const SUBMIT_JOB = 'handover.submit'
 export const POLL_JOB = 'handover.poll'
 
 /** WeCom takes a customer over 24 h after the transfer starts unless they refuse. */
-export const TAKEOVER_DELAY_MS = 24 * 3600_000
+const TAKEOVER_DELAY_MS = 24 * 3600_000
 /** WeCom staff status 5: the member left the company. */
 const RESIGNED = 5
 const ACTIVE = 1
 
-export type TransferClient = Pick<WecomClient, 'transferCustomer' | 'transferResult' | 'getUnassignedList'>
+/** What only an admin may do here (the 403's message). */
+const HANDOVER = 'hand customers over'
 
-export function requireAdmin(session: Session): void {
-  if (session.role !== 'admin')
-    throw forbidden('handing customers over is for admins')
-}
+export type TransferClient = Pick<WecomClient, 'transferCustomer' | 'transferResult' | 'getUnassignedList'>
 
 /** Per-customer errcodes of transfer_customer: WeCom started the transfer (40129/40100: it already had). */
 const STARTED = new Set([0, 40100, 40129])
 
 /** Why WeCom refused a customer or a whole call, as a reason the console explains. */
-export function reasonOf(errcode: number): HandoverReason {
+function reasonOf(errcode: number): HandoverReason {
   switch (errcode) {
     case 40096:
     case 84061:
@@ -93,14 +92,14 @@ const summaryColumns = {
 }
 
 export async function listHandovers(db: AsyncDbOrTx, session: Session, limit = 50): Promise<HandoverList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const rows = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).orderBy(desc(handovers.createdAt), desc(handovers.id)).limit(limit).all()
   const counts = await countsOf(db, rows.map(r => r.id))
   return { items: rows.map(r => ({ ...r, counts: counts.get(r.id)! })) }
 }
 
 export async function getHandover(db: AsyncDbOrTx, session: Session, id: number): Promise<HandoverDetail> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const row = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).where(eq(handovers.id, id)).get()
   if (!row)
     throw notFound(`handover ${id} not found`)
@@ -121,7 +120,7 @@ export async function getHandover(db: AsyncDbOrTx, session: Session, id: number)
 
 /** Guides (and supervisors, who may serve customers too) with how many customers each actively serves. */
 export async function listHandoverStaff(db: AsyncDbOrTx, session: Session): Promise<HandoverStaffList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const active = sql<number>`(select count(*) from ${follows} where ${qualified(follows.guideUserid)} = ${qualified(staff.userid)} and ${qualified(follows.status)} = 'active')`
   const rows = await db.select({ userid: staff.userid, name: staff.name, storeName: stores.name, status: staff.status, activeCustomers: active })
     .from(staff)
@@ -136,7 +135,7 @@ const openStatuses: HandoverItemStatus[] = ['queued', 'pending']
 
 /** The customers a guide serves now, each with the status of its open handover (if one is under way). */
 export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, fromUserid: string): Promise<HandoverCustomerList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const openStatus = sql<HandoverItemStatus | null>`(select ${qualified(handoverItems.status)} from ${handoverItems} where ${qualified(handoverItems.memberId)} = ${qualified(members.id)} and ${qualified(handoverItems.status)} in ('queued', 'pending') limit 1)`
   const rows = await db.select({ memberId: members.id, name: members.name, externalUserid: members.externalUserid, remark: follows.remark, openStatus })
     .from(follows)
@@ -153,7 +152,7 @@ export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, f
  * an open handover (409).
  */
 export async function createHandover(db: AsyncDbOrTx, session: Session, request: CreateHandoverRequest, now: number): Promise<HandoverDetail> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   if ((request.all === true) === (request.memberIds !== undefined))
     throw badRequest('give either memberIds or all: true')
   if (request.fromUserid === request.toUserid)
@@ -361,7 +360,7 @@ async function pendingItem(db: AsyncDbOrTx, externalUserid: string, by: { takeov
   )).get()
 }
 
-export type TransferEventOutcome = 'handover_completed' | 'handover_refused'
+type TransferEventOutcome = 'handover_completed' | 'handover_refused'
 
 /**
  * What a change_external_contact event means for an open handover (contacts/events.ts calls this first):
@@ -399,7 +398,7 @@ export async function applyTransferEvent(db: AsyncDbOrTx, fields: Record<string,
 
 /** Customers of guides who left that WeCom still lists as unassigned, per old guide (离职继承 candidates); marks those guides resigned. */
 export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wecom: TransferClient): Promise<UnassignedGuideList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const rows = await wecom.getUnassignedList()
   const byGuide = new Map<string, { customers: number, dimissionTime: number }>()
   for (const r of rows) {

@@ -8,7 +8,7 @@ import { describeError } from '../utils/errors'
 export type NoteFeedFilter = Omit<NoteFeedQuery, 'limit' | 'offset'>
 
 /** Notes per page of the supervisors' feed. */
-export const FEED_PAGE = 100
+const FEED_PAGE = 100
 
 /** The notes of the member in the chat, and the supervisors' feed across their stores. */
 export const useNotesStore = defineStore('notes', () => {
