@@ -64,6 +64,8 @@ function reasonOf(errcode: number): HandoverReason {
 
 const takeover = aliasedTable(staff, 'takeover')
 
+const noCounts = (): HandoverCounts => ({ queued: 0, pending: 0, completed: 0, refused: 0, failed: 0 })
+
 async function countsOf(db: AsyncDbOrTx, handoverIds: number[]): Promise<Map<number, HandoverCounts>> {
   const out = new Map<number, HandoverCounts>()
   if (handoverIds.length === 0)
@@ -74,7 +76,7 @@ async function countsOf(db: AsyncDbOrTx, handoverIds: number[]): Promise<Map<num
     .groupBy(handoverItems.handoverId, handoverItems.status)
     .all()
   for (const id of handoverIds)
-    out.set(id, { queued: 0, pending: 0, completed: 0, refused: 0, failed: 0 })
+    out.set(id, noCounts())
   for (const r of rows)
     out.get(r.handoverId)![r.status] = Number(r.n)
   return out
@@ -114,7 +116,10 @@ export async function getHandover(db: AsyncDbOrTx, session: Session, id: number)
     takeoverAt: handoverItems.takeoverAt,
     updatedAt: handoverItems.updatedAt,
   }).from(handoverItems).innerJoin(members, eq(members.id, handoverItems.memberId)).where(eq(handoverItems.handoverId, id)).orderBy(asc(handoverItems.id)).all()
-  const counts = (await countsOf(db, [id])).get(id)!
+  // Every item is here: the counts are theirs.
+  const counts = noCounts()
+  for (const item of items)
+    counts[item.status]++
   return { ...row, counts, items }
 }
 
@@ -133,6 +138,9 @@ export async function listHandoverStaff(db: AsyncDbOrTx, session: Session): Prom
 
 const openStatuses: HandoverItemStatus[] = ['queued', 'pending']
 
+/** The customers a guide can hand over (on `follows` joined with `members`): actively served, known to WeCom. */
+const servedBy = (guideUserid: string) => and(eq(follows.guideUserid, guideUserid), eq(follows.status, 'active'), isNotNull(members.externalUserid))
+
 /** The customers a guide serves now, each with the status of its open handover (if one is under way). */
 export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, fromUserid: string): Promise<HandoverCustomerList> {
   requireAdmin(session, HANDOVER)
@@ -140,7 +148,7 @@ export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, f
   const rows = await db.select({ memberId: members.id, name: members.name, externalUserid: members.externalUserid, remark: follows.remark, openStatus })
     .from(follows)
     .innerJoin(members, eq(members.id, follows.memberId))
-    .where(and(eq(follows.guideUserid, fromUserid), eq(follows.status, 'active'), isNotNull(members.externalUserid)))
+    .where(servedBy(fromUserid))
     .orderBy(asc(members.id))
     .all()
   return { items: rows.map(r => ({ ...r, externalUserid: r.externalUserid! })) }
@@ -174,7 +182,7 @@ export async function createHandover(db: AsyncDbOrTx, session: Session, request:
     const served = await tx.select({ memberId: follows.memberId, externalUserid: members.externalUserid })
       .from(follows)
       .innerJoin(members, eq(members.id, follows.memberId))
-      .where(and(eq(follows.guideUserid, from.userid), eq(follows.status, 'active'), isNotNull(members.externalUserid), request.memberIds ? inArray(follows.memberId, request.memberIds) : undefined))
+      .where(and(servedBy(from.userid), request.memberIds ? inArray(follows.memberId, request.memberIds) : undefined))
       .orderBy(asc(follows.memberId))
       .all()
     if (request.memberIds) {
