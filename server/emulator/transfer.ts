@@ -138,7 +138,7 @@ function refuse(state: EmulatorState, t: EmulatorTransfer): void {
 }
 
 /** Completes every waiting transfer whose 24 h have passed on the emulator's clock. */
-export function settleDueTransfers(state: EmulatorState): EmulatorTransfer[] {
+function settleDueTransfers(state: EmulatorState): EmulatorTransfer[] {
   const now = state.clock.nowSeconds()
   const due = transferBook(state).transfers.filter(t => t.status === 2 && t.takeoverTime <= now)
   for (const t of due)

@@ -8,7 +8,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, members, staff } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
-import { notFound } from '../plugins/errors.ts'
+import { forbidden, notFound } from '../plugins/errors.ts'
 
 /** The caller's ids in a scope condition: values, or placeholders in a prepared statement. */
 interface ScopeIds { userid: string | Placeholder, storeId: string | Placeholder }
@@ -76,4 +76,10 @@ export async function canSeeMember(db: AsyncDbOrTx, session: Session, memberId: 
 export async function requireMemberAccess(db: AsyncDbOrTx, session: Session, memberId: number): Promise<void> {
   if (!(await canSeeMember(db, session, memberId)))
     throw notFound('member not found among the customers you serve')
+}
+
+/** Refuses (403) anyone but an admin; `what` names what only an admin may do. */
+export function requireAdmin(session: Session, what: string): void {
+  if (session.role !== 'admin')
+    throw forbidden(`only admins may ${what}`)
 }

@@ -9,7 +9,7 @@ import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, eq, ne } from 'drizzle-orm'
 import { follows, memberTags } from '../db/schema.ts'
 
-export interface MemberReassignment {
+interface MemberReassignment {
   memberId: number
   fromUserid: string
   toUserid: string
@@ -17,7 +17,7 @@ export interface MemberReassignment {
   at: number
 }
 
-export type MemberReassigner = (tx: AsyncDbOrTx, change: MemberReassignment) => Promise<void>
+type MemberReassigner = (tx: AsyncDbOrTx, change: MemberReassignment) => Promise<void>
 
 /**
  * The follow relation moves: the old guide's ends (as WeCom reports it, del_external_contact with
@@ -48,7 +48,7 @@ const moveTagAuthorship: MemberReassigner = async (tx, { memberId, fromUserid, t
  * Every domain's re-pointing, in order. A domain whose rows carry the serving guide (red packets: the guide who
  * may issue the next packet, budgets per guide) appends its MemberReassigner here.
  */
-export const memberReassigners: MemberReassigner[] = [moveFollow, moveTagAuthorship]
+const memberReassigners: MemberReassigner[] = [moveFollow, moveTagAuthorship]
 
 /** Moves the member with everything attached; call inside the transaction that records the confirmation. */
 export async function reassignMember(tx: AsyncDbOrTx, change: MemberReassignment): Promise<void> {

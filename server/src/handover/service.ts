@@ -11,10 +11,12 @@ import type { Session } from '../plugins/session.ts'
 import type { TransferCustomerResult, TransferStatusRow, WecomClient } from '../wecom/client.ts'
 import { TRANSFER_BATCH_LIMIT } from '@scrm/shared'
 import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm'
+import { requireAdmin } from '../auth/access.ts'
 import { follows, handoverItems, handovers, members, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
-import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
+import { groupBy } from '../lib/collections.ts'
+import { badRequest, conflict, notFound } from '../plugins/errors.ts'
 import { WecomApiError } from '../wecom/errors.ts'
 import { reassignMember } from './reassign.ts'
 
@@ -22,23 +24,21 @@ export const SUBMIT_JOB = 'handover.submit'
 export const POLL_JOB = 'handover.poll'
 
 /** WeCom takes a customer over 24 h after the transfer starts unless they refuse. */
-export const TAKEOVER_DELAY_MS = 24 * 3600_000
+const TAKEOVER_DELAY_MS = 24 * 3600_000
 /** WeCom staff status 5: the member left the company. */
 const RESIGNED = 5
 const ACTIVE = 1
 
-export type TransferClient = Pick<WecomClient, 'transferCustomer' | 'transferResult' | 'getUnassignedList'>
+/** What only an admin may do here (the 403's message). */
+const HANDOVER = 'hand customers over'
 
-export function requireAdmin(session: Session): void {
-  if (session.role !== 'admin')
-    throw forbidden('handing customers over is for admins')
-}
+export type TransferClient = Pick<WecomClient, 'transferCustomer' | 'transferResult' | 'getUnassignedList'>
 
 /** Per-customer errcodes of transfer_customer: WeCom started the transfer (40129/40100: it already had). */
 const STARTED = new Set([0, 40100, 40129])
 
 /** Why WeCom refused a customer or a whole call, as a reason the console explains. */
-export function reasonOf(errcode: number): HandoverReason {
+function reasonOf(errcode: number): HandoverReason {
   switch (errcode) {
     case 40096:
     case 84061:
@@ -64,6 +64,8 @@ export function reasonOf(errcode: number): HandoverReason {
 
 const takeover = aliasedTable(staff, 'takeover')
 
+const noCounts = (): HandoverCounts => ({ queued: 0, pending: 0, completed: 0, refused: 0, failed: 0 })
+
 async function countsOf(db: AsyncDbOrTx, handoverIds: number[]): Promise<Map<number, HandoverCounts>> {
   const out = new Map<number, HandoverCounts>()
   if (handoverIds.length === 0)
@@ -74,7 +76,7 @@ async function countsOf(db: AsyncDbOrTx, handoverIds: number[]): Promise<Map<num
     .groupBy(handoverItems.handoverId, handoverItems.status)
     .all()
   for (const id of handoverIds)
-    out.set(id, { queued: 0, pending: 0, completed: 0, refused: 0, failed: 0 })
+    out.set(id, noCounts())
   for (const r of rows)
     out.get(r.handoverId)![r.status] = Number(r.n)
   return out
@@ -92,14 +94,14 @@ const summaryColumns = {
 }
 
 export async function listHandovers(db: AsyncDbOrTx, session: Session, limit = 50): Promise<HandoverList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const rows = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).orderBy(desc(handovers.createdAt), desc(handovers.id)).limit(limit).all()
   const counts = await countsOf(db, rows.map(r => r.id))
   return { items: rows.map(r => ({ ...r, counts: counts.get(r.id)! })) }
 }
 
 export async function getHandover(db: AsyncDbOrTx, session: Session, id: number): Promise<HandoverDetail> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const row = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).where(eq(handovers.id, id)).get()
   if (!row)
     throw notFound(`handover ${id} not found`)
@@ -114,13 +116,16 @@ export async function getHandover(db: AsyncDbOrTx, session: Session, id: number)
     takeoverAt: handoverItems.takeoverAt,
     updatedAt: handoverItems.updatedAt,
   }).from(handoverItems).innerJoin(members, eq(members.id, handoverItems.memberId)).where(eq(handoverItems.handoverId, id)).orderBy(asc(handoverItems.id)).all()
-  const counts = (await countsOf(db, [id])).get(id)!
+  // Every item is here: the counts are theirs.
+  const counts = noCounts()
+  for (const item of items)
+    counts[item.status]++
   return { ...row, counts, items }
 }
 
 /** Guides (and supervisors, who may serve customers too) with how many customers each actively serves. */
 export async function listHandoverStaff(db: AsyncDbOrTx, session: Session): Promise<HandoverStaffList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const active = sql<number>`(select count(*) from ${follows} where ${qualified(follows.guideUserid)} = ${qualified(staff.userid)} and ${qualified(follows.status)} = 'active')`
   const rows = await db.select({ userid: staff.userid, name: staff.name, storeName: stores.name, status: staff.status, activeCustomers: active })
     .from(staff)
@@ -133,14 +138,17 @@ export async function listHandoverStaff(db: AsyncDbOrTx, session: Session): Prom
 
 const openStatuses: HandoverItemStatus[] = ['queued', 'pending']
 
+/** The customers a guide can hand over (on `follows` joined with `members`): actively served, known to WeCom. */
+const servedBy = (guideUserid: string) => and(eq(follows.guideUserid, guideUserid), eq(follows.status, 'active'), isNotNull(members.externalUserid))
+
 /** The customers a guide serves now, each with the status of its open handover (if one is under way). */
 export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, fromUserid: string): Promise<HandoverCustomerList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const openStatus = sql<HandoverItemStatus | null>`(select ${qualified(handoverItems.status)} from ${handoverItems} where ${qualified(handoverItems.memberId)} = ${qualified(members.id)} and ${qualified(handoverItems.status)} in ('queued', 'pending') limit 1)`
   const rows = await db.select({ memberId: members.id, name: members.name, externalUserid: members.externalUserid, remark: follows.remark, openStatus })
     .from(follows)
     .innerJoin(members, eq(members.id, follows.memberId))
-    .where(and(eq(follows.guideUserid, fromUserid), eq(follows.status, 'active'), isNotNull(members.externalUserid)))
+    .where(servedBy(fromUserid))
     .orderBy(asc(members.id))
     .all()
   return { items: rows.map(r => ({ ...r, externalUserid: r.externalUserid! })) }
@@ -152,7 +160,7 @@ export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, f
  * an open handover (409).
  */
 export async function createHandover(db: AsyncDbOrTx, session: Session, request: CreateHandoverRequest, now: number): Promise<HandoverDetail> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   if ((request.all === true) === (request.memberIds !== undefined))
     throw badRequest('give either memberIds or all: true')
   if (request.fromUserid === request.toUserid)
@@ -174,7 +182,7 @@ export async function createHandover(db: AsyncDbOrTx, session: Session, request:
     const served = await tx.select({ memberId: follows.memberId, externalUserid: members.externalUserid })
       .from(follows)
       .innerJoin(members, eq(members.id, follows.memberId))
-      .where(and(eq(follows.guideUserid, from.userid), eq(follows.status, 'active'), isNotNull(members.externalUserid), request.memberIds ? inArray(follows.memberId, request.memberIds) : undefined))
+      .where(and(servedBy(from.userid), request.memberIds ? inArray(follows.memberId, request.memberIds) : undefined))
       .orderBy(asc(follows.memberId))
       .all()
     if (request.memberIds) {
@@ -250,18 +258,20 @@ export async function submitHandover(db: AsyncDbOrTx, wecom: TransferClient, han
       results = batch.map(b => ({ external_userid: b.externalUserid, errcode: err.errcode }))
     }
     const byCustomer = new Map(results.map(r => [r.external_userid, r.errcode]))
+    // A customer WeCom did not answer for cannot be known to have started: failed (-1), so it is not resent blindly.
+    // One UPDATE per distinct answer, not one per customer.
+    const byErrcode = groupBy(batch, item => byCustomer.get(item.externalUserid) ?? -1)
     const at = now()
     await db.transaction(async (tx) => {
-      for (const item of batch) {
-        // A customer WeCom did not answer for cannot be known to have started: failed, so it is not resent blindly.
-        const errcode = byCustomer.get(item.externalUserid) ?? -1
+      for (const [errcode, items] of byErrcode) {
+        const stillQueued = and(inArray(handoverItems.id, items.map(i => i.id)), eq(handoverItems.status, 'queued'))
         if (STARTED.has(errcode)) {
-          tally.started++
-          await tx.update(handoverItems).set({ status: 'pending', takeoverAt: at + TAKEOVER_DELAY_MS, updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'queued'))).run()
+          tally.started += items.length
+          await tx.update(handoverItems).set({ status: 'pending', takeoverAt: at + TAKEOVER_DELAY_MS, updatedAt: at }).where(stillQueued).run()
         }
         else {
-          tally.failed++
-          await tx.update(handoverItems).set({ status: 'failed', reason: reasonOf(errcode), errcode, updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'queued'))).run()
+          tally.failed += items.length
+          await tx.update(handoverItems).set({ status: 'failed', reason: reasonOf(errcode), errcode, updatedAt: at }).where(stillQueued).run()
         }
       }
     })
@@ -322,11 +332,7 @@ export const LOST_AFTER_MS = 24 * 3600_000
 export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now: () => number): Promise<{ completed: number, refused: number, waiting: number, lost: number }> {
   const pending = await db.select({ ...openItemColumns, kind: handovers.kind, takeoverAt: handoverItems.takeoverAt }).from(handoverItems).innerJoin(handovers, eq(handovers.id, handoverItems.handoverId)).where(eq(handoverItems.status, 'pending')).orderBy(asc(handoverItems.id)).all()
   const tally = { completed: 0, refused: 0, waiting: 0, lost: 0 }
-  const pairs = new Map<string, typeof pending>()
-  for (const p of pending) {
-    const key = `${p.kind}|${p.handoverUserid}|${p.takeoverUserid}`
-    pairs.set(key, [...(pairs.get(key) ?? []), p])
-  }
+  const pairs = groupBy(pending, p => `${p.kind}|${p.handoverUserid}|${p.takeoverUserid}`)
   for (const items of pairs.values()) {
     const first = items[0]!
     const rows: TransferStatusRow[] = await wecom.transferResult(first.kind, first.handoverUserid, first.takeoverUserid)
@@ -344,8 +350,8 @@ export async function pollHandovers(db: AsyncDbOrTx, wecom: TransferClient, now:
         tally.waiting++
       }
       else if (!row && item.takeoverAt !== null && at > item.takeoverAt + LOST_AFTER_MS) {
-        await db.update(handoverItems).set({ status: 'failed', reason: 'wecom_error', updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'pending'))).run()
-        tally.lost++
+        const lost = await db.update(handoverItems).set({ status: 'failed', reason: 'wecom_error', updatedAt: at }).where(and(eq(handoverItems.id, item.id), eq(handoverItems.status, 'pending'))).returning({ id: handoverItems.id }).all()
+        tally.lost += lost.length
       }
     }
   }
@@ -358,10 +364,11 @@ async function pendingItem(db: AsyncDbOrTx, externalUserid: string, by: { takeov
     eq(handoverItems.status, 'pending'),
     by.takeoverUserid ? eq(handovers.takeoverUserid, by.takeoverUserid) : undefined,
     by.handoverUserid ? eq(handovers.handoverUserid, by.handoverUserid) : undefined,
+    by.kind ? eq(handovers.kind, by.kind) : undefined,
   )).get()
 }
 
-export type TransferEventOutcome = 'handover_completed' | 'handover_refused'
+type TransferEventOutcome = 'handover_completed' | 'handover_refused'
 
 /**
  * What a change_external_contact event means for an open handover (contacts/events.ts calls this first):
@@ -399,7 +406,7 @@ export async function applyTransferEvent(db: AsyncDbOrTx, fields: Record<string,
 
 /** Customers of guides who left that WeCom still lists as unassigned, per old guide (离职继承 candidates); marks those guides resigned. */
 export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wecom: TransferClient): Promise<UnassignedGuideList> {
-  requireAdmin(session)
+  requireAdmin(session, HANDOVER)
   const rows = await wecom.getUnassignedList()
   const byGuide = new Map<string, { customers: number, dimissionTime: number }>()
   for (const r of rows) {

@@ -83,6 +83,12 @@ describeEachDialect('handover submit and settle', ({ fresh }) => {
     expect(item).toEqual({ status: 'completed', takeoverAt: 5_000 })
     // A plain deletion (no transfer) of another pending customer settles nothing.
     expect(await applyTransferEvent(database.db, { ...event, ExternalUserID: 'wm0004', Source: '' }, 7_000)).toBeUndefined()
+    // The new guide adding a customer of an in-service (在职) transfer herself does not confirm it: only 离职继承
+    // is confirmed by the add event; this one waits for DELETE_BY_TRANSFER or transfer_result.
+    const add = { Event: 'change_external_contact', ChangeType: 'add_external_contact', UserID: 'g2', ExternalUserID: 'wm0004' }
+    expect(await applyTransferEvent(database.db, add, 8_000)).toBeUndefined()
+    const stillPending = await database.db.select({ status: handoverItems.status }).from(handoverItems).where(eq(handoverItems.externalUserid, 'wm0004')).get()
+    expect(stillPending).toEqual({ status: 'pending' })
   })
 
   it('queues the submission again when its job died and customers are still queued', async () => {

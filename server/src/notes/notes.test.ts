@@ -1,10 +1,10 @@
 import type { Note, NoteFeed, NoteList } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
-import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, isNotNull, ne, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
-import { follows, memberNotes, staff } from '../db/schema.ts'
+import { follows, memberNotes, members, staff, stores } from '../db/schema.ts'
 
 describeEachDialect('member notes', ({ dialect }) => {
   let stack: TestStack
@@ -109,5 +109,29 @@ describeEachDialect('member notes', ({ dialect }) => {
     const all = await stack.port.db.select({ n: sql<number>`count(*)` }).from(memberNotes).where(eq(memberNotes.kind, 'event')).get()
     expect(events.total).toBe(all!.n)
     expect((await call('GET', '/api/notes/feed', guideCookie)).statusCode).toBe(403)
+  })
+
+  it('the feed\'s total and store filter are true to the data', async () => {
+    const db = stack.port.db
+    // A note on a member of another home store, so the store filter has something to leave out.
+    const home = (await db.select({ storeId: members.homeStoreId }).from(members).where(eq(members.id, memberId)).get())!.storeId
+    const elsewhere = (await db.select({ id: members.id, storeId: members.homeStoreId }).from(members).where(and(isNotNull(members.homeStoreId), home === null ? undefined : ne(members.homeStoreId, home))).orderBy(asc(members.id)).limit(1).get())!
+    expect((await call('POST', '/api/notes', adminCookie, { memberId: elsewhere.id, kind: 'other', body: '门店筛选用' })).statusCode).toBe(201)
+    const notes = await db.select({ id: memberNotes.id, memberId: memberNotes.memberId, homeStoreId: members.homeStoreId }).from(memberNotes).innerJoin(members, eq(members.id, memberNotes.memberId)).all()
+
+    // A supervisor: the notes on members a guide of her store actively serves.
+    const served = new Set((await db.select({ memberId: follows.memberId }).from(follows).innerJoin(staff, eq(staff.userid, follows.guideUserid)).where(and(eq(staff.storeId, guide.storeId), eq(follows.status, 'active'))).all()).map(r => r.memberId))
+    const mine = (await call('GET', '/api/notes/feed', supervisorCookie)).json<NoteFeed>()
+    expect(mine.total).toBe(notes.filter(n => served.has(n.memberId)).length)
+    expect(mine.items.map(n => n.id).sort((a, b) => a - b)).toEqual(notes.filter(n => served.has(n.memberId)).map(n => n.id).sort((a, b) => a - b))
+
+    // An admin filtering by the member's home store.
+    const store = elsewhere.storeId!
+    const storeName = (await db.select({ name: stores.name }).from(stores).where(eq(stores.id, store)).get())!.name
+    const filtered = (await call('GET', `/api/notes/feed?storeId=${encodeURIComponent(store)}`, adminCookie)).json<NoteFeed>()
+    const expected = notes.filter(n => n.homeStoreId === store)
+    expect(filtered.total).toBe(expected.length)
+    expect(filtered.items.map(n => n.id).sort((a, b) => a - b)).toEqual(expected.map(n => n.id).sort((a, b) => a - b))
+    expect(filtered.items.every(n => n.storeName === storeName)).toBe(true)
   })
 })

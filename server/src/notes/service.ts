@@ -51,20 +51,19 @@ export async function createNote(db: AsyncDbOrTx, session: Session, request: Cre
   })
 }
 
-/** The note when the caller may change it: 404 when they cannot see its member, 403 when someone else wrote it. */
-async function ownNote(db: AsyncDbOrTx, session: Session, id: number): Promise<Note> {
+/** Refuses a change to a note: 404 when the caller cannot see its member, 403 when someone else wrote it. */
+async function requireOwnNote(db: AsyncDbOrTx, session: Session, id: number): Promise<void> {
   const note = await db.select({ memberId: memberNotes.memberId, authorUserid: memberNotes.authorUserid }).from(memberNotes).where(eq(memberNotes.id, id)).get()
   if (!note)
     throw notFound(`note ${id} not found`)
   await requireMemberAccess(db, session, note.memberId)
   if (note.authorUserid !== session.userid)
     throw forbidden('only the author may change or delete a note')
-  return noteById(db, session, id)
 }
 
 export async function updateNote(db: AsyncDbOrTx, session: Session, id: number, request: UpdateNoteRequest, now: number): Promise<Note> {
   return db.transaction(async (tx) => {
-    await ownNote(tx, session, id)
+    await requireOwnNote(tx, session, id)
     await tx.update(memberNotes).set({
       ...(request.kind ? { kind: request.kind } : {}),
       ...(request.body ? { body: clean(request.body) } : {}),
@@ -76,7 +75,7 @@ export async function updateNote(db: AsyncDbOrTx, session: Session, id: number, 
 
 export async function deleteNote(db: AsyncDbOrTx, session: Session, id: number): Promise<void> {
   await db.transaction(async (tx) => {
-    await ownNote(tx, session, id)
+    await requireOwnNote(tx, session, id)
     await tx.delete(memberNotes).where(eq(memberNotes.id, id)).run()
   })
 }

@@ -64,23 +64,28 @@ export const useHandoverStore = defineStore('handover', () => {
     })
   }
 
-  /** Re-reads what changes as WeCom answers: the requests, the open one, who serves how many, the listed customers. */
-  async function refresh(): Promise<void> {
+  /** Re-reads the requests and the open one: what the status shows as WeCom answers (the page polls this). */
+  async function refreshStatus(): Promise<void> {
     await guarded(async () => {
-      const from = customersOf.value
-      const [h, d, s, c] = await Promise.all([
-        listHandovers(),
-        detail.value ? getHandover(detail.value.id) : Promise.resolve(null),
-        getHandoverStaff(),
-        from ? getHandoverCustomers(from) : Promise.resolve(null),
-      ])
+      const [h, d] = await Promise.all([listHandovers(), detail.value ? getHandover(detail.value.id) : Promise.resolve(null)])
       handovers.value = h.items
-      staff.value = s.items
       if (d)
         detail.value = d
-      if (c && customersOf.value === from)
-        customers.value = c.items
     })
+  }
+
+  /** Re-reads everything that changes as WeCom answers: the status, who serves how many, the listed customers. */
+  async function refresh(): Promise<void> {
+    const from = customersOf.value
+    await Promise.all([
+      refreshStatus(),
+      guarded(async () => {
+        const [s, c] = await Promise.all([getHandoverStaff(), from ? getHandoverCustomers(from) : Promise.resolve(null)])
+        staff.value = s.items
+        if (c && customersOf.value === from)
+          customers.value = c.items
+      }),
+    ])
   }
 
   async function submit(body: CreateHandoverRequest): Promise<boolean> {
@@ -94,7 +99,7 @@ export const useHandoverStore = defineStore('handover', () => {
     return done
   }
 
-  return { staff, customers, customersOf, unassigned, handovers, detail, loading, submitting, error, unassignedError, loadAll, loadCustomers, open, refresh, submit }
+  return { staff, customers, customersOf, unassigned, handovers, detail, loading, submitting, error, unassignedError, loadAll, loadCustomers, open, refresh, refreshStatus, submit }
 })
 
 if (import.meta.hot)

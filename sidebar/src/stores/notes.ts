@@ -5,6 +5,11 @@ import { ref, shallowRef } from 'vue'
 import { createNote, deleteNote, getNoteFeed, listNotes, updateNote } from '../api/notes'
 import { describeError } from '../utils/errors'
 
+export type NoteFeedFilter = Omit<NoteFeedQuery, 'limit' | 'offset'>
+
+/** Notes per page of the supervisors' feed. */
+const FEED_PAGE = 100
+
 /** The notes of the member in the chat, and the supervisors' feed across their stores. */
 export const useNotesStore = defineStore('notes', () => {
   const memberId = ref<number | null>(null)
@@ -63,11 +68,16 @@ export const useNotesStore = defineStore('notes', () => {
     items.value = items.value.filter(n => n.id !== id)
   })
 
-  async function loadFeed(query: NoteFeedQuery): Promise<void> {
+  /** The feed's filter; a page read for another filter is dropped. */
+  let feedFilter: NoteFeedFilter = {}
+
+  async function readFeed(filter: NoteFeedFilter, offset: number): Promise<void> {
     loading.value = true
     error.value = null
     try {
-      feed.value = await getNoteFeed(query)
+      const page = await getNoteFeed({ ...filter, limit: FEED_PAGE, offset })
+      if (filter === feedFilter)
+        feed.value = { items: offset === 0 ? page.items : [...(feed.value?.items ?? []), ...page.items], total: page.total }
     }
     catch (err) {
       error.value = describeError(err)
@@ -77,7 +87,18 @@ export const useNotesStore = defineStore('notes', () => {
     }
   }
 
-  return { memberId, items, loading, saving, error, feed, load, add, edit, remove, loadFeed }
+  /** The first page of the feed for `filter`. */
+  async function loadFeed(filter: NoteFeedFilter): Promise<void> {
+    feedFilter = filter
+    await readFeed(filter, 0)
+  }
+
+  /** The next page, appended. */
+  async function loadMoreFeed(): Promise<void> {
+    await readFeed(feedFilter, feed.value?.items.length ?? 0)
+  }
+
+  return { memberId, items, loading, saving, error, feed, load, add, edit, remove, loadFeed, loadMoreFeed }
 })
 
 if (import.meta.hot)

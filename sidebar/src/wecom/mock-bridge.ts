@@ -6,6 +6,7 @@
  */
 import type { ChatMessage } from '@scrm/shared'
 import type { BridgeReply, DemoHost, SendOutcome, WeixinJSBridgeLike } from './bridge-types'
+import { demoEmulatorUrl } from '../utils/demo'
 
 export const MOCK_BRIDGE_BANNER = '[wecom-mock-bridge] WeixinJSBridge is simulated; WeCom is not present'
 
@@ -39,25 +40,12 @@ export async function computeSignature(ticket: string, nonceStr: string, timesta
   return sha1Hex(signatureBase(ticket, nonceStr, timestamp, url))
 }
 
-let emulatorUrl: Promise<string> | undefined
-
-async function fetchEmulatorUrl(): Promise<string> {
-  const res = await fetch('/demo/config.json', { headers: { Accept: 'application/json' } })
-  if (!res.ok)
-    throw new Error(`/demo/config.json: HTTP ${res.status}`)
-  const body: unknown = await res.json()
-  if (!body || typeof body !== 'object' || !('emulatorUrl' in body) || typeof body.emulatorUrl !== 'string')
-    throw new Error('/demo/config.json: no emulatorUrl')
-  return body.emulatorUrl.replace(/\/$/, '')
-}
-
 /** Tickets from the WeCom emulator (`{emulatorUrl}/__emulator/jsapi-tickets`, CORS open). */
 export async function fetchEmulatorTickets(): Promise<JsapiTickets> {
-  emulatorUrl ??= fetchEmulatorUrl().catch((err: unknown) => {
-    emulatorUrl = undefined
-    throw err
-  })
-  const res = await fetch(`${await emulatorUrl}/__emulator/jsapi-tickets`)
+  const emulatorUrl = await demoEmulatorUrl()
+  if (!emulatorUrl)
+    throw new Error('/demo/config.json: no emulatorUrl (not the demo)')
+  const res = await fetch(`${emulatorUrl}/__emulator/jsapi-tickets`)
   if (!res.ok)
     throw new Error(`jsapi-tickets: HTTP ${res.status}`)
   return await res.json() as JsapiTickets
