@@ -1,22 +1,15 @@
 // The archive console in a real browser: a store manager logs in, searches 退款, opens the hit in its
 // conversation, handles the alert a rule raised on it; an admin then sees those looks in the access log.
 import type { Page } from 'playwright-core'
-import type { Demo, DemoInChromium } from './support.ts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAs, screenshotPath, startDemoInChromium } from './support.ts'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loginAs, screenshotPath, useDemoInChromium } from './support.ts'
 
-let session: DemoInChromium
+const session = useDemoInChromium({ members: 400, seed: 42 })
 let demo: Demo
 
-beforeAll(async () => {
-  session = await startDemoInChromium({ members: 400, seed: 42 })
+beforeAll(() => {
   demo = session.demo
-}, 180_000)
-
-afterAll(async () => {
-  await session?.close()
-  expect(session?.cspViolations ?? []).toEqual([])
-  expect(session?.pageErrors ?? []).toEqual([])
 })
 
 async function loginTo(userid: string): Promise<Page> {

@@ -2,22 +2,17 @@
 // member in the simulated chat, see their orders in the 360 px sidebar, send a product card, and
 // find it in the chat transcript and as a 'sent' row in the database.
 import type { Page } from 'playwright-core'
-import type { Demo, DemoInChromium } from './support.ts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { screenshotPath, sidebarOf, startDemoInChromium } from './support.ts'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { screenshotPath, sidebarOf, useDemoInChromium } from './support.ts'
 
-let session: DemoInChromium
+const session = useDemoInChromium({ members: 400, seed: 42 })
 let demo: Demo
 let page: Page
 
 beforeAll(async () => {
-  session = await startDemoInChromium({ members: 400, seed: 42 })
   demo = session.demo
   page = await session.newPage({ viewport: { width: 1280, height: 860 } })
-}, 180_000)
-
-afterAll(async () => {
-  await session?.close()
 })
 
 const sidebar = () => sidebarOf(page)

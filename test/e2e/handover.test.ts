@@ -2,22 +2,15 @@
 // to a colleague in the console; the emulator plays the customer who accepts; the old guide loses the customer
 // at once and the new guide sees her with the note attached.
 import type { BrowserContext, Frame, Page } from 'playwright-core'
-import type { Demo, DemoInChromium } from './support.ts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAs as login, openMember, screenshotPath, startDemoInChromium } from './support.ts'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loginAs as login, openMember, screenshotPath, useDemoInChromium } from './support.ts'
 
-let session: DemoInChromium
+const session = useDemoInChromium({ members: 150, seed: 11 })
 let demo: Demo
 
-beforeAll(async () => {
-  session = await startDemoInChromium({ members: 150, seed: 11 })
+beforeAll(() => {
   demo = session.demo
-}, 180_000)
-
-afterAll(async () => {
-  await session?.close()
-  expect(session?.cspViolations ?? []).toEqual([])
-  expect(session?.pageErrors ?? []).toEqual([])
 })
 
 async function loginAs(userid: string, next = '/'): Promise<{ context: BrowserContext, page: Page }> {

@@ -5,29 +5,22 @@ import type { SampleFiles } from '../../server/src/imports/samples.ts'
 // data), sees a wrong-platform file refused with its reason, and the imported orders land on the right
 // members with the account they came from.
 import type { OrderPage } from '../../shared/src/index.ts'
-import type { Demo, DemoInChromium } from './support.ts'
+import type { Demo } from './support.ts'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { writeImportSamples } from '../../server/src/imports/samples.ts'
 import { formatFen } from '../../shared/src/common.ts'
-import { loginAs, screenshotPath, startDemoInChromium } from './support.ts'
+import { loginAs, screenshotPath, useDemoInChromium } from './support.ts'
 
-let session: DemoInChromium
+const session = useDemoInChromium({ members: 200, seed: 42 })
 let demo: Demo
 let page: Page
 let samples: SampleFiles
 
 beforeAll(async () => {
-  session = await startDemoInChromium({ members: 200, seed: 42 })
   demo = session.demo
   samples = await writeImportSamples(demo.database.port, join(session.dataDir, 'samples'), Date.now())
   page = await session.newPage()
-}, 180_000)
-
-afterAll(async () => {
-  await session?.close()
-  expect(session?.cspViolations ?? []).toEqual([])
-  expect(session?.pageErrors ?? []).toEqual([])
 })
 
 const sample = (name: string) => join(samples.dir, name)

@@ -2,26 +2,19 @@
 // a mini-program card and a reply edited before sending with the customer's name filled in; an admin imports
 // replies from an XLSX in the console. Screenshots go to test-results/.
 import type { Page } from 'playwright-core'
-import type { Demo, DemoInChromium } from './support.ts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_MINIPROGRAM_APPID } from '../../server/src/materials/demo-seed.ts'
 import { replySheetXlsx } from '../../server/src/replies/sheet.ts'
-import { loginAs, openMember, screenshotPath, sidebarOf, startDemoInChromium } from './support.ts'
+import { loginAs, openMember, screenshotPath, sidebarOf, useDemoInChromium } from './support.ts'
 
-let session: DemoInChromium
+const session = useDemoInChromium({ members: 300, seed: 42 })
 let demo: Demo
 let page: Page
 
 beforeAll(async () => {
-  session = await startDemoInChromium({ members: 300, seed: 42 })
   demo = session.demo
   page = await session.newPage()
-}, 180_000)
-
-afterAll(async () => {
-  await session?.close()
-  expect(session?.cspViolations ?? []).toEqual([])
-  expect(session?.pageErrors ?? []).toEqual([])
 })
 
 const sidebar = () => sidebarOf(page)

@@ -7,6 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { startDemo } from '../../server/demo/start.ts'
 
 export type Demo = Awaited<ReturnType<typeof startDemo>>
@@ -17,7 +18,7 @@ const screenshotDir = resolve(import.meta.dirname, '../../test-results')
 /** Where a screenshot goes (test-results/, made on start). */
 export const screenshotPath = (name: string) => join(screenshotDir, name)
 
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address()
@@ -26,7 +27,7 @@ export function freePort(): Promise<number> {
   })
 }
 
-export interface DemoInChromium {
+interface DemoInChromium {
   demo: Demo
   browser: Browser
   /** A temporary directory (the demo's database is in it), removed on close. */
@@ -42,7 +43,7 @@ export interface DemoInChromium {
 }
 
 /** The demo (seeded afresh into a temporary directory) and a headless Chromium. */
-export async function startDemoInChromium(options: { members: number, seed: number }): Promise<DemoInChromium> {
+async function startDemoInChromium(options: { members: number, seed: number }): Promise<DemoInChromium> {
   if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
     throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
   mkdirSync(screenshotDir, { recursive: true })
@@ -90,6 +91,23 @@ export async function startDemoInChromium(options: { members: number, seed: numb
     newPage: async contextOptions => (await newContext(contextOptions)).newPage(),
     close,
   }
+}
+
+/**
+ * The suite's demo and Chromium, started before its tests and closed after them; the suite fails if any
+ * page hit a Content-Security-Policy block or threw. The fields are there once the tests run.
+ */
+export function useDemoInChromium(options: { members: number, seed: number }): DemoInChromium {
+  const session = {} as DemoInChromium
+  beforeAll(async () => {
+    Object.assign(session, await startDemoInChromium(options))
+  }, 180_000)
+  afterAll(async () => {
+    await session.close?.()
+    expect(session.cspViolations ?? []).toEqual([])
+    expect(session.pageErrors ?? []).toEqual([])
+  })
+  return session
 }
 
 /** Logs in through the emulator's OAuth page as `userid`, then lands on `next`. */

@@ -1,24 +1,17 @@
 // The tag editor in the 360 px sidebar (add a corp tag → stored on the guide's relation → pushed to the
 // emulator by the queue), a computed tag's reason on tap, and the console's segment page, in Chromium.
 import type { Page } from 'playwright-core'
-import type { Demo, DemoInChromium } from './support.ts'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loginAs, openMember, screenshotPath, sidebarOf, startDemoInChromium } from './support.ts'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loginAs, openMember, screenshotPath, sidebarOf, useDemoInChromium } from './support.ts'
 
-let session: DemoInChromium
+const session = useDemoInChromium({ members: 300, seed: 11 })
 let demo: Demo
 let page: Page
 
 beforeAll(async () => {
-  session = await startDemoInChromium({ members: 300, seed: 11 })
   demo = session.demo
   page = await session.newPage()
-}, 180_000)
-
-afterAll(async () => {
-  await session?.close()
-  expect(session?.cspViolations ?? []).toEqual([])
-  expect(session?.pageErrors ?? []).toEqual([])
 })
 
 const sidebar = () => sidebarOf(page)
