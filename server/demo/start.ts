@@ -44,6 +44,24 @@ export interface DemoOptions {
   logLevel?: string
 }
 
+/** Seeds a new demo database and prepares what the sidebar reads from its first request. */
+async function prepareFreshDatabase(database: ReturnType<typeof openDatabase>, dataset: ReturnType<typeof generateDemoData>) {
+  seedDatabase(database.db, dataset)
+  // Credit the seeded send history's orders before training, so the conversion report, learned
+  // conversion and suppression have outcomes from the first request.
+  const attribution = await runAttribution(database.port.db, Date.now(), SEND_HISTORY_DAYS + DEFAULT_ATTRIBUTION_WINDOW_DAYS + 1)
+  // Train once before listening so the sidebar has recommendations and scores from the first request
+  // (same clock as the app; the scheduled `train` job then finds a fresh model and skips until it is stale).
+  const trainStarted = performance.now()
+  const training = await trainModels(database.port, { now: Date.now() })
+  // The sidebar reads precomputed lists: score every member once before listening.
+  await precomputeRecommendations(database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now(), databaseClock: database.port.sql.nowMs })
+  const trainMs = performance.now() - trainStarted
+  // Computed tags (lifecycle, RFM …) from the first request; the daily `tags.compute` job keeps them current.
+  await computeAllTags(database.port.db, Date.now())
+  return { attribution, trainMs, training: training.stats }
+}
+
 export async function startDemo(options: DemoOptions) {
   const started = performance.now()
   // The demo's data ends today (00:00 in China), so it looks current whenever it is started; the app,
@@ -69,20 +87,9 @@ export async function startDemo(options: DemoOptions) {
   }
   const fresh = !existsSync(options.databasePath)
   const database = openDatabase(options.databasePath)
-  if (fresh)
-    seedDatabase(database.db, dataset)
-  // Credit the seeded send history's orders before training, so the conversion report, learned
-  // conversion and suppression have outcomes from the first request.
-  const attribution = await runAttribution(database.port.db, Date.now(), SEND_HISTORY_DAYS + DEFAULT_ATTRIBUTION_WINDOW_DAYS + 1)
-  // Train once before listening so the sidebar has recommendations and scores from the first request
-  // (same clock as the app; the scheduled `train` job then finds a fresh model and skips until it is stale).
-  const trainStarted = performance.now()
-  const training = await trainModels(database.port, { now: Date.now() })
-  // The sidebar reads precomputed lists: score every member once before listening.
-  await precomputeRecommendations(database.port.db, createRecommender({ modelRecheckMs: 0 }), { now: Date.now(), databaseClock: database.port.sql.nowMs })
-  const trainMs = performance.now() - trainStarted
-  // Computed tags (lifecycle, RFM …) from the first request; the daily `tags.compute` job keeps them current.
-  await computeAllTags(database.port.db, Date.now())
+  // A database kept from an earlier run (no DEMO_RESET) already holds its model, precomputed lists and tags;
+  // the scheduled `train`, `attribute` and `tags.compute` jobs keep them current, so only a new one is prepared.
+  const prepared = fresh ? await prepareFreshDatabase(database, dataset) : null
   // A new emulator instance knows none of the tokens/tickets cached by the previous run.
   database.db.delete(wecomCredentials).run()
 
@@ -140,9 +147,8 @@ export async function startDemo(options: DemoOptions) {
     url: address,
     emulatorUrl,
     startupMs: performance.now() - started,
-    trainMs,
-    training: training.stats,
-    attribution,
+    /** Null when the database was kept from an earlier run. */
+    prepared,
     archived,
     history: { sends: dataset.sends.length, recommendations: dataset.recommendations.length },
     async close() {
@@ -166,8 +172,14 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     logLevel: process.env.LOG_LEVEL,
   })
   console.log(`\nSCRM demo ready in ${Math.round(demo.startupMs)} ms`)
-  console.log(`  trained   recommend model in ${Math.round(demo.trainMs)} ms (${demo.training.members} members, ${demo.training.sufficiency.ok} with enough history for a purchase probability)`)
-  console.log(`  history   ${demo.history.sends} sends (${demo.history.recommendations} from recommendations) over the last ${SEND_HISTORY_DAYS} days, ${demo.attribution.attributed} orders attributed`)
+  if (demo.prepared) {
+    const { trainMs, training, attribution } = demo.prepared
+    console.log(`  trained   recommend model in ${Math.round(trainMs)} ms (${training.members} members, ${training.sufficiency.ok} with enough history for a purchase probability)`)
+    console.log(`  history   ${demo.history.sends} sends (${demo.history.recommendations} from recommendations) over the last ${SEND_HISTORY_DAYS} days, ${attribution.attributed} orders attributed`)
+  }
+  else {
+    console.log(`  kept      the database of the last run, with its model, lists and tags (DEMO_RESET=1 starts afresh)`)
+  }
   console.log(`  archive   ${demo.archived.stored} chat messages archived (${demo.archived.alerts} alerts); console at ${demo.url}/app/console/archive`)
   console.log(`  open      ${demo.url}  (simulated WeCom chat + sidebar)`)
   console.log(`  emulator  ${demo.emulatorUrl}  (WeCom API emulator)`)

@@ -1,55 +1,20 @@
 // The archive console in a real browser: a store manager logs in, searches 退款, opens the hit in its
 // conversation, handles the alert a rule raised on it; an admin then sees those looks in the access log.
-import type { Browser, Page } from 'playwright-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo } from '../../server/demo/start.ts'
+import type { Page } from 'playwright-core'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loginAs, screenshotPath, useDemoInChromium } from './support.ts'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const screenshotDir = resolve(import.meta.dirname, '../../test-results')
+const session = useDemoInChromium({ members: 400, seed: 42 })
+let demo: Demo
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')))
-    })
-  })
-}
-
-let demo: Awaited<ReturnType<typeof startDemo>>
-let browser: Browser
-let dataDir: string
-
-beforeAll(async () => {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
-    throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
-  dataDir = mkdtempSync(join(tmpdir(), 'scrm-e2e-archive-'))
-  const port = await freePort()
-  demo = await startDemo({ port, emulatorPort: await freePort(), databasePath: join(dataDir, 'demo.db'), members: 400, seed: 42, reset: true, logger: false })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  mkdirSync(screenshotDir, { recursive: true })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await demo?.close()
-  if (dataDir)
-    rmSync(dataDir, { recursive: true, force: true })
+beforeAll(() => {
+  demo = session.demo
 })
 
 async function loginTo(userid: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-  await page.goto(`${demo.url}/api/auth/login?next=${encodeURIComponent('/app/console/archive')}`)
-  await page.waitForURL(/\/connect\/oauth2\/authorize/)
-  await page.click(`a[data-userid="${userid}"]`)
+  const page = await session.newPage()
+  await loginAs(page, demo, userid, '/app/console/archive')
   await page.waitForSelector('[data-testid="archive-console"]')
   return page
 }
@@ -75,7 +40,7 @@ describe('archive console in chromium', () => {
     const expected = sqlite.prepare(`select count(*) as n from archive_messages where store_id = ? and search_text like '%退款%'`).get(scene.storeId) as { n: number }
     expect(shown).toBe(Math.min(50, expected.n))
     await expect.poll(async () => (await hits.allInnerTexts()).every(text => text.includes('退款'))).toBe(true)
-    await page.screenshot({ path: join(screenshotDir, 'archive-search.png') })
+    await page.screenshot({ path: screenshotPath('archive-search.png') })
 
     await page.locator('[data-testid="archive-hit"]', { hasText: '退款申请三天了' }).click()
     const focus = page.locator('[data-testid="archive-focus-message"]')
@@ -85,7 +50,7 @@ describe('archive console in chromium', () => {
     const image = page.locator('[data-testid="archive-transcript"] img.media')
     await image.waitFor()
     await expect.poll(async () => image.evaluate(img => Number(Reflect.get(img, 'naturalWidth')))).toBe(480)
-    await page.screenshot({ path: join(screenshotDir, 'archive-transcript.png') })
+    await page.screenshot({ path: screenshotPath('archive-transcript.png') })
 
     await page.click('[data-testid="archive-tab-alerts"]')
     const alertRow = page.locator('[data-testid="alert-row"]', { hasText: '我直接转给您' })
@@ -99,14 +64,14 @@ describe('archive console in chromium', () => {
     await acknowledged.locator('[data-testid="alert-resolve"]').click()
     await page.selectOption('[data-testid="alert-status-filter"]', 'resolved')
     await page.locator('[data-testid="alert-row"]', { hasText: '已提醒导购不得私加客户微信' }).waitFor()
-    await page.screenshot({ path: join(screenshotDir, 'archive-alerts.png') })
+    await page.screenshot({ path: screenshotPath('archive-alerts.png') })
     const alert = sqlite.prepare(`select status, note, resolved_by as resolvedBy from archive_alerts where excerpt like '%我直接转给您%' and store_id = ?`).get(scene.storeId)
     expect(alert).toEqual({ status: 'resolved', note: '已提醒导购不得私加客户微信', resolvedBy: scene.supervisor })
 
     await page.click('[data-testid="archive-tab-dashboard"]')
     await page.waitForSelector('[data-testid="dashboard-row"]')
     await page.waitForSelector('[data-testid="chart-volume"] canvas')
-    await page.screenshot({ path: join(screenshotDir, 'archive-dashboard.png') })
+    await page.screenshot({ path: screenshotPath('archive-dashboard.png') })
     // Managers do not get the access-log tab.
     expect(await page.locator('[data-testid="archive-tab-log"]').count()).toBe(0)
     await page.close()
@@ -117,13 +82,13 @@ describe('archive console in chromium', () => {
     const rows = await admin.locator('[data-testid="access-log-row"]', { hasText: scene.supervisor }).allInnerTexts()
     expect(rows.some(row => row.includes('查看聊天记录') && row.includes(`conversation:${scene.conversationId}`))).toBe(true)
     expect(rows.some(row => row.includes('搜索') && row.includes('退款'))).toBe(true)
-    await admin.screenshot({ path: join(screenshotDir, 'archive-access-log.png') })
+    await admin.screenshot({ path: screenshotPath('archive-access-log.png') })
     await admin.setViewportSize({ width: 1024, height: 800 })
     await admin.click('[data-testid="archive-tab-search"]')
     await admin.fill('[data-testid="archive-search-input"]', '投诉')
     await admin.click('[data-testid="archive-search-submit"]')
     await admin.waitForSelector('[data-testid="archive-hit"]')
-    await admin.screenshot({ path: join(screenshotDir, 'archive-search-1024.png') })
+    await admin.screenshot({ path: screenshotPath('archive-search-1024.png') })
     await admin.close()
   }, 120_000)
 })

@@ -1,65 +1,21 @@
 // The whole path in a real browser: OAuth login as a guide through the emulator's page, pick the
 // member in the simulated chat, see their orders in the 360 px sidebar, send a product card, and
 // find it in the chat transcript and as a 'sent' row in the database.
-import type { Browser, Frame, Page } from 'playwright-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo } from '../../server/demo/start.ts'
+import type { Page } from 'playwright-core'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { screenshotPath, sidebarOf, useDemoInChromium } from './support.ts'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const screenshotDir = resolve(import.meta.dirname, '../../test-results')
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')))
-    })
-  })
-}
-
-let demo: Awaited<ReturnType<typeof startDemo>>
-let browser: Browser
+const session = useDemoInChromium({ members: 400, seed: 42 })
+let demo: Demo
 let page: Page
-let dataDir: string
-/** Console reports of anything the server's Content-Security-Policy blocked (sidebar or demo shell). */
-const cspViolations: string[] = []
 
 beforeAll(async () => {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
-    throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
-  dataDir = mkdtempSync(join(tmpdir(), 'scrm-e2e-'))
-  const port = await freePort()
-  demo = await startDemo({ port, emulatorPort: await freePort(), databasePath: join(dataDir, 'demo.db'), members: 400, seed: 42, reset: true, logger: false })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' })
-  page.on('console', (message) => {
-    if (message.text().includes('Content Security Policy'))
-      cspViolations.push(message.text())
-  })
-  mkdirSync(screenshotDir, { recursive: true })
+  demo = session.demo
+  page = await session.newPage({ viewport: { width: 1280, height: 860 } })
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await demo?.close()
-  if (dataDir)
-    rmSync(dataDir, { recursive: true, force: true })
-})
-
-function sidebar(): Frame {
-  const frame = page.frame({ name: 'sidebar' })
-  if (!frame)
-    throw new Error('sidebar iframe not found')
-  return frame
-}
+const sidebar = () => sidebarOf(page)
 
 describe('demo in chromium', () => {
   it('logs in as a guide, shows a member\'s orders and sends a product card into the chat', async () => {
@@ -106,8 +62,8 @@ describe('demo in chromium', () => {
     const lastSend = () => sqlite.prepare('select status, kind, guide_userid, member_id, sku_id, err_msg from sends order by id desc limit 1').get()
     await expect.poll(lastSend).toEqual({ status: 'sent', kind: 'news', guide_userid: target.guide, member_id: target.memberId, sku_id: skuId, err_msg: 'sendChatMessage:ok' })
 
-    await page.screenshot({ path: join(screenshotDir, 'demo-sent-card.png') })
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-member.png') })
+    await page.screenshot({ path: screenshotPath('demo-sent-card.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-member.png') })
   })
 
   it('records a cancelled send when the guide cancels in WeCom', async () => {
@@ -161,14 +117,14 @@ describe('recommendations in chromium', () => {
     const payload = JSON.parse((sqlite.prepare('select payload from sends order by id desc limit 1').get() as { payload: string }).payload) as { news: { desc: string } }
     expect(payload.news.desc).toMatch(/^¥[\d,]+\.\d\d$/)
     await sidebar().locator('[data-testid="recommendations"]').scrollIntoViewIfNeeded()
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-recommendations.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-recommendations.png') })
 
     await sidebar().click('[data-testid="tab-today"]')
     await sidebar().waitForSelector('[data-testid="today-item"]')
     const todayContacts = await sidebar().locator('[data-testid="today-item"]').evaluateAll(els => els.map(e => e.getAttribute('data-member-external-userid')))
     // Just contacted, so left out of today's list.
     expect(todayContacts).not.toContain(target.contact)
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-today.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-today.png') })
 
     // English is a click away, reasons included (worded from their facts, not the server's Chinese line).
     await sidebar().click('[data-testid="locale-toggle"]')
@@ -177,7 +133,7 @@ describe('recommendations in chromium', () => {
     await sidebar().click('[data-testid="tab-member"]')
     expect((await sidebar().locator('[data-testid="recommendation-reason"]').first().textContent())?.trim()).toMatch(englishReason)
     await sidebar().locator('[data-testid="recommendations"]').scrollIntoViewIfNeeded()
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-member-en.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-member-en.png') })
     await sidebar().click('[data-testid="locale-toggle"]')
 
     // From today's list to the chat: 去联系 opens the customer's profile (ww.openUserProfile); the demo
@@ -256,7 +212,7 @@ describe('the guide\'s screen in chromium', () => {
       await toast.locator('[data-testid="toast-details"]').click()
       expect(await toast.locator('[data-testid="toast-detail"]').isVisible()).toBe(true)
       expect(await toast.locator('[data-testid="toast-detail"]').textContent()).toMatch(/ERR_NETWORK · POST \/api\/sends · Network Error · request [0-9a-f-]{36}/)
-      await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-error-detail.png') })
+      await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-error-detail.png') })
       expect(sendCount()).toBe(before)
     }
     finally {
@@ -273,7 +229,7 @@ describe('the guide\'s screen in chromium', () => {
       where f.guide_userid = ? and f.status = 'active' and m.external_userid is not null and g.name like '规则组%'
         and (select count(*) from orders o where o.member_id = m.id) >= 3
       order by m.id limit 1`).get(guide) as { c: string, n: string }
-    const phone = await browser.newContext({ storageState: await page.context().storageState(), viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true, locale: 'zh-CN' })
+    const phone = await session.newContext({ storageState: await page.context().storageState(), viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true })
     try {
       const mobile = await phone.newPage()
       await mobile.goto(demo.url)
@@ -285,19 +241,19 @@ describe('the guide\'s screen in chromium', () => {
       await frame().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
       expect(await mobile.locator('html').evaluate(html => html.scrollWidth)).toBeLessThanOrEqual(375)
       expect(await frame().locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
-      await mobile.screenshot({ path: join(screenshotDir, 'shell-375.png') })
+      await mobile.screenshot({ path: screenshotPath('shell-375.png') })
 
       // Whole tag-group names, e.g. 规则组·高价值, never cut with an ellipsis.
       const groups = await frame().locator('[data-testid="member-tag-group"]').evaluateAll(els => els.map(e => ({ text: e.textContent, cut: e.scrollWidth > e.clientWidth + 1 })))
       expect(groups.some(g => g.text?.startsWith('规则组'))).toBe(true)
       expect(groups.filter(g => g.cut)).toEqual([])
-      await frame().locator('[data-testid="member-tags"]').screenshot({ path: join(screenshotDir, 'sidebar-375-tags.png') })
+      await frame().locator('[data-testid="member-tags"]').screenshot({ path: screenshotPath('sidebar-375-tags.png') })
 
       // Reply group chips are thumb-sized.
       const chipHeights = await frame().locator('[data-testid="reply-group-chip"]').evaluateAll(els => els.map(e => e.getBoundingClientRect().height))
       expect(chipHeights.length).toBeGreaterThan(0)
       expect(Math.min(...chipHeights)).toBeGreaterThanOrEqual(40)
-      await frame().locator('[data-testid="reply-list"]').screenshot({ path: join(screenshotDir, 'sidebar-375-replies.png') })
+      await frame().locator('[data-testid="reply-list"]').screenshot({ path: screenshotPath('sidebar-375-replies.png') })
 
       // Orders: far below at first, in view after one tap on the section nav.
       const ordersTop = () => frame().locator('[data-testid="member-orders"]').evaluate(el => el.getBoundingClientRect().top)
@@ -314,7 +270,7 @@ describe('the guide\'s screen in chromium', () => {
       expect(stuck.nav.top).toBeGreaterThan(0)
       expect(stuck.nav.bottom).toBeLessThanOrEqual(await ordersTop())
       expect(await frame().locator('[data-testid="order-item"]').first().isVisible()).toBe(true)
-      await mobile.screenshot({ path: join(screenshotDir, 'shell-375-orders.png') })
+      await mobile.screenshot({ path: screenshotPath('shell-375-orders.png') })
 
       // Folding a section is remembered after a reload.
       await frame().locator('html').evaluate(html => html.scrollTo(0, 0))
@@ -325,15 +281,15 @@ describe('the guide\'s screen in chromium', () => {
       await frame().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
       expect(await frame().getAttribute('[data-testid="propensity"]', 'data-collapsed')).toBe('true')
       expect(await frame().locator('[data-testid="propensity"] [data-testid="section-body"]').isVisible()).toBe(false)
-      await mobile.screenshot({ path: join(screenshotDir, 'shell-375-folded.png') })
+      await mobile.screenshot({ path: screenshotPath('shell-375-folded.png') })
 
       // The sidebar on its own at 360 px (the WeCom PC sidebar's width).
       await mobile.setViewportSize({ width: 360, height: 780 })
       await mobile.goto(`${demo.url}/app/?contact=${target.c}`)
       await mobile.waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.c}"]`)
       expect(await mobile.locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
-      await mobile.screenshot({ path: join(screenshotDir, 'sidebar-360.png') })
-      await mobile.screenshot({ path: join(screenshotDir, 'sidebar-360-full.png'), fullPage: true })
+      await mobile.screenshot({ path: screenshotPath('sidebar-360.png') })
+      await mobile.screenshot({ path: screenshotPath('sidebar-360-full.png'), fullPage: true })
     }
     finally {
       await phone.close()
@@ -343,6 +299,7 @@ describe('the guide\'s screen in chromium', () => {
 
 describe('content security policy in chromium', () => {
   it('blocked nothing the demo and sidebar needed in the runs above', () => {
-    expect(cspViolations).toEqual([])
+    expect(session.cspViolations).toEqual([])
+    expect(session.pageErrors).toEqual([])
   })
 })

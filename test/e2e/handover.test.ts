@@ -1,74 +1,23 @@
 // Notes and handover in a real browser: a guide writes a note in the 360 px sidebar; an admin hands that customer
 // to a colleague in the console; the emulator plays the customer who accepts; the old guide loses the customer
 // at once and the new guide sees her with the note attached.
-import type { Browser, BrowserContext, Frame, Page } from 'playwright-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo } from '../../server/demo/start.ts'
+import type { BrowserContext, Frame, Page } from 'playwright-core'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loginAs as login, openMember, screenshotPath, useDemoInChromium } from './support.ts'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const screenshotDir = resolve(import.meta.dirname, '../../test-results')
+const session = useDemoInChromium({ members: 150, seed: 11 })
+let demo: Demo
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')))
-    })
-  })
-}
-
-let demo: Awaited<ReturnType<typeof startDemo>>
-let browser: Browser
-let dataDir: string
-
-beforeAll(async () => {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
-    throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
-  dataDir = mkdtempSync(join(tmpdir(), 'scrm-e2e-handover-'))
-  demo = await startDemo({ port: await freePort(), emulatorPort: await freePort(), databasePath: join(dataDir, 'demo.db'), members: 150, seed: 11, reset: true, logger: false })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  mkdirSync(screenshotDir, { recursive: true })
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await demo?.close()
-  if (dataDir)
-    rmSync(dataDir, { recursive: true, force: true })
+beforeAll(() => {
+  demo = session.demo
 })
 
 async function loginAs(userid: string, next = '/'): Promise<{ context: BrowserContext, page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' })
+  const context = await session.newContext({ viewport: { width: 1280, height: 860 } })
   const page = await context.newPage()
-  await page.goto(`${demo.url}/api/auth/login?next=${encodeURIComponent(next)}`)
-  await page.waitForURL(/\/connect\/oauth2\/authorize/)
-  await page.click(`a[data-userid="${userid}"]`)
-  await page.waitForURL(url => url.toString().startsWith(demo.url) && !url.pathname.startsWith('/api/'))
+  await login(page, demo, userid, next)
   return { context, page }
-}
-
-function sidebarOf(page: Page): Frame {
-  const frame = page.frame({ name: 'sidebar' })
-  if (!frame)
-    throw new Error('sidebar iframe not found')
-  return frame
-}
-
-async function openMember(page: Page, name: string, contact: string): Promise<Frame> {
-  await page.waitForSelector('[data-testid="demo-member-search"]')
-  await page.fill('[data-testid="demo-member-search"]', name)
-  await page.click(`button[data-testid="demo-member"][data-member-external-userid="${contact}"]`)
-  const sidebar = sidebarOf(page)
-  await sidebar.waitForSelector(`[data-testid="member-panel"][data-external-userid="${contact}"]`, { timeout: 15_000 })
-  return sidebar
 }
 
 /** Workers do not poll under the test runner: wait for the emulator's pushes, then run due jobs. */
@@ -106,7 +55,7 @@ describe('notes and handover in chromium', () => {
     expect(stored).toEqual([{ kind: 'size', body: '上衣 M，裤子 28，鞋 37', author_userid: target.guide }])
     expect(await sidebar.textContent('[data-testid="notes-count"]')).toContain('1')
     await sidebar.locator('[data-testid="member-notes"]').scrollIntoViewIfNeeded()
-    await guide.page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-notes.png') })
+    await guide.page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-notes.png') })
 
     // The admin hands this one customer to a colleague.
     const admin = await loginAs('admin', '/app/console')
@@ -122,7 +71,7 @@ describe('notes and handover in chromium', () => {
     await runJobs()
     await console.click('[data-testid="handover-refresh"]')
     await console.waitForSelector(`[data-testid="handover-item"][data-member-id="${target.memberId}"][data-status="pending"]`)
-    await console.screenshot({ path: join(screenshotDir, 'console-handover-pending.png'), fullPage: true })
+    await console.screenshot({ path: screenshotPath('console-handover-pending.png'), fullPage: true })
     // While pending she is still the old guide's.
     const status = (page: Page, url: string) => page.evaluate(async u => (await fetch(u)).status, url)
     expect(await status(guide.page, `/api/notes?memberId=${target.memberId}`)).toBe(200)
@@ -137,7 +86,7 @@ describe('notes and handover in chromium', () => {
     const served = (userid: string) => (sqlite.prepare(`select count(*) n from follows where guide_userid = ? and status = 'active'`).get(userid) as { n: number }).n
     expect(await console.locator(`[data-testid="handover-from"] option[value="${target.guide}"]`).textContent()).toContain(`${served(target.guide)} 位客户`)
     expect(await console.locator(`[data-testid="handover-to"] option[value="${taker}"]`).textContent()).toContain(`${served(taker)} 位客户`)
-    await console.screenshot({ path: join(screenshotDir, 'console-handover-done.png'), fullPage: true })
+    await console.screenshot({ path: screenshotPath('console-handover-done.png'), fullPage: true })
     expect(await status(guide.page, `/api/notes?memberId=${target.memberId}`)).toBe(404)
     expect(await status(guide.page, `/api/members/context?externalUserId=${target.contact}`)).toBe(404)
 
@@ -151,13 +100,13 @@ describe('notes and handover in chromium', () => {
     expect(await note.textContent()).toContain('上衣 M，裤子 28，鞋 37')
     // Not hers to edit.
     expect(await note.locator('[data-testid="note-edit"]').count()).toBe(0)
-    await next.page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-notes-after-handover.png') })
+    await next.page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-notes-after-handover.png') })
 
     // The supervisor's view lists it too.
     await console.click('[data-testid="console-nav"] >> text=会员备注')
     await console.waitForSelector('[data-testid="notes-feed-row"]')
     expect(await console.textContent('[data-testid="notes-feed"]')).toContain('上衣 M，裤子 28，鞋 37')
-    await console.screenshot({ path: join(screenshotDir, 'console-notes.png') })
+    await console.screenshot({ path: screenshotPath('console-notes.png') })
     await Promise.all([guide.context.close(), admin.context.close(), next.context.close()])
   })
 })

@@ -1,69 +1,33 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import type { SampleFiles } from '../../server/src/imports/samples.ts'
 // The order import screen in a real browser: an admin logs in through the emulator, uploads the demo's
 // Taobao report with its item file, watches the import finish, reads the report (checked against the sample
 // data), sees a wrong-platform file refused with its reason, and the imported orders land on the right
 // members with the account they came from.
 import type { OrderPage } from '../../shared/src/index.ts'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo } from '../../server/demo/start.ts'
+import type { Demo } from './support.ts'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { writeImportSamples } from '../../server/src/imports/samples.ts'
 import { formatFen } from '../../shared/src/common.ts'
+import { loginAs, screenshotPath, useDemoInChromium } from './support.ts'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const screenshotDir = resolve(import.meta.dirname, '../../test-results')
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')))
-    })
-  })
-}
-
-let demo: Awaited<ReturnType<typeof startDemo>>
-let browser: Browser
+const session = useDemoInChromium({ members: 200, seed: 42 })
+let demo: Demo
 let page: Page
-let dataDir: string
 let samples: SampleFiles
 
 beforeAll(async () => {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
-    throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
-  dataDir = mkdtempSync(join(tmpdir(), 'scrm-e2e-imports-'))
-  demo = await startDemo({ port: await freePort(), emulatorPort: await freePort(), databasePath: join(dataDir, 'demo.db'), members: 200, seed: 42, reset: true, logger: false })
-  samples = await writeImportSamples(demo.database.port, join(dataDir, 'samples'), Date.now())
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-  mkdirSync(screenshotDir, { recursive: true })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await demo?.close()
-  if (dataDir)
-    rmSync(dataDir, { recursive: true, force: true })
+  demo = session.demo
+  samples = await writeImportSamples(demo.database.port, join(session.dataDir, 'samples'), Date.now())
+  page = await session.newPage()
 })
 
 const sample = (name: string) => join(samples.dir, name)
 
 describe('order import screen in chromium', () => {
   it('imports the Taobao report and item file with a progress bar and a true report', async () => {
-    await page.goto(demo.url)
-    await page.click('[data-testid="demo-login"]')
-    await page.waitForURL(/\/connect\/oauth2\/authorize/)
-    await page.click('a[data-userid="admin"]')
-    await page.waitForURL(url => !url.toString().includes('authorize'))
-    await page.goto(`${demo.url}/app/console`)
+    await loginAs(page, demo, 'admin', '/app/console')
     await page.click('[data-testid="console-nav"] >> text=订单导入')
     await page.waitForSelector('[data-testid="imports-page"]')
     await page.waitForSelector('[data-testid="unmatched-queue"]')
@@ -80,7 +44,7 @@ describe('order import screen in chromium', () => {
     expect(await page.textContent('[data-testid="report-paid"]')).toBe(formatFen(taobao.reduce((s, o) => s + o.paidFen, 0)))
     // The sample's one item code the catalog lacks is listed, not dropped.
     expect(await page.textContent('[data-testid="import-unmapped"]')).toContain('NOT-IN-CATALOG-1')
-    await page.screenshot({ path: join(screenshotDir, 'imports-taobao-report.png'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('imports-taobao-report.png'), fullPage: true })
 
     // Each order is on the member the sample meant, with the account it came from.
     for (const order of taobao) {
@@ -102,7 +66,7 @@ describe('order import screen in chromium', () => {
     await page.click('[data-testid="import-start"]')
     await page.waitForSelector('[data-testid="import-status"]:has-text("未导入")', { timeout: 30_000 })
     expect(await page.textContent('[data-testid="import-refusal"]')).toMatch(/第 1 行：这不是京东（商家后台订单导出）的导出文件：缺少列 订单号.*抖店/)
-    await page.screenshot({ path: join(screenshotDir, 'imports-refused.png'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('imports-refused.png'), fullPage: true })
 
     await page.setViewportSize({ width: 1024, height: 800 })
     await page.selectOption('[data-testid="import-platform"]', '')
@@ -110,6 +74,6 @@ describe('order import screen in chromium', () => {
     await page.click('[data-testid="import-start"]')
     await page.waitForSelector('[data-testid="import-status"]:has-text("已完成")', { timeout: 30_000 })
     expect(await page.textContent('[data-testid="report-orders"]')).toBe(String(samples.orders.filter(o => o.platform === 'youzan').length))
-    await page.screenshot({ path: join(screenshotDir, 'imports-youzan-1024.png'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('imports-youzan-1024.png'), fullPage: true })
   })
 })

@@ -1,60 +1,23 @@
 // Materials and replies in a real browser: a guide sends an image (a media/upload media id the emulator holds),
 // a mini-program card and a reply edited before sending with the customer's name filled in; an admin imports
 // replies from an XLSX in the console. Screenshots go to test-results/.
-import type { Browser, Frame, Page } from 'playwright-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo } from '../../server/demo/start.ts'
+import type { Page } from 'playwright-core'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { DEMO_MINIPROGRAM_APPID } from '../../server/src/materials/demo-seed.ts'
 import { replySheetXlsx } from '../../server/src/replies/sheet.ts'
+import { loginAs, openMember, screenshotPath, sidebarOf, useDemoInChromium } from './support.ts'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const screenshotDir = resolve(import.meta.dirname, '../../test-results')
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')))
-    })
-  })
-}
-
-let demo: Awaited<ReturnType<typeof startDemo>>
-let browser: Browser
+const session = useDemoInChromium({ members: 300, seed: 42 })
+let demo: Demo
 let page: Page
-let dataDir: string
 
 beforeAll(async () => {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
-    throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
-  dataDir = mkdtempSync(join(tmpdir(), 'scrm-e2e-materials-'))
-  demo = await startDemo({ port: await freePort(), emulatorPort: await freePort(), databasePath: join(dataDir, 'demo.db'), members: 300, seed: 42, reset: true, logger: false })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-  mkdirSync(screenshotDir, { recursive: true })
+  demo = session.demo
+  page = await session.newPage()
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await demo?.close()
-  if (dataDir)
-    rmSync(dataDir, { recursive: true, force: true })
-})
-
-function sidebar(): Frame {
-  const frame = page.frame({ name: 'sidebar' })
-  if (!frame)
-    throw new Error('sidebar iframe not found')
-  return frame
-}
+const sidebar = () => sidebarOf(page)
 
 const lastSend = () => demo.database.sqlite.prepare('select status, kind, payload, reply_id, member_id from sends order by id desc limit 1').get() as { status: string, kind: string, payload: string, reply_id: number | null, member_id: number }
 
@@ -66,14 +29,9 @@ describe('materials and replies in chromium', () => {
       where f.status = 'active' and m.external_userid is not null order by f.guide_userid, m.id limit 1`).get() as { guide: string, contact: string, memberId: number, name: string, shown: string }
     const calledAs = target.shown.split(/\s/)[0]!
 
-    await page.goto(demo.url)
-    await page.click('[data-testid="demo-login"]')
-    await page.waitForURL(/\/connect\/oauth2\/authorize/)
-    await page.click(`a[data-userid="${target.guide}"]`)
+    await loginAs(page, demo, target.guide)
     await page.waitForSelector(`[data-testid="demo-guide"][data-userid="${target.guide}"]`)
-    await page.fill('[data-testid="demo-member-search"]', target.name)
-    await page.click(`button[data-testid="demo-member"][data-member-external-userid="${target.contact}"]`)
-    await sidebar().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.contact}"]`, { timeout: 15_000 })
+    await openMember(page, target.name, target.contact)
 
     // The image: the server uploads it to WeCom (the emulator) and the chat shows the same picture.
     const image = sidebar().locator('[data-testid="material-item"][data-kind="image"]').first()
@@ -96,7 +54,7 @@ describe('materials and replies in chromium', () => {
     const card = (JSON.parse(lastSend().payload) as { miniprogram: { appid: string, page: string } }).miniprogram
     expect(card.appid).toBe(DEMO_MINIPROGRAM_APPID)
     expect(card.page).toMatch(/^[^?]+\.html(\?|$)/)
-    await sidebar().locator('[data-testid="material-picker"]').screenshot({ path: join(screenshotDir, 'sidebar-materials.png') })
+    await sidebar().locator('[data-testid="material-picker"]').screenshot({ path: screenshotPath('sidebar-materials.png') })
 
     // A reply with {{name}}: open the editor, see the name filled in, add a line, send.
     const reply = sidebar().locator('[data-testid="reply-item"]', { hasText: calledAs }).first()
@@ -108,7 +66,7 @@ describe('materials and replies in chromium', () => {
     expect(filled).toContain(calledAs)
     expect(filled).not.toMatch(/\{\{/)
     await box.fill(`${filled}\n周末店里有新品试穿活动～`)
-    await sidebar().locator('[data-testid="reply-composer"]').screenshot({ path: join(screenshotDir, 'sidebar-reply-edit.png') })
+    await sidebar().locator('[data-testid="reply-composer"]').screenshot({ path: screenshotPath('sidebar-reply-edit.png') })
     await sidebar().locator('[data-testid="reply-composer-send"]').click()
     const text = page.locator('[data-testid="chat-text"]').last()
     await text.waitFor()
@@ -119,7 +77,7 @@ describe('materials and replies in chromium', () => {
     expect((JSON.parse(sentReply.payload) as { text: { content: string } }).text.content).toBe(`${filled}\n周末店里有新品试穿活动～`)
     await sidebar().waitForSelector('[data-testid="reply-composer"]', { state: 'detached' })
 
-    await page.screenshot({ path: join(screenshotDir, 'demo-chat-materials.png') })
+    await page.screenshot({ path: screenshotPath('demo-chat-materials.png') })
   })
 
   it('an admin imports replies from an XLSX in the console and sees them with a row report', async () => {
@@ -128,9 +86,7 @@ describe('materials and replies in chromium', () => {
       ['双十二活动', '到店提醒', '{{称呼}}，明天活动开始，我是{{门店}}的{{导购}}，到店找我哦', ''],
     ])
 
-    await page.goto(`${demo.url}/api/auth/login?next=${encodeURIComponent('/app/console')}`)
-    await page.waitForURL(/\/connect\/oauth2\/authorize/)
-    await page.click('a[data-userid="admin"]')
+    await loginAs(page, demo, 'admin', '/app/console')
     await page.click('a[href$="/console/replies"]')
     await page.waitForSelector('[data-testid="replies-console"]')
     await page.setInputFiles('[data-testid="reply-import-file"]', { name: '双十二话术.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: file })
@@ -145,7 +101,7 @@ describe('materials and replies in chromium', () => {
       { title: '到店提醒', content: '{{称呼}}，明天活动开始，我是{{门店}}的{{导购}}，到店找我哦' },
     ])
     await page.locator('[data-testid="replies-row"]', { hasText: '活动预告' }).waitFor()
-    await page.screenshot({ path: join(screenshotDir, 'console-replies-import.png'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('console-replies-import.png'), fullPage: true })
 
     await page.click('a[href$="/console/materials"]')
     await page.waitForSelector('[data-testid="materials-row"]')
@@ -153,6 +109,6 @@ describe('materials and replies in chromium', () => {
     const dbUses = (demo.database.sqlite.prepare(`select count(*) n from material_sends ms join sends s on s.id = ms.send_id join materials m on m.id = ms.material_id where m.title = '秋冬羊绒上新海报' and s.status = 'sent'`).get() as { n: number }).n
     expect(Number(uses?.trim())).toBe(dbUses)
     expect(dbUses).toBe(1)
-    await page.screenshot({ path: join(screenshotDir, 'console-materials.png'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('console-materials.png'), fullPage: true })
   })
 })

@@ -1,55 +1,21 @@
 // A red packet from the sidebar in a real browser: the guide opens 红包 on a member, pays a preset, the
 // customer is told in the simulated chat, and the guide sees it 已领取 once the (simulated) customer opens it.
 // A typed amount under the brand's minimum is refused with the limit named in Chinese.
-import type { Browser, Frame, Page } from 'playwright-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo } from '../../server/demo/start.ts'
+import type { Page } from 'playwright-core'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loginAs, openMember, screenshotPath, sidebarOf, useDemoInChromium } from './support.ts'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const screenshotDir = resolve(import.meta.dirname, '../../test-results')
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')))
-    })
-  })
-}
-
-let demo: Awaited<ReturnType<typeof startDemo>>
-let browser: Browser
+const session = useDemoInChromium({ members: 300, seed: 42 })
+let demo: Demo
 let page: Page
-let dataDir: string
 
 beforeAll(async () => {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
-    throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
-  dataDir = mkdtempSync(join(tmpdir(), 'scrm-e2e-rp-'))
-  demo = await startDemo({ port: await freePort(), emulatorPort: await freePort(), databasePath: join(dataDir, 'demo.db'), members: 300, seed: 42, reset: true, logger: false })
-  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] })
-  page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'zh-CN' })
-  mkdirSync(screenshotDir, { recursive: true })
+  demo = session.demo
+  page = await session.newPage({ viewport: { width: 1280, height: 860 } })
 })
 
-afterAll(async () => {
-  await browser?.close()
-  await demo?.close()
-  if (dataDir)
-    rmSync(dataDir, { recursive: true, force: true })
-})
-
-function sidebar(): Frame {
-  const frame = page.frame({ name: 'sidebar' })
-  if (!frame)
-    throw new Error('sidebar iframe not found')
-  return frame
-}
+const sidebar = () => sidebarOf(page)
 
 describe('red packets in chromium', () => {
   it('a guide sends a red packet from the sidebar, the chat tells the customer, and the guide sees it received', { timeout: 90_000 }, async () => {
@@ -59,21 +25,16 @@ describe('red packets in chromium', () => {
       where f.status = 'active' and m.external_userid is not null and exists (select 1 from orders o where o.member_id = m.id)
       order by f.guide_userid, m.id limit 1`).get() as { guide: string, contact: string, memberId: number, name: string }
 
-    await page.goto(demo.url)
-    await page.click('[data-testid="demo-login"]')
-    await page.waitForURL(/\/connect\/oauth2\/authorize/)
-    await page.click(`a[data-userid="${target.guide}"]`)
+    await loginAs(page, demo, target.guide)
     await page.waitForSelector(`[data-testid="demo-guide"][data-userid="${target.guide}"]`)
-    await page.fill('[data-testid="demo-member-search"]', target.name)
-    await page.click(`button[data-testid="demo-member"][data-member-external-userid="${target.contact}"]`)
-    await sidebar().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.contact}"]`, { timeout: 15_000 })
+    await openMember(page, target.name, target.contact)
 
     // The allowance on screen is the server's: 20 packets / ¥200.00 a day by default, none used yet.
     await sidebar().click('[data-testid="redpacket-open"]')
     await sidebar().waitForSelector('[data-testid="redpacket-dialog"]')
     expect(await sidebar().textContent('[data-testid="redpacket-allowance"]')).toContain('今日还可发 20 个,共 ¥200.00')
     await sidebar().locator('[data-testid="redpacket-preset"]').nth(1).click()
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-redpacket-dialog.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-redpacket-dialog.png') })
     await sidebar().click('[data-testid="redpacket-pay"]')
     await sidebar().waitForSelector('[data-testid="toast"][data-kind="success"]')
 
@@ -87,7 +48,7 @@ describe('red packets in chromium', () => {
     await sidebar().waitForSelector('[data-testid="redpacket-panel"] [data-testid="redpacket-status"][data-status="received"]', { timeout: 30_000 })
     expect((packet() as { status: string }).status).toBe('received')
     expect(await sidebar().textContent('[data-testid="redpacket-panel"]')).toContain('今日还可发 19 个,共 ¥194.80')
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-redpacket-received.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-redpacket-received.png') })
   })
 
   it('refuses a typed amount under the minimum on an order, naming the limit in Chinese, and pays nothing', async () => {
@@ -100,7 +61,7 @@ describe('red packets in chromium', () => {
     await sidebar().click('[data-testid="redpacket-pay"]')
     await sidebar().waitForSelector('[data-testid="redpacket-error"]')
     expect(await sidebar().textContent('[data-testid="redpacket-error"]')).toContain('低于单个红包下限 ¥1.00')
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-redpacket-refused.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-redpacket-refused.png') })
     expect((demo.database.sqlite.prepare('select count(*) n from red_packets').get() as { n: number }).n).toBe(before)
   })
 
@@ -108,9 +69,7 @@ describe('red packets in chromium', () => {
     const sqlite = demo.database.sqlite
     const paid = sqlite.prepare(`select coalesce(sum(amount), 0) fen, count(*) n, min(store_id) store from red_packets where status in ('sent', 'received')`).get() as { fen: number, n: number, store: string }
     expect(paid.n).toBeGreaterThan(0)
-    await page.goto(`${demo.url}/api/auth/login?next=${encodeURIComponent('/app/console')}`)
-    await page.waitForURL(/\/connect\/oauth2\/authorize/)
-    await page.click('a[data-userid="admin"]')
+    await loginAs(page, demo, 'admin', '/app/console')
     await page.waitForSelector('[data-testid="console-nav"]')
     await page.click('[data-testid="console-nav"] >> text=红包')
     await page.waitForSelector('[data-testid="spend-total"]')
@@ -120,6 +79,6 @@ describe('red packets in chromium', () => {
     await page.click('[data-testid="export-csv"]')
     expect((await download).suggestedFilename()).toMatch(new RegExp(`^red-packets-${paid.store}-\\d{4}-\\d{2}\\.csv$`))
     await page.setViewportSize({ width: 1280, height: 1100 })
-    await page.screenshot({ path: join(screenshotDir, 'console-redpackets.png'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('console-redpackets.png'), fullPage: true })
   })
 })

@@ -1,65 +1,20 @@
 // The tag editor in the 360 px sidebar (add a corp tag → stored on the guide's relation → pushed to the
 // emulator by the queue), a computed tag's reason on tap, and the console's segment page, in Chromium.
-import type { Browser, Frame, Page } from 'playwright-core'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDemo } from '../../server/demo/start.ts'
+import type { Page } from 'playwright-core'
+import type { Demo } from './support.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { loginAs, openMember, screenshotPath, sidebarOf, useDemoInChromium } from './support.ts'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const screenshotDir = resolve(import.meta.dirname, '../../test-results')
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => typeof address === 'object' && address ? done(address.port) : fail(new Error('no port')))
-    })
-  })
-}
-
-let demo: Awaited<ReturnType<typeof startDemo>>
-let browser: Browser
+const session = useDemoInChromium({ members: 300, seed: 11 })
+let demo: Demo
 let page: Page
-let dataDir: string
 
 beforeAll(async () => {
-  if (!existsSync(resolve(import.meta.dirname, '../../dist/sidebar/index.html')))
-    throw new Error('dist/sidebar is missing: run `pnpm build` first (pnpm test does)')
-  dataDir = mkdtempSync(join(tmpdir(), 'scrm-e2e-tags-'))
-  const port = await freePort()
-  demo = await startDemo({ port, emulatorPort: await freePort(), databasePath: join(dataDir, 'demo.db'), members: 300, seed: 11, reset: true, logger: false })
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  })
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-  mkdirSync(screenshotDir, { recursive: true })
-}, 180_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await demo?.close()
-  if (dataDir)
-    rmSync(dataDir, { recursive: true, force: true })
+  demo = session.demo
+  page = await session.newPage()
 })
 
-function sidebar(): Frame {
-  const frame = page.frame({ name: 'sidebar' })
-  if (!frame)
-    throw new Error('sidebar iframe not found')
-  return frame
-}
-
-async function loginAs(userid: string) {
-  await page.goto(demo.url)
-  await page.click('[data-testid="demo-login"]')
-  await page.waitForURL(/\/connect\/oauth2\/authorize/)
-  await page.click(`a[data-userid="${userid}"]`)
-}
+const sidebar = () => sidebarOf(page)
 
 describe('tags in chromium', () => {
   it('a guide adds a corp tag in the 360 px sidebar; it lands on their relation and in WeCom; a smart tag explains itself', async () => {
@@ -72,11 +27,9 @@ describe('tags in chromium', () => {
     const before = (sqlite.prepare('select tag_id t from follow_tags where guide_userid = ? and member_id = ?').all(target.guide, target.memberId) as { t: string }[]).map(r => r.t)
     const add = sqlite.prepare(`select t.id, t.name from tags t join tag_groups g on g.id = t.group_id where g.source = 'wecom' and not t.deleted and not g.deleted and g.id not like 'etRule%' order by g.sort_order desc, t.sort_order desc, t.id`).all().map(r => r as { id: string, name: string }).find(t => !before.includes(t.id))!
 
-    await loginAs(target.guide)
+    await loginAs(page, demo, target.guide)
     await page.waitForSelector(`[data-testid="demo-guide"][data-userid="${target.guide}"]`)
-    await page.fill('[data-testid="demo-member-search"]', target.name)
-    await page.click(`button[data-testid="demo-member"][data-member-external-userid="${target.contact}"]`)
-    await sidebar().waitForSelector(`[data-testid="member-panel"][data-external-userid="${target.contact}"]`, { timeout: 15_000 })
+    await openMember(page, target.name, target.contact)
     expect(await sidebar().locator('html').evaluate(html => html.clientWidth)).toBeLessThanOrEqual(360)
 
     // A smart tag's reason on tap, with the numbers stored for her.
@@ -86,14 +39,14 @@ describe('tags in chromium', () => {
     const stored = sqlite.prepare(`select explanation from computed_member_tags where member_id = ? and tag_id like 'c:lifecycle:%'`).get(target.memberId) as { explanation: string }
     const gapDays = (JSON.parse(stored.explanation) as { params: { gapDays: number } }).params.gapDays
     await expect(sidebar().locator('[data-testid="member-tag-why"]').textContent()).resolves.toContain(`距上次购买 ${gapDays} 天`)
-    await sidebar().locator('[data-testid="member-tags"]').screenshot({ path: join(screenshotDir, 'sidebar-tags-explained.png') })
+    await sidebar().locator('[data-testid="member-tags"]').screenshot({ path: screenshotPath('sidebar-tags-explained.png') })
 
     await sidebar().click('[data-testid="member-tags-edit"]')
     await sidebar().waitForSelector('[data-testid="tag-editor-tag"]')
     const editorWidth = await sidebar().locator('[data-testid="tag-editor"]').evaluate(e => e.scrollWidth - e.clientWidth)
     expect(editorWidth).toBe(0)
     await sidebar().click(`[data-testid="tag-editor-tag"][data-tag-id="${add.id}"]`)
-    await sidebar().locator('[data-testid="tag-editor"]').screenshot({ path: join(screenshotDir, 'sidebar-tag-editor.png') })
+    await sidebar().locator('[data-testid="tag-editor"]').screenshot({ path: screenshotPath('sidebar-tag-editor.png') })
     await sidebar().click('[data-testid="tag-editor-save"]')
     await sidebar().waitForSelector('[data-testid="tag-editor"]', { state: 'detached' })
     await expect(sidebar().locator('[data-testid="member-tag"][data-mine="true"]', { hasText: add.name }).count()).resolves.toBeGreaterThan(0)
@@ -104,7 +57,7 @@ describe('tags in chromium', () => {
     // The push job brings WeCom to the same state (run here; the demo's own worker may take it first).
     while (await demo.app.jobQueue.tick({ wait: true }) > 0) { /* run every due job */ }
     await expect.poll(() => follow().tagIds, { timeout: 15_000 }).toContain(add.id)
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-tags-saved.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-tags-saved.png') })
 
     // The today tab's win-back section: this guide's lapsed customers, with why and what they bought last.
     await sidebar().click('[data-testid="tab-today"]')
@@ -116,17 +69,15 @@ describe('tags in chromium', () => {
     const date = new Date(lastPaid + 8 * 3_600_000).toISOString().slice(0, 10)
     await expect(first.locator('[data-testid="win-back-last"]').textContent()).resolves.toContain(`上次 ${date}`)
     await first.scrollIntoViewIfNeeded()
-    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: join(screenshotDir, 'sidebar-win-back.png') })
+    await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-win-back.png') })
   })
 
   it('an admin builds a segment in the console and sees its size and a sample', async () => {
     const sqlite = demo.database.sqlite
     const admin = (sqlite.prepare(`select userid from staff where role = 'admin' limit 1`).get() as { userid: string }).userid
     // A new browser context: no guide session.
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-    await loginAs(admin)
-    await page.waitForURL(url => !url.pathname.includes('/connect/oauth2/'))
-    await page.goto(`${demo.url}/app/console`)
+    page = await session.newPage()
+    await loginAs(page, demo, admin, '/app/console')
     await page.click('[data-testid="console-nav"] >> text=客户分群')
     await page.waitForSelector('[data-testid="segment-tag"][data-tag-id="c:lifecycle:lost"]')
     await page.click('[data-testid="segment-tag"][data-tag-id="c:lifecycle:lost"]')
@@ -137,7 +88,7 @@ describe('tags in chromium', () => {
       and (select coalesce(sum(paid_amount - refunded_amount), 0) from orders o where o.member_id = m.id and o.status != 'cancelled') >= 200000`).get() as { n: number }).n
     await expect(page.textContent('[data-testid="segment-size"]')).resolves.toContain(`${want} 人`)
     expect(await page.locator('[data-testid="segment-sample-row"]').count()).toBe(Math.min(20, want))
-    await page.screenshot({ path: join(screenshotDir, 'console-segments.png'), fullPage: true })
+    await page.screenshot({ path: screenshotPath('console-segments.png'), fullPage: true })
     await page.setViewportSize({ width: 1024, height: 800 })
     expect(await page.locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
   })
