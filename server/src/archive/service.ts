@@ -240,11 +240,24 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
   const conversion = await conversionReport(db, session, range)
   const guides = await db.select({ userid: staff.userid, name: staff.name, storeId: staff.storeId }).from(staff).where(and(eq(staff.role, 'guide'), session.role === 'supervisor' ? eq(staff.storeId, session.storeId ?? '') : undefined)).orderBy(staff.userid)
 
+  // Each source grouped by guide once (not searched per guide).
+  const volumeOf = new Map(volumes.map(v => [v.guideUserid, v]))
+  const salesOf = new Map(conversion.rows.map(r => [r.guideUserid, r]))
+  const unansweredOf = new Map(unanswered.map(u => [u.guideUserid, Number(u.n)]))
+  const waitsOf = new Map<string | null, number[]>()
+  for (const r of responses) {
+    const waits = waitsOf.get(r.guideUserid) ?? []
+    waits.push(r.ms! / 60_000)
+    waitsOf.set(r.guideUserid, waits)
+  }
+  const alertsOf = new Map<string | null, number>()
+  for (const a of alertRows)
+    alertsOf.set(a.guideUserid, (alertsOf.get(a.guideUserid) ?? 0) + 1)
+
   const rows = guides.map((guide) => {
-    const volume = volumes.find(v => v.guideUserid === guide.userid)
-    const sales = conversion.rows.find(r => r.guideUserid === guide.userid)
-    const waits = responses.filter(r => r.guideUserid === guide.userid).map(r => r.ms! / 60_000)
-    const firstResponse = median(waits)
+    const volume = volumeOf.get(guide.userid)
+    const sales = salesOf.get(guide.userid)
+    const firstResponse = median(waitsOf.get(guide.userid) ?? [])
     return {
       guideUserid: guide.userid,
       guideName: guide.name,
@@ -252,11 +265,11 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
       messages: Number(volume?.messages ?? 0),
       customerMessages: Number(volume?.customerMessages ?? 0),
       medianFirstResponseMinutes: firstResponse === null ? null : Math.round(firstResponse * 10) / 10,
-      unansweredChats: Number(unanswered.find(u => u.guideUserid === guide.userid)?.n ?? 0),
+      unansweredChats: unansweredOf.get(guide.userid) ?? 0,
       sends: (sales?.recommendedSends ?? 0) + (sales?.manualSends ?? 0),
       convertedSends: (sales?.recommendedConverted ?? 0) + (sales?.manualConverted ?? 0),
       attributedRevenue: sales?.attributedRevenue ?? 0,
-      alerts: alertRows.filter(a => a.guideUserid === guide.userid).length,
+      alerts: alertsOf.get(guide.userid) ?? 0,
     }
   }).filter(row => row.messages > 0 || row.sends > 0 || row.alerts > 0 || row.unansweredChats > 0)
 
