@@ -5,7 +5,7 @@ import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm'
-import { archiveAccessLog, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, staff, stores } from '../db/schema.ts'
+import { archiveAccessLog, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, redPackets, staff, stores } from '../db/schema.ts'
 import { badRequest, notFound } from '../plugins/errors.ts'
 import { conversionReport } from '../reports/service.ts'
 import { archiveScope } from './scope.ts'
@@ -238,12 +238,15 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
   const unanswered = await db.select({ guideUserid: archiveConversations.guideUserid, n: count() }).from(archiveConversations).where(and(isNotNull(archiveConversations.unansweredSince), archiveScope(session, archiveConversations.storeId))).groupBy(archiveConversations.guideUserid)
   const alertRows = await db.select({ guideUserid: archiveAlerts.guideUserid, raisedAt: archiveAlerts.raisedAt, ruleName: archiveRules.name }).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).where(and(gte(archiveAlerts.raisedAt, range.from), lt(archiveAlerts.raisedAt, range.to), archiveScope(session, archiveAlerts.storeId)))
   const conversion = await conversionReport(db, session, range)
+  // Paid out as the red-packet spend report counts it (redpackets/report.ts): sent or received.
+  const spend = await db.select({ guideUserid: redPackets.guideUserid, fen: sql<number>`coalesce(sum(${redPackets.amount}), 0)` }).from(redPackets).where(and(gte(redPackets.createdAt, range.from), lt(redPackets.createdAt, range.to), inArray(redPackets.status, ['sent', 'received']), archiveScope(session, redPackets.storeId))).groupBy(redPackets.guideUserid)
   const guides = await db.select({ userid: staff.userid, name: staff.name, storeId: staff.storeId }).from(staff).where(and(eq(staff.role, 'guide'), session.role === 'supervisor' ? eq(staff.storeId, session.storeId ?? '') : undefined)).orderBy(staff.userid)
 
   // Each source grouped by guide once (not searched per guide).
   const volumeOf = new Map(volumes.map(v => [v.guideUserid, v]))
   const salesOf = new Map(conversion.rows.map(r => [r.guideUserid, r]))
   const unansweredOf = new Map(unanswered.map(u => [u.guideUserid, Number(u.n)]))
+  const spendOf = new Map(spend.map(s => [s.guideUserid, Number(s.fen)]))
   const waitsOf = new Map<string | null, number[]>()
   for (const r of responses) {
     const waits = waitsOf.get(r.guideUserid) ?? []
@@ -270,8 +273,9 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
       convertedSends: (sales?.recommendedConverted ?? 0) + (sales?.manualConverted ?? 0),
       attributedRevenue: sales?.attributedRevenue ?? 0,
       alerts: alertsOf.get(guide.userid) ?? 0,
+      redPacketFen: spendOf.get(guide.userid) ?? 0,
     }
-  }).filter(row => row.messages > 0 || row.sends > 0 || row.alerts > 0 || row.unansweredChats > 0)
+  }).filter(row => row.messages > 0 || row.sends > 0 || row.alerts > 0 || row.unansweredChats > 0 || row.redPacketFen > 0)
 
   const byDayRule = new Map<string, { day: string, ruleName: string, count: number }>()
   for (const alert of alertRows) {
@@ -286,6 +290,5 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
     to: range.to,
     guides: rows,
     alertsByRule: [...byDayRule.values()].sort((a, b) => a.day.localeCompare(b.day) || a.ruleName.localeCompare(b.ruleName)),
-    redPacketSpend: null,
   }
 }
