@@ -131,6 +131,10 @@ const alertColumns = {
   note: archiveAlerts.note,
 }
 
+function alertQuery(db: AsyncDbOrTx) {
+  return db.select(alertColumns).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).leftJoin(staff, eq(staff.userid, archiveAlerts.guideUserid))
+}
+
 export async function listAlerts(db: AsyncDbOrTx, session: Session, query: AlertListQuery): Promise<AlertList> {
   const where = and(
     archiveScope(session, archiveAlerts.storeId),
@@ -138,7 +142,7 @@ export async function listAlerts(db: AsyncDbOrTx, session: Session, query: Alert
     query.ruleId ? eq(archiveAlerts.ruleId, query.ruleId) : undefined,
   )
   const [total] = await db.select({ n: count() }).from(archiveAlerts).where(where)
-  const alerts = await db.select(alertColumns).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).leftJoin(staff, eq(staff.userid, archiveAlerts.guideUserid)).where(where).orderBy(desc(archiveAlerts.raisedAt), desc(archiveAlerts.id)).limit(query.limit ?? 50).offset(query.offset ?? 0)
+  const alerts = await alertQuery(db).where(where).orderBy(desc(archiveAlerts.raisedAt), desc(archiveAlerts.id)).limit(query.limit ?? 50).offset(query.offset ?? 0)
   return { total: Number(total?.n ?? 0), alerts: alerts as Alert[] }
 }
 
@@ -169,7 +173,7 @@ export async function transitionAlert(database: Database, session: Session, id: 
         acknowledgedAt: sql`coalesce(${archiveAlerts.acknowledgedAt}, cast(${now} as bigint))`,
       }).where(eq(archiveAlerts.id, id))
     }
-    const row = await tx.select(alertColumns).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).leftJoin(staff, eq(staff.userid, archiveAlerts.guideUserid)).where(eq(archiveAlerts.id, id)).get()
+    const row = await alertQuery(tx).where(eq(archiveAlerts.id, id)).get()
     return row as Alert
   })
 }
