@@ -161,10 +161,11 @@ export async function searchArchive(db: AsyncDbOrTx, session: Session, query: Ar
     ...parsed.words.map(word => sql`${archiveMessages.searchText} like ${containsPattern(word)} escape '\\'`),
   ]
   const terms = [...new Set(parsed.terms.flat())]
-  const postings = await Promise.all(terms.map(async (term) => {
-    const [row] = await db.all<[number]>(sql`select count(*) from (select 1 from ${archiveTerms} where ${archiveTerms.term} = ${term} limit ${POSTINGS_PROBE}) as probe`)
-    return { term, n: Number((row as unknown as [number])[0]) }
-  }))
+  // Every bigram's bounded posting count in one statement (a long word has dozens of bigrams).
+  const counted = await db.all<[number, number]>(sql.join(terms.map((term, i) =>
+    sql`select ${sql.raw(String(i))}, count(*) from (select 1 from ${archiveTerms} where ${archiveTerms.term} = ${term} limit ${POSTINGS_PROBE}) as probe_${sql.raw(String(i))}`), sql` union all `))
+  // The port returns raw rows as value arrays.
+  const postings = (counted as unknown as [number, number][]).map(([i, n]) => ({ term: terms[Number(i)]!, n: Number(n) }))
   postings.sort((a, b) => a.n - b.n)
   const rarest = postings[0]!
   let ids: number[]
