@@ -282,6 +282,8 @@ export const GuideDashboardRow = Type.Object({
   /** Attributed order revenue in 分 in the window. */
   attributedRevenue: Type.Integer(),
   alerts: Type.Integer(),
+  /** Red packets paid out in the window (sent or received; not refunded, failed or still sending), in 分. */
+  redPacketFen: Type.Integer(),
 })
 export type GuideDashboardRow = Static<typeof GuideDashboardRow>
 
@@ -291,8 +293,6 @@ export const Dashboard = Type.Object({
   guides: Type.Array(GuideDashboardRow),
   /** Alerts per rule per China-time day (YYYY-MM-DD). */
   alertsByRule: Type.Array(Type.Object({ day: Type.String(), ruleName: Type.String(), count: Type.Integer() })),
-  /** Red-packet spend belongs to the red-packet module's table; null until that lands. */
-  redPacketSpend: Type.Null(),
 })
 export type Dashboard = Static<typeof Dashboard>
 

@@ -10,6 +10,7 @@ import { compilePattern, workingMsBetween } from './detect.ts'
 import { archiveScope } from './scope.ts'
 
 type RuleRow = typeof archiveRules.$inferSelect
+const ALERT_ROWS_PER_INSERT = 200
 
 export function toRule(row: RuleRow): Rule {
   return {
@@ -131,6 +132,10 @@ const alertColumns = {
   note: archiveAlerts.note,
 }
 
+function alertQuery(db: AsyncDbOrTx) {
+  return db.select(alertColumns).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).leftJoin(staff, eq(staff.userid, archiveAlerts.guideUserid))
+}
+
 export async function listAlerts(db: AsyncDbOrTx, session: Session, query: AlertListQuery): Promise<AlertList> {
   const where = and(
     archiveScope(session, archiveAlerts.storeId),
@@ -138,7 +143,7 @@ export async function listAlerts(db: AsyncDbOrTx, session: Session, query: Alert
     query.ruleId ? eq(archiveAlerts.ruleId, query.ruleId) : undefined,
   )
   const [total] = await db.select({ n: count() }).from(archiveAlerts).where(where)
-  const alerts = await db.select(alertColumns).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).leftJoin(staff, eq(staff.userid, archiveAlerts.guideUserid)).where(where).orderBy(desc(archiveAlerts.raisedAt), desc(archiveAlerts.id)).limit(query.limit ?? 50).offset(query.offset ?? 0)
+  const alerts = await alertQuery(db).where(where).orderBy(desc(archiveAlerts.raisedAt), desc(archiveAlerts.id)).limit(query.limit ?? 50).offset(query.offset ?? 0)
   return { total: Number(total?.n ?? 0), alerts: alerts as Alert[] }
 }
 
@@ -169,7 +174,7 @@ export async function transitionAlert(database: Database, session: Session, id: 
         acknowledgedAt: sql`coalesce(${archiveAlerts.acknowledgedAt}, cast(${now} as bigint))`,
       }).where(eq(archiveAlerts.id, id))
     }
-    const row = await tx.select(alertColumns).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).leftJoin(staff, eq(staff.userid, archiveAlerts.guideUserid)).where(eq(archiveAlerts.id, id)).get()
+    const row = await alertQuery(tx).where(eq(archiveAlerts.id, id)).get()
     return row as Alert
   })
 }
@@ -181,25 +186,31 @@ export async function sweepReplyTimeouts(db: AsyncDbOrTx, now: number): Promise<
   for (const rule of rules) {
     const limitMs = rule.timeoutMinutes! * 60_000
     // Working time never exceeds wall time, so only conversations waiting at least that long qualify.
-    const waiting = await db.select({ id: archiveConversations.id, since: archiveConversations.unansweredSince, storeId: archiveConversations.storeId, guideUserid: archiveConversations.guideUserid })
+    // Each comes with the customer message it waits on (the one at unanswered_since), in the same query.
+    const waiting = await db.select({ id: archiveConversations.id, since: archiveConversations.unansweredSince, storeId: archiveConversations.storeId, guideUserid: archiveConversations.guideUserid, messageId: archiveMessages.id, content: archiveMessages.content })
       .from(archiveConversations)
+      .leftJoin(archiveMessages, and(eq(archiveMessages.conversationId, archiveConversations.id), eq(archiveMessages.msgtime, archiveConversations.unansweredSince), eq(archiveMessages.sender, 'customer')))
       .where(and(isNotNull(archiveConversations.unansweredSince), lte(archiveConversations.unansweredSince, now - limitMs), rule.scope === 'store' ? eq(archiveConversations.storeId, rule.scopeId ?? '') : undefined, rule.scope === 'guide' ? eq(archiveConversations.guideUserid, rule.scopeId ?? '') : undefined))
-    const late = waiting.filter(c => workingMsBetween(c.since!, now, rule.workStartMinute, rule.workEndMinute) >= limitMs)
-    for (const conversation of late) {
-      const first = await db.select({ id: archiveMessages.id, content: archiveMessages.content }).from(archiveMessages).where(and(eq(archiveMessages.conversationId, conversation.id), eq(archiveMessages.msgtime, conversation.since!), eq(archiveMessages.sender, 'customer'))).orderBy(archiveMessages.id).limit(1).get()
-      const inserted = await db.insert(archiveAlerts).values({
-        dedupeKey: `rule:${rule.id}:conversation:${conversation.id}:since:${conversation.since}`,
-        ruleId: rule.id,
-        messageId: first?.id ?? null,
-        conversationId: conversation.id,
-        storeId: conversation.storeId,
-        guideUserid: conversation.guideUserid,
-        excerpt: (first?.content ?? '').slice(0, 200),
-        matched: `${rule.timeoutMinutes} min`,
-        raisedAt: now,
-      }).onConflictDoNothing().returning({ id: archiveAlerts.id })
-      raised += inserted.length
+      .orderBy(archiveConversations.id, archiveMessages.id)
+    const late = new Map<number, typeof waiting[number]>()
+    for (const row of waiting) {
+      // Two customer lines in the same millisecond: the first one is what the customer waits on.
+      if (!late.has(row.id) && workingMsBetween(row.since!, now, rule.workStartMinute, rule.workEndMinute) >= limitMs)
+        late.set(row.id, row)
     }
+    const alerts = [...late.values()].map(conversation => ({
+      dedupeKey: `rule:${rule.id}:conversation:${conversation.id}:since:${conversation.since}`,
+      ruleId: rule.id,
+      messageId: conversation.messageId,
+      conversationId: conversation.id,
+      storeId: conversation.storeId,
+      guideUserid: conversation.guideUserid,
+      excerpt: (conversation.content ?? '').slice(0, 200),
+      matched: `${rule.timeoutMinutes} min`,
+      raisedAt: now,
+    }))
+    for (let i = 0; i < alerts.length; i += ALERT_ROWS_PER_INSERT)
+      raised += (await db.insert(archiveAlerts).values(alerts.slice(i, i + ALERT_ROWS_PER_INSERT)).onConflictDoNothing().returning({ id: archiveAlerts.id })).length
   }
   return raised
 }

@@ -1,5 +1,5 @@
-// Rule detection on one message: keyword lists, patterns and the built-in behaviours. Pure functions, so
-// ingest (which raises alerts in the batch's transaction) and the rule editor's test use the same code.
+// Rule detection on one message: keyword lists, patterns and the built-in behaviours. Pure functions;
+// ingest prepares the enabled rules once per batch and runs them over the batch's new messages.
 import type { ArchiveSender, RuleBehaviour } from '@scrm/shared'
 import { foldText } from './search-terms.ts'
 
@@ -16,16 +16,32 @@ export interface DetectableRule {
 export interface DetectableMessage {
   sender: ArchiveSender
   content: string
+  /** `content` folded (foldText): ingest has it already as the search text. */
+  searchText: string
   storeId: string | null
   guideUserid: string | null
+}
+
+/** A word to look for, folded once (not once per message). */
+interface Word { text: string, folded: string }
+const wordsOf = (list: readonly string[]): Word[] => list.map(text => ({ text, folded: foldText(text) }))
+
+/** A rule made ready for a batch of messages: its words folded and its pattern compiled once. */
+export interface PreparedRule extends DetectableRule {
+  keywords: Word[]
+  regex: RegExp | null
+}
+
+export function prepareRule(rule: DetectableRule): PreparedRule {
+  return { ...rule, keywords: wordsOf(rule.words), regex: rule.pattern ? compilePattern(rule.pattern) : null }
 }
 
 /** Mainland mobile numbers, optionally spaced or dashed (138 1234 5678). */
 const PHONE = /(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)/u
 /** "微信/vx/wx…" followed by something shaped like a WeChat id (6–20 chars, starting with a letter). */
 const WECHAT_ID = /(?:微信号?|威信|薇信|v信|vx|wx|weixin|wechat)\s*(?:[:：是为]\s*)?[a-z][\w-]{5,19}/iu
-const OFFPLATFORM_PAYMENT = ['转账给我', '转给我', '私下转', '私下付', '微信转账', '支付宝转', '扫我的码', '加我微信付', '付款码发你', '直接打款', '个人收款码', '不走平台', '私下交易']
-const COMPLAINT = ['投诉', '差评', '12315', '举报', '曝光', '消协', '维权', '退款', '骗子', '欺骗', '太差了']
+const OFFPLATFORM_PAYMENT = wordsOf(['转账给我', '转给我', '私下转', '私下付', '微信转账', '支付宝转', '扫我的码', '加我微信付', '付款码发你', '直接打款', '个人收款码', '不走平台', '私下交易'])
+const COMPLAINT = wordsOf(['投诉', '差评', '12315', '举报', '曝光', '消协', '维权', '退款', '骗子', '欺骗', '太差了'])
 
 export function appliesTo(rule: Pick<DetectableRule, 'scope' | 'scopeId'>, message: Pick<DetectableMessage, 'storeId' | 'guideUserid'>): boolean {
   if (rule.scope === 'store')
@@ -49,26 +65,20 @@ export function compilePattern(pattern: string): RegExp | null {
   return compiled.get(pattern)!
 }
 
-function firstWord(folded: string, words: readonly string[]): string | null {
-  for (const word of words) {
-    if (folded.includes(foldText(word)))
-      return word
-  }
-  return null
+function firstWord(folded: string, words: readonly Word[]): string | null {
+  return words.find(word => folded.includes(word.folded))?.text ?? null
 }
 
 /** What in `message` triggers `rule` (the matched text), or null. Reply timeouts are not per message. */
-export function detect(rule: DetectableRule, message: DetectableMessage): string | null {
+export function detect(rule: PreparedRule, message: DetectableMessage): string | null {
   if (!message.content || !appliesTo(rule, message))
     return null
-  const folded = foldText(message.content)
+  const folded = message.searchText
   switch (rule.kind) {
     case 'keyword':
-      return firstWord(folded, rule.words)
-    case 'pattern': {
-      const regex = rule.pattern ? compilePattern(rule.pattern) : null
-      return regex?.exec(message.content)?.[0] ?? null
-    }
+      return firstWord(folded, rule.keywords)
+    case 'pattern':
+      return rule.regex?.exec(message.content)?.[0] ?? null
     case 'behaviour':
       switch (rule.behaviour) {
         case 'share_contact':

@@ -5,13 +5,14 @@
 // Items that cannot be opened are kept aside with the reason and counted; they never stop the pull.
 import type { ArchiveRejectReason } from '@scrm/shared'
 import type { AsyncTx, Database } from '../db/port.ts'
+import type { DetectableMessage } from './detect.ts'
 import type { ArchiveKeyring } from './keys.ts'
 import type { DecodedMessage } from './message-body.ts'
 import type { ArchiveSource, ChatDataItem } from './source.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { archiveAgreements, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, staff } from '../db/schema.ts'
 import { enqueueJob } from '../jobs/queue.ts'
-import { detect } from './detect.ts'
+import { detect, prepareRule } from './detect.ts'
 import { ArchiveKeyError } from './keys.ts'
 import { decodeMessage, isExternalId, MessageFormatError, parseMessageJson, senderOf } from './message-body.ts'
 import { foldText, indexTerms } from './search-terms.ts'
@@ -144,22 +145,22 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
   }
 
   // Consent: a disagree/agree message in the batch changes it from there on.
+  const withParticipants = opened.map(entry => ({ ...entry, ...participants(entry.message), sender: senderOf(entry.message) }))
   const pairs = new Map<string, { userid: string, externalUserid: string }>()
-  for (const { message } of opened) {
-    const { guide, customer } = participants(message)
+  for (const { guide, customer } of withParticipants) {
     if (guide && customer)
       pairs.set(pairKey(guide, customer), { userid: guide, externalUserid: customer })
   }
   const consent = await consentFor(options, [...pairs.values()])
-  const kept: (Opened & { key: string, guide: string | null, customer: string | null })[] = []
+  const kept: typeof withParticipants = []
   const consentChanges: { userid: string, externalUserid: string, status: string }[] = []
-  for (const entry of opened) {
-    const who = participants(entry.message)
-    if (who.guide && who.customer) {
-      const pair = pairKey(who.guide, who.customer)
-      if (entry.message.consent) {
-        consent.set(pair, entry.message.consent.agree)
-        consentChanges.push({ userid: who.guide, externalUserid: who.customer, status: entry.message.consent.agree ? 'Agree' : 'Disagree' })
+  for (const entry of withParticipants) {
+    const { guide, customer, message } = entry
+    if (guide && customer) {
+      const pair = pairKey(guide, customer)
+      if (message.consent) {
+        consent.set(pair, message.consent.agree)
+        consentChanges.push({ userid: guide, externalUserid: customer, status: message.consent.agree ? 'Agree' : 'Disagree' })
       }
       // The disagree message itself is kept: it is the record of the refusal.
       else if (consent.get(pair) === false) {
@@ -167,13 +168,15 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
         continue
       }
     }
-    kept.push({ ...entry, ...who })
+    kept.push(entry)
   }
 
   const staffIds = [...new Set(kept.map(k => k.guide).filter((id): id is string => id !== null))]
   const customerIds = [...new Set(kept.map(k => k.customer).filter((id): id is string => id !== null))]
   const lastSeq = items.at(-1)!.seq
   const seqOf = new Map(items.map(item => [item.msgid, item.seq]))
+  // One clock reading for everything the batch writes (it commits as one).
+  const at = now()
 
   await database.db.transaction(async (tx) => {
     const storeOf = new Map((staffIds.length ? await tx.select({ userid: staff.userid, storeId: staff.storeId }).from(staff).where(inArray(staff.userid, staffIds)) : []).map(s => [s.userid, s.storeId]))
@@ -215,11 +218,10 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
       conversation.firstAt = Math.min(conversation.firstAt, message.msgtime)
       conversation.lastAt = Math.max(conversation.lastAt, message.msgtime)
       if (message.action === 'send' && !message.consent) {
-        const sender = senderOf(message)
-        if (sender === 'customer' && conversation.unansweredSince === null) {
+        if (entry.sender === 'customer' && conversation.unansweredSince === null) {
           conversation.unansweredSince = message.msgtime
         }
-        else if (sender === 'staff' && conversation.unansweredSince !== null) {
+        else if (entry.sender === 'staff' && conversation.unansweredSince !== null) {
           responseMs.set(message.msgid, Math.max(0, message.msgtime - conversation.unansweredSince))
           conversation.unansweredSince = null
         }
@@ -235,7 +237,7 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
         conversationIds.set(row.key, row.id)
     }
 
-    const rows = fresh.map(({ message, key, guide, customer }) => {
+    const rows = fresh.map(({ message, key, guide, customer, sender }) => {
       const content = message.content
       return {
         seq: seqOf.get(message.msgid) ?? lastSeq,
@@ -245,7 +247,7 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
         action: message.action,
         msgtype: message.msgtype,
         fromId: message.from,
-        sender: senderOf(message),
+        sender,
         guideUserid: guide,
         memberId: customer ? (memberOf.get(customer) ?? null) : null,
         storeId: guide ? (storeOf.get(guide) ?? null) : null,
@@ -256,7 +258,7 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
         mediaMd5: message.media?.md5 ?? null,
         mediaStatus: message.media ? 'pending' as const : 'none' as const,
         responseMs: responseMs.get(message.msgid) ?? null,
-        ingestedAt: now(),
+        ingestedAt: at,
       }
     })
     const inserted: { id: number, msgid: string }[] = []
@@ -275,20 +277,20 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
       await tx.update(archiveMessages).set({ recalledAt: message.msgtime }).where(eq(archiveMessages.msgid, message.recalls!))
 
     for (const change of consentChanges) {
-      await tx.insert(archiveAgreements).values({ ...change, checkedAt: now() }).onConflictDoUpdate({ target: [archiveAgreements.userid, archiveAgreements.externalUserid], set: { status: change.status, checkedAt: now() } })
+      await tx.insert(archiveAgreements).values({ ...change, checkedAt: at }).onConflictDoUpdate({ target: [archiveAgreements.userid, archiveAgreements.externalUserid], set: { status: change.status, checkedAt: at } })
     }
 
-    result.alerts = await raiseMessageAlerts(tx, rows.map(row => ({ ...row, id: idOf.get(row.msgid)! })), now())
+    result.alerts = await raiseMessageAlerts(tx, rows, idOf, at)
     if (result.alerts > 0)
-      await enqueueJob(tx, now(), NOTIFY_JOB, {}, { singletonKey: NOTIFY_JOB })
+      await enqueueJob(tx, at, NOTIFY_JOB, {}, { singletonKey: NOTIFY_JOB })
     if (rows.some(row => row.mediaStatus === 'pending'))
-      await enqueueJob(tx, now(), MEDIA_JOB, {}, { singletonKey: MEDIA_JOB })
+      await enqueueJob(tx, at, MEDIA_JOB, {}, { singletonKey: MEDIA_JOB })
 
     if (rejected.length > 0) {
-      await tx.insert(archiveRejects).values(rejected.map(r => ({ source: options.sourceName, seq: r.item.seq, msgid: r.item.msgid ?? '', publickeyVer: r.item.publickey_ver ?? null, reason: r.reason, detail: r.detail, raw: JSON.stringify(r.item), at: now() }))).onConflictDoNothing()
+      await tx.insert(archiveRejects).values(rejected.map(r => ({ source: options.sourceName, seq: r.item.seq, msgid: r.item.msgid ?? '', publickeyVer: r.item.publickey_ver ?? null, reason: r.reason, detail: r.detail, raw: JSON.stringify(r.item), at }))).onConflictDoNothing()
     }
     result.rejected = rejected.length
-    await tx.insert(archiveCheckpoints).values({ source: options.sourceName, seq: lastSeq, stored: result.stored, duplicates: result.duplicates, rejected: result.rejected, notAgreed: result.notAgreed, updatedAt: now() }).onConflictDoUpdate({
+    await tx.insert(archiveCheckpoints).values({ source: options.sourceName, seq: lastSeq, stored: result.stored, duplicates: result.duplicates, rejected: result.rejected, notAgreed: result.notAgreed, updatedAt: at }).onConflictDoUpdate({
       target: archiveCheckpoints.source,
       set: {
         seq: lastSeq,
@@ -296,7 +298,7 @@ export async function pullOnce(options: IngestOptions): Promise<PullResult> {
         duplicates: sql`${archiveCheckpoints.duplicates} + ${result.duplicates}`,
         rejected: sql`${archiveCheckpoints.rejected} + ${result.rejected}`,
         notAgreed: sql`${archiveCheckpoints.notAgreed} + ${result.notAgreed}`,
-        updatedAt: now(),
+        updatedAt: at,
       },
     })
   })
@@ -372,31 +374,28 @@ async function insertMessages(tx: AsyncTx, dialect: Database['dialect'], rows: M
   return (result as unknown as [number, string][]).map(([id, msgid]) => ({ id: Number(id), msgid }))
 }
 
-interface StoredMessage {
-  id: number
+interface StoredMessage extends DetectableMessage {
+  msgid: string
   conversationId: number
-  sender: 'staff' | 'customer' | 'system'
-  content: string
-  storeId: string | null
-  guideUserid: string | null
   action: string
 }
 
 /** Keyword, pattern and behaviour rules over new messages; returns alerts raised (a repeat raises nothing). */
-async function raiseMessageAlerts(tx: AsyncTx, messages: StoredMessage[], at: number): Promise<number> {
+async function raiseMessageAlerts(tx: AsyncTx, messages: StoredMessage[], idOf: Map<string, number>, at: number): Promise<number> {
   const candidates = messages.filter(m => m.content && m.action === 'send')
   if (candidates.length === 0)
     return 0
-  const rules = await tx.select().from(archiveRules).where(and(eq(archiveRules.enabled, true), inArray(archiveRules.kind, ['keyword', 'pattern', 'behaviour'])))
+  const rules = (await tx.select().from(archiveRules).where(and(eq(archiveRules.enabled, true), inArray(archiveRules.kind, ['keyword', 'pattern', 'behaviour'])))).map(prepareRule)
   const alerts = []
   for (const message of candidates) {
+    const messageId = idOf.get(message.msgid)!
     for (const rule of rules) {
       const matched = detect(rule, message)
       if (matched) {
         alerts.push({
-          dedupeKey: `rule:${rule.id}:message:${message.id}`,
+          dedupeKey: `rule:${rule.id}:message:${messageId}`,
           ruleId: rule.id,
-          messageId: message.id,
+          messageId,
           conversationId: message.conversationId,
           storeId: message.storeId,
           guideUserid: message.guideUserid,

@@ -27,9 +27,12 @@ export interface ArchiveRouteOptions {
   mediaDir: string
 }
 
-/** A query as `key=value&…` for the access log (what was asked, not what came back). */
+/**
+ * A query for the access log (what was asked, not what came back), as JSON: readable as it is in the console
+ * and the CSV export, unambiguous, and still readable when logAccess cuts a long one short.
+ */
 function describeQuery(query: object): string {
-  return new URLSearchParams(Object.entries(query).filter(([, value]) => value !== undefined).map(([key, value]): [string, string] => [key, String(value)])).toString()
+  return JSON.stringify(query)
 }
 
 function accessContext(request: FastifyRequest): AccessContext {

@@ -4,8 +4,6 @@
 // looked up by its bigrams, then checked against the stored text, so results are exact: a two-character
 // word (退款, 投诉, 微信) is one bigram, and bigrams that happen to occur far apart do not match.
 
-/** Longest text indexed per message (characters): chat lines are short; a pasted essay stops adding terms here. */
-const MAX_INDEXED_CHARS = 2000
 const MAX_QUERY_WORDS = 5
 const RUN = /[\p{L}\p{N}]+/gu
 const QUOTES = /["'“”‘’「」『』]/g
@@ -20,10 +18,13 @@ function bigrams(run: string, into: Set<string>): void {
     into.add(chars[i]! + chars[i + 1]!)
 }
 
-/** The distinct bigrams of already folded text. */
+/**
+ * The distinct bigrams of already folded text, all of it: a search checks candidates against the whole stored
+ * text, so an unindexed tail would be a silent miss. Length is bounded where messages are decoded (message-body.ts).
+ */
 export function indexTerms(folded: string): string[] {
   const terms = new Set<string>()
-  for (const [run] of folded.slice(0, MAX_INDEXED_CHARS).matchAll(RUN))
+  for (const [run] of folded.matchAll(RUN))
     bigrams(run, terms)
   return [...terms]
 }

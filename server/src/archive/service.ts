@@ -5,7 +5,7 @@ import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm'
-import { archiveAccessLog, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, staff, stores } from '../db/schema.ts'
+import { archiveAccessLog, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, redPackets, staff, stores } from '../db/schema.ts'
 import { badRequest, notFound } from '../plugins/errors.ts'
 import { conversionReport } from '../reports/service.ts'
 import { archiveScope } from './scope.ts'
@@ -161,10 +161,11 @@ export async function searchArchive(db: AsyncDbOrTx, session: Session, query: Ar
     ...parsed.words.map(word => sql`${archiveMessages.searchText} like ${containsPattern(word)} escape '\\'`),
   ]
   const terms = [...new Set(parsed.terms.flat())]
-  const postings = await Promise.all(terms.map(async (term) => {
-    const [row] = await db.all<[number]>(sql`select count(*) from (select 1 from ${archiveTerms} where ${archiveTerms.term} = ${term} limit ${POSTINGS_PROBE}) as probe`)
-    return { term, n: Number((row as unknown as [number])[0]) }
-  }))
+  // Every bigram's bounded posting count in one statement (a long word has dozens of bigrams).
+  const counted = await db.all<[number, number]>(sql.join(terms.map((term, i) =>
+    sql`select ${sql.raw(String(i))}, count(*) from (select 1 from ${archiveTerms} where ${archiveTerms.term} = ${term} limit ${POSTINGS_PROBE}) as probe_${sql.raw(String(i))}`), sql` union all `))
+  // The port returns raw rows as value arrays.
+  const postings = (counted as unknown as [number, number][]).map(([i, n]) => ({ term: terms[Number(i)]!, n: Number(n) }))
   postings.sort((a, b) => a.n - b.n)
   const rarest = postings[0]!
   let ids: number[]
@@ -238,13 +239,29 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
   const unanswered = await db.select({ guideUserid: archiveConversations.guideUserid, n: count() }).from(archiveConversations).where(and(isNotNull(archiveConversations.unansweredSince), archiveScope(session, archiveConversations.storeId))).groupBy(archiveConversations.guideUserid)
   const alertRows = await db.select({ guideUserid: archiveAlerts.guideUserid, raisedAt: archiveAlerts.raisedAt, ruleName: archiveRules.name }).from(archiveAlerts).innerJoin(archiveRules, eq(archiveRules.id, archiveAlerts.ruleId)).where(and(gte(archiveAlerts.raisedAt, range.from), lt(archiveAlerts.raisedAt, range.to), archiveScope(session, archiveAlerts.storeId)))
   const conversion = await conversionReport(db, session, range)
+  // Paid out as the red-packet spend report counts it (redpackets/report.ts): sent or received.
+  const spend = await db.select({ guideUserid: redPackets.guideUserid, fen: sql<number>`coalesce(sum(${redPackets.amount}), 0)` }).from(redPackets).where(and(gte(redPackets.createdAt, range.from), lt(redPackets.createdAt, range.to), inArray(redPackets.status, ['sent', 'received']), archiveScope(session, redPackets.storeId))).groupBy(redPackets.guideUserid)
   const guides = await db.select({ userid: staff.userid, name: staff.name, storeId: staff.storeId }).from(staff).where(and(eq(staff.role, 'guide'), session.role === 'supervisor' ? eq(staff.storeId, session.storeId ?? '') : undefined)).orderBy(staff.userid)
 
+  // Each source grouped by guide once (not searched per guide).
+  const volumeOf = new Map(volumes.map(v => [v.guideUserid, v]))
+  const salesOf = new Map(conversion.rows.map(r => [r.guideUserid, r]))
+  const unansweredOf = new Map(unanswered.map(u => [u.guideUserid, Number(u.n)]))
+  const spendOf = new Map(spend.map(s => [s.guideUserid, Number(s.fen)]))
+  const waitsOf = new Map<string | null, number[]>()
+  for (const r of responses) {
+    const waits = waitsOf.get(r.guideUserid) ?? []
+    waits.push(r.ms! / 60_000)
+    waitsOf.set(r.guideUserid, waits)
+  }
+  const alertsOf = new Map<string | null, number>()
+  for (const a of alertRows)
+    alertsOf.set(a.guideUserid, (alertsOf.get(a.guideUserid) ?? 0) + 1)
+
   const rows = guides.map((guide) => {
-    const volume = volumes.find(v => v.guideUserid === guide.userid)
-    const sales = conversion.rows.find(r => r.guideUserid === guide.userid)
-    const waits = responses.filter(r => r.guideUserid === guide.userid).map(r => r.ms! / 60_000)
-    const firstResponse = median(waits)
+    const volume = volumeOf.get(guide.userid)
+    const sales = salesOf.get(guide.userid)
+    const firstResponse = median(waitsOf.get(guide.userid) ?? [])
     return {
       guideUserid: guide.userid,
       guideName: guide.name,
@@ -252,13 +269,14 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
       messages: Number(volume?.messages ?? 0),
       customerMessages: Number(volume?.customerMessages ?? 0),
       medianFirstResponseMinutes: firstResponse === null ? null : Math.round(firstResponse * 10) / 10,
-      unansweredChats: Number(unanswered.find(u => u.guideUserid === guide.userid)?.n ?? 0),
+      unansweredChats: unansweredOf.get(guide.userid) ?? 0,
       sends: (sales?.recommendedSends ?? 0) + (sales?.manualSends ?? 0),
       convertedSends: (sales?.recommendedConverted ?? 0) + (sales?.manualConverted ?? 0),
       attributedRevenue: sales?.attributedRevenue ?? 0,
-      alerts: alertRows.filter(a => a.guideUserid === guide.userid).length,
+      alerts: alertsOf.get(guide.userid) ?? 0,
+      redPacketFen: spendOf.get(guide.userid) ?? 0,
     }
-  }).filter(row => row.messages > 0 || row.sends > 0 || row.alerts > 0 || row.unansweredChats > 0)
+  }).filter(row => row.messages > 0 || row.sends > 0 || row.alerts > 0 || row.unansweredChats > 0 || row.redPacketFen > 0)
 
   const byDayRule = new Map<string, { day: string, ruleName: string, count: number }>()
   for (const alert of alertRows) {
@@ -273,6 +291,5 @@ export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from
     to: range.to,
     guides: rows,
     alertsByRule: [...byDayRule.values()].sort((a, b) => a.day.localeCompare(b.day) || a.ruleName.localeCompare(b.ruleName)),
-    redPacketSpend: null,
   }
 }

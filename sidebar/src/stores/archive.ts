@@ -6,12 +6,11 @@ import * as api from '../api/archive'
 import { describeError } from '../utils/errors'
 
 /** Messages shown each side of a search hit when it is opened in its conversation. */
-export const CONTEXT_MESSAGES = 5
+const CONTEXT_MESSAGES = 5
 
 /** The archive console's state: search, conversations and transcripts, alerts, rules, access log, dashboard. */
 export const useArchiveStore = defineStore('archive', () => {
   const error = shallowRef<AppError | null>(null)
-  const loading = ref(false)
   const search = shallowRef<ArchiveSearchResult | null>(null)
   const lastQuery = shallowRef<ArchiveSearchQuery | null>(null)
   const conversations = shallowRef<ConversationList | null>(null)
@@ -26,7 +25,6 @@ export const useArchiveStore = defineStore('archive', () => {
   const status = shallowRef<ArchiveStatus | null>(null)
 
   async function run<T>(work: () => Promise<T>): Promise<T | undefined> {
-    loading.value = true
     error.value = null
     try {
       return await work()
@@ -34,9 +32,6 @@ export const useArchiveStore = defineStore('archive', () => {
     catch (err) {
       error.value = describeError(err)
       return undefined
-    }
-    finally {
-      loading.value = false
     }
   }
 
@@ -129,7 +124,7 @@ export const useArchiveStore = defineStore('archive', () => {
     })
   }
 
-  return { error, loading, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
+  return { error, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
 })
 
 if (import.meta.hot)
