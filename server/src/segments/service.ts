@@ -19,7 +19,8 @@ function requireManager(session: Session): void {
     throw forbidden('segments are for supervisors and admins')
 }
 
-const spent = sql<number>`(select coalesce(sum(${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}), 0) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)} and ${qualified(orders.status)} != 'cancelled')`
+/** A member's lifetime net spend, 分 (paid − refunded, orders not cancelled), as a subquery on `members`. */
+export const spent = sql<number>`(select coalesce(sum(${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}), 0) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)} and ${qualified(orders.status)} != 'cancelled')`
 const lastPaidAt = sql<number | null>`(select max(${qualified(orders.paidAt)}) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)} and ${qualified(orders.status)} != 'cancelled' and ${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)} > 0)`
 
 function hasTag(tagId: string): SQL {
