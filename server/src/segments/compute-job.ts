@@ -1,7 +1,6 @@
 // The `tags.compute` job: computes every member's tags (computed-tags.ts) from the orders and profile
 // stored here and rewrites `computed_member_tags`, one transaction per batch of members, so a member's
 // tags are always one run's complete set. Scheduled daily; an admin may enqueue a run.
-import type { Platform } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { ComputedTag, FactOrder, MemberFacts, Population } from './computed-tags.ts'
@@ -64,7 +63,7 @@ export async function loadMemberFacts(db: AsyncDbOrTx, memberIds: number[]): Pro
   const ordersOf = new Map<number, FactOrder[]>()
   for (const o of orderRows) {
     const list = ordersOf.get(o.memberId!) ?? []
-    list.push({ platform: o.platform as Platform, paidAt: o.paidAt, net: o.paid - o.refunded, refunded: o.refunded, lines: linesOf.get(o.id) ?? [] })
+    list.push({ platform: o.platform, paidAt: o.paidAt, net: o.paid - o.refunded, refunded: o.refunded, lines: linesOf.get(o.id) ?? [] })
     ordersOf.set(o.memberId!, list)
   }
   return people.map(p => ({ memberId: p.id, birthday: p.birthday, orders: ordersOf.get(p.id) ?? [] }))

@@ -2,7 +2,7 @@
 // lost, biggest lifetime spenders first, leaving out anyone sent something within the cooldown. The stage
 // and its reason are recomputed from her orders at read time (the tag job runs daily; a purchase since
 // then takes her off the list), and her last purchase is read from the orders as they are now.
-import type { WinBackItem } from '@scrm/shared'
+import type { Platform, WinBackItem } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm'
@@ -13,6 +13,8 @@ import { lifecycleOf, purchaseDays, shanghaiDay } from './computed-tags.ts'
 import { spent } from './service.ts'
 
 const LAPSED = ['c:lifecycle:sleeping', 'c:lifecycle:lost']
+
+interface Purchase { id: number, paidAt: number, platform: Platform, net: number }
 
 export async function winBackList(db: AsyncDbOrTx, session: Session, options: { now: number, limit: number, cooldownFrom: number }): Promise<WinBackItem[]> {
   const remark = session.role === 'guide'
@@ -34,7 +36,7 @@ export async function winBackList(db: AsyncDbOrTx, session: Session, options: { 
     return []
 
   // Her purchases (net > 0) in one query for all candidates, oldest first: the lifecycle and the last order.
-  const bought = new Map<number, { id: number, paidAt: number, platform: string, net: number }[]>()
+  const bought = new Map<number, Purchase[]>()
   for (const o of await db.select({ id: orders.id, memberId: sql<number>`${orders.memberId}`, paidAt: orders.paidAt, platform: orders.platform, net: sql<number>`${orders.paidAmount} - ${orders.refundedAmount}` })
     .from(orders)
     .where(and(inArray(orders.memberId, candidates.map(c => c.memberId)), ne(orders.status, 'cancelled'), sql`${orders.paidAmount} - ${orders.refundedAmount} > 0`))
@@ -45,7 +47,7 @@ export async function winBackList(db: AsyncDbOrTx, session: Session, options: { 
     bought.set(Number(o.memberId), list)
   }
   const today = shanghaiDay(options.now)
-  const chosen: (Omit<WinBackItem, 'lastOrder'> & { last: { id: number, paidAt: number, platform: string, net: number } })[] = []
+  const chosen: (Omit<WinBackItem, 'lastOrder'> & { last: Purchase })[] = []
   for (const c of candidates) {
     const mine = bought.get(c.memberId) ?? []
     const life = lifecycleOf(purchaseDays(mine.map(o => o.paidAt)), today)
