@@ -1,6 +1,6 @@
 import type { Static } from 'typebox'
 import Type from 'typebox'
-import { EpochMs, Fen } from './common.ts'
+import { EpochMs, Fen, Platform } from './common.ts'
 
 /**
  * A segment: members carrying every listed tag (corp, manual or computed) and matching every given fact.
@@ -84,7 +84,7 @@ export const WinBackItem = Type.Object({
   spentFen: Type.Integer(),
   lastOrder: Type.Object({
     paidAt: EpochMs,
-    platform: Type.String(),
+    platform: Platform,
     netFen: Type.Integer(),
     items: Type.Array(Type.Object({ name: Type.String(), quantity: Type.Integer() })),
   }),

@@ -42,6 +42,7 @@ describeEachDialect('contact sync', ({ fresh: freshDatabase }) => {
     (await fresh.db.select({ n: sql<number>`count(*)` }).from(table).where(where).get())!.n
   const activeFollows = () => count(eq(follows.status, 'active'))
   const followStatus = async (x: string, g: string) => (await fresh.db.select({ status: follows.status }).from(follows).innerJoin(members, eq(members.id, follows.memberId)).where(and(eq(members.externalUserid, x), eq(follows.guideUserid, g))).get())?.status
+  const relationTagCount = async (x: string, g: string) => (await fresh.db.select({ n: sql<number>`count(*)` }).from(followTags).innerJoin(members, eq(members.id, followTags.memberId)).where(and(eq(members.externalUserid, x), eq(followTags.guideUserid, g))).get())!.n
   const tagIds = async (x: string) => (await fresh.db.selectDistinct({ tagId: followTags.tagId }).from(followTags).innerJoin(members, eq(members.id, followTags.memberId)).where(eq(members.externalUserid, x)).orderBy(asc(followTags.tagId)).all()).map(r => r.tagId)
 
   /** What the emulator's world says the database should hold. */
@@ -99,14 +100,17 @@ describeEachDialect('contact sync', ({ fresh: freshDatabase }) => {
       expect(linked).toEqual({ external_userid: target.externalUserid, name: '小程序会员' })
     })
 
-    it('is idempotent and marks relations WeCom no longer reports deleted_by_guide', async () => {
-      const contact = stack.emulator.state.fixtures.externalContacts.find(c => c.follows.length > 0)!
+    it('is idempotent and marks relations WeCom no longer reports deleted_by_guide, without their tags', async () => {
+      const known = new Set(stack.dataset.staff.map(st => st.userid))
+      const contact = stack.emulator.state.fixtures.externalContacts.find(c => c.follows.length > 0 && known.has(c.follows.at(-1)!.userid) && c.follows.at(-1)!.tagIds.length > 0)!
+      expect(Number(await relationTagCount(contact.externalUserid, contact.follows.at(-1)!.userid))).toBeGreaterThan(0)
       const dropped = contact.follows.pop()!
       try {
         const result = await syncAllContacts(fresh.db, wecom)
         expect(result.members.created).toBe(0)
         expect(result.follows.removed).toBe(1)
         expect(await followStatus(contact.externalUserid, dropped.userid)).toBe('deleted_by_guide')
+        expect(Number(await relationTagCount(contact.externalUserid, dropped.userid))).toBe(0)
         expect(await activeFollows()).toBe(expected().follows)
       }
       finally {
@@ -156,7 +160,8 @@ describeEachDialect('contact sync', ({ fresh: freshDatabase }) => {
 
   describe('syncExternalContact', () => {
     it('re-activates a relation WeCom reports again, keeps deleted_by_member until re-added', async () => {
-      const contact = stack.emulator.state.fixtures.externalContacts.find(c => c.follows.length > 0)!
+      const known = new Set(stack.dataset.staff.map(st => st.userid))
+      const contact = stack.emulator.state.fixtures.externalContacts.find(c => c.follows.length > 0 && known.has(c.follows[0]!.userid) && c.follows[0]!.tagIds.length > 0)!
       const g = contact.follows[0]!.userid
       const r1 = await syncExternalContact(fresh.db, wecom, contact.externalUserid)
       expect(r1.created).toBe(false)
@@ -171,11 +176,13 @@ describeEachDialect('contact sync', ({ fresh: freshDatabase }) => {
 
       expect(await applyWecomEvent(fresh.db, wecom, { Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: g, ExternalUserID: contact.externalUserid })).toBe('follow_updated')
       expect(await followStatus(contact.externalUserid, g)).toBe('deleted_by_guide')
+      expect(Number(await relationTagCount(contact.externalUserid, g))).toBe(0)
       expect(await applyWecomEvent(fresh.db, wecom, { Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: g, ExternalUserID: 'wmUnknown' })).toBe('follow_unknown')
       expect(await applyWecomEvent(fresh.db, wecom, { Event: 'change_external_contact', ChangeType: 'msg_audit_approved', UserID: g, ExternalUserID: contact.externalUserid })).toBe('recorded')
       expect(await applyWecomEvent(fresh.db, wecom, { Event: 'nothing_we_know' })).toBe('ignored')
       await syncExternalContact(fresh.db, wecom, contact.externalUserid)
       expect(await followStatus(contact.externalUserid, g)).toBe('active')
+      expect(Number(await relationTagCount(contact.externalUserid, g))).toBeGreaterThan(0)
     })
 
     it('syncs the corp tags first when a follow carries an unknown tag id, and keeps tags exact', async () => {

@@ -21,7 +21,7 @@ import type { CorpTagGroup, ExternalContactProfile } from '../wecom/types.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { changes } from '../db/port.ts'
 import { follows, members, staff, stores, tagGroups, tags } from '../db/schema.ts'
-import { writeFollowTags } from '../tags/follow-tags.ts'
+import { dropRelationTags, writeFollowTags } from '../tags/follow-tags.ts'
 
 export type ContactSyncClient = Pick<WecomClient, 'getExternalContact' | 'getCorpTagList' | 'iterateBatchGetByUser' | 'getFollowUserList'>
 
@@ -129,6 +129,17 @@ async function upsertFollow(tx: AsyncDbOrTx, memberId: number, f: FollowFacts, r
     target: [follows.guideUserid, follows.memberId],
     set: { remark: f.remark, description: f.description, addedAt: f.addedAt, addWay: f.addWay, state: f.state, status },
   }).run()
+}
+
+/**
+ * The guide deleted the customer (or WeCom no longer reports the relation): the follow stays as history,
+ * its tags end with it (a relation added again starts from what WeCom then reports).
+ */
+async function endFollows(tx: AsyncDbOrTx, memberId: number, guideUserids: string[]): Promise<void> {
+  if (guideUserids.length === 0)
+    return
+  await tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.memberId, memberId), inArray(follows.guideUserid, guideUserids))).run()
+  await dropRelationTags(tx, memberId, guideUserids)
 }
 
 // ------------------------------------------------------------------------------------ corp tags
@@ -239,8 +250,7 @@ export async function syncExternalContact(
     const present = new Set(mine.map(f => f.userid))
     const active = await tx.select({ guideUserid: follows.guideUserid }).from(follows).where(and(eq(follows.memberId, member.id), eq(follows.status, 'active'))).all()
     const gone = active.map(f => f.guideUserid).filter(u => !present.has(u))
-    if (gone.length > 0)
-      await tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.memberId, member.id), inArray(follows.guideUserid, gone))).run()
+    await endFollows(tx, member.id, gone)
 
     let tagCount = 0
     for (const f of mine) {
@@ -252,12 +262,15 @@ export async function syncExternalContact(
   })
 }
 
-/** Sets one guide↔customer follow's status; false when member or follow is unknown here. */
+/** Sets one guide↔customer follow's status (deleted_by_guide also ends its tags); false when member or follow is unknown here. */
 export async function setFollowStatus(db: AsyncDbOrTx, guideUserid: string, externalUserid: string, status: FollowStatus): Promise<boolean> {
   const member = await db.select({ id: members.id }).from(members).where(eq(members.externalUserid, externalUserid)).get()
   if (!member)
     return false
-  return changes(await db.update(follows).set({ status }).where(and(eq(follows.memberId, member.id), eq(follows.guideUserid, guideUserid))).run()) > 0
+  const updated = changes(await db.update(follows).set({ status }).where(and(eq(follows.memberId, member.id), eq(follows.guideUserid, guideUserid))).run()) > 0
+  if (updated && status === 'deleted_by_guide')
+    await dropRelationTags(db, member.id, [guideUserid])
+  return updated
 }
 
 // ------------------------------------------------------------------------------ full sync
@@ -371,7 +384,7 @@ export async function syncAllContacts(
     const active = await tx.select({ guideUserid: follows.guideUserid, memberId: follows.memberId, addedAt: follows.addedAt }).from(follows).where(eq(follows.status, 'active')).all()
     for (const f of active) {
       if (synced.has(f.guideUserid) && f.addedAt < startedAt && !seenFollows.has(`${f.guideUserid}|${f.memberId}`)) {
-        await tx.update(follows).set({ status: 'deleted_by_guide' }).where(and(eq(follows.guideUserid, f.guideUserid), eq(follows.memberId, f.memberId))).run()
+        await endFollows(tx, f.memberId, [f.guideUserid])
         removed++
       }
     }

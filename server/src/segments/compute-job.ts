@@ -1,7 +1,6 @@
 // The `tags.compute` job: computes every member's tags (computed-tags.ts) from the orders and profile
 // stored here and rewrites `computed_member_tags`, one transaction per batch of members, so a member's
 // tags are always one run's complete set. Scheduled daily; an admin may enqueue a run.
-import type { Platform } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { ComputedTag, FactOrder, MemberFacts, Population } from './computed-tags.ts'
@@ -64,7 +63,7 @@ export async function loadMemberFacts(db: AsyncDbOrTx, memberIds: number[]): Pro
   const ordersOf = new Map<number, FactOrder[]>()
   for (const o of orderRows) {
     const list = ordersOf.get(o.memberId!) ?? []
-    list.push({ platform: o.platform as Platform, paidAt: o.paidAt, net: o.paid - o.refunded, refunded: o.refunded, lines: linesOf.get(o.id) ?? [] })
+    list.push({ platform: o.platform, paidAt: o.paidAt, net: o.paid - o.refunded, refunded: o.refunded, lines: linesOf.get(o.id) ?? [] })
     ordersOf.set(o.memberId!, list)
   }
   return people.map(p => ({ memberId: p.id, birthday: p.birthday, orders: ordersOf.get(p.id) ?? [] }))
@@ -78,11 +77,13 @@ async function ensureGroups(db: AsyncDbOrTx, now: number): Promise<void> {
   }
 }
 
-async function storeBatch(tx: AsyncDbOrTx, memberIds: number[], computed: Map<number, ComputedTag[]>, now: number): Promise<number> {
+/** Stores one batch's tags; `defined` holds the tag ids this run has upserted already (a tag's name follows from its id). */
+async function storeBatch(tx: AsyncDbOrTx, memberIds: number[], computed: Map<number, ComputedTag[]>, now: number, defined: Set<string>): Promise<number> {
   const defs = new Map<string, ComputedTag>()
-  for (const list of computed.values()) list.forEach(t => defs.set(t.id, t))
+  for (const list of computed.values()) list.filter(t => !defined.has(t.id)).forEach(t => defs.set(t.id, t))
   const groupOrder = Object.keys(COMPUTED_GROUPS)
   for (const t of defs.values()) {
+    defined.add(t.id)
     await tx.insert(tags).values({ id: t.id, groupId: computedGroupId(t.group), name: t.name, sortOrder: -groupOrder.indexOf(t.group), createdAt: now }).onConflictDoUpdate({ target: tags.id, set: { name: t.name, deleted: false } }).run()
   }
   await tx.delete(computedMemberTags).where(inArray(computedMemberTags.memberId, memberIds)).run()
@@ -103,11 +104,12 @@ export async function computeAllTags(db: AsyncDbOrTx, now: number, options: { on
   const population = await loadPopulation(db, now)
   const ids = options.onlyMemberIds ?? (await db.select({ id: members.id }).from(members).orderBy(asc(members.id)).all()).map(r => r.id)
   const result: ComputeResult = { members: 0, tags: 0 }
+  const defined = new Set<string>()
   for (let i = 0; i < ids.length; i += BATCH) {
     const batch = ids.slice(i, i + BATCH)
     const facts = await loadMemberFacts(db, batch)
     const computed = new Map(facts.map(f => [f.memberId, computeMemberTags(f, population, now)]))
-    result.tags += await db.transaction(async tx => storeBatch(tx, batch, computed, now))
+    result.tags += await db.transaction(async tx => storeBatch(tx, batch, computed, now, defined))
     result.members += facts.length
     await options.progress?.(Math.min(1, (i + batch.length) / ids.length))
   }

@@ -9,6 +9,9 @@ const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 /** The day number (since epoch) in China Standard Time: two orders on the same local day are one purchase. */
 export const shanghaiDay = (ms: number) => Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS)
 
+/** The distinct local days of these purchases, ascending: what her lifecycle and rhythm count in. */
+export const purchaseDays = (paidAts: readonly number[]) => [...new Set(paidAts.map(ms => shanghaiDay(ms)))].sort((a, b) => a - b)
+
 export interface FactOrder {
   platform: Platform
   paidAt: number
@@ -178,7 +181,7 @@ export function computeMemberTags(facts: MemberFacts, population: Population, no
     add('birthday', String(Number(month)), `${Number(month)}月生日`, 'birthday', { birthday: facts.birthday!, month: Number(month) })
 
   const bought = facts.orders.filter(o => o.net > 0)
-  const days = [...new Set(bought.map(o => shanghaiDay(o.paidAt)))].sort((a, b) => a - b)
+  const days = purchaseDays(bought.map(o => o.paidAt))
   const life = lifecycleOf(days, today)
   add('lifecycle', life.stage, LIFECYCLE_NAMES[life.stage], life.explanation.key, life.explanation.params)
   if (bought.length === 0)

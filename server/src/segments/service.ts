@@ -9,6 +9,7 @@ import { memberScope } from '../auth/access.ts'
 import { computedMemberTags, follows, followTags, members, memberTags, orders, segments, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { badRequest, forbidden, notFound } from '../plugins/errors.ts'
+import { groupTagRows } from '../tags/service.ts'
 import { DAY_MS } from './computed-tags.ts'
 
 const SAMPLE = 20
@@ -19,7 +20,8 @@ function requireManager(session: Session): void {
     throw forbidden('segments are for supervisors and admins')
 }
 
-const spent = sql<number>`(select coalesce(sum(${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}), 0) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)} and ${qualified(orders.status)} != 'cancelled')`
+/** A member's lifetime net spend, 分 (paid − refunded, orders not cancelled), as a subquery on `members`. */
+export const spent = sql<number>`(select coalesce(sum(${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}), 0) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)} and ${qualified(orders.status)} != 'cancelled')`
 const lastPaidAt = sql<number | null>`(select max(${qualified(orders.paidAt)}) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)} and ${qualified(orders.status)} != 'cancelled' and ${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)} > 0)`
 
 function hasTag(tagId: string): SQL {
@@ -93,17 +95,8 @@ export async function segmentOptions(db: AsyncDbOrTx, session: Session): Promise
     .where(and(eq(tags.deleted, false), eq(tagGroups.deleted, false)))
     .orderBy(desc(tagGroups.sortOrder), asc(tagGroups.id), desc(tags.sortOrder), asc(tags.id))
     .all()
-  const tagGroupsOut: SegmentOptions['tagGroups'] = []
-  for (const r of rows) {
-    let g = tagGroupsOut.at(-1)
-    if (g?.id !== r.groupId) {
-      g = { id: r.groupId, name: r.groupName, source: r.source, tags: [] }
-      tagGroupsOut.push(g)
-    }
-    g.tags.push({ id: r.id, name: r.name })
-  }
   const storeRows = await db.select({ id: stores.id, name: stores.name }).from(stores).where(session.role === 'supervisor' ? eq(stores.id, session.storeId ?? '') : undefined).orderBy(asc(stores.id)).all()
-  return { tagGroups: tagGroupsOut, stores: storeRows }
+  return { tagGroups: groupTagRows(rows, r => ({ source: r.source })), stores: storeRows }
 }
 
 /** A supervisor sees the segments saved for their store; an admin sees all. */

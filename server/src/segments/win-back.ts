@@ -2,20 +2,21 @@
 // lost, biggest lifetime spenders first, leaving out anyone sent something within the cooldown. The stage
 // and its reason are recomputed from her orders at read time (the tag job runs daily; a purchase since
 // then takes her off the list), and her last purchase is read from the orders as they are now.
-import type { WinBackItem } from '@scrm/shared'
+import type { Platform, WinBackItem } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { memberScope } from '../auth/access.ts'
 import { computedMemberTags, follows, members, orderLines, orders, products, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
-import { loadMemberFacts } from './compute-job.ts'
-import { lifecycleOf, shanghaiDay } from './computed-tags.ts'
+import { lifecycleOf, purchaseDays, shanghaiDay } from './computed-tags.ts'
+import { spent } from './service.ts'
 
 const LAPSED = ['c:lifecycle:sleeping', 'c:lifecycle:lost']
 
+interface Purchase { id: number, paidAt: number, platform: Platform, net: number }
+
 export async function winBackList(db: AsyncDbOrTx, session: Session, options: { now: number, limit: number, cooldownFrom: number }): Promise<WinBackItem[]> {
-  const spent = sql<number>`(select coalesce(sum(${qualified(orders.paidAmount)} - ${qualified(orders.refundedAmount)}), 0) from ${orders} where ${qualified(orders.memberId)} = ${qualified(members.id)} and ${qualified(orders.status)} != 'cancelled')`
   const remark = session.role === 'guide'
     ? sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.guideUserid)} = ${session.userid})`
     : sql<string | null>`(select ${qualified(follows.remark)} from ${follows} where ${qualified(follows.memberId)} = ${qualified(members.id)} and ${qualified(follows.status)} = 'active' order by ${qualified(follows.addedAt)} limit 1)`
@@ -34,37 +35,41 @@ export async function winBackList(db: AsyncDbOrTx, session: Session, options: { 
   if (candidates.length === 0)
     return []
 
-  const facts = new Map((await loadMemberFacts(db, candidates.map(c => c.memberId))).map(f => [f.memberId, f]))
+  // Her purchases (net > 0) in one query for all candidates, oldest first: the lifecycle and the last order.
+  const bought = new Map<number, Purchase[]>()
+  for (const o of await db.select({ id: orders.id, memberId: sql<number>`${orders.memberId}`, paidAt: orders.paidAt, platform: orders.platform, net: sql<number>`${orders.paidAmount} - ${orders.refundedAmount}` })
+    .from(orders)
+    .where(and(inArray(orders.memberId, candidates.map(c => c.memberId)), ne(orders.status, 'cancelled'), sql`${orders.paidAmount} - ${orders.refundedAmount} > 0`))
+    .orderBy(asc(orders.paidAt), asc(orders.id))
+    .all()) {
+    const list = bought.get(Number(o.memberId)) ?? []
+    list.push({ id: o.id, paidAt: Number(o.paidAt), platform: o.platform, net: Number(o.net) })
+    bought.set(Number(o.memberId), list)
+  }
   const today = shanghaiDay(options.now)
-  const out: WinBackItem[] = []
+  const chosen: (Omit<WinBackItem, 'lastOrder'> & { last: Purchase })[] = []
   for (const c of candidates) {
-    const bought = (facts.get(c.memberId)?.orders ?? []).filter(o => o.net > 0)
-    const days = [...new Set(bought.map(o => shanghaiDay(o.paidAt)))].sort((a, b) => a - b)
-    const life = lifecycleOf(days, today)
-    if (life.stage !== 'sleeping' && life.stage !== 'lost')
+    const mine = bought.get(c.memberId) ?? []
+    const life = lifecycleOf(purchaseDays(mine.map(o => o.paidAt)), today)
+    const last = mine.at(-1)
+    if (!last || (life.stage !== 'sleeping' && life.stage !== 'lost'))
       continue
-    const last = await db.select({ id: orders.id, paidAt: orders.paidAt, platform: orders.platform, net: sql<number>`${orders.paidAmount} - ${orders.refundedAmount}` })
-      .from(orders)
-      .where(and(eq(orders.memberId, c.memberId), ne(orders.status, 'cancelled'), sql`${orders.paidAmount} - ${orders.refundedAmount} > 0`))
-      .orderBy(desc(orders.paidAt), desc(orders.id))
-      .limit(1)
-      .get()
-    if (!last)
-      continue
-    const items = await db.select({ name: products.name, quantity: orderLines.quantity }).from(orderLines).innerJoin(products, eq(products.skuId, orderLines.skuId)).where(eq(orderLines.orderId, last.id)).orderBy(desc(orderLines.amount), asc(orderLines.id)).all()
-    out.push({
-      memberId: c.memberId,
-      externalUserid: c.externalUserid,
-      name: c.name,
-      avatar: c.avatar,
-      remark: c.remark,
-      stage: life.stage,
-      reason: life.explanation,
-      spentFen: Number(c.spent),
-      lastOrder: { paidAt: Number(last.paidAt), platform: last.platform, netFen: Number(last.net), items },
-    })
-    if (out.length >= options.limit)
+    chosen.push({ memberId: c.memberId, externalUserid: c.externalUserid, name: c.name, avatar: c.avatar, remark: c.remark, stage: life.stage, reason: life.explanation, spentFen: Number(c.spent), last })
+    if (chosen.length >= options.limit)
       break
   }
-  return out
+  if (chosen.length === 0)
+    return []
+  const itemsOf = new Map<number, WinBackItem['lastOrder']['items']>()
+  for (const { orderId, ...item } of await db.select({ orderId: orderLines.orderId, name: products.name, quantity: orderLines.quantity })
+    .from(orderLines)
+    .innerJoin(products, eq(products.skuId, orderLines.skuId))
+    .where(inArray(orderLines.orderId, chosen.map(c => c.last.id)))
+    .orderBy(desc(orderLines.amount), asc(orderLines.id))
+    .all()) {
+    const list = itemsOf.get(orderId) ?? []
+    list.push(item)
+    itemsOf.set(orderId, list)
+  }
+  return chosen.map(({ last, ...item }) => ({ ...item, lastOrder: { paidAt: last.paidAt, platform: last.platform, netFen: last.net, items: itemsOf.get(last.id) ?? [] } }))
 }

@@ -55,6 +55,14 @@ export async function writeFollowTags(tx: AsyncDbOrTx, relation: RelationTags, n
   }
 }
 
+/** Forgets the tags of relations that ended on the guide's side: WeCom drops them with the relation. */
+export async function dropRelationTags(tx: AsyncDbOrTx, memberId: number, guideUserids: string[]): Promise<void> {
+  if (guideUserids.length === 0)
+    return
+  await tx.delete(followTags).where(and(eq(followTags.memberId, memberId), inArray(followTags.guideUserid, guideUserids))).run()
+  await tx.delete(followPersonalTags).where(and(eq(followPersonalTags.memberId, memberId), inArray(followPersonalTags.guideUserid, guideUserids))).run()
+}
+
 /** The corp tag ids on one relation, as stored here. */
 export async function relationTagIds(db: AsyncDbOrTx, guideUserid: string, memberId: number): Promise<string[]> {
   return (await db.select({ tagId: followTags.tagId }).from(followTags).where(and(eq(followTags.guideUserid, guideUserid), eq(followTags.memberId, memberId))).orderBy(asc(followTags.tagId)).all()).map(r => r.tagId)

@@ -15,6 +15,22 @@ import { memberTagsFor, PUSH_JOB, pushPayload } from './follow-tags.ts'
 /** WeCom's prefix of rule-group ids (客户联系规则组): their tags are usable only by the app that made the group. */
 export const RULE_GROUP_PREFIX = 'etRule'
 
+type TagGroupOf<G> = G & { id: string, name: string, tags: { id: string, name: string }[] }
+
+/** Rows of (group, tag) ordered by group, folded into groups of tags; `groupOf` adds a group's other fields. */
+export function groupTagRows<R extends { groupId: string, groupName: string, id: string, name: string }, G extends object>(rows: R[], groupOf: (row: R) => G): TagGroupOf<G>[] {
+  const groups: TagGroupOf<G>[] = []
+  for (const r of rows) {
+    let group = groups.at(-1)
+    if (group?.id !== r.groupId) {
+      group = { ...groupOf(r), id: r.groupId, name: r.groupName, tags: [] }
+      groups.push(group)
+    }
+    group.tags.push({ id: r.id, name: r.name })
+  }
+  return groups
+}
+
 /** Live corp tag groups with their live tags, in WeCom's order (higher `order` first). Rule groups are left out. */
 export async function corpTagTree(db: AsyncDbOrTx): Promise<CorpTagTree> {
   const rows = await db.select({ groupId: tagGroups.id, groupName: tagGroups.name, id: tags.id, name: tags.name })
@@ -23,18 +39,7 @@ export async function corpTagTree(db: AsyncDbOrTx): Promise<CorpTagTree> {
     .where(and(eq(tagGroups.source, 'wecom'), eq(tagGroups.deleted, false), eq(tags.deleted, false)))
     .orderBy(desc(tagGroups.sortOrder), asc(tagGroups.id), desc(tags.sortOrder), asc(tags.id))
     .all()
-  const groups: CorpTagTree['groups'] = []
-  for (const r of rows) {
-    if (r.groupId.startsWith(RULE_GROUP_PREFIX))
-      continue
-    let group = groups.at(-1)
-    if (group?.id !== r.groupId) {
-      group = { id: r.groupId, name: r.groupName, tags: [] }
-      groups.push(group)
-    }
-    group.tags.push({ id: r.id, name: r.name })
-  }
-  return { groups }
+  return { groups: groupTagRows(rows.filter(r => !r.groupId.startsWith(RULE_GROUP_PREFIX)), () => ({})) }
 }
 
 export async function listMemberTags(db: AsyncDbOrTx, session: Session, memberId: number): Promise<MemberTag[]> {
