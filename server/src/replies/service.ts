@@ -2,7 +2,6 @@
 // member and their last order. The sidebar loads them once per session and fills them per chat (the member
 // context carries the values); the console manages them.
 import type { ManagedReply, ManagedReplyList, ReplyGroup, ReplyGroupInput, ReplyGroupsQuery, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest, ReplyTemplate, ReplyVariableValues } from '@scrm/shared'
-import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { fillReplyTemplate, replyVariableList, unknownReplyVariables, usedReplyVariables } from '@scrm/shared'
@@ -12,6 +11,7 @@ import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, members, orderLines, orders, products, replies, replyGroups, replyRetirements, replyStores, sends, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { containsPattern } from '../materials/service.ts'
+import { storeScope } from '../materials/store-scope.ts'
 import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 
@@ -24,17 +24,9 @@ export function requireKnownVariables(content: string): void {
     throw badRequest(`话术里有不存在的变量：${unknown.map(v => `{{${v}}}`).join('、')}。可用的变量：${replyVariableList.map(v => `{{${v.name}}}`).join('、')}`)
 }
 
+const { visibleTo, requireManager, storeIdsOf, allowedStoreIds } = storeScope('话术')
+
 const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
-
-/** No store rows = every store; otherwise the listed stores. `'all'` (admins) sees everything. */
-function visibleIn(scope: { storeId: string | null } | 'all'): SQL | undefined {
-  if (scope === 'all')
-    return undefined
-  const rs = qualified(replyStores.replyId)
-  return sql`(not exists (select 1 from ${replyStores} where ${rs} = ${qualified(replies.id)}) or exists (select 1 from ${replyStores} where ${rs} = ${qualified(replies.id)} and ${qualified(replyStores.storeId)} = ${scope.storeId ?? ''}))`
-}
-
-const scopeOf = (session: Session) => session.role === 'admin' ? 'all' as const : { storeId: session.storeId }
 
 export async function countReplyUse(db: AsyncDbOrTx, replyId: number): Promise<void> {
   await db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
@@ -106,48 +98,15 @@ export async function previewReply(db: AsyncDbOrTx, session: Session, request: R
 
 // ── Management (console) ──
 
-function requireManager(session: Session): void {
-  if (session.role === 'guide')
-    throw forbidden('只有管理员和店长可以管理话术')
-}
-
 function requireAdmin(session: Session, what: string): void {
   if (session.role !== 'admin')
     throw forbidden(`只有管理员可以${what}`)
 }
 
-async function storeIdsOf(db: AsyncDbOrTx, ids: number[]): Promise<Map<number, string[]>> {
-  const map = new Map<number, string[]>(ids.map(id => [id, []]))
-  if (!ids.length)
-    return map
-  for (const row of await db.select().from(replyStores).where(inArray(replyStores.replyId, ids)).orderBy(asc(replyStores.storeId)).all())
-    map.get(row.replyId)?.push(row.storeId)
-  return map
-}
-
-/** A store manager's replies are always their store's; an admin's stores must exist. */
-async function allowedStoreIds(db: AsyncDbOrTx, session: Session, requested: string[] | undefined): Promise<string[]> {
-  if (session.role === 'supervisor') {
-    if (!session.storeId)
-      throw forbidden('店长账号没有所属门店，不能管理话术')
-    if (requested?.some(id => id !== session.storeId))
-      throw forbidden('店长只能把话术设为本门店可见')
-    return [session.storeId]
-  }
-  const wanted = [...new Set(requested ?? [])]
-  if (wanted.length) {
-    const known = new Set((await db.select({ id: stores.id }).from(stores).where(inArray(stores.id, wanted)).all()).map(r => r.id))
-    const unknown = wanted.filter(id => !known.has(id))
-    if (unknown.length)
-      throw badRequest(`门店不存在：${unknown.join('、')}`)
-  }
-  return wanted
-}
-
 /** The reply if the session may change it: 404 when not visible (or retired), 403 when not only their store's. */
 async function manageableReply(db: AsyncDbOrTx, session: Session, id: number): Promise<typeof replies.$inferSelect> {
   requireManager(session)
-  const row = await db.select().from(replies).where(and(eq(replies.id, id), notRetired, visibleIn(scopeOf(session)))).get()
+  const row = await db.select().from(replies).where(and(eq(replies.id, id), notRetired, visibleTo(session))).get()
   if (!row)
     throw notFound(`话术 ${id} 不存在`)
   if (session.role === 'supervisor') {
@@ -182,7 +141,7 @@ export async function listManagedReplies(db: AsyncDbOrTx, session: Session, quer
   const pattern = q ? containsPattern(q) : null
   const where = and(
     notRetired,
-    visibleIn(scopeOf(session)),
+    visibleTo(session),
     query.groupId ? eq(replies.groupId, query.groupId) : undefined,
     pattern ? or(sql`lower(${replies.title}) like lower(${pattern}) escape '\\'`, sql`lower(${replies.content}) like lower(${pattern}) escape '\\'`) : undefined,
   )
@@ -221,7 +180,7 @@ export async function getManagedReply(db: AsyncDbOrTx, session: Session, id: num
     content: replies.content,
     createdAt: replies.createdAt,
     ...statsColumns(windowDays * DAY_MS),
-  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(and(eq(replies.id, id), notRetired, visibleIn(scopeOf(session)))).get()
+  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(and(eq(replies.id, id), notRetired, visibleTo(session))).get()
   if (!row)
     throw notFound(`话术 ${id} 不存在`)
   return { ...row, sentCount: Number(row.sentCount), reachedMembers: Number(row.reachedMembers), convertedMembers: Number(row.convertedMembers), storeIds: (await storeIdsOf(db, [id])).get(id) ?? [] }
@@ -271,7 +230,7 @@ export async function retireReply(database: Database, session: Session, id: numb
 
 /** The groups with the number of replies the caller's store sees; with `withReplies`, those replies as templates. */
 export async function listReplyGroups(db: AsyncDbOrTx, session: Session, query: ReplyGroupsQuery = {}): Promise<ReplyGroup[]> {
-  const scope = visibleIn(scopeOf(session))
+  const scope = visibleTo(session)
   const count = sql<number>`(select count(*) from ${replies} where ${qualified(replies.groupId)} = ${qualified(replyGroups.id)} and ${notRetired}${scope ? sql` and ${scope}` : sql``})`
   const rows = await db.select({ id: replyGroups.id, name: replyGroups.name, sortOrder: replyGroups.sortOrder, replyCount: count }).from(replyGroups).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id)).all()
   if (!query.withReplies)
