@@ -18,9 +18,9 @@ import { storeScope } from './store-scope.ts'
 /** WeCom keeps a temporary media id 3 days. */
 export const MEDIA_TTL_MS = 3 * 86_400_000
 /** A cached media id with less life than this left is uploaded again before it is sent. */
-export const MEDIA_REFRESH_MARGIN_MS = 12 * 3_600_000
+const MEDIA_REFRESH_MARGIN_MS = 12 * 3_600_000
 /** The refresh job keeps media ids alive only for materials sent this recently; others lapse and are uploaded on demand. */
-export const MEDIA_KEEP_WARM_MS = 7 * 86_400_000
+const MEDIA_KEEP_WARM_MS = 7 * 86_400_000
 
 export interface MaterialDeps {
   database: Database
@@ -133,8 +133,10 @@ export async function listMaterials(db: AsyncDbOrTx, session: Session, query: Ma
 }
 
 export async function getMaterial(db: AsyncDbOrTx, session: Session, id: number): Promise<Material> {
-  await visibleMaterial(db, session, id)
-  const row = (await db.select({ material: materials, groupName: materialGroups.name, useCount, openCount }).from(materials).leftJoin(materialGroups, eq(materialGroups.id, materials.groupId)).where(eq(materials.id, id)).get())!
+  // One read: visible to the session (not archived) and with its group and counts.
+  const row = await db.select({ material: materials, groupName: materialGroups.name, useCount, openCount }).from(materials).leftJoin(materialGroups, eq(materialGroups.id, materials.groupId)).where(and(eq(materials.id, id), isNull(materials.archivedAt), visibleTo(session))).get()
+  if (!row)
+    throw notFound(`素材 ${id} 不存在`)
   return toMaterial({ ...row.material, groupName: row.groupName, useCount: row.useCount, openCount: row.openCount }, (await storeIdsOf(db, [id])).get(id) ?? [])
 }
 
@@ -284,7 +286,7 @@ export async function deleteMaterialGroup(database: Database, session: Session, 
 // ── Sending ──
 
 /** `<idempotencyKey>.<mac>`: names the send without a lookup table and cannot be guessed or forged. */
-export function linkToken(key: Buffer, idempotencyKey: string): string {
+function linkToken(key: Buffer, idempotencyKey: string): string {
   return `${idempotencyKey}.${createHmac('sha256', key).update(`material-open:${idempotencyKey}`).digest('base64url').slice(0, 22)}`
 }
 
@@ -302,7 +304,7 @@ function verifyLinkToken(key: Buffer, token: string): string | null {
  * A media id for a file material that lives at least MEDIA_REFRESH_MARGIN_MS more: the cached one, or a
  * fresh media/upload (cached for every guide). Two guides racing both upload; either id is valid.
  */
-export async function ensureMediaId(deps: MaterialDeps, row: MaterialRow): Promise<string> {
+async function ensureMediaId(deps: MaterialDeps, row: MaterialRow): Promise<string> {
   const now = deps.now()
   const cached = await deps.database.db.select().from(materialMedia).where(eq(materialMedia.materialId, row.id)).get()
   if (cached && cached.contentHash === row.contentHash && cached.expiresAt - now > MEDIA_REFRESH_MARGIN_MS)

@@ -18,7 +18,7 @@ import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 const DAY_MS = 86_400_000
 
 /** 400 naming every variable that does not exist, and the ones that do. */
-export function requireKnownVariables(content: string): void {
+function requireKnownVariables(content: string): void {
   const unknown = unknownReplyVariables(content)
   if (unknown.length)
     throw badRequest(`话术里有不存在的变量：${unknown.map(v => `{{${v}}}`).join('、')}。可用的变量：${replyVariableList.map(v => `{{${v.name}}}`).join('、')}`)
