@@ -128,6 +128,10 @@ describeEachDialect('scripted replies', ({ dialect }) => {
     const own = await call('POST', '/api/replies', supervisor, { groupId, title: '本店专属', content: '本店' })
     expect((await own.json() as ManagedReply).storeIds).toEqual([guideStore])
     expect((await sidebarReplies()).some(r => r.title === '本店专属')).toBe(true)
+    // A store manager's export holds their store's and everyone's replies, not another store's.
+    const exported = await (await call('GET', '/api/replies/export?format=csv&encoding=utf-8', supervisor)).text()
+    expect(exported).toContain('本店专属')
+    expect(exported).not.toContain('别店专属')
     expect((await call('POST', '/api/replies', supervisor, { groupId, title: '越权', content: 'x', storeIds: [otherStore] })).status).toBe(403)
   })
 

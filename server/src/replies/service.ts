@@ -26,7 +26,8 @@ function requireKnownVariables(content: string): void {
 
 const { visibleTo, requireManager, storeIdsOf, allowedStoreIds } = storeScope('话术')
 
-const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
+/** The reply was not retired (deleted after it had been sent). */
+export const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
 
 export async function countReplyUse(db: AsyncDbOrTx, replyId: number): Promise<void> {
   await db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
