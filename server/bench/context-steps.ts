@@ -9,7 +9,7 @@ import { members } from '../src/db/schema.ts'
 import { listMemberOrders, memberOrderTotals } from '../src/members/orders.ts'
 import { getMemberContext } from '../src/members/service.ts'
 import { createPrecomputedProvider } from '../src/recommend/precomputed.ts'
-import { listReplies } from '../src/replies/service.ts'
+import { guideAndPurchaseValues } from '../src/replies/service.ts'
 import { benchDatabasePath } from './bench-db.ts'
 
 const { values } = parseArgs({ options: { members: { type: 'string', default: '100000' }, seed: { type: 'string', default: '42' }, samples: { type: 'string', default: '2000' } } })
@@ -36,7 +36,7 @@ for (const round of ['warm-up', 'measured']) {
     await step('recommendations provider', () => provider(db, p.id, session))
     await step('order totals', () => memberOrderTotals(db, p.id))
     await step('orders (5) with lines', () => listMemberOrders(db, p.id, { limit: 5 }))
-    await step('replies', () => listReplies(db, { name: 'x', guide: 'y', store: 'z' }))
+    await step('reply variables', () => guideAndPurchaseValues(db, p.guide, p.id))
     await step('whole context', () => getMemberContext(db, session, { externalUserId: p.contact, orderLimit: 5 }, provider))
   }
   if (round === 'measured') {

@@ -1,6 +1,6 @@
 // The material and reply libraries at a large brand's size: search latency over 10,000 materials (2-, 3- and
-// 4-character Chinese queries, as a guide whose store limits what she sees), the member context's filled replies
-// over 2,000 replies, and a 2,000-row XLSX import and export. A fresh SQLite database (or PostgreSQL with
+// 4-character Chinese queries, as a guide whose store limits what she sees), the sidebar's reply library (a store's view,
+// templates, loaded once per session) over 2,000 replies, and a 2,000-row XLSX import and export. A fresh SQLite database (or PostgreSQL with
 // `databaseUrl`) in a temp dir; the data is generated here.
 import type { Database } from '../src/db/port.ts'
 import type { Session } from '../src/plugins/session.ts'
@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { connectDatabase } from '../src/db/client.ts'
 import { follows, materials, materialStores, members, orderLines, orders, products, replies, replyGroups, staff, stores } from '../src/db/schema.ts'
 import { listMaterials } from '../src/materials/service.ts'
-import { listRepliesForMember } from '../src/replies/service.ts'
+import { listReplyGroups } from '../src/replies/service.ts'
 import { exportReplies, importReplies, readReplySheet } from '../src/replies/sheet.ts'
 import { summarise } from './stats.ts'
 
@@ -19,7 +19,7 @@ export interface MaterialsBenchResult {
   materials: number
   replies: number
   search: Record<string, LatencySummary>
-  memberReplies: LatencySummary
+  replyLibrary: LatencySummary
   importRows: number
   importSeconds: number
   exportSeconds: number
@@ -90,7 +90,7 @@ export async function benchMaterials(options: { databaseUrl?: string, materials?
     for (const q of ['羊绒', '羊绒开', '双十二活', '不存在的词'])
       search[q] = await timed(runs, () => listMaterials(database.db, guide, { q, limit: 50 }))
     search['(no query)'] = await timed(runs, () => listMaterials(database.db, guide, { limit: 50 }))
-    const memberReplies = await timed(runs, () => listRepliesForMember(database.db, guide, 1, '龚女士'))
+    const replyLibrary = await timed(runs, () => listReplyGroups(database.db, guide, { withReplies: true }))
 
     const exported = await exportReplies(database, admin, 'xlsx', 'utf-8')
     let started = performance.now()
@@ -100,7 +100,7 @@ export async function benchMaterials(options: { databaseUrl?: string, materials?
     started = performance.now()
     await exportReplies(database, admin, 'csv', 'gbk')
     const exportSeconds = (performance.now() - started) / 1000
-    return { materials: materialCount, replies: replyCount, search, memberReplies, importRows: rows.length, importSeconds: Math.round(importSeconds * 100) / 100, exportSeconds: Math.round(exportSeconds * 100) / 100 }
+    return { materials: materialCount, replies: replyCount, search, replyLibrary, importRows: rows.length, importSeconds: Math.round(importSeconds * 100) / 100, exportSeconds: Math.round(exportSeconds * 100) / 100 }
   }
   finally {
     await database.close()

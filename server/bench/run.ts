@@ -153,7 +153,7 @@ if (selected.has('materials')) {
   results.materials = m
   for (const [q, s] of Object.entries(m.search))
     console.log(`material search「${q}」over ${m.materials.toLocaleString()} materials (guide, store-limited): p50 ${s.p50} ms, p95 ${s.p95} ms`)
-  console.log(`filled replies for a member over ${m.replies.toLocaleString()} replies: p50 ${m.memberReplies.p50} ms, p95 ${m.memberReplies.p95} ms`)
+  console.log(`the sidebar's reply library (once per session, a store's view) over ${m.replies.toLocaleString()} replies: p50 ${m.replyLibrary.p50} ms, p95 ${m.replyLibrary.p95} ms`)
   console.log(`reply import of ${m.importRows.toLocaleString()} XLSX rows: ${m.importSeconds} s; GBK CSV export: ${m.exportSeconds} s`)
 }
 

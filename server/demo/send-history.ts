@@ -14,10 +14,9 @@
 import type { ReasonCode, ReasonFacts } from '@scrm/shared'
 import type { RecommendedItemLog } from '../src/db/schema.ts'
 import type { DemoMeta, FollowRow, MemberPreference, MemberRow, OrderLineRow, OrderRow, ProductRow, RecommendationRow, ReplyRow, SendRow, StaffRow, StoreRow } from './generator.ts'
-import { formatFen } from '@scrm/shared'
+import { fillReplyTemplate, formatFen } from '@scrm/shared'
 import { groupBy } from '../src/lib/collections.ts'
 import { Rng } from '../src/lib/random.ts'
-import { fillReplyVariables } from '../src/replies/service.ts'
 import { COMPLEMENTS } from './catalog.ts'
 
 const DAY = 86_400_000
@@ -240,7 +239,7 @@ export function createSendHistory(world: SendHistoryStatic, options: SendHistory
       const completedAt = p.t + rng.int(2_000, 25_000)
       const guide = staffById.get(p.guide)!
       if (p.reply) {
-        const content = fillReplyVariables(p.reply.content, { name: member.name, guide: guide.name, store: storeName.get(guide.storeId ?? '') ?? '' }).slice(0, 4000)
+        const content = fillReplyTemplate(p.reply.content, { 称呼: member.name, 导购: guide.name, 门店: storeName.get(guide.storeId ?? '') ?? '', 最近购买: '', 最近购买日期: '', 会员等级: '' }).slice(0, 4000)
         out.sends.push({ id: nextSendId++, idempotencyKey: uuid(rng), guideUserid: p.guide, memberId: member.id, kind: 'text', payload: { msgtype: 'text', text: { content } }, replyId: p.reply.id, skuId: null, recommendationId: null, reasonCode: null, status, errMsg, createdAt: p.t, completedAt })
         continue
       }

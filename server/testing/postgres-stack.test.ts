@@ -1,7 +1,8 @@
 // The converted domains served from PostgreSQL: the app under test reads and writes the copy of the
 // seeded database in the throwaway cluster (see startTestStack's `dialect`), through real HTTP routes.
-import type { ConversionReport, JobEnqueued, MemberContext, MemberList, OrderPage } from '@scrm/shared'
+import type { ConversionReport, JobEnqueued, MemberContext, MemberList, OrderPage, ReplyGroup } from '@scrm/shared'
 import type { TestStack } from './harness.ts'
+import { fillReplyTemplate } from '@scrm/shared'
 import { and, asc, count, desc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { follows, jobs, members, orders, replies, sessions, staff, tagGroups, tags, wecomEvents } from '../src/db/schema.ts'
@@ -99,7 +100,7 @@ describe.skipIf(!inject('postgresUrl'))('the app on PostgreSQL', () => {
       }
     })
 
-    it('answers the member context with totals, tags and filled replies, and 404s for a member the guide does not serve', async () => {
+    it('answers the member context with totals, tags and the reply variables that fill the library, and 404s for a member the guide does not serve', async () => {
       const member = (await db().select({ id: members.id, x: members.externalUserid }).from(members).innerJoin(follows, eq(follows.memberId, members.id)).where(and(eq(follows.guideUserid, guide), eq(follows.status, 'active'))).orderBy(asc(members.id)).limit(1).get())!
       const res = await stack.app.inject({ method: 'GET', url: `/api/members/context?externalUserId=${member.x}`, headers: { cookie } })
       expect(res.statusCode).toBe(200)
@@ -108,8 +109,11 @@ describe.skipIf(!inject('postgresUrl'))('the app on PostgreSQL', () => {
       const totals = (await db().select({ n: count(), net: sql<number>`coalesce(sum(${orders.paidAmount} - ${orders.refundedAmount}), 0)` }).from(orders).where(and(eq(orders.memberId, member.id), ne(orders.status, 'cancelled'))).get())!
       expect(context.totals.orderCount).toBe(totals.n)
       expect(context.totals.netAmount).toBe(totals.net)
-      expect(context.replies.length).toBe((await db().select({ n: count() }).from(replies).get())!.n)
-      expect(context.replies.some(r => /\{\{\s*(?:name|guide|store)\s*\}\}/.test(r.content))).toBe(false)
+      // The sidebar fills the library (loaded once per session) with the context's variables.
+      const groups = (await stack.app.inject({ method: 'GET', url: '/api/reply-groups?withReplies=true', headers: { cookie } })).json() as ReplyGroup[]
+      const filled = groups.flatMap(g => g.replies!.map(r => fillReplyTemplate(r.content, context.replyVariables)))
+      expect(filled.length).toBe((await db().select({ n: count() }).from(replies).get())!.n)
+      expect(filled.some(content => /\{\{\s*(?:name|guide|store)\s*\}\}/.test(content))).toBe(false)
 
       const stranger = (await db().select({ x: members.externalUserid }).from(members).where(and(sql`${members.externalUserid} is not null`, sql`not exists (select 1 from ${follows} where ${follows.memberId} = ${members.id} and ${follows.guideUserid} = ${guide})`)).orderBy(asc(members.id)).limit(1).get())!
       expect((await stack.app.inject({ method: 'GET', url: `/api/members/context?externalUserId=${stranger.x}`, headers: { cookie } })).statusCode).toBe(404)

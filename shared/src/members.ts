@@ -2,7 +2,7 @@ import type { Static } from 'typebox'
 import Type from 'typebox'
 import { EpochMs, Fen, Platform } from './common.ts'
 import { Recommendations } from './recommend.ts'
-import { Reply } from './replies.ts'
+import { ReplyVariableValues } from './replies.ts'
 import { MemberTag } from './tags.ts'
 
 export const MemberContextQuery = Type.Object({
@@ -111,7 +111,8 @@ export const MemberContext = Type.Object({
   tags: Type.Array(MemberTag),
   totals: OrderTotals,
   orders: OrderPage,
-  replies: Type.Array(Reply),
+  /** Fills the reply library (`GET /api/reply-groups?withReplies=true`, loaded once per session) for this chat. */
+  replyVariables: ReplyVariableValues,
   recommendations: Recommendations,
 })
 export type MemberContext = Static<typeof MemberContext>

@@ -1,15 +1,13 @@
-import type { Static } from 'typebox'
+import type { Static, TString } from 'typebox'
 import Type from 'typebox'
 
-export const Reply = Type.Object({
+/** A reply as written (variables unfilled); the sidebar fills it per chat with the context's `replyVariables`. */
+export const ReplyTemplate = Type.Object({
   id: Type.Integer(),
-  groupId: Type.Integer(),
-  groupName: Type.String(),
   title: Type.String(),
-  /** Already filled in for the current member and guide. */
   content: Type.String(),
 })
-export type Reply = Static<typeof Reply>
+export type ReplyTemplate = Static<typeof ReplyTemplate>
 
 /**
  * Variables a reply may use, written `{{称呼}}`. The English aliases are the names replies used before
@@ -24,7 +22,9 @@ export const replyVariableList = [
   { name: '会员等级', alias: 'level' },
 ] as const
 export type ReplyVariableName = typeof replyVariableList[number]['name']
-export type ReplyVariableValues = Record<ReplyVariableName, string>
+/** One chat's value of every variable (empty when unknown), sent in the member context. */
+export const ReplyVariableValues = Type.Object(Object.fromEntries(replyVariableList.map(v => [v.name, Type.String()])) as Record<ReplyVariableName, TString>)
+export type ReplyVariableValues = Static<typeof ReplyVariableValues>
 
 const VARIABLE = /\{\{\s*([^{}\s]+)\s*\}\}/g
 const byAnyName = new Map<string, ReplyVariableName>(replyVariableList.flatMap(v => [[v.name, v.name], [v.alias, v.name]] as const))
@@ -65,8 +65,16 @@ export const ReplyGroup = Type.Object({
   name: Type.String(),
   sortOrder: Type.Integer(),
   replyCount: Type.Integer(),
+  /** With `?withReplies=true`: the group's replies the caller's store sees, most used first. */
+  replies: Type.Optional(Type.Array(ReplyTemplate)),
 })
 export type ReplyGroup = Static<typeof ReplyGroup>
+
+export const ReplyGroupsQuery = Type.Object({
+  /** The sidebar loads the library once per session this way and fills it per chat. */
+  withReplies: Type.Optional(Type.Boolean()),
+})
+export type ReplyGroupsQuery = Static<typeof ReplyGroupsQuery>
 
 export const ReplyGroupInput = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 32 }),

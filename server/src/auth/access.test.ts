@@ -1,11 +1,12 @@
 // The session repository, member access and replies over the database port, on both dialects.
 import type { Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
+import { fillReplyTemplate } from '@scrm/shared'
 import { eq } from 'drizzle-orm'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { follows, members, replies, replyGroups, staff, stores } from '../db/schema.ts'
-import { countReplyUse, listReplies } from '../replies/service.ts'
+import { countReplyUse, listReplyGroups } from '../replies/service.ts'
 import { accessibleMemberIds, canSeeMember, requireMemberAccess } from './access.ts'
 import { createSessionRepository } from './session-repository.ts'
 
@@ -79,9 +80,11 @@ describeEachDialect('auth and replies over the port', ({ fresh }) => {
       { groupId: second!.id, title: 'C', content: '售后' },
     ]).returning({ id: replies.id }).all()
     await countReplyUse(db, b!.id)
-    const list = await listReplies(db, { name: '王女士', guide: '小美', store: '一店' })
+    // The library as the sidebar loads it (templates), filled as the sidebar fills it.
+    const list = (await listReplyGroups(db, session('adm', 'admin', null), { withReplies: true })).flatMap(g => g.replies!)
+    const values = { 称呼: '王女士', 导购: '小美', 门店: '一店', 最近购买: '', 最近购买日期: '', 会员等级: '' }
     expect(list.map(r => r.title)).toEqual(['B', 'A', 'C'])
-    expect(list.find(r => r.id === a!.id)!.content).toBe('王女士您好，我是一店的小美')
-    expect(list.find(r => r.id === b!.id)!.content).toBe('{{unknown}}')
+    expect(fillReplyTemplate(list.find(r => r.id === a!.id)!.content, values)).toBe('王女士您好，我是一店的小美')
+    expect(fillReplyTemplate(list.find(r => r.id === b!.id)!.content, values)).toBe('{{unknown}}')
   })
 })

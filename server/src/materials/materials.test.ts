@@ -210,6 +210,9 @@ describeEachDialect('material library', ({ dialect }) => {
     const listed = await (await call('GET', '/api/materials?limit=200', guide)).json() as MaterialList
     expect(listed.items.some(m => m.id === elsewhere.id)).toBe(false)
     expect((await send(elsewhere.id)).status).toBe(404)
+    // One material by id: another store's is 404 for the guide, found for the admin.
+    expect((await call('GET', `/api/materials/${elsewhere.id}`, guide)).status).toBe(404)
+    expect(await (await call('GET', `/api/materials/${elsewhere.id}`, admin)).json()).toMatchObject({ id: elsewhere.id, storeIds: [otherStore] })
 
     const own = await call('POST', '/api/materials', supervisor, { kind: 'link', title: '本店活动', linkUrl: 'https://x.example.com/own', coverUrl: 'https://x.example.com/c.jpg' })
     expect(own.status).toBe(201)

@@ -1,26 +1,26 @@
 // The material library (素材库): admins and store managers keep images, videos, files, links and mini-program
 // cards, grouped and visible per store; guides send them into the chat with the real message types.
 import type { ChatMessage, CreateCardMaterial, FileMaterialKind, Material, MaterialGroup, MaterialGroupInput, MaterialList, MaterialListQuery, MaterialSend, MemberMaterialSends, SendMaterialRequest, UpdateMaterial } from '@scrm/shared'
-import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { WecomClient } from '../wecom/client.ts'
 import type { MaterialStorage } from './storage.ts'
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
 import { fileMaterialKindList, formatFen, miniprogramPagePath } from '@scrm/shared'
-import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
-import { materialGroups, materialMedia, materialOpens, materials, materialSends, materialStores, products, sends, stores } from '../db/schema.ts'
+import { materialGroups, materialMedia, materialOpens, materials, materialSends, materialStores, products, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
 import { createSend } from '../sends/service.ts'
+import { storeScope } from './store-scope.ts'
 
 /** WeCom keeps a temporary media id 3 days. */
 export const MEDIA_TTL_MS = 3 * 86_400_000
 /** A cached media id with less life than this left is uploaded again before it is sent. */
-export const MEDIA_REFRESH_MARGIN_MS = 12 * 3_600_000
+const MEDIA_REFRESH_MARGIN_MS = 12 * 3_600_000
 /** The refresh job keeps media ids alive only for materials sent this recently; others lapse and are uploaded on demand. */
-export const MEDIA_KEEP_WARM_MS = 7 * 86_400_000
+const MEDIA_KEEP_WARM_MS = 7 * 86_400_000
 
 export interface MaterialDeps {
   database: Database
@@ -47,48 +47,7 @@ const isFileKind = (kind: string): kind is FileMaterialKind => (fileMaterialKind
 
 // ── Visibility and management rights ──
 
-/** A material without store rows is visible everywhere; otherwise in its stores. Admins see all. */
-function visibleTo(session: Session): SQL | undefined {
-  if (session.role === 'admin')
-    return undefined
-  const ms = qualified(materialStores.materialId)
-  return sql`(not exists (select 1 from ${materialStores} where ${ms} = ${qualified(materials.id)}) or exists (select 1 from ${materialStores} where ${ms} = ${qualified(materials.id)} and ${qualified(materialStores.storeId)} = ${session.storeId ?? ''}))`
-}
-
-/** Admins manage everything; a store manager only what is visible in their store alone. Guides manage nothing. */
-function requireManager(session: Session): void {
-  if (session.role === 'guide')
-    throw forbidden('只有管理员和店长可以管理素材')
-}
-
-async function storeIdsOf(db: AsyncDbOrTx, ids: number[]): Promise<Map<number, string[]>> {
-  const map = new Map<number, string[]>(ids.map(id => [id, []]))
-  if (ids.length === 0)
-    return map
-  const rows = await db.select().from(materialStores).where(inArray(materialStores.materialId, ids)).orderBy(asc(materialStores.storeId)).all()
-  for (const row of rows)
-    map.get(row.materialId)?.push(row.storeId)
-  return map
-}
-
-/** The store list a save may set: a store manager's is always their own store; unknown ids are 400. */
-async function allowedStoreIds(db: AsyncDbOrTx, session: Session, requested: string[] | undefined): Promise<string[]> {
-  if (session.role === 'supervisor') {
-    if (!session.storeId)
-      throw forbidden('店长账号没有所属门店，不能管理素材')
-    if (requested && requested.some(id => id !== session.storeId))
-      throw forbidden('店长只能把素材设为本门店可见')
-    return [session.storeId]
-  }
-  const wanted = [...new Set(requested ?? [])]
-  if (wanted.length) {
-    const known = new Set((await db.select({ id: stores.id }).from(stores).where(inArray(stores.id, wanted)).all()).map(r => r.id))
-    const unknown = wanted.filter(id => !known.has(id))
-    if (unknown.length)
-      throw badRequest(`门店不存在：${unknown.join('、')}`)
-  }
-  return wanted
-}
+const { visibleTo, requireManager, storeIdsOf, allowedStoreIds } = storeScope('素材')
 
 async function requireGroup(db: AsyncDbOrTx, groupId: number | null | undefined): Promise<void> {
   if (groupId != null && !(await db.select({ id: materialGroups.id }).from(materialGroups).where(eq(materialGroups.id, groupId)).get()))
@@ -174,8 +133,10 @@ export async function listMaterials(db: AsyncDbOrTx, session: Session, query: Ma
 }
 
 export async function getMaterial(db: AsyncDbOrTx, session: Session, id: number): Promise<Material> {
-  await visibleMaterial(db, session, id)
-  const row = (await db.select({ material: materials, groupName: materialGroups.name, useCount, openCount }).from(materials).leftJoin(materialGroups, eq(materialGroups.id, materials.groupId)).where(eq(materials.id, id)).get())!
+  // One read: visible to the session (not archived) and with its group and counts.
+  const row = await db.select({ material: materials, groupName: materialGroups.name, useCount, openCount }).from(materials).leftJoin(materialGroups, eq(materialGroups.id, materials.groupId)).where(and(eq(materials.id, id), isNull(materials.archivedAt), visibleTo(session))).get()
+  if (!row)
+    throw notFound(`素材 ${id} 不存在`)
   return toMaterial({ ...row.material, groupName: row.groupName, useCount: row.useCount, openCount: row.openCount }, (await storeIdsOf(db, [id])).get(id) ?? [])
 }
 
@@ -325,7 +286,7 @@ export async function deleteMaterialGroup(database: Database, session: Session, 
 // ── Sending ──
 
 /** `<idempotencyKey>.<mac>`: names the send without a lookup table and cannot be guessed or forged. */
-export function linkToken(key: Buffer, idempotencyKey: string): string {
+function linkToken(key: Buffer, idempotencyKey: string): string {
   return `${idempotencyKey}.${createHmac('sha256', key).update(`material-open:${idempotencyKey}`).digest('base64url').slice(0, 22)}`
 }
 
@@ -343,7 +304,7 @@ function verifyLinkToken(key: Buffer, token: string): string | null {
  * A media id for a file material that lives at least MEDIA_REFRESH_MARGIN_MS more: the cached one, or a
  * fresh media/upload (cached for every guide). Two guides racing both upload; either id is valid.
  */
-export async function ensureMediaId(deps: MaterialDeps, row: MaterialRow): Promise<string> {
+async function ensureMediaId(deps: MaterialDeps, row: MaterialRow): Promise<string> {
   const now = deps.now()
   const cached = await deps.database.db.select().from(materialMedia).where(eq(materialMedia.materialId, row.id)).get()
   if (cached && cached.contentHash === row.contentHash && cached.expiresAt - now > MEDIA_REFRESH_MARGIN_MS)

@@ -1,5 +1,6 @@
-import type { MemberContext, OrderPage } from '@scrm/shared'
+import type { MemberContext, OrderPage, ReplyGroup } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
+import { fillReplyTemplate } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestStack } from '../../testing/harness.ts'
 
@@ -27,7 +28,7 @@ function context(externalUserId: string, cookie: string, extra = '') {
 }
 
 describe('member context', () => {
-  it('returns profile, follows, tags, totals, newest-first orders and filled replies in one request', async () => {
+  it('returns profile, follows, tags, totals, newest-first orders and the reply variables in one request', async () => {
     const res = await context(ownMember.external_userid, guideCookie, '&orderLimit=2')
     expect(res.statusCode).toBe(200)
     const body = res.json() as MemberContext
@@ -41,8 +42,28 @@ describe('member context', () => {
     expect(body.totals.orderCount).toBe(dbTotals.n)
     expect(body.totals.netAmount).toBe(dbTotals.net)
     expect(body.totals.byPlatform.reduce((s, p) => s + p.orderCount, 0)).toBe(dbTotals.n)
-    expect(body.replies.length).toBeGreaterThan(10)
-    expect(body.replies.every(r => !r.content.includes('{{name}}') && !r.content.includes('{{guide}}'))).toBe(true)
+    // The sidebar fills the library (loaded once per session) with the context's variables.
+    const groups = (await stack.app.inject({ method: 'GET', url: '/api/reply-groups?withReplies=true', headers: { cookie: guideCookie } })).json() as ReplyGroup[]
+    const filled = groups.flatMap(g => g.replies!.map(r => fillReplyTemplate(r.content, body.replyVariables)))
+    expect(filled.length).toBeGreaterThan(10)
+    expect(filled.every(content => !content.includes('{{name}}') && !content.includes('{{guide}}'))).toBe(true)
+    // Each variable read independently: 称呼 is the first word of the guide's remark (else the name); the guide and
+    // store are the caller's; 最近购买 is the largest line of the latest paid order.
+    const sqlite = stack.database.sqlite
+    const me = sqlite.prepare(`select f.remark, m.name, m.level, s.name as guide, st.name as store from follows f join members m on m.id = f.member_id
+      join staff s on s.userid = f.guide_userid left join stores st on st.id = s.store_id where f.member_id = ? and f.guide_userid = ?`).get(ownMember.id, guide) as { remark: string | null, name: string, level: string | null, guide: string, store: string | null }
+    const last = sqlite.prepare(`select p.name, o.paid_at from orders o join order_lines l on l.order_id = o.id join products p on p.sku_id = l.sku_id
+      where o.member_id = ? and o.status in ('paid', 'shipped', 'completed') order by o.paid_at desc, o.id desc, l.amount desc, l.id limit 1`).get(ownMember.id) as { name: string, paid_at: number } | undefined
+    const day = last ? new Date(last.paid_at + 8 * 3_600_000) : undefined
+    expect(body.replyVariables).toEqual({
+      称呼: me.remark?.split(/\s/)[0] || me.name,
+      导购: me.guide,
+      门店: me.store ?? '',
+      最近购买: last?.name ?? '',
+      最近购买日期: day ? `${day.getUTCMonth() + 1}月${day.getUTCDate()}日` : '',
+      会员等级: me.level ?? '',
+    })
+    expect(body.replyVariables.最近购买).not.toBe('')
   })
 
   it('pages through all orders with the cursor, without gaps or repeats', async () => {

@@ -7,7 +7,7 @@ import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, orders, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { notFound } from '../plugins/errors.ts'
-import { listRepliesForMember } from '../replies/service.ts'
+import { guideAndPurchaseValues, replyDisplayName } from '../replies/service.ts'
 import { memberTagsFor } from '../tags/follow-tags.ts'
 import { listMemberOrders, memberOrderTotals } from './orders.ts'
 
@@ -58,17 +58,17 @@ export async function getMemberContext(
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
   // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
-  const [followRows, tagRows, totals, identityPlatforms, orderPage, recommendations] = await Promise.all([
+  const [followRows, tagRows, totals, identityPlatforms, orderPage, recommendations, replyValues] = await Promise.all([
     activeFollows(db).all({ memberId: member.id }),
     memberTagsFor(db, member.id, session.userid),
     memberOrderTotals(db, member.id),
     identityPlatformsOf(db).all({ memberId: member.id }),
     listMemberOrders(db, member.id, { limit: query.orderLimit }),
     recommend(db, member.id, session),
+    guideAndPurchaseValues(db, session.userid, member.id),
   ])
   const platforms = [...new Set<Platform>([...totals.byPlatform.map(p => p.platform), ...identityPlatforms.map(r => r.platform)])]
   const myRemark = followRows.find(f => f.guideUserid === session.userid)?.remark
-  const displayName = myRemark?.split(/\s/)[0] || member.name
 
   return {
     member: {
@@ -87,7 +87,8 @@ export async function getMemberContext(
     tags: tagRows,
     totals,
     orders: orderPage,
-    replies: await listRepliesForMember(db, session, member.id, displayName),
+    // The templates come once per session (GET /api/reply-groups?withReplies=true); the sidebar fills them.
+    replyVariables: { 称呼: replyDisplayName(myRemark, member.name), 会员等级: member.level ?? '', ...replyValues },
     recommendations,
   }
 }

@@ -1,6 +1,7 @@
 import type { ManagedReply, ManagedReplyList, MemberContext, ReplyGroup, ReplyImportReport, ReplyPreview, SendRecord } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { randomUUID } from 'node:crypto'
+import { fillReplyTemplate } from '@scrm/shared'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -62,7 +63,14 @@ describeEachDialect('scripted replies', ({ dialect }) => {
   }
   const replyCount = async () => (await (await call('GET', '/api/replies?limit=500', admin)).json() as ManagedReplyList).total
   const group = async (name: string) => (await (await call('POST', '/api/reply-groups', admin, { name })).json() as ReplyGroup).id
-  const context = async () => (await (await call('GET', `/api/members/context?externalUserId=${member.externalUserid}`, guide)).json() as MemberContext)
+  // What the sidebar shows: the session's library (templates, loaded once) filled with the chat's variables.
+  const sidebarReplies = async () => {
+    const groups = await (await call('GET', '/api/reply-groups?withReplies=true', guide)).json() as ReplyGroup[]
+    const context = await (await call('GET', `/api/members/context?externalUserId=${member.externalUserid}`, guide)).json() as MemberContext
+    // The count the library shows per group is the number of replies the guide gets in it.
+    expect(groups.map(g => g.replyCount)).toEqual(groups.map(g => g.replies!.length))
+    return groups.flatMap(g => g.replies!.map(r => ({ ...r, content: fillReplyTemplate(r.content, context.replyVariables) })))
+  }
 
   it('needs a session on every route (401); guides cannot manage (403)', async () => {
     const manage: [string, string, unknown?][] = [
@@ -105,7 +113,7 @@ describeEachDialect('scripted replies', ({ dialect }) => {
     expect(created.status).toBe(201)
     const guideName = (stack.database.sqlite.prepare('select name from staff where userid = ?').get(guideUserid) as { name: string }).name
     const expected = `${member.name}您好，${lastItem}穿着还合适吗？我是${guideName}`
-    const reply = (await context()).replies.find(r => r.title === '回访')!
+    const reply = (await sidebarReplies()).find(r => r.title === '回访')!
     expect(reply.content).toBe(expected)
     const preview = await (await call('POST', '/api/replies/preview', guide, { content: '{{称呼}}您好，{{最近购买}}穿着还合适吗？我是{{导购}}', memberId: member.id })).json() as ReplyPreview
     expect(preview).toEqual({ content: expected, empty: [] })
@@ -116,10 +124,14 @@ describeEachDialect('scripted replies', ({ dialect }) => {
   it('shows a store\'s replies only in that store; store managers manage only their own', async () => {
     const groupId = await group('测试-门店')
     await call('POST', '/api/replies', admin, { groupId, title: '别店专属', content: '别店', storeIds: [otherStore] })
-    expect((await context()).replies.some(r => r.title === '别店专属')).toBe(false)
+    expect((await sidebarReplies()).some(r => r.title === '别店专属')).toBe(false)
     const own = await call('POST', '/api/replies', supervisor, { groupId, title: '本店专属', content: '本店' })
     expect((await own.json() as ManagedReply).storeIds).toEqual([guideStore])
-    expect((await context()).replies.some(r => r.title === '本店专属')).toBe(true)
+    expect((await sidebarReplies()).some(r => r.title === '本店专属')).toBe(true)
+    // A store manager's export holds their store's and everyone's replies, not another store's.
+    const exported = await (await call('GET', '/api/replies/export?format=csv&encoding=utf-8', supervisor)).text()
+    expect(exported).toContain('本店专属')
+    expect(exported).not.toContain('别店专属')
     expect((await call('POST', '/api/replies', supervisor, { groupId, title: '越权', content: 'x', storeIds: [otherStore] })).status).toBe(403)
   })
 
@@ -135,7 +147,7 @@ describeEachDialect('scripted replies', ({ dialect }) => {
 
     expect((await call('DELETE', `/api/replies/${reply.id}`, admin)).status).toBe(204)
     expect((await call('GET', `/api/replies/${reply.id}`, admin)).status).toBe(404)
-    expect((await context()).replies.some(r => r.id === reply.id)).toBe(false)
+    expect((await sidebarReplies()).some(r => r.id === reply.id)).toBe(false)
     const kept = await stack.port.db.all<[number]>(`select count(*) from replies where id = ${reply.id}` as never)
     expect(Number(kept[0]![0])).toBe(1)
   })

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Database } from '../db/port.ts'
 import multipart from '@fastify/multipart'
-import { ApiError, IdParams, ManagedReply, ManagedReplyList, replyCsvEncodingList, ReplyExportQuery, ReplyGroup, ReplyGroupInput, ReplyImportReport, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest } from '@scrm/shared'
+import { ApiError, IdParams, ManagedReply, ManagedReplyList, replyCsvEncodingList, ReplyExportQuery, ReplyGroup, ReplyGroupInput, ReplyGroupsQuery, ReplyImportReport, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest } from '@scrm/shared'
 import Type from 'typebox'
 import { badRequest, HttpError } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
@@ -85,7 +85,9 @@ export const replyRoutes: FastifyPluginAsyncTypebox<{ database: Database, now: (
     return reply.status(204).send(null)
   })
 
-  app.get('/api/reply-groups', { schema: { response: { 200: Type.Array(ReplyGroup) } } }, async request => listReplyGroups(db, sessionOf(request)))
+  app.get('/api/reply-groups', {
+    schema: { querystring: ReplyGroupsQuery, response: { 200: Type.Array(ReplyGroup) } },
+  }, async request => listReplyGroups(db, sessionOf(request), request.query))
 
   app.post('/api/reply-groups', {
     schema: { body: ReplyGroupInput, response: { 201: ReplyGroup, 403: ApiError, 409: ApiError } },

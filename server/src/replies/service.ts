@@ -1,118 +1,84 @@
 // Scripted replies (话术库): the brand's scripts in groups, visible per store, with variables filled from the
-// member and their last order. The sidebar reads them filled in; the console manages them.
-import type { ManagedReply, ManagedReplyList, Reply, ReplyGroup, ReplyGroupInput, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest, ReplyVariableValues } from '@scrm/shared'
-import type { SQL } from 'drizzle-orm'
+// member and their last order. The sidebar loads them once per session and fills them per chat (the member
+// context carries the values); the console manages them.
+import type { ManagedReply, ManagedReplyList, ReplyGroup, ReplyGroupInput, ReplyGroupsQuery, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest, ReplyTemplate, ReplyVariableValues } from '@scrm/shared'
 import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { fillReplyTemplate, replyVariableList, unknownReplyVariables, usedReplyVariables } from '@scrm/shared'
 import { and, asc, desc, eq, inArray, ne, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, members, orderLines, orders, products, replies, replyGroups, replyRetirements, replyStores, sends, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { containsPattern } from '../materials/service.ts'
+import { storeScope } from '../materials/store-scope.ts'
 import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 
 const DAY_MS = 86_400_000
 
-/** Values for the variables; the optional ones are empty when unknown. */
-export interface ReplyVariables {
-  /** Member's display name (remark first, then WeCom name). */
-  name: string
-  guide: string
-  store: string
-  lastPurchase?: string
-  lastPurchaseDate?: string
-  level?: string
-}
-
-export function replyValues(vars: ReplyVariables): ReplyVariableValues {
-  return {
-    称呼: vars.name,
-    导购: vars.guide,
-    门店: vars.store,
-    最近购买: vars.lastPurchase ?? '',
-    最近购买日期: vars.lastPurchaseDate ?? '',
-    会员等级: vars.level ?? '',
-  }
-}
-
-/** Fills the variables; unknown ones are left visible so they get noticed. */
-export function fillReplyVariables(template: string, vars: ReplyVariables): string {
-  return fillReplyTemplate(template, replyValues(vars))
-}
-
 /** 400 naming every variable that does not exist, and the ones that do. */
-export function requireKnownVariables(content: string): void {
+function requireKnownVariables(content: string): void {
   const unknown = unknownReplyVariables(content)
   if (unknown.length)
     throw badRequest(`话术里有不存在的变量：${unknown.map(v => `{{${v}}}`).join('、')}。可用的变量：${replyVariableList.map(v => `{{${v.name}}}`).join('、')}`)
 }
 
-const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
+const { visibleTo, requireManager, storeIdsOf, allowedStoreIds } = storeScope('话术')
 
-/** No store rows = every store; otherwise the listed stores. `'all'` (admins) sees everything. */
-function visibleIn(scope: { storeId: string | null } | 'all'): SQL | undefined {
-  if (scope === 'all')
-    return undefined
-  const rs = qualified(replyStores.replyId)
-  return sql`(not exists (select 1 from ${replyStores} where ${rs} = ${qualified(replies.id)}) or exists (select 1 from ${replyStores} where ${rs} = ${qualified(replies.id)} and ${qualified(replyStores.storeId)} = ${scope.storeId ?? ''}))`
-}
-
-const scopeOf = (session: Session) => session.role === 'admin' ? 'all' as const : { storeId: session.storeId }
-
-/** The replies of the member context, filled in, grouped in order, most used first within a group. */
-export async function listReplies(db: AsyncDbOrTx, vars: ReplyVariables, scope: { storeId: string | null } | 'all' = 'all'): Promise<Reply[]> {
-  const rows = await db.select({
-    id: replies.id,
-    groupId: replies.groupId,
-    groupName: replyGroups.name,
-    title: replies.title,
-    content: replies.content,
-  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(and(notRetired, visibleIn(scope))).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), desc(replies.useCount), asc(replies.id)).all()
-  const values = replyValues(vars)
-  return rows.map(row => ({ ...row, content: fillReplyTemplate(row.content, values) }))
-}
+/** The reply was not retired (deleted after it had been sent). */
+export const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
 
 export async function countReplyUse(db: AsyncDbOrTx, replyId: number): Promise<void> {
   await db.update(replies).set({ useCount: sql`${replies.useCount} + 1` }).where(eq(replies.id, replyId)).run()
 }
 
-const monthDay = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric' })
+// `month: 'long'` gives 10月28日 (as the console's sample shows); 'numeric' would give 10/28.
+const monthDay = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric' })
 
-/** 最近购买: the main item (largest line) of the member's last paid order that was not cancelled or refunded. */
-async function lastPurchase(db: AsyncDbOrTx, memberId: number): Promise<{ name: string, paidAt: number } | undefined> {
-  return db.select({ name: products.name, paidAt: orders.paidAt })
-    .from(orders)
-    .innerJoin(orderLines, eq(orderLines.orderId, orders.id))
-    .innerJoin(products, eq(products.skuId, orderLines.skuId))
-    .where(and(eq(orders.memberId, memberId), inArray(orders.status, ['paid', 'shipped', 'completed'])))
-    .orderBy(desc(orders.paidAt), desc(orders.id), desc(orderLines.amount), asc(orderLines.id))
-    .limit(1)
-    .get()
+/** 称呼: the first word of the guide's remark for the member, else her WeCom name. */
+export function replyDisplayName(remark: string | null | undefined, memberName: string): string {
+  return remark?.split(/\s/)[0] || memberName
 }
 
-/** The variables for one member as the session's guide would send them. */
-export async function replyVariablesFor(db: AsyncDbOrTx, session: Session, memberId: number, displayName?: string): Promise<ReplyVariables> {
-  const [member, me, last, remark] = await Promise.all([
-    db.select({ name: members.name, level: members.level }).from(members).where(eq(members.id, memberId)).get(),
-    db.select({ name: staff.name, storeName: stores.name }).from(staff).leftJoin(stores, eq(stores.id, staff.storeId)).where(eq(staff.userid, session.userid)).get(),
-    lastPurchase(db, memberId),
-    displayName === undefined ? db.select({ remark: follows.remark }).from(follows).where(and(eq(follows.memberId, memberId), eq(follows.guideUserid, session.userid))).get() : undefined,
-  ])
+/** The values that do not come from the member row itself: the guide, her store and the last purchase. */
+export type GuideAndPurchaseValues = Pick<ReplyVariableValues, '导购' | '门店' | '最近购买' | '最近购买日期'>
+
+const guideAndStore = preparedPerHandle(db => db.select({ name: staff.name, storeName: stores.name })
+  .from(staff)
+  .leftJoin(stores, eq(stores.id, staff.storeId))
+  .where(eq(staff.userid, sql.placeholder('userid')))
+  .prepare())
+
+/** 最近购买: the main item (largest line) of the member's last paid order that was not cancelled or refunded. */
+const lastPurchase = preparedPerHandle(db => db.select({ name: products.name, paidAt: orders.paidAt })
+  .from(orders)
+  .innerJoin(orderLines, eq(orderLines.orderId, orders.id))
+  .innerJoin(products, eq(products.skuId, orderLines.skuId))
+  .where(and(eq(orders.memberId, sql.placeholder('memberId')), inArray(orders.status, ['paid', 'shipped', 'completed'])))
+  .orderBy(desc(orders.paidAt), desc(orders.id), desc(orderLines.amount), asc(orderLines.id))
+  .limit(1)
+  .prepare())
+
+/** Two prepared reads: they run on the member context's hot path. */
+export async function guideAndPurchaseValues(db: AsyncDbOrTx, userid: string, memberId: number): Promise<GuideAndPurchaseValues> {
+  const [me, last] = await Promise.all([guideAndStore(db).get({ userid }), lastPurchase(db).get({ memberId })])
   return {
-    name: displayName ?? (remark?.remark?.split(/\s/)[0] || member?.name || ''),
-    guide: me?.name ?? '',
-    store: me?.storeName ?? '',
-    lastPurchase: last?.name ?? '',
-    lastPurchaseDate: last ? monthDay.format(last.paidAt) : '',
-    level: member?.level ?? '',
+    导购: me?.name ?? '',
+    门店: me?.storeName ?? '',
+    最近购买: last?.name ?? '',
+    最近购买日期: last ? monthDay.format(last.paidAt) : '',
   }
 }
 
-/** The member context's replies: visible in the guide's store, filled for this member. */
-export async function listRepliesForMember(db: AsyncDbOrTx, session: Session, memberId: number, displayName: string): Promise<Reply[]> {
-  return listReplies(db, await replyVariablesFor(db, session, memberId, displayName), scopeOf(session))
+/** The variables for one member as the session's guide would send them (the member context's `replyVariables`). */
+async function replyVariablesFor(db: AsyncDbOrTx, session: Session, memberId: number): Promise<ReplyVariableValues> {
+  const [member, follow, rest] = await Promise.all([
+    db.select({ name: members.name, level: members.level }).from(members).where(eq(members.id, memberId)).get(),
+    db.select({ remark: follows.remark }).from(follows).where(and(eq(follows.memberId, memberId), eq(follows.guideUserid, session.userid))).get(),
+    guideAndPurchaseValues(db, session.userid, memberId),
+  ])
+  return { 称呼: replyDisplayName(follow?.remark, member?.name ?? ''), 会员等级: member?.level ?? '', ...rest }
 }
 
 const SAMPLE_VALUES: ReplyVariableValues = { 称呼: '王女士', 导购: '小美', 门店: '静安店', 最近购买: '羊绒开衫', 最近购买日期: '11月3日', 会员等级: '金卡' }
@@ -123,7 +89,7 @@ export async function previewReply(db: AsyncDbOrTx, session: Session, request: R
   let values = SAMPLE_VALUES
   if (request.memberId !== undefined) {
     await requireMemberAccess(db, session, request.memberId)
-    values = replyValues(await replyVariablesFor(db, session, request.memberId))
+    values = await replyVariablesFor(db, session, request.memberId)
   }
   return {
     content: fillReplyTemplate(request.content, values),
@@ -133,48 +99,15 @@ export async function previewReply(db: AsyncDbOrTx, session: Session, request: R
 
 // ── Management (console) ──
 
-function requireManager(session: Session): void {
-  if (session.role === 'guide')
-    throw forbidden('只有管理员和店长可以管理话术')
-}
-
 function requireAdmin(session: Session, what: string): void {
   if (session.role !== 'admin')
     throw forbidden(`只有管理员可以${what}`)
 }
 
-async function storeIdsOf(db: AsyncDbOrTx, ids: number[]): Promise<Map<number, string[]>> {
-  const map = new Map<number, string[]>(ids.map(id => [id, []]))
-  if (!ids.length)
-    return map
-  for (const row of await db.select().from(replyStores).where(inArray(replyStores.replyId, ids)).orderBy(asc(replyStores.storeId)).all())
-    map.get(row.replyId)?.push(row.storeId)
-  return map
-}
-
-/** A store manager's replies are always their store's; an admin's stores must exist. */
-async function allowedStoreIds(db: AsyncDbOrTx, session: Session, requested: string[] | undefined): Promise<string[]> {
-  if (session.role === 'supervisor') {
-    if (!session.storeId)
-      throw forbidden('店长账号没有所属门店，不能管理话术')
-    if (requested?.some(id => id !== session.storeId))
-      throw forbidden('店长只能把话术设为本门店可见')
-    return [session.storeId]
-  }
-  const wanted = [...new Set(requested ?? [])]
-  if (wanted.length) {
-    const known = new Set((await db.select({ id: stores.id }).from(stores).where(inArray(stores.id, wanted)).all()).map(r => r.id))
-    const unknown = wanted.filter(id => !known.has(id))
-    if (unknown.length)
-      throw badRequest(`门店不存在：${unknown.join('、')}`)
-  }
-  return wanted
-}
-
 /** The reply if the session may change it: 404 when not visible (or retired), 403 when not only their store's. */
 async function manageableReply(db: AsyncDbOrTx, session: Session, id: number): Promise<typeof replies.$inferSelect> {
   requireManager(session)
-  const row = await db.select().from(replies).where(and(eq(replies.id, id), notRetired, visibleIn(scopeOf(session)))).get()
+  const row = await db.select().from(replies).where(and(eq(replies.id, id), notRetired, visibleTo(session))).get()
   if (!row)
     throw notFound(`话术 ${id} 不存在`)
   if (session.role === 'supervisor') {
@@ -209,7 +142,7 @@ export async function listManagedReplies(db: AsyncDbOrTx, session: Session, quer
   const pattern = q ? containsPattern(q) : null
   const where = and(
     notRetired,
-    visibleIn(scopeOf(session)),
+    visibleTo(session),
     query.groupId ? eq(replies.groupId, query.groupId) : undefined,
     pattern ? or(sql`lower(${replies.title}) like lower(${pattern}) escape '\\'`, sql`lower(${replies.content}) like lower(${pattern}) escape '\\'`) : undefined,
   )
@@ -248,7 +181,7 @@ export async function getManagedReply(db: AsyncDbOrTx, session: Session, id: num
     content: replies.content,
     createdAt: replies.createdAt,
     ...statsColumns(windowDays * DAY_MS),
-  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(and(eq(replies.id, id), notRetired, visibleIn(scopeOf(session)))).get()
+  }).from(replies).innerJoin(replyGroups, eq(replyGroups.id, replies.groupId)).where(and(eq(replies.id, id), notRetired, visibleTo(session))).get()
   if (!row)
     throw notFound(`话术 ${id} 不存在`)
   return { ...row, sentCount: Number(row.sentCount), reachedMembers: Number(row.reachedMembers), convertedMembers: Number(row.convertedMembers), storeIds: (await storeIdsOf(db, [id])).get(id) ?? [] }
@@ -296,11 +229,22 @@ export async function retireReply(database: Database, session: Session, id: numb
 
 // ── Groups ──
 
-export async function listReplyGroups(db: AsyncDbOrTx, session: Session): Promise<ReplyGroup[]> {
-  const scope = visibleIn(scopeOf(session))
+/** The groups with the number of replies the caller's store sees; with `withReplies`, those replies as templates. */
+export async function listReplyGroups(db: AsyncDbOrTx, session: Session, query: ReplyGroupsQuery = {}): Promise<ReplyGroup[]> {
+  const scope = visibleTo(session)
   const count = sql<number>`(select count(*) from ${replies} where ${qualified(replies.groupId)} = ${qualified(replyGroups.id)} and ${notRetired}${scope ? sql` and ${scope}` : sql``})`
   const rows = await db.select({ id: replyGroups.id, name: replyGroups.name, sortOrder: replyGroups.sortOrder, replyCount: count }).from(replyGroups).orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id)).all()
-  return rows.map(r => ({ ...r, replyCount: Number(r.replyCount) }))
+  if (!query.withReplies)
+    return rows.map(r => ({ ...r, replyCount: Number(r.replyCount) }))
+  const byGroup = new Map<number, ReplyTemplate[]>(rows.map(r => [r.id, []]))
+  const templates = await db.select({ id: replies.id, groupId: replies.groupId, title: replies.title, content: replies.content })
+    .from(replies)
+    .where(and(notRetired, scope))
+    .orderBy(desc(replies.useCount), asc(replies.id))
+    .all()
+  for (const { groupId, ...template } of templates)
+    byGroup.get(groupId)?.push(template)
+  return rows.map(r => ({ ...r, replyCount: Number(r.replyCount), replies: byGroup.get(r.id) ?? [] }))
 }
 
 export async function saveReplyGroup(database: Database, session: Session, id: number | null, input: ReplyGroupInput): Promise<ReplyGroup> {

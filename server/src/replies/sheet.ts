@@ -10,9 +10,10 @@ import { stringify } from 'csv-stringify/sync'
 import { and, asc, eq, sql } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
-import { replies, replyGroups, replyRetirements, replyStores, stores } from '../db/schema.ts'
-import { qualified } from '../db/sql.ts'
+import { replies, replyGroups, replyStores, stores } from '../db/schema.ts'
+import { storeScope } from '../materials/store-scope.ts'
 import { badRequest, forbidden } from '../plugins/errors.ts'
+import { notRetired } from './service.ts'
 
 export type CsvEncoding = typeof replyCsvEncodingList[number]
 
@@ -106,7 +107,7 @@ export async function readReplySheet(bytes: Buffer, fileName: string, encoding?:
   return { rows: readCsv(bytes, used), format: 'csv', encoding: used }
 }
 
-const notRetired = sql`not exists (select 1 from ${replyRetirements} where ${qualified(replyRetirements.replyId)} = ${qualified(replies.id)})`
+const { visibleTo } = storeScope('话术')
 
 /**
  * Imports rows as replies (admins only). A row whose group and title match a live reply updates it, so importing
@@ -188,7 +189,7 @@ async function exportRows(database: Database, session: Session): Promise<string[
   const rows = await db.select({ id: replies.id, group: replyGroups.name, title: replies.title, content: replies.content })
     .from(replies)
     .innerJoin(replyGroups, eq(replyGroups.id, replies.groupId))
-    .where(and(notRetired, session.role === 'admin' ? undefined : sql`(not exists (select 1 from ${replyStores} where ${qualified(replyStores.replyId)} = ${qualified(replies.id)}) or exists (select 1 from ${replyStores} where ${qualified(replyStores.replyId)} = ${qualified(replies.id)} and ${qualified(replyStores.storeId)} = ${session.storeId ?? ''}))`))
+    .where(and(notRetired, visibleTo(session)))
     .orderBy(asc(replyGroups.sortOrder), asc(replyGroups.id), asc(replies.id))
     .all()
   const names = new Map<number, string[]>()

@@ -27,6 +27,11 @@ export async function listReplyGroups(): Promise<ReplyGroup[]> {
   return (await http.get<ReplyGroup[]>('/api/reply-groups')).data
 }
 
+/** The library as the session's store sees it: groups with their replies as templates (the sidebar, once). */
+export async function getReplyLibrary(): Promise<ReplyGroup[]> {
+  return (await http.get<ReplyGroup[]>('/api/reply-groups', { params: { withReplies: true } })).data
+}
+
 export async function createReplyGroup(body: ReplyGroupInput): Promise<ReplyGroup> {
   return (await http.post<ReplyGroup>('/api/reply-groups', body)).data
 }

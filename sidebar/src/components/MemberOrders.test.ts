@@ -37,7 +37,7 @@ function context(page: OrderPage): MemberContext {
     tags: [],
     totals: { orderCount: 3, netAmount: 389700, firstPaidAt: 1, lastPaidAt: 3, byPlatform: [] },
     orders: page,
-    replies: [],
+    replyVariables: { 称呼: '李四', 导购: '', 门店: '', 最近购买: '', 最近购买日期: '', 会员等级: '' },
     recommendations: { recommendationId: null, propensity: { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: 'none' }, items: [] },
   }
 }
