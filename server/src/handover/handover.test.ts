@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { transferBook } from '../../emulator/transfer.ts'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
-import { follows, handovers, members, memberTags, staff } from '../db/schema.ts'
+import { follows, followTags, handovers, members, memberTags, staff } from '../db/schema.ts'
 import { LOST_AFTER_MS, pollHandovers, submitHandover } from './service.ts'
 
 const DAY_SECONDS = 86400
@@ -130,6 +130,12 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     expect(sends.sends.find(s => s.id === send.id)).toMatchObject({ guideUserid: from })
     const wecomTags = await stack.port.db.select({ taggedBy: memberTags.taggedBy }).from(memberTags).where(and(eq(memberTags.memberId, member.id), eq(memberTags.source, 'wecom'))).all()
     expect(wecomTags.every(t => t.taggedBy !== from)).toBe(true)
+    // Corp tags hang on the relation: the old guide's become the new guide's (hers to edit), none stay on the old one.
+    const fromsCorpTags = before.tags.filter(t => t.source === 'wecom' && t.mine).map(t => t.id)
+    expect(fromsCorpTags.length).toBeGreaterThan(0)
+    expect(after.tags.filter(t => t.source === 'wecom' && t.mine).map(t => t.id)).toEqual(expect.arrayContaining(fromsCorpTags))
+    const oldRelationTags = await stack.port.db.select({ tagId: followTags.tagId }).from(followTags).where(and(eq(followTags.memberId, member.id), eq(followTags.guideUserid, from))).all()
+    expect(oldRelationTags).toEqual([])
   })
 
   it('a customer who refuses stays with the old guide; the reason is recorded', async () => {

@@ -3,11 +3,12 @@
 // transaction, so a confirmation moves everything or nothing.
 //
 // What needs no re-pointing, because it is keyed by the member and access follows the relation
-// (auth/access.ts): notes, member tags, the send log and its attributions, precomputed recommendations. The
-// send log keeps the guide who really sent each message, so per-guide reports stay true.
+// (auth/access.ts): notes, manual and computed member tags, the send log and its attributions, precomputed
+// recommendations. The send log keeps the guide who really sent each message, so per-guide reports stay true.
 import type { AsyncDbOrTx } from '../db/port.ts'
-import { and, eq, ne } from 'drizzle-orm'
-import { follows, memberTags } from '../db/schema.ts'
+import { and, eq, sql } from 'drizzle-orm'
+import { follows, followTags } from '../db/schema.ts'
+import { dropRelationTags } from '../tags/follow-tags.ts'
 
 interface MemberReassignment {
   memberId: number
@@ -39,16 +40,25 @@ const moveFollow: MemberReassigner = async (tx, { memberId, fromUserid, toUserid
   }).onConflictDoUpdate({ target: [follows.guideUserid, follows.memberId], set: { status: 'active' } }).run()
 }
 
-/** WeCom tags hang on the relation, which now is the new guide's: a later sync attributes them to her. */
-const moveTagAuthorship: MemberReassigner = async (tx, { memberId, fromUserid, toUserid }) => {
-  await tx.update(memberTags).set({ taggedBy: toUserid }).where(and(eq(memberTags.memberId, memberId), eq(memberTags.taggedBy, fromUserid), ne(memberTags.source, 'computed'))).run()
+/**
+ * Corp tags hang on the relation (follow_tags), and WeCom carries them over to the new relation: the new guide
+ * gets the old relation's corp tags as hers (she may edit them), the old relation's rows go, and so do the old
+ * guide's personal tags, which were only ever hers.
+ */
+const moveRelationTags: MemberReassigner = async (tx, { memberId, fromUserid, toUserid, at }) => {
+  await tx.insert(followTags)
+    .select(tx.select({ guideUserid: sql<string>`${toUserid}`.as('guide_userid'), memberId: followTags.memberId, tagId: followTags.tagId, createdAt: sql<number>`cast(${at} as bigint)`.as('created_at') })
+      .from(followTags).where(and(eq(followTags.memberId, memberId), eq(followTags.guideUserid, fromUserid))))
+    .onConflictDoNothing()
+    .run()
+  await dropRelationTags(tx, memberId, [fromUserid])
 }
 
 /**
  * Every domain's re-pointing, in order. A domain whose rows carry the serving guide (red packets: the guide who
  * may issue the next packet, budgets per guide) appends its MemberReassigner here.
  */
-const memberReassigners: MemberReassigner[] = [moveFollow, moveTagAuthorship]
+const memberReassigners: MemberReassigner[] = [moveFollow, moveRelationTags]
 
 /** Moves the member with everything attached; call inside the transaction that records the confirmation. */
 export async function reassignMember(tx: AsyncDbOrTx, change: MemberReassignment): Promise<void> {

@@ -8,7 +8,7 @@ import { TRANSFER_BATCH_LIMIT } from '@scrm/shared'
 import { and, asc, eq } from 'drizzle-orm'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
-import { follows, handoverItems, jobs, members, memberTags, staff, stores, tagGroups, tags } from '../db/schema.ts'
+import { follows, followTags, handoverItems, jobs, members, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { applyTransferEvent, createHandover, requeueStalledSubmissions, STALLED_AFTER_MS, submitHandover } from './service.ts'
 
 const admin: Session = { userid: 'adm', role: 'admin', storeId: null, exp: 0 }
@@ -32,7 +32,8 @@ describeEachDialect('handover submit and settle', ({ fresh }) => {
     await db.insert(follows).values(memberIds.map(id => ({ guideUserid: 'g1', memberId: id, addedAt: 1, remark: '老客', state: 'store_S1' }))).run()
     await db.insert(tagGroups).values({ id: 'grp', name: '等级', source: 'wecom' }).run()
     await db.insert(tags).values({ id: 'gold', groupId: 'grp', name: '金卡' }).run()
-    await db.insert(memberTags).values({ memberId: memberIds[0]!, tagId: 'gold', source: 'wecom', taggedBy: 'g1' }).run()
+    // A corp tag on g1's relation (WeCom keeps corp tags per relation: follow_tags).
+    await db.insert(followTags).values({ guideUserid: 'g1', memberId: memberIds[0]!, tagId: 'gold' }).run()
   })
 
   it('sends every customer in calls of at most 100 and records each answer', async () => {
@@ -78,7 +79,7 @@ describeEachDialect('handover submit and settle', ({ fresh }) => {
       { guide: 'g1', status: 'deleted_by_guide', remark: '老客', state: 'store_S1', addedAt: 1 },
       { guide: 'g2', status: 'active', remark: '老客', state: 'store_S1', addedAt: 5_000 },
     ])
-    expect(await database.db.select({ taggedBy: memberTags.taggedBy }).from(memberTags).where(eq(memberTags.memberId, memberId)).all()).toEqual([{ taggedBy: 'g2' }])
+    expect(await database.db.select({ taggedBy: followTags.guideUserid }).from(followTags).where(eq(followTags.memberId, memberId)).all()).toEqual([{ taggedBy: 'g2' }])
     const item = await database.db.select({ status: handoverItems.status, takeoverAt: handoverItems.takeoverAt }).from(handoverItems).where(and(eq(handoverItems.memberId, memberId))).get()
     expect(item).toEqual({ status: 'completed', takeoverAt: 5_000 })
     // A plain deletion (no transfer) of another pending customer settles nothing.
