@@ -4,6 +4,7 @@
 import type { MemberTag } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
+import { preparedPerHandle } from '../db/prepared.ts'
 import { computedMemberTags, followPersonalTags, followTags, jobs, memberTags, tagGroups, tags } from '../db/schema.ts'
 
 export const PUSH_JOB = 'tags.push'
@@ -72,32 +73,47 @@ export async function relationTagIds(db: AsyncDbOrTx, guideUserid: string, membe
  * A member's tags as `viewerUserid` sees them: corp tags of all relations (each once, `mine` when on the
  * viewer's), the viewer's personal tags, manual and computed tags (with why). Deleted tags are left out.
  */
+const liveTag = and(eq(tags.deleted, false), eq(tagGroups.deleted, false))
+const tagOrder = [desc(tagGroups.sortOrder), desc(tags.sortOrder), asc(tags.id)] as const
+
+// The member context reads these on every sidebar open: prepared once per handle (db/prepared.ts).
+const corpTagsOf = preparedPerHandle(db => db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, mine: sql<number>`max(case when ${followTags.guideUserid} = ${sql.placeholder('viewer')} then 1 else 0 end)` })
+  .from(followTags)
+  .innerJoin(tags, eq(tags.id, followTags.tagId))
+  .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
+  .where(and(eq(followTags.memberId, sql.placeholder('memberId')), liveTag))
+  .groupBy(tags.id, tags.name, tagGroups.name, tagGroups.sortOrder, tags.sortOrder)
+  .orderBy(...tagOrder)
+  .prepare())
+
+const personalTagsOf = preparedPerHandle(db => db.select({ groupName: followPersonalTags.groupName, name: followPersonalTags.name })
+  .from(followPersonalTags)
+  .where(and(eq(followPersonalTags.memberId, sql.placeholder('memberId')), eq(followPersonalTags.guideUserid, sql.placeholder('viewer'))))
+  .orderBy(asc(followPersonalTags.groupName), asc(followPersonalTags.name))
+  .prepare())
+
+const manualTagsOf = preparedPerHandle(db => db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, source: memberTags.source })
+  .from(memberTags)
+  .innerJoin(tags, eq(tags.id, memberTags.tagId))
+  .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
+  .where(and(eq(memberTags.memberId, sql.placeholder('memberId')), liveTag))
+  .orderBy(...tagOrder)
+  .prepare())
+
+const computedTagsOf = preparedPerHandle(db => db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, explanation: computedMemberTags.explanation })
+  .from(computedMemberTags)
+  .innerJoin(tags, eq(tags.id, computedMemberTags.tagId))
+  .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
+  .where(and(eq(computedMemberTags.memberId, sql.placeholder('memberId')), liveTag))
+  .orderBy(...tagOrder)
+  .prepare())
+
 export async function memberTagsFor(db: AsyncDbOrTx, memberId: number, viewerUserid: string): Promise<MemberTag[]> {
-  const live = and(eq(tags.deleted, false), eq(tagGroups.deleted, false))
   const [corp, personal, manual, computed] = await Promise.all([
-    db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, mine: sql<number>`max(case when ${followTags.guideUserid} = ${viewerUserid} then 1 else 0 end)` })
-      .from(followTags)
-      .innerJoin(tags, eq(tags.id, followTags.tagId))
-      .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
-      .where(and(eq(followTags.memberId, memberId), live))
-      .groupBy(tags.id, tags.name, tagGroups.name, tagGroups.sortOrder, tags.sortOrder)
-      .orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder), asc(tags.id))
-      .all(),
-    db.select({ groupName: followPersonalTags.groupName, name: followPersonalTags.name }).from(followPersonalTags).where(and(eq(followPersonalTags.memberId, memberId), eq(followPersonalTags.guideUserid, viewerUserid))).orderBy(asc(followPersonalTags.groupName), asc(followPersonalTags.name)).all(),
-    db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, source: memberTags.source })
-      .from(memberTags)
-      .innerJoin(tags, eq(tags.id, memberTags.tagId))
-      .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
-      .where(and(eq(memberTags.memberId, memberId), live))
-      .orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder), asc(tags.id))
-      .all(),
-    db.select({ id: tags.id, name: tags.name, groupName: tagGroups.name, explanation: computedMemberTags.explanation })
-      .from(computedMemberTags)
-      .innerJoin(tags, eq(tags.id, computedMemberTags.tagId))
-      .innerJoin(tagGroups, eq(tagGroups.id, tags.groupId))
-      .where(and(eq(computedMemberTags.memberId, memberId), live))
-      .orderBy(desc(tagGroups.sortOrder), desc(tags.sortOrder), asc(tags.id))
-      .all(),
+    corpTagsOf(db).all({ memberId, viewer: viewerUserid }),
+    personalTagsOf(db).all({ memberId, viewer: viewerUserid }),
+    manualTagsOf(db).all({ memberId }),
+    computedTagsOf(db).all({ memberId }),
   ])
   return [
     ...corp.map(t => ({ id: t.id, name: t.name, groupName: t.groupName, source: 'wecom' as const, mine: Number(t.mine) === 1, explanation: null })),
