@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { dialects } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { computedMemberTags } from '../db/schema.ts'
-import { computeAllTags } from './compute-job.ts'
+import { COMPUTE_INTERVAL_MS, computeAllTags, computeTagsIfStale } from './compute-job.ts'
 import { DAY_MS, median, rhythmOf, shanghaiDay } from './computed-tags.ts'
 
 const PLATFORM_NAMES: Record<string, string> = { taobao: '淘宝/天猫', jd: '京东', douyin: '抖音', youzan: '有赞', miniprogram: '小程序', pos: '门店' }
@@ -150,6 +150,15 @@ for (const dialect of dialects) {
       await computeAllTags(stack.port.db, now)
       const again = await stack.port.db.select({ memberId: computedMemberTags.memberId, tagId: computedMemberTags.tagId, explanation: computedMemberTags.explanation }).from(computedMemberTags).orderBy(asc(computedMemberTags.memberId), asc(computedMemberTags.tagId))
       expect(again).toEqual(stored)
+    })
+
+    it('the scheduled run skips tags computed less than an interval ago, and recomputes after', async () => {
+      const computedAt = async () => (await stack.port.db.select({ at: computedMemberTags.computedAt }).from(computedMemberTags).all()).map(r => r.at)
+      expect(await computeTagsIfStale(stack.port.db, now + COMPUTE_INTERVAL_MS - 1)).toBeNull()
+      expect(new Set(await computedAt())).toEqual(new Set([now]))
+      const later = now + COMPUTE_INTERVAL_MS
+      expect((await computeTagsIfStale(stack.port.db, later))?.members).toBe((stack.database.sqlite.prepare('select count(*) n from members').get() as { n: number }).n)
+      expect(new Set(await computedAt())).toEqual(new Set([later]))
     })
   })
 }

@@ -4,12 +4,12 @@
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { ComputedTag, FactOrder, MemberFacts, Population } from './computed-tags.ts'
-import { and, asc, gt, inArray, ne, sql } from 'drizzle-orm'
+import { and, asc, gt, inArray, max, ne, sql } from 'drizzle-orm'
 import { computedMemberTags, members, orderLines, orders, products, tagGroups, tags } from '../db/schema.ts'
 import { COMPUTED_GROUPS, computeMemberTags, DAY_MS, shanghaiDay } from './computed-tags.ts'
 
 export const COMPUTE_JOB = 'tags.compute'
-const COMPUTE_INTERVAL_MS = 24 * 3_600_000
+export const COMPUTE_INTERVAL_MS = 24 * 3_600_000
 const BATCH = 500
 
 export const computedGroupId = (group: string) => `c:${group}`
@@ -116,10 +116,22 @@ export async function computeAllTags(db: AsyncDbOrTx, now: number, options: { on
   return result
 }
 
+/**
+ * The scheduled run: computes every member's tags unless they were computed less than an interval ago. A new
+ * schedule's first run is due at once (jobs/queue.ts), so without this a start right after a compute (the demo
+ * computes before listening; a restart of any instance) would redo all of it while the first requests arrive.
+ */
+export async function computeTagsIfStale(db: AsyncDbOrTx, now: number, options: { progress?: (fraction: number) => Promise<void> } = {}): Promise<ComputeResult | null> {
+  const last = await db.select({ at: max(computedMemberTags.computedAt) }).from(computedMemberTags).get()
+  if (last?.at != null && now - last.at < COMPUTE_INTERVAL_MS)
+    return null
+  return computeAllTags(db, now, options)
+}
+
 export function registerComputeJob(queue: JobQueue, options: { db: AsyncDbOrTx, now: () => number, log?: JobsLogger }) {
   queue.register(COMPUTE_JOB, async ({ progress }) => {
-    const result = await computeAllTags(options.db, options.now(), { progress })
-    options.log?.info({ ...result }, 'computed tags')
+    const result = await computeTagsIfStale(options.db, options.now(), { progress })
+    options.log?.info({ ...result, skipped: result === null }, result ? 'computed tags' : 'computed tags are fresh; skipped')
   }, { maxAttempts: 3, backoffMs: 60_000, leaseMs: 30 * 60_000 })
 }
 
