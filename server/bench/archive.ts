@@ -32,6 +32,8 @@ const ARCHIVE_TABLES = ['archive_alerts', 'archive_rules', 'archive_terms', 'arc
 export interface ArchiveBenchResult {
   messages: number
   messagesPerKey: number
+  /** Worker threads opening RSA keys (ARCHIVE_RSA_THREADS; the server's default is the core count). */
+  rsaThreads: number
   ingestPerSecond: number
   /**
    * Messages per second of this process's CPU time: on a shared, loaded machine wall time mostly measures
@@ -80,20 +82,20 @@ async function seedPeople(database: Database): Promise<string[]> {
  * `messagesPerKey`: messages sharing one RSA-encrypted random key (1 = a fresh key per message, the worst
  * case; WeCom does not document reuse). Opening a key is one RSA-2048 private operation (~0.3 ms).
  */
-export async function benchArchive(options: { messages: number, messagesPerKey: number, databaseUrl?: string, log: (line: string) => void }): Promise<ArchiveBenchResult> {
+export async function benchArchive(options: { messages: number, messagesPerKey: number, rsaThreads: number, databaseUrl?: string, log: (line: string) => void }): Promise<ArchiveBenchResult> {
   const { messages, log } = options
   const dir = resolve(repoRoot, '.data')
   mkdirSync(dir, { recursive: true })
   const path = resolve(dir, 'bench-archive.db')
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
   const { port: database } = await connectDatabase({ databaseUrl: options.databaseUrl ?? '', databasePath: path })
+  const pair = generateArchiveKeyPair(1)
+  const keyring = createArchiveKeyring(new Map([[1, pair.privateKeyPem]]), { threads: options.rsaThreads })
   try {
     if (database.dialect === 'postgres')
       await database.db.run(sql.raw(`truncate ${ARCHIVE_TABLES.join(', ')} restart identity cascade`))
     const guides = await seedPeople(database)
-    const pair = generateArchiveKeyPair(1)
     const archive = new EmulatorArchive(Date.now, { keys: [pair], messagesPerRandomKey: options.messagesPerKey })
-    const keyring = createArchiveKeyring(new Map([[1, pair.privateKeyPem]]))
     const source = inProcessSource(archive)
     const startMs = Date.UTC(2026, 0, 1)
     const gapMs = Math.max(1000, Math.floor((300 * 86_400_000) / messages))
@@ -156,6 +158,7 @@ export async function benchArchive(options: { messages: number, messagesPerKey: 
     return {
       messages,
       messagesPerKey: options.messagesPerKey,
+      rsaThreads: options.rsaThreads,
       ingestPerSecond: Math.round(messages / ingestSeconds),
       ingestPerCpuSecond: Math.round(messages / (ingestCpuMicros / 1e6)),
       searchP50Ms: overall.p50,
@@ -165,6 +168,7 @@ export async function benchArchive(options: { messages: number, messagesPerKey: 
     }
   }
   finally {
+    await keyring.close()
     await database.close()
   }
 }

@@ -5,6 +5,7 @@ import type { RunningEmulator } from '../emulator/index.ts'
 import type { ArchiveConfig } from '../src/config.ts'
 import type { Database } from '../src/db/port.ts'
 import type { DemoDataset } from './generator.ts'
+import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { crc32, deflateSync } from 'node:zlib'
 import { generateChat, text } from '../emulator/archive-chat.ts'
@@ -76,6 +77,7 @@ export function seedDemoArchiveSource(emulator: RunningEmulator, dataset: DemoDa
     mediaDir: join(dirname(options.databasePath), 'archive-media'),
     pullLimit: 1000,
     pullIntervalSeconds: 60,
+    rsaThreads: availableParallelism(),
   }
 }
 

@@ -128,6 +128,7 @@ export async function buildApp(deps: AppDependencies) {
   registerRedPacketJobs(queue, redPackets, app.log)
   const archive = archiveParts(config, wecom, deps.archiveSource)
   registerArchiveJobs(queue, { ...archive, database, now, log: app.log })
+  app.addHook('onClose', async () => archive.keyring.close())
   registerImportJobs(queue, { database, now, log: app.log })
   registerTagJobs(queue, { db, wecom, now, log: app.log })
   registerComputeJob(queue, { db, now, log: app.log })

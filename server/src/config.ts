@@ -1,7 +1,7 @@
 import type { WechatPayConfig } from './wechatpay/client.ts'
 import { hkdfSync, randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export interface AppConfig {
@@ -83,6 +83,11 @@ export interface ArchiveConfig {
   pullLimit: number
   /** ARCHIVE_PULL_INTERVAL_SECONDS: backstop pull schedule besides msgaudit_notify (default 60). */
   pullIntervalSeconds: number
+  /**
+   * ARCHIVE_RSA_THREADS: worker threads that open messages' RSA keys during a pull (default: the cores
+   * this process may use; 0 opens them on the main thread). Lower it to leave cores to the API.
+   */
+  rsaThreads: number
 }
 
 const list = (value: string | undefined): string[] => (value ?? '').split(',').map(s => s.trim().replace(/\/$/, '')).filter(Boolean)
@@ -277,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       mediaDir: resolve(env.ARCHIVE_MEDIA_DIR ?? '.data/archive-media'),
       pullLimit: integer('ARCHIVE_PULL_LIMIT', 1000),
       pullIntervalSeconds: integer('ARCHIVE_PULL_INTERVAL_SECONDS', 60),
+      rsaThreads: integer('ARCHIVE_RSA_THREADS', availableParallelism()),
     },
     materials: {
       dir: resolve(env.MATERIALS_DIR ?? resolve(database.databasePath, '..', 'materials')),

@@ -26,7 +26,7 @@ function plainSource(messages: ArchiveMessageJson[]): { source: ArchiveSource, k
       getMediaData: async () => { throw new Error('no media here') },
       checkSingleAgree: async pairs => pairs.map(pair => ({ ...pair, status: 'Default_Agree' as const })),
     },
-    keyring: { versions: () => [1], openRandomKey: () => 'plain' },
+    keyring: { versions: () => [1], openRandomKey: () => 'plain', openRandomKeys: async requests => requests.map(() => ({ randomKey: 'plain' })), close: async () => {} },
   }
 }
 

@@ -6,14 +6,13 @@
 import type { ArchiveRejectReason } from '@scrm/shared'
 import type { AsyncTx, Database } from '../db/port.ts'
 import type { DetectableMessage } from './detect.ts'
-import type { ArchiveKeyring } from './keys.ts'
+import type { ArchiveKeyring, RandomKeyOutcome } from './keys.ts'
 import type { DecodedMessage } from './message-body.ts'
 import type { ArchiveSource, ChatDataItem } from './source.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { archiveAgreements, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, staff } from '../db/schema.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { detect, prepareRule } from './detect.ts'
-import { ArchiveKeyError } from './keys.ts'
 import { decodeMessage, isExternalId, MessageFormatError, parseMessageJson, senderOf } from './message-body.ts'
 import { foldText, indexTerms } from './search-terms.ts'
 import { ArchiveSourceError } from './source.ts'
@@ -49,19 +48,12 @@ export interface PullResult {
 interface Opened { item: ChatDataItem, message: DecodedMessage }
 interface Rejected { item: ChatDataItem, reason: ArchiveRejectReason, detail: string }
 
-async function openItem(item: ChatDataItem, source: ArchiveSource, keyring: ArchiveKeyring): Promise<Opened | Rejected> {
-  let randomKey: string
-  try {
-    randomKey = keyring.openRandomKey(item.publickey_ver, item.encrypt_random_key)
-  }
-  catch (error) {
-    if (error instanceof ArchiveKeyError)
-      return { item, reason: error.reason, detail: error.message }
-    throw error
-  }
+async function openItem(item: ChatDataItem, key: RandomKeyOutcome, source: ArchiveSource): Promise<Opened | Rejected> {
+  if ('error' in key)
+    return { item, reason: key.error.reason, detail: key.error.message }
   let text: string
   try {
-    text = await source.decryptData(randomKey, item.encrypt_chat_msg)
+    text = await source.decryptData(key.randomKey, item.encrypt_chat_msg)
   }
   catch (error) {
     if (error instanceof ArchiveSourceError && !error.retryable)
@@ -77,6 +69,29 @@ async function openItem(item: ChatDataItem, source: ArchiveSource, keyring: Arch
       return { item, reason: 'bad_json', detail: error.message }
     throw error
   }
+}
+
+/** One GetChatData batch from `seq`, opened (its RSA work on the keyring's threads) but not stored. */
+interface OpenedBatch {
+  seq: number
+  items: ChatDataItem[]
+  opened: Opened[]
+  rejected: Rejected[]
+}
+
+async function fetchAndOpen(options: IngestOptions, seq: number): Promise<OpenedBatch> {
+  const { source, keyring } = options
+  const items = await source.getChatData(seq, options.limit)
+  const keys = await keyring.openRandomKeys(items.map(item => ({ publickeyVer: item.publickey_ver, encryptRandomKey: item.encrypt_random_key })))
+  const batch: OpenedBatch = { seq, items, opened: [], rejected: [] }
+  for (const [i, item] of items.entries()) {
+    const outcome = await openItem(item, keys[i]!, source)
+    if ('reason' in outcome)
+      batch.rejected.push(outcome)
+    else
+      batch.opened.push(outcome)
+  }
+  return batch
 }
 
 /** The (guide, customer) of a 1:1 chat, the conversation key, and who the guide is in a group. */
@@ -128,21 +143,16 @@ function chunks<T>(rows: T[], size: number): T[][] {
 
 /** One GetChatData batch, stored. Throws (leaving the checkpoint) when the source fails; the job retries. */
 export async function pullOnce(options: IngestOptions): Promise<PullResult> {
-  const { database, source, keyring, now } = options
-  const seq = await checkpointOf(options)
-  const items = await source.getChatData(seq, options.limit)
+  return storeBatch(options, await fetchAndOpen(options, await checkpointOf(options)))
+}
+
+/** Stores an opened batch — messages, terms, conversations, recalls, alerts, rejects, checkpoint — in one transaction. */
+async function storeBatch(options: IngestOptions, batch: OpenedBatch): Promise<PullResult> {
+  const { database, now } = options
+  const { seq, items, opened, rejected } = batch
   const result: PullResult = { fetched: items.length, stored: 0, duplicates: 0, rejected: 0, notAgreed: 0, alerts: 0, seq }
   if (items.length === 0)
     return result
-  const opened: Opened[] = []
-  const rejected: Rejected[] = []
-  for (const item of items) {
-    const outcome = await openItem(item, source, keyring)
-    if ('reason' in outcome)
-      rejected.push(outcome)
-    else
-      opened.push(outcome)
-  }
 
   // Consent: a disagree/agree message in the batch changes it from there on.
   const withParticipants = opened.map(entry => ({ ...entry, ...participants(entry.message), sender: senderOf(entry.message) }))
@@ -412,17 +422,29 @@ async function raiseMessageAlerts(tx: AsyncTx, messages: StoredMessage[], idOf: 
   return raised
 }
 
-/** Pulls until the source has nothing new (or `signal` aborts); the totals of every batch. */
+/**
+ * Pulls until the source has nothing new (or `signal` aborts); the totals of every batch. The next batch is
+ * fetched and its keys opened on the RSA threads while this one is stored; only storing moves the
+ * checkpoint, so a crash still resumes from the last stored batch.
+ */
 export async function pullUntilCaughtUp(options: IngestOptions, signal?: AbortSignal, onBatch?: (batch: PullResult) => void): Promise<PullResult> {
   const total: PullResult = { fetched: 0, stored: 0, duplicates: 0, rejected: 0, notAgreed: 0, alerts: 0, seq: 0 }
+  let next = fetchAndOpen(options, await checkpointOf(options))
   for (;;) {
     signal?.throwIfAborted()
-    const batch = await pullOnce(options)
+    const opened = await next
+    const more = opened.items.length >= options.limit
+    if (more) {
+      next = fetchAndOpen(options, opened.items.at(-1)!.seq)
+      // Awaited on the next turn; if storing this batch throws first, the prefetch's own failure is moot.
+      next.catch(() => {})
+    }
+    const batch = await storeBatch(options, opened)
     onBatch?.(batch)
     for (const key of ['fetched', 'stored', 'duplicates', 'rejected', 'notAgreed', 'alerts'] as const)
       total[key] += batch[key]
     total.seq = batch.seq
-    if (batch.fetched < options.limit)
+    if (!more)
       return total
   }
 }

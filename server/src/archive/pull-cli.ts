@@ -26,9 +26,10 @@ if (!source) {
   process.exit(1)
 }
 const { port: database } = await connectDatabase(config)
+const keyring = createArchiveKeyring(config.archive.privateKeys, { threads: config.archive.rsaThreads })
 try {
   const result = await pullUntilCaughtUp(
-    { database, source, keyring: createArchiveKeyring(config.archive.privateKeys), sourceName: config.wecom.corpId, now: Date.now, limit: config.archive.pullLimit },
+    { database, source, keyring, sourceName: config.wecom.corpId, now: Date.now, limit: config.archive.pullLimit },
     undefined,
     batch => console.error(`[archive] seq ${batch.seq}: ${batch.stored} stored, ${batch.duplicates} duplicates, ${batch.rejected} rejected, ${batch.notAgreed} not agreed`),
   )
@@ -39,5 +40,6 @@ catch (err) {
   process.exitCode = 1
 }
 finally {
+  await keyring.close()
   await database.close()
 }

@@ -39,7 +39,7 @@ export function archiveParts(config: AppConfig, wecom: WecomClient, source?: Arc
   const resolved = source === undefined ? archiveSourceFrom(config) : source
   return {
     source: resolved,
-    keyring: createArchiveKeyring(config.archive.privateKeys),
+    keyring: createArchiveKeyring(config.archive.privateKeys, { threads: config.archive.rsaThreads }),
     sourceName: config.wecom.corpId,
     pullLimit: config.archive.pullLimit,
     mediaDir: config.archive.mediaDir,

@@ -3,10 +3,9 @@
 // progress and result back. The API's event loop keeps answering requests meanwhile; on SQLite the
 // worker's connection only takes the write lock for the final write transaction.
 import type { TrainingProgress, TrainOptions, TrainResult } from './training.ts'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { connectDatabase } from '../db/client.ts'
+import { typescriptWorkerSource } from '../lib/worker-bootstrap.ts'
 import { trainModels } from './training.ts'
 
 /** Where the worker connects: PostgreSQL when `databaseUrl` is set, else the SQLite file (as config.ts names them). */
@@ -39,15 +38,6 @@ type WorkerMessage
     | { type: 'failed', message: string, stack?: string }
 
 /**
- * The worker runs this same TypeScript file. Node 20 does not hand the parent's loader hooks to a worker,
- * so a small bootstrap registers tsx's loader in the worker first, then imports this file.
- */
-function workerBootstrap(): string {
-  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href.replace(/\.cjs$/, '.mjs')
-  return `import(${JSON.stringify(tsxApi)}).then(api => { api.register(); return import(${JSON.stringify(import.meta.url)}) })`
-}
-
-/**
  * Trains every model in a worker thread and resolves with the stored run. `onProgress` receives the
  * phase and the fraction done (0…1) as training advances; the `train` job handler forwards it to the queue.
  */
@@ -55,7 +45,7 @@ export function runTrainingInWorker(connection: TrainingConnection, now: number,
   const { heapLimitMb = TRAINING_HEAP_LIMIT_MB, ...trainOptions } = options
   const input: WorkerInput = { scrmTrainingWorker: true, connection, now, options: trainOptions }
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerBootstrap(), { eval: true, workerData: input, resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } })
+    const worker = new Worker(typescriptWorkerSource(import.meta.url), { eval: true, workerData: input, resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } })
     let settled = false
     const settle = (action: () => void) => {
       if (!settled) {
