@@ -11,6 +11,7 @@ import { jobs, memberIdentities, members, orderLines, orders, orderSources, orde
 import { listMemberOrders } from '../members/orders.ts'
 import { REFRESH_JOB } from '../recommend/precomputed.ts'
 import { assignUnmatched, listUnmatched, mergeMembers, undoResolution } from './identity.ts'
+import { previewMerge, searchMembers } from './member-lookup.ts'
 import { ImportRefused } from './read.ts'
 import { writeImportSamples } from './samples.ts'
 import { runImport } from './service.ts'
@@ -334,6 +335,22 @@ describeEachDialect('order imports', ({ fresh }) => {
     const one = await listMemberOrders(database.db, people.alice, { limit: 1 })
     const next = await listMemberOrders(database.db, people.alice, { limit: 1, cursor: one.nextCursor! })
     expect([...one.orders, ...next.orders].map(o => o.unmappedLines.length)).toEqual(page.orders.map(o => o.unmappedLines.length))
+  })
+
+  it('finds merge candidates by name, full or masked phone, last four digits, buyer account and id, and previews what a merge moves', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    const ids = async (q: string) => (await searchMembers(database, q)).map(m => m.id)
+    expect((await searchMembers(database, '李四')).map(m => m.name)).toEqual(['李四', '李四'])
+    for (const q of ['13800001234', '138****1234', '1******1234', '1234', 'tb_alice', 'u_union_alice', String(people.alice), '张'])
+      expect(await ids(q), q).toEqual([people.alice])
+    expect(await ids('无此人')).toEqual([])
+    const [alice] = await searchMembers(database, 'tb_alice')
+    expect(alice).toEqual({ id: people.alice, name: '张三', phoneMasked: '138****1234', externalUserid: null, orders: 1, identities: 1 })
+
+    const preview = await previewMerge(database, { intoMemberId: people.alice, fromMemberId: people.lisi })
+    expect(preview).toMatchObject({ into: { id: people.alice }, from: { id: people.lisi, orders: 1 }, ordersByPlatform: [{ platform: 'taobao', orders: 1, paidFen: 45800 }], identities: [{ platform: 'taobao', buyerId: 'tb_bob' }] })
+    await expect(previewMerge(database, { intoMemberId: people.alice, fromMemberId: people.alice })).rejects.toMatchObject({ statusCode: 409 })
+    await expect(previewMerge(database, { intoMemberId: 99_999, fromMemberId: people.alice })).rejects.toMatchObject({ statusCode: 404, message: expect.stringContaining('intoMemberId') })
   })
 
   it('reads the same rows from an XLSX copy and a CSV: the format is in the header, not the file type', async () => {
