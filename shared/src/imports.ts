@@ -47,6 +47,9 @@ export const ImportReport = Type.Object({
   /** Orders of this file linked to a member; the rest wait in the unmatched queue. */
   matchedOrders: Type.Integer(),
   unmatchedOrders: Type.Integer(),
+  /** Item lines of this file whose code matched nothing in the catalog (kept on their orders). */
+  unmappedLines: Type.Integer(),
+  /** Those lines by item code, most lines first (at most 200 codes). */
   unmappedItems: Type.Array(UnmappedItem),
 })
 export type ImportReport = Static<typeof ImportReport>
@@ -126,9 +129,21 @@ export const UnmatchedBuyer = Type.Object({
 })
 export type UnmatchedBuyer = Static<typeof UnmatchedBuyer>
 
+export const UnmatchedQuery = Type.Object({
+  /** Opaque cursor from the previous page. */
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+})
+export type UnmatchedQuery = Static<typeof UnmatchedQuery>
+
+/** One page of the queue, most recent payment first; `nextCursor` null on the last page. */
 export const UnmatchedList = Type.Object({
   buyers: Type.Array(UnmatchedBuyer),
+  /** Unmatched orders in the whole queue, not only this page. */
   totalOrders: Type.Integer(),
+  /** Queue entries (buyer accounts, or orders without one) in the whole queue. */
+  totalBuyers: Type.Integer(),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
 })
 export type UnmatchedList = Static<typeof UnmatchedList>
 
@@ -153,7 +168,12 @@ export const IdentityResolution = Type.Object({
   /** merge: the member whose orders and accounts moved. */
   fromMemberId: Type.Union([Type.Integer(), Type.Null()]),
   orders: Type.Integer(),
+  /** The member's name then and now (members are not renamed by a decision). */
+  memberName: Type.String(),
+  fromMemberName: Type.Union([Type.String(), Type.Null()]),
   createdBy: Type.String(),
+  /** The admin's name, or null when the staff member is gone. */
+  createdByName: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.Integer(),
   undoneAt: Type.Union([Type.Integer(), Type.Null()]),
 })
@@ -169,6 +189,41 @@ export const MergeMembers = Type.Object({
   fromMemberId: Type.Integer({ minimum: 1 }),
 })
 export type MergeMembers = Static<typeof MergeMembers>
+
+export const MemberSearchQuery = Type.Object({
+  /** Member id, name (part of it), phone (full or masked), WeCom external id, unionid or platform buyer id. */
+  q: Type.String({ minLength: 1, maxLength: 64 }),
+})
+export type MemberSearchQuery = Static<typeof MemberSearchQuery>
+
+/** A member as an admin picks one to merge: enough to tell two 李四 apart. */
+export const MemberBrief = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  phoneMasked: Type.Union([Type.String(), Type.Null()]),
+  /** Null when the member never added a guide in WeCom (known from orders only). */
+  externalUserid: Type.Union([Type.String(), Type.Null()]),
+  orders: Type.Integer(),
+  /** Platform accounts linked to the member. */
+  identities: Type.Integer(),
+})
+export type MemberBrief = Static<typeof MemberBrief>
+
+export const MemberSearchResult = Type.Object({ members: Type.Array(MemberBrief) })
+export type MemberSearchResult = Static<typeof MemberSearchResult>
+
+export const MergePreviewQuery = MergeMembers
+export type MergePreviewQuery = MergeMembers
+
+/** What a merge would move from `from` to `into`, before it is done. */
+export const MergePreview = Type.Object({
+  into: MemberBrief,
+  from: MemberBrief,
+  /** `from`'s orders by platform: each keeps its platform and buyer account after the merge. */
+  ordersByPlatform: Type.Array(Type.Object({ platform: Platform, orders: Type.Integer(), paidFen: Type.Integer() })),
+  identities: Type.Array(Type.Object({ platform: Platform, buyerId: Type.String() })),
+})
+export type MergePreview = Static<typeof MergePreview>
 
 export const ResolutionIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
 export type ResolutionIdParams = Static<typeof ResolutionIdParams>

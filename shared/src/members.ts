@@ -45,6 +45,20 @@ export const OrderLine = Type.Object({
 })
 export type OrderLine = Static<typeof OrderLine>
 
+/**
+ * A line whose platform SKU / 商家编码 matched nothing in the brand's catalog: shown with the platform's own
+ * title and code (未匹配商品), never dropped.
+ */
+export const UnmappedOrderLine = Type.Object({
+  /** The platform's item code as exported; empty when the export had none. */
+  outerId: Type.String(),
+  title: Type.String(),
+  quantity: Type.Integer(),
+  unitPrice: Fen,
+  amount: Fen,
+})
+export type UnmappedOrderLine = Static<typeof UnmappedOrderLine>
+
 export const OrderStatus = Type.Union([
   Type.Literal('paid'),
   Type.Literal('shipped'),
@@ -66,6 +80,7 @@ export const Order = Type.Object({
   /** The platform account that placed it (会员名 / 下单帐号 / openid): where the order came from, also after a merge. */
   buyerId: Type.Union([Type.String(), Type.Null()]),
   lines: Type.Array(OrderLine),
+  unmappedLines: Type.Array(UnmappedOrderLine),
 })
 export type Order = Static<typeof Order>
 

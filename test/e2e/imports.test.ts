@@ -3,14 +3,16 @@ import type { SampleFiles } from '../../server/src/imports/samples.ts'
 // The order import screen in a real browser: an admin logs in through the emulator, uploads the demo's
 // Taobao report with its item file, watches the import finish, reads the report (checked against the sample
 // data), sees a wrong-platform file refused with its reason, and the imported orders land on the right
-// members with the account they came from.
+// members with the account they came from. Then the admin merges the member with the sample's unmapped item
+// into a guide's customer (会员合并), the guide sees that order on her card with 未匹配商品 and its account, and
+// the admin's 撤销 takes it back.
 import type { OrderPage } from '../../shared/src/index.ts'
 import type { Demo } from './support.ts'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { writeImportSamples } from '../../server/src/imports/samples.ts'
 import { formatFen } from '../../shared/src/common.ts'
-import { loginAs, screenshotPath, useDemoInChromium } from './support.ts'
+import { loginAs, openMember, screenshotPath, useDemoInChromium } from './support.ts'
 
 const session = useDemoInChromium({ members: 200, seed: 42 })
 let demo: Demo
@@ -75,5 +77,66 @@ describe('order import screen in chromium', () => {
     await page.waitForSelector('[data-testid="import-status"]:has-text("已完成")', { timeout: 30_000 })
     expect(await page.textContent('[data-testid="report-orders"]')).toBe(String(samples.orders.filter(o => o.platform === 'youzan').length))
     await page.screenshot({ path: screenshotPath('imports-youzan-1024.png'), fullPage: true })
+  })
+
+  it('merges a member into a guide\'s customer in the console, the guide sees the moved order\'s 未匹配商品, and 撤销 takes it back', async () => {
+    const sqlite = demo.database.sqlite
+    // The sample's first Taobao order carries the item code the catalog lacks; its member is merged away.
+    const moved = samples.orders.find(o => o.platform === 'taobao')!
+    const from = sqlite.prepare('select id, name from members where id = ?').get(moved.memberId) as { id: number, name: string }
+    const fromOrders = (sqlite.prepare('select id from orders where member_id = ? order by id').all(from.id) as { id: number }[]).map(o => o.id)
+    const into = sqlite.prepare(`select f.guide_userid as guide, m.external_userid as contact, m.id as id, m.name as name
+      from follows f join members m on m.id = f.member_id join staff s on s.userid = f.guide_userid
+      where f.status = 'active' and s.role = 'guide' and m.external_userid is not null and m.id <> ?
+      order by m.id limit 1`).get(from.id) as { guide: string, contact: string, id: number, name: string }
+    const buyer = (sqlite.prepare('select buyer_id from orders where platform = ? and order_no = ?').get('taobao', moved.orderNo) as { buyer_id: string }).buyer_id
+
+    await page.setViewportSize({ width: 1280, height: 860 })
+    await page.click('[data-testid="console-nav"] >> text=订单导入')
+    await page.click('[data-testid="imports-identity-link"]')
+    await page.waitForSelector('[data-testid="identity-page"]')
+    for (const [side, member] of [['from', from], ['into', into]] as const) {
+      await page.fill(`[data-testid="merge-${side}"] [data-testid="merge-search"]`, String(member.id))
+      await page.press(`[data-testid="merge-${side}"] [data-testid="merge-search"]`, 'Enter')
+      await page.click(`[data-testid="merge-${side}"] [data-testid="merge-result"][data-member-id="${member.id}"]`)
+    }
+    await page.waitForSelector('[data-testid="merge-preview"]')
+    const shownOrders = await page.locator('[data-testid="merge-preview-platform"] td:nth-child(2)').allTextContents()
+    expect(shownOrders.reduce((n, c) => n + Number(c), 0)).toBe(fromOrders.length)
+    expect(await page.locator('[data-testid="merge-preview-identity"]').allTextContents()).toContainEqual(expect.stringContaining(buyer))
+    await page.click('[data-testid="merge-submit"]')
+    expect(await page.textContent('[data-testid="merge-submit"]')).toContain('再按一次')
+    await page.screenshot({ path: screenshotPath('identity-merge-confirm.png'), fullPage: true })
+    await page.click('[data-testid="merge-submit"]')
+    await page.waitForSelector('[data-testid="merge-done"]')
+    const row = page.locator('[data-testid="identity-resolution"][data-action="merge"]').first()
+    expect(await row.textContent()).toContain(`${from.name}（#${from.id}）→ ${into.name}（#${into.id}）`)
+    expect(sqlite.prepare('select count(*) as n from orders where member_id = ?').get(from.id)).toEqual({ n: 0 })
+
+    // The guide opens her customer: the moved order is there, from the merged member's Taobao account, its
+    // unmapped item shown with the platform's title and code.
+    const guideContext = await session.newContext({ viewport: { width: 1280, height: 860 } })
+    const guidePage = await guideContext.newPage()
+    await loginAs(guidePage, demo, into.guide, '/')
+    const sidebar = await openMember(guidePage, into.name, into.contact)
+    const order = sidebar.locator(`[data-testid="order-item"][data-order-no="${moved.orderNo}"]`)
+    await order.waitFor()
+    expect(await order.locator('[data-testid="order-source"]').textContent()).toContain(buyer)
+    const unmapped = order.locator('[data-testid="order-unmapped-line"]')
+    expect(await unmapped.textContent()).toMatch(/未匹配商品\s*旧款赠品[\s\S]*编码 NOT-IN-CATALOG-1/)
+    expect(await order.locator('[data-testid="order-line"]').count()).toBe(1)
+    await order.scrollIntoViewIfNeeded()
+    await guidePage.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-unmapped-item.png') })
+
+    // 撤销 in the history: every order is back on the member it came from, and off the guide's card.
+    await row.locator('[data-testid="resolution-undo"]').click()
+    await row.locator('[data-testid="resolution-undone"]').waitFor()
+    expect((sqlite.prepare('select id from orders where member_id = ? order by id').all(from.id) as { id: number }[]).map(o => o.id)).toEqual(fromOrders)
+    await page.screenshot({ path: screenshotPath('identity-undone.png'), fullPage: true })
+    await guidePage.reload()
+    const reloaded = await openMember(guidePage, into.name, into.contact)
+    await reloaded.waitForSelector('[data-testid="order-item"]')
+    expect(await reloaded.locator(`[data-testid="order-item"][data-order-no="${moved.orderNo}"]`).count()).toBe(0)
+    await guideContext.close()
   })
 })

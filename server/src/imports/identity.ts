@@ -4,11 +4,12 @@
 // Orders that match nobody wait in the unmatched queue; an admin assigns the account to a member or merges
 // two members, and can undo either: the decision records exactly what it moved.
 import type { IdentityResolution, MatchKey, Platform, UnmatchedList } from '@scrm/shared'
-import type { AsyncTx, Database } from '../db/port.ts'
+import type { AsyncDbOrTx, AsyncTx, Database } from '../db/port.ts'
 import type { ParsedOrder } from './parse.ts'
 import { and, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm'
-import { identityResolutions, memberIdentities, members, orders, orderSources } from '../db/schema.ts'
-import { conflict, notFound } from '../plugins/errors.ts'
+import { alias } from 'drizzle-orm/sqlite-core'
+import { identityResolutions, memberIdentities, members, orders, orderSources, staff } from '../db/schema.ts'
+import { badRequest, conflict, notFound } from '../plugins/errors.ts'
 import { markRecommendationsStale } from '../recommend/precomputed.ts'
 import { chunks } from './bulk.ts'
 import { masksAgree } from './values.ts'
@@ -83,10 +84,32 @@ export async function createResolver(tx: AsyncTx, platform: Platform, parsed: Pa
   return { resolve }
 }
 
-/** The unmatched queue: orders without a member, one entry per buyer account (or per order without one). */
-export async function listUnmatched(database: Database, limit = 200): Promise<UnmatchedList> {
+interface UnmatchedCursor { lastPaidAt: number, platform: string, key: string }
+
+function encodeUnmatchedCursor(c: UnmatchedCursor): string {
+  return Buffer.from(JSON.stringify([c.lastPaidAt, c.platform, c.key])).toString('base64url')
+}
+
+function decodeUnmatchedCursor(text: string): UnmatchedCursor {
+  try {
+    const [lastPaidAt, platform, key] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[]
+    if (Number.isSafeInteger(lastPaidAt) && typeof platform === 'string' && typeof key === 'string')
+      return { lastPaidAt: lastPaidAt as number, platform, key }
+  }
+  catch {}
+  throw badRequest('cursor: not a cursor of the unmatched queue')
+}
+
+/**
+ * The unmatched queue: orders without a member, one entry per buyer account (or per order without one), the
+ * most recent payment first. Paged by a keyset cursor, so resolving entries between pages skips none.
+ */
+export async function listUnmatched(database: Database, page: { cursor?: string, limit?: number } = {}): Promise<UnmatchedList> {
   const { db } = database
+  const limit = page.limit ?? 50
+  const after = page.cursor === undefined ? null : decodeUnmatchedCursor(page.cursor)
   const groupKey = sql<string>`coalesce(${orders.buyerId}, '#' || ${orders.orderNo})`
+  const lastPaidAt = sql`max(${orders.paidAt})`
   const groups = await db.select({
     platform: orders.platform,
     key: groupKey,
@@ -94,9 +117,16 @@ export async function listUnmatched(database: Database, limit = 200): Promise<Un
     orders: sql<number>`count(*)`.mapWith(Number),
     paidFen: sql<number>`sum(${orders.paidAmount})`.mapWith(Number),
     lastPaidAt: sql<number>`max(${orders.paidAt})`.mapWith(Number),
-  }).from(orders).where(isNull(orders.memberId)).groupBy(orders.platform, groupKey).orderBy(sql`max(${orders.paidAt}) desc`, orders.platform, groupKey).limit(limit)
-  const [total] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(orders).where(isNull(orders.memberId))
-  const ids = groups.map(g => g.orderId)
+  }).from(orders).where(isNull(orders.memberId)).groupBy(orders.platform, groupKey).having(after
+    ? sql`${lastPaidAt} < ${after.lastPaidAt} or (${lastPaidAt} = ${after.lastPaidAt} and (${orders.platform} > ${after.platform} or (${orders.platform} = ${after.platform} and ${groupKey} > ${after.key})))`
+    : undefined).orderBy(sql`${lastPaidAt} desc`, orders.platform, groupKey).limit(limit + 1)
+  const shown = groups.slice(0, limit)
+  // Per platform, the distinct keys are the queue's entries.
+  const perPlatform = await db.select({
+    orders: sql<number>`count(*)`.mapWith(Number),
+    buyers: sql<number>`count(distinct ${groupKey})`.mapWith(Number),
+  }).from(orders).where(isNull(orders.memberId)).groupBy(orders.platform)
+  const ids = shown.map(g => g.orderId)
   const details = ids.length === 0
     ? []
     : await db.select({ id: orders.id, orderNo: orders.orderNo, buyerId: orders.buyerId, receiverName: orderSources.receiverName, phoneMasked: orderSources.phoneMasked })
@@ -104,9 +134,12 @@ export async function listUnmatched(database: Database, limit = 200): Promise<Un
         .leftJoin(orderSources, eq(orderSources.orderId, orders.id))
         .where(inArray(orders.id, ids))
   const byId = new Map(details.map(d => [d.id, d]))
+  const last = shown.at(-1)
   return {
-    totalOrders: total?.n ?? 0,
-    buyers: groups.map((g) => {
+    totalOrders: perPlatform.reduce((n, r) => n + r.orders, 0),
+    totalBuyers: perPlatform.reduce((n, r) => n + r.buyers, 0),
+    nextCursor: groups.length > limit && last ? encodeUnmatchedCursor({ lastPaidAt: last.lastPaidAt, platform: last.platform, key: last.key }) : null,
+    buyers: shown.map((g) => {
       const d = byId.get(g.orderId)!
       return { platform: g.platform, buyerId: d.buyerId, orderId: g.orderId, orderNo: d.orderNo, orders: g.orders, paidFen: g.paidFen, lastPaidAt: g.lastPaidAt, receiverName: d.receiverName ?? null, phoneMasked: d.phoneMasked ?? null }
     }),
@@ -158,8 +191,8 @@ export async function assignUnmatched(database: Database, input: { orderId: numb
       identities,
       createdBy: input.by,
       createdAt: input.now,
-    }).returning()
-    return toResolution(row!)
+    }).returning({ id: identityResolutions.id })
+    return (await readResolutions(tx, { id: row!.id }))[0]!
   })
 }
 
@@ -184,12 +217,16 @@ export async function mergeMembers(database: Database, input: { intoMemberId: nu
       identities,
       createdBy: input.by,
       createdAt: input.now,
-    }).returning()
-    return toResolution(row!)
+    }).returning({ id: identityResolutions.id })
+    return (await readResolutions(tx, { id: row!.id }))[0]!
   })
 }
 
-/** Undoes an assign (orders back to the queue, account unlinked) or a merge (orders and accounts move back). */
+/**
+ * Undoes an assign (orders back to the queue, account unlinked) or a merge (orders and accounts move back).
+ * Orders that later imports matched through an account the decision linked or moved follow that account
+ * back: to the queue after an assign, to the merged-away member after a merge.
+ */
 export async function undoResolution(database: Database, input: { id: number, now: number }): Promise<IdentityResolution> {
   return database.db.transaction(async (tx) => {
     const [row] = await tx.select().from(identityResolutions).where(eq(identityResolutions.id, input.id))
@@ -198,41 +235,67 @@ export async function undoResolution(database: Database, input: { id: number, no
     if (row.undoneAt !== null)
       throw conflict(`identity resolution ${input.id} was already undone`)
     const back = row.action === 'assign' ? null : row.fromMemberId
+    const movedBack: number[] = []
     for (const ids of chunks(row.orderIds, CHUNK)) {
       // Only orders still where this decision put them: a later decision about an order wins.
-      const movedBack = await tx.update(orders).set({ memberId: back }).where(and(inArray(orders.id, ids), eq(orders.memberId, row.memberId))).returning({ id: orders.id })
-      if (row.action === 'assign' && movedBack.length > 0)
-        await tx.update(orderSources).set({ matchedBy: null }).where(inArray(orderSources.orderId, movedBack.map(m => m.id)))
+      const moved = await tx.update(orders).set({ memberId: back }).where(and(inArray(orders.id, ids), eq(orders.memberId, row.memberId))).returning({ id: orders.id })
+      movedBack.push(...moved.map(m => m.id))
     }
     for (const identity of row.identities) {
       const where = and(eq(memberIdentities.platform, identity.platform), eq(memberIdentities.buyerId, identity.buyerId), eq(memberIdentities.memberId, row.memberId))
+      const [still] = await tx.select({ memberId: memberIdentities.memberId }).from(memberIdentities).where(where)
+      if (!still)
+        continue
+      const followers = await tx.update(orders).set({ memberId: back }).where(and(
+        eq(orders.memberId, row.memberId),
+        eq(orders.platform, identity.platform),
+        eq(orders.buyerId, identity.buyerId),
+        inArray(orders.id, tx.select({ id: orderSources.orderId }).from(orderSources).where(eq(orderSources.matchedBy, 'buyer_id'))),
+      )).returning({ id: orders.id })
+      movedBack.push(...followers.map(m => m.id))
       if (back === null)
         await tx.delete(memberIdentities).where(where)
       else
         await tx.update(memberIdentities).set({ memberId: back }).where(where)
     }
+    // Back in the queue, an order is matched by nobody.
+    if (back === null) {
+      for (const ids of chunks(movedBack, CHUNK))
+        await tx.update(orderSources).set({ matchedBy: null }).where(inArray(orderSources.orderId, ids))
+    }
     await markRecommendationsStale(tx, [row.memberId, ...(back === null ? [] : [back])], input.now)
-    const [updated] = await tx.update(identityResolutions).set({ undoneAt: input.now }).where(eq(identityResolutions.id, input.id)).returning()
-    return toResolution(updated!)
+    await tx.update(identityResolutions).set({ undoneAt: input.now }).where(eq(identityResolutions.id, input.id))
+    return (await readResolutions(tx, { id: input.id }))[0]!
   })
 }
 
-export async function listResolutions(database: Database, limit = 100): Promise<IdentityResolution[]> {
-  const rows = await database.db.select().from(identityResolutions).orderBy(desc(identityResolutions.createdAt), desc(identityResolutions.id)).limit(limit)
-  return rows.map(toResolution)
-}
+const fromMember = alias(members, 'from_member')
 
-function toResolution(row: typeof identityResolutions.$inferSelect): IdentityResolution {
-  return {
+/** Decisions with the names an admin reads (the members', the admin's), newest first. */
+async function readResolutions(db: AsyncDbOrTx, filter: { id?: number, limit?: number }): Promise<IdentityResolution[]> {
+  const rows = await db.select({
+    resolution: identityResolutions,
+    memberName: members.name,
+    fromMemberName: fromMember.name,
+    createdByName: staff.name,
+  }).from(identityResolutions).innerJoin(members, eq(members.id, identityResolutions.memberId)).leftJoin(fromMember, eq(fromMember.id, identityResolutions.fromMemberId)).leftJoin(staff, eq(staff.userid, identityResolutions.createdBy)).where(filter.id === undefined ? undefined : eq(identityResolutions.id, filter.id)).orderBy(desc(identityResolutions.createdAt), desc(identityResolutions.id)).limit(filter.limit ?? 1)
+  return rows.map(({ resolution: row, memberName, fromMemberName, createdByName }) => ({
     id: row.id,
     action: row.action,
     memberId: row.memberId,
+    memberName,
     platform: row.platform,
     buyerId: row.buyerId,
     fromMemberId: row.fromMemberId,
+    fromMemberName: fromMemberName ?? null,
     orders: row.orderIds.length,
     createdBy: row.createdBy,
+    createdByName: createdByName ?? null,
     createdAt: row.createdAt,
     undoneAt: row.undoneAt,
-  }
+  }))
+}
+
+export async function listResolutions(database: Database, limit = 100): Promise<IdentityResolution[]> {
+  return readResolutions(database.db, { limit })
 }

@@ -8,8 +8,10 @@ import iconv from 'iconv-lite'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { jobs, memberIdentities, members, orderLines, orders, orderSources, orderUnmappedItems, products, stores } from '../db/schema.ts'
+import { listMemberOrders } from '../members/orders.ts'
 import { REFRESH_JOB } from '../recommend/precomputed.ts'
 import { assignUnmatched, listUnmatched, mergeMembers, undoResolution } from './identity.ts'
+import { previewMerge, searchMembers } from './member-lookup.ts'
 import { ImportRefused } from './read.ts'
 import { writeImportSamples } from './samples.ts'
 import { runImport } from './service.ts'
@@ -75,6 +77,7 @@ describeEachDialect('order imports', ({ fresh }) => {
       { line: 8, reason: '宝贝报表：订单编号 3309999999999999999 不在订单报表中' },
     ])
     expect(report.unmappedItems).toEqual([{ outerId: 'OLD-HAT-9', title: '旧款帽子', lines: 1 }])
+    expect(report.unmappedLines).toBe(1)
     const refunded = await orderOf(database, 'taobao', '3301000000000000003')
     expect(refunded).toMatchObject({ status: 'refunded', paidAmount: 19900, refundedAmount: 19900, memberId: null })
     expect(await orderOf(database, 'taobao', '3301000000000000005')).toMatchObject({ status: 'cancelled', paidAmount: 0 })
@@ -226,6 +229,128 @@ describeEachDialect('order imports', ({ fresh }) => {
     expect((await orderOf(database, 'taobao', '3301000000000000003')).memberId).toBe(people.alice)
     const [source] = await database.db.select({ matchedBy: orderSources.matchedBy }).from(orderSources).where(eq(orderSources.orderId, carol.orderId))
     expect(source?.matchedBy).toBe('manual')
+  })
+
+  /** The Taobao report with one more paid order of `buyerId` (no item file), as a later export would carry. */
+  function laterTaobaoReport(buyerId: string, orderNo: string) {
+    const text = iconv.decode(readFileSync(fixture('taobao-orders.csv')), 'gbk')
+    const [header, first] = text.split('\n')
+    const extra = first!.replace('="3301000000000000001",tb_alice', `="${orderNo}",${buyerId}`).replace('138****1234', '130****9999')
+    const path = join(dir, `later-${orderNo}.csv`)
+    writeFileSync(path, iconv.encode(`${header}\n${extra}\n`, 'gbk'))
+    return path
+  }
+
+  async function snapshot() {
+    const { db } = database
+    return {
+      orders: await db.select({ id: orders.id, memberId: orders.memberId }).from(orders).orderBy(orders.id),
+      identities: await db.select().from(memberIdentities).orderBy(memberIdentities.platform, memberIdentities.buyerId),
+      matchedBy: await db.select({ orderId: orderSources.orderId, matchedBy: orderSources.matchedBy }).from(orderSources).orderBy(orderSources.orderId),
+    }
+  }
+
+  it('merge then undo restores every order, account and match exactly; an order matched later through a moved account follows it back', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    const carol = (await listUnmatched(database)).buyers.find(b => b.buyerId === 'tb_carol')!
+    await assignUnmatched(database, { orderId: carol.orderId, memberId: people.lisi, by: 'admin1', now: 1 })
+    const before = await snapshot()
+    const lisiOrders = before.orders.filter(o => o.memberId === people.lisi).map(o => o.id)
+    expect(lisiOrders).toHaveLength(2)
+
+    const merge = await mergeMembers(database, { intoMemberId: people.alice, fromMemberId: people.lisi, by: 'admin1', now: 2 })
+    expect(merge).toMatchObject({ action: 'merge', orders: 2, memberName: '张三', fromMemberName: '李四', createdBy: 'admin1', undoneAt: null })
+    const merged = await snapshot()
+    expect(merged.orders.filter(o => lisiOrders.includes(o.id)).map(o => o.memberId)).toEqual([people.alice, people.alice])
+    expect(merged.identities.filter(i => i.memberId === people.lisi)).toEqual([])
+    expect(merged.orders).toHaveLength(before.orders.length)
+
+    // A later export: tb_bob (now 张三's account) buys again and is matched by that account.
+    await runImport(database, { ordersPath: laterTaobaoReport('tb_bob', '3301000000000000088') })
+    const later = await orderOf(database, 'taobao', '3301000000000000088')
+    expect(later.memberId).toBe(people.alice)
+
+    const undone = await undoResolution(database, { id: merge.id, now: 3 })
+    expect(undone).toMatchObject({ id: merge.id, undoneAt: 3, fromMemberName: '李四' })
+    const after = await snapshot()
+    expect(after.orders.filter(o => o.id !== later.id)).toEqual(before.orders)
+    expect(after.identities).toEqual(before.identities)
+    expect(after.matchedBy.filter(m => m.orderId !== later.id)).toEqual(before.matchedBy)
+    expect((await orderOf(database, 'taobao', '3301000000000000088')).memberId).toBe(people.lisi)
+  })
+
+  it('undoing an assignment sends back to the queue the orders a later import matched through the account it linked', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    const carol = (await listUnmatched(database)).buyers.find(b => b.buyerId === 'tb_carol')!
+    const assigned = await assignUnmatched(database, { orderId: carol.orderId, memberId: people.lisi, by: 'admin1', now: 1 })
+    expect(assigned).toMatchObject({ memberName: '李四', fromMemberName: null })
+    await runImport(database, { ordersPath: laterTaobaoReport('tb_carol', '3301000000000000099') })
+    const later = await orderOf(database, 'taobao', '3301000000000000099')
+    expect(later.memberId).toBe(people.lisi)
+    await undoResolution(database, { id: assigned.id, now: 2 })
+    for (const id of [carol.orderId, later.id]) {
+      const [row] = await database.db.select({ memberId: orders.memberId, matchedBy: orderSources.matchedBy }).from(orders).innerJoin(orderSources, eq(orderSources.orderId, orders.id)).where(eq(orders.id, id))
+      expect(row).toEqual({ memberId: null, matchedBy: null })
+    }
+    const queue = await listUnmatched(database)
+    expect(queue.buyers.find(b => b.buyerId === 'tb_carol')).toMatchObject({ orders: 2 })
+  })
+
+  it('pages the unmatched queue by cursor: every entry once, none skipped when one is resolved between pages', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    await runImport(database, { ordersPath: fixture('jd-orders.csv') })
+    const all = await listUnmatched(database, { limit: 100 })
+    expect(all.nextCursor).toBeNull()
+    expect(all.totalBuyers).toBe(all.buyers.length)
+    expect(all.buyers.length).toBeGreaterThanOrEqual(4)
+    expect(all.totalOrders).toBe(all.buyers.reduce((n, b) => n + b.orders, 0))
+
+    const first = await listUnmatched(database, { limit: 2 })
+    expect(first.buyers).toEqual(all.buyers.slice(0, 2))
+    expect(first).toMatchObject({ totalOrders: all.totalOrders, totalBuyers: all.totalBuyers })
+    // Resolving an entry already shown does not shift the next page.
+    await assignUnmatched(database, { orderId: first.buyers[0]!.orderId, memberId: people.lisi, by: 'admin1', now: 1 })
+    const seen = [...first.buyers]
+    for (let cursor = first.nextCursor; cursor;) {
+      const page = await listUnmatched(database, { limit: 2, cursor })
+      seen.push(...page.buyers)
+      cursor = page.nextCursor
+    }
+    expect(seen).toEqual(all.buyers)
+    await expect(listUnmatched(database, { cursor: 'bm90IGEgY3Vyc29y' })).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('cursor') })
+  })
+
+  it('an item the catalog lacks reaches the member\'s orders as an unmapped line with the platform\'s title and code', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    const gus = (await listUnmatched(database)).buyers.find(b => b.buyerId === 'tb_gus')!
+    await assignUnmatched(database, { orderId: gus.orderId, memberId: people.alice, by: 'admin1', now: 1 })
+    const page = await listMemberOrders(database.db, people.alice, { limit: 10 })
+    expect(page.orders.find(o => o.orderNo === '3301000000000000007')).toMatchObject({
+      lines: [],
+      unmappedLines: [{ outerId: 'OLD-HAT-9', title: '旧款帽子', quantity: 1, unitPrice: 12000, amount: 12000 }],
+    })
+    // An order of catalog products only has none.
+    expect(page.orders.find(o => o.orderNo === '3301000000000000001')).toMatchObject({ unmappedLines: [] })
+    // Paged one order at a time, each order still carries its own unmapped lines.
+    const one = await listMemberOrders(database.db, people.alice, { limit: 1 })
+    const next = await listMemberOrders(database.db, people.alice, { limit: 1, cursor: one.nextCursor! })
+    expect([...one.orders, ...next.orders].map(o => o.unmappedLines.length)).toEqual(page.orders.map(o => o.unmappedLines.length))
+  })
+
+  it('finds merge candidates by name, full or masked phone, last four digits, buyer account and id, and previews what a merge moves', async () => {
+    await runImport(database, { ordersPath: fixture('taobao-orders.csv'), itemsPath: fixture('taobao-items.csv') })
+    const ids = async (q: string) => (await searchMembers(database, q)).map(m => m.id)
+    expect((await searchMembers(database, '李四')).map(m => m.name)).toEqual(['李四', '李四'])
+    for (const q of ['13800001234', '138****1234', '1******1234', '1234', 'tb_alice', 'u_union_alice', String(people.alice), '张'])
+      expect(await ids(q), q).toEqual([people.alice])
+    expect(await ids('无此人')).toEqual([])
+    const [alice] = await searchMembers(database, 'tb_alice')
+    expect(alice).toEqual({ id: people.alice, name: '张三', phoneMasked: '138****1234', externalUserid: null, orders: 1, identities: 1 })
+
+    const preview = await previewMerge(database, { intoMemberId: people.alice, fromMemberId: people.lisi })
+    expect(preview).toMatchObject({ into: { id: people.alice }, from: { id: people.lisi, orders: 1 }, ordersByPlatform: [{ platform: 'taobao', orders: 1, paidFen: 45800 }], identities: [{ platform: 'taobao', buyerId: 'tb_bob' }] })
+    await expect(previewMerge(database, { intoMemberId: people.alice, fromMemberId: people.alice })).rejects.toMatchObject({ statusCode: 409 })
+    await expect(previewMerge(database, { intoMemberId: 99_999, fromMemberId: people.alice })).rejects.toMatchObject({ statusCode: 404, message: expect.stringContaining('intoMemberId') })
   })
 
   it('reads the same rows from an XLSX copy and a CSV: the format is in the header, not the file type', async () => {

@@ -1,4 +1,4 @@
-import type { ImportStarted, ImportSummary, OrderPage, UnmatchedList, UploadedFile } from '@scrm/shared'
+import type { IdentityResolution, IdentityResolutionList, ImportStarted, ImportSummary, MemberSearchResult, MergePreview, OrderPage, UnmatchedList, UploadedFile } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -103,5 +103,92 @@ describe('import routes', () => {
     expect(badId.json().message).toContain('fileId')
     const itemsForJd = await stack.app.inject({ method: 'POST', url: '/api/admin/imports', headers: { cookie: admin }, payload: { fileId: 'a'.repeat(32), itemsFileId: 'b'.repeat(32), platform: 'jd' } })
     expect(itemsForJd.statusCode).toBe(400)
+  })
+})
+
+describe('identity console routes', () => {
+  const get = (cookie: string | undefined, url: string) => stack.app.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} })
+  const post = (cookie: string, url: string, payload?: object) => stack.app.inject({ method: 'POST', url, headers: { cookie }, payload })
+
+  it('are admin only: no session 401, a guide 403 on search, preview, merge, the decisions and undo', async () => {
+    expect((await get(undefined, '/api/admin/member-search?q=a')).statusCode).toBe(401)
+    expect((await get(guide, '/api/admin/member-search?q=a')).statusCode).toBe(403)
+    expect((await get(guide, '/api/admin/member-merges/preview?intoMemberId=1&fromMemberId=2')).statusCode).toBe(403)
+    expect((await post(guide, '/api/admin/member-merges', { intoMemberId: 1, fromMemberId: 2 })).statusCode).toBe(403)
+    expect((await get(guide, '/api/admin/identity-resolutions')).statusCode).toBe(403)
+    expect((await post(guide, '/api/admin/identity-resolutions/1/undo')).statusCode).toBe(403)
+    const supervisor = await stack.login(stack.dataset.staff.find(s => s.role === 'supervisor')!.userid)
+    expect((await post(supervisor, '/api/admin/member-merges', { intoMemberId: 1, fromMemberId: 2 })).statusCode).toBe(403)
+  })
+
+  it('finds members by name, masked phone, id and buyer account; refuses an empty query naming q', async () => {
+    const member = stack.dataset.members.find(m => m.phoneMasked && m.externalUserid)!
+    const ids = async (q: string) => ((await get(admin, `/api/admin/member-search?q=${encodeURIComponent(q)}`)).json() as MemberSearchResult).members.map(m => m.id)
+    expect(await ids(member.name)).toContain(member.id)
+    expect(await ids(member.phoneMasked!)).toContain(member.id)
+    expect(await ids(String(member.id))).toContain(member.id)
+    expect(await ids(member.externalUserid!)).toContain(member.id)
+    const identity = stack.dataset.memberIdentities[0]!
+    expect(await ids(identity.buyerId)).toContain(identity.memberId)
+    const empty = await get(admin, '/api/admin/member-search?q=')
+    expect(empty.statusCode).toBe(400)
+    expect(empty.json().message).toContain('q')
+  })
+
+  it('previews a merge, merges, lists the decision with names and undoes it: the member\'s orders are back as they were', async () => {
+    const withOrders = [...new Set(stack.dataset.orders.map(o => o.memberId))]
+    const [intoId, fromId] = [withOrders[0]!, withOrders[1]!]
+    const fromOrders = stack.dataset.orders.filter(o => o.memberId === fromId)
+    const preview = await get(admin, `/api/admin/member-merges/preview?intoMemberId=${intoId}&fromMemberId=${fromId}`)
+    expect(preview.statusCode).toBe(200)
+    const body = preview.json() as MergePreview
+    expect(body.from).toMatchObject({ id: fromId, orders: fromOrders.length })
+    expect(body.ordersByPlatform.reduce((n, p) => n + p.orders, 0)).toBe(fromOrders.length)
+    for (const p of body.ordersByPlatform)
+      expect(p.orders).toBe(fromOrders.filter(o => o.platform === p.platform).length)
+    expect(body.identities).toEqual(expect.arrayContaining(stack.dataset.memberIdentities.filter(i => i.memberId === fromId).map(i => ({ platform: i.platform, buyerId: i.buyerId }))))
+
+    const ordersOf = async (memberId: number) => ((await get(admin, `/api/orders?memberId=${memberId}&limit=50`)).json() as OrderPage).orders
+    const [intoBefore, fromBefore] = [await ordersOf(intoId), await ordersOf(fromId)]
+    const merged = await post(admin, '/api/admin/member-merges', { intoMemberId: intoId, fromMemberId: fromId })
+    expect(merged.statusCode).toBe(201)
+    const resolution = merged.json() as IdentityResolution
+    expect(resolution).toMatchObject({ action: 'merge', memberId: intoId, fromMemberId: fromId, orders: fromOrders.length, createdByName: expect.any(String) })
+    expect(await ordersOf(fromId)).toEqual([])
+    // Each moved order still says which platform account it came from.
+    const moved = (await ordersOf(intoId)).filter(o => fromBefore.some(f => f.id === o.id))
+    expect(moved.length).toBeGreaterThan(0)
+    for (const order of moved)
+      expect(order).toEqual(fromBefore.find(f => f.id === order.id))
+
+    const list = (await get(admin, '/api/admin/identity-resolutions')).json() as IdentityResolutionList
+    expect(list.resolutions[0]).toMatchObject({ id: resolution.id, memberName: stack.dataset.members.find(m => m.id === intoId)!.name, fromMemberName: stack.dataset.members.find(m => m.id === fromId)!.name })
+    const undo = await post(admin, `/api/admin/identity-resolutions/${resolution.id}/undo`)
+    expect(undo.statusCode).toBe(200)
+    expect(await ordersOf(fromId)).toEqual(fromBefore)
+    expect(await ordersOf(intoId)).toEqual(intoBefore)
+    expect((await post(admin, `/api/admin/identity-resolutions/${resolution.id}/undo`)).statusCode).toBe(409)
+  })
+
+  it('answers a merge of a member with itself 409 and an unknown member 404 naming it', async () => {
+    const id = stack.dataset.members[0]!.id
+    expect((await get(admin, `/api/admin/member-merges/preview?intoMemberId=${id}&fromMemberId=${id}`)).statusCode).toBe(409)
+    const unknown = await get(admin, `/api/admin/member-merges/preview?intoMemberId=${id}&fromMemberId=99999999`)
+    expect(unknown.statusCode).toBe(404)
+    expect(unknown.json().message).toContain('fromMemberId')
+    expect((await get(admin, `/api/admin/member-merges/preview?intoMemberId=x&fromMemberId=1`)).statusCode).toBe(400)
+  })
+
+  it('pages the unmatched queue: limit and cursor, 400 for a cursor it did not give', async () => {
+    const all = (await get(admin, '/api/admin/unmatched-orders?limit=100')).json() as UnmatchedList
+    expect(all.buyers.length).toBeGreaterThan(1)
+    const first = (await get(admin, '/api/admin/unmatched-orders?limit=1')).json() as UnmatchedList
+    expect(first.buyers).toEqual(all.buyers.slice(0, 1))
+    const second = (await get(admin, `/api/admin/unmatched-orders?limit=1&cursor=${first.nextCursor}`)).json() as UnmatchedList
+    expect(second.buyers).toEqual(all.buyers.slice(1, 2))
+    const bad = await get(admin, '/api/admin/unmatched-orders?cursor=zz')
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().message).toContain('cursor')
+    expect((await get(admin, '/api/admin/unmatched-orders?limit=0')).statusCode).toBe(400)
   })
 })

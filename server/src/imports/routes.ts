@@ -9,11 +9,12 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { ApiError, AssignUnmatched, IdentityResolution, IdentityResolutionList, ImportIdParams, ImportList, ImportStarted, ImportSummary, MergeMembers, ResolutionIdParams, StartImport, UnmatchedList, UploadedFile, UploadQuery } from '@scrm/shared'
+import { ApiError, AssignUnmatched, IdentityResolution, IdentityResolutionList, ImportIdParams, ImportList, ImportStarted, ImportSummary, MemberSearchQuery, MemberSearchResult, MergeMembers, MergePreview, MergePreviewQuery, ResolutionIdParams, StartImport, UnmatchedList, UnmatchedQuery, UploadedFile, UploadQuery } from '@scrm/shared'
 import { badRequest, forbidden, HttpError, notFound } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
 import { assignUnmatched, listResolutions, listUnmatched, mergeMembers, undoResolution } from './identity.ts'
 import { enqueueImport } from './jobs.ts'
+import { previewMerge, searchMembers } from './member-lookup.ts'
 import { createImportRecord, listImports, setImportJob } from './service.ts'
 
 export interface ImportRoutesOptions {
@@ -125,14 +126,25 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
     return found
   })
 
-  app.get('/api/admin/unmatched-orders', { schema: { response: { 200: UnmatchedList, 403: ApiError } } }, async (request) => {
+  app.get('/api/admin/unmatched-orders', { schema: { querystring: UnmatchedQuery, response: { 200: UnmatchedList, 400: ApiError, 403: ApiError } } }, async (request) => {
     requireAdmin(request, 'see unmatched orders')
-    return listUnmatched(database)
+    return listUnmatched(database, request.query)
   })
 
   app.post('/api/admin/unmatched-orders/assign', { schema: { body: AssignUnmatched, response: { 201: IdentityResolution, 403: ApiError, 404: ApiError, 409: ApiError } } }, async (request, reply) => {
     const session = requireAdmin(request, 'resolve unmatched orders')
     return reply.status(201).send(await assignUnmatched(database, { ...request.body, by: session.userid, now: now() }))
+  })
+
+  // Every member, not only the caller's customers (GET /api/members): a merge partner may have no WeCom contact.
+  app.get('/api/admin/member-search', { schema: { querystring: MemberSearchQuery, response: { 200: MemberSearchResult, 400: ApiError, 403: ApiError } } }, async (request) => {
+    requireAdmin(request, 'search members to merge')
+    return { members: await searchMembers(database, request.query.q) }
+  })
+
+  app.get('/api/admin/member-merges/preview', { schema: { querystring: MergePreviewQuery, response: { 200: MergePreview, 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError } } }, async (request) => {
+    requireAdmin(request, 'merge members')
+    return previewMerge(database, request.query)
   })
 
   app.post('/api/admin/member-merges', { schema: { body: MergeMembers, response: { 201: IdentityResolution, 403: ApiError, 404: ApiError, 409: ApiError } } }, async (request, reply) => {

@@ -55,6 +55,7 @@ export async function runImport(database: Database, files: ImportFiles, options:
     rejected: parsed.rejected,
     matchedOrders: written.matchedOrders,
     unmatchedOrders: written.unmatchedOrders,
+    unmappedLines: written.unmappedLines,
     unmappedItems: written.unmappedItems,
   }
 }
@@ -125,5 +126,10 @@ export async function listImports(database: Database, limit = 30, id?: number) {
     createdAt: orderImports.createdAt,
     finishedAt: orderImports.finishedAt,
   }).from(orderImports).leftJoin(jobs, eq(jobs.id, orderImports.jobId)).where(id === undefined ? undefined : eq(orderImports.id, id)).orderBy(desc(orderImports.createdAt), desc(orderImports.id)).limit(limit)
-  return rows.map(r => ({ ...r, progress: r.status === 'succeeded' ? 1 : r.progress === null ? null : Number(r.progress) }))
+  return rows.map(r => ({
+    ...r,
+    // Reports stored before unmappedLines was counted: their listed codes' lines (all of them unless a file had over 200 codes).
+    report: r.report && { ...r.report, unmappedLines: r.report.unmappedLines ?? r.report.unmappedItems.reduce((n, i) => n + i.lines, 0) },
+    progress: r.status === 'succeeded' ? 1 : r.progress === null ? null : Number(r.progress),
+  }))
 }

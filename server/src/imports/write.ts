@@ -22,6 +22,7 @@ export interface WriteResult {
   unchanged: number
   matchedOrders: number
   unmatchedOrders: number
+  unmappedLines: number
   unmappedItems: UnmappedItem[]
 }
 
@@ -106,7 +107,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
     const catalog = await loadCatalog(tx)
     const storeIds = platform === 'pos' ? new Set((await tx.select({ id: stores.id }).from(stores)).map(s => s.id)) : null
     const resolver = await createResolver(tx, platform, parsed.orders)
-    const result: WriteResult = { imported: 0, updated: 0, unchanged: 0, matchedOrders: 0, unmatchedOrders: 0, unmappedItems: [] }
+    const result: WriteResult = { imported: 0, updated: 0, unchanged: 0, matchedOrders: 0, unmatchedOrders: 0, unmappedLines: 0, unmappedItems: [] }
     const unmapped = new Map<string, UnmappedItem>()
     const touchedMembers = new Set<number>()
     let done = 0
@@ -154,6 +155,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
         const lines = order.lines?.map(line => ({ ...line, sku: catalog.lookup(line.outerIds) })) ?? null
         for (const line of lines ?? []) {
           if (!line.sku) {
+            result.unmappedLines++
             const key = line.outerIds[0] ?? `（无编码）${line.title}`
             const item = unmapped.get(key) ?? { outerId: line.outerIds[0] ?? '', title: line.title, lines: 0 }
             item.lines++

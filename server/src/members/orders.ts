@@ -2,7 +2,7 @@ import type { Order, OrderPage, OrderTotals, Platform } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import { and, asc, count, desc, eq, max, min, ne, sql, sum } from 'drizzle-orm'
 import { preparedPerHandle } from '../db/prepared.ts'
-import { orderLines, orders, products, stores } from '../db/schema.ts'
+import { orderLines, orders, orderUnmappedItems, products, stores } from '../db/schema.ts'
 
 /** Keyset cursor `<paidAt>_<id>`: stable under inserts, no OFFSET scans. */
 export function encodeOrderCursor(paidAt: number, id: number): string {
@@ -66,6 +66,20 @@ function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
 const memberOrdersFirst = preparedPerHandle(db => memberOrdersQuery(db, false))
 const memberOrdersAfter = preparedPerHandle(db => memberOrdersQuery(db, true))
 
+/** The unmapped items of a member's orders between two (paidAt, id) positions, i.e. of one page. */
+const unmappedLinesBetween = preparedPerHandle(db => db.select({
+  orderId: orderUnmappedItems.orderId,
+  outerId: orderUnmappedItems.outerId,
+  title: orderUnmappedItems.title,
+  quantity: orderUnmappedItems.quantity,
+  unitPrice: orderUnmappedItems.unitPrice,
+  amount: orderUnmappedItems.amount,
+}).from(orderUnmappedItems).innerJoin(orders, eq(orders.id, orderUnmappedItems.orderId)).where(and(
+  eq(orders.memberId, sql.placeholder('memberId')),
+  sql`(${orders.paidAt}, ${orders.id}) <= (${sql.placeholder('firstPaidAt')}, ${sql.placeholder('firstId')})`,
+  sql`(${orders.paidAt}, ${orders.id}) >= (${sql.placeholder('lastPaidAt')}, ${sql.placeholder('lastId')})`,
+)).orderBy(asc(orderUnmappedItems.id)).prepare())
+
 const totalsByPlatform = preparedPerHandle(db => db.select({
   platform: orders.platform,
   orderCount: count(),
@@ -74,7 +88,7 @@ const totalsByPlatform = preparedPerHandle(db => db.select({
   lastPaidAt: max(orders.paidAt),
 }).from(orders).where(and(eq(orders.memberId, sql.placeholder('memberId')), ne(orders.status, 'cancelled'))).groupBy(orders.platform).prepare())
 
-/** A member's orders from every platform, newest first, with line items. */
+/** A member's orders from every platform, newest first, with line items (catalog products and unmapped ones). */
 export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, options: { cursor?: string, limit: number }): Promise<OrderPage> {
   // The page plus one order, to know whether there is a next page.
   const rows = options.cursor
@@ -90,7 +104,7 @@ export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, option
         hasMore = true
         break
       }
-      current = { ...order, lines: [] }
+      current = { ...order, lines: [], unmappedLines: [] }
       result.push(current)
     }
     // An order without lines comes back once with every line column null (left join). A line's product
@@ -98,7 +112,13 @@ export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, option
     if (line.skuId !== null)
       current.lines.push(line as Order['lines'][number])
   }
+  const first = result[0]
   const last = result.at(-1)
+  if (first && last) {
+    const byOrder = new Map(result.map(o => [o.id, o]))
+    for (const { orderId, ...line } of await unmappedLinesBetween(db).all({ memberId, firstPaidAt: first.paidAt, firstId: first.id, lastPaidAt: last.paidAt, lastId: last.id }))
+      byOrder.get(orderId)?.unmappedLines.push(line)
+  }
   return {
     orders: result,
     nextCursor: hasMore && last ? encodeOrderCursor(last.paidAt, last.id) : null,

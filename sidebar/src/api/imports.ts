@@ -1,4 +1,4 @@
-import type { IdentityResolution, ImportList, ImportStarted, ImportSummary, Platform, UnmatchedList, UploadedFile } from '@scrm/shared'
+import type { IdentityResolution, IdentityResolutionList, ImportList, ImportStarted, ImportSummary, MemberSearchResult, MergePreview, Platform, UnmatchedList, UploadedFile } from '@scrm/shared'
 import { http } from './client'
 
 /** Uploads the file's bytes as they are (CSV or XLSX); large exports are streamed to disk by the server. */
@@ -24,8 +24,8 @@ export async function listImports(): Promise<ImportList> {
   return (await http.get<ImportList>('/api/admin/imports')).data
 }
 
-export async function listUnmatched(): Promise<UnmatchedList> {
-  return (await http.get<UnmatchedList>('/api/admin/unmatched-orders')).data
+export async function listUnmatched(cursor?: string): Promise<UnmatchedList> {
+  return (await http.get<UnmatchedList>('/api/admin/unmatched-orders', { params: { cursor } })).data
 }
 
 export async function assignUnmatched(orderId: number, memberId: number): Promise<IdentityResolution> {
@@ -34,4 +34,20 @@ export async function assignUnmatched(orderId: number, memberId: number): Promis
 
 export async function undoResolution(id: number): Promise<IdentityResolution> {
   return (await http.post<IdentityResolution>(`/api/admin/identity-resolutions/${id}/undo`)).data
+}
+
+export async function listResolutions(): Promise<IdentityResolutionList> {
+  return (await http.get<IdentityResolutionList>('/api/admin/identity-resolutions')).data
+}
+
+export async function searchMembers(q: string): Promise<MemberSearchResult> {
+  return (await http.get<MemberSearchResult>('/api/admin/member-search', { params: { q } })).data
+}
+
+export async function previewMerge(intoMemberId: number, fromMemberId: number): Promise<MergePreview> {
+  return (await http.get<MergePreview>('/api/admin/member-merges/preview', { params: { intoMemberId, fromMemberId } })).data
+}
+
+export async function mergeMembers(intoMemberId: number, fromMemberId: number): Promise<IdentityResolution> {
+  return (await http.post<IdentityResolution>('/api/admin/member-merges', { intoMemberId, fromMemberId })).data
 }

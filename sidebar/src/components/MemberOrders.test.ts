@@ -27,6 +27,7 @@ function order(id: number, paidAt: number): Order {
     storeName: null,
     buyerId: null,
     lines: [{ skuId: `sku${id}`, spuId: 'spu', name: `商品${id}`, categoryPath: 'a/b', color: '黑', size: 'M', quantity: 1, unitPrice: 129900, amount: 129900, imageUrl: 'https://img.test/a.jpg', linkUrl: 'https://shop.test/p' }],
+    unmappedLines: [],
   }
 }
 
@@ -67,6 +68,25 @@ describe('memberOrders', () => {
     expect(w.findAll('[data-testid="order-item"]').map(e => e.attributes('data-order-id'))).toEqual(['3', '2', '1'])
     expect(w.find('[data-testid="orders-load-more"]').exists()).toBe(false)
     expect(w.text()).toContain('没有更多了')
+  })
+
+  it('shows a line the catalog lacks as 未匹配商品 with the platform\'s title and code, and offers no send for it', async () => {
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    const mixed: Order = { ...order(5, 5_000_000), unmappedLines: [{ outerId: 'OLD-HAT-9', title: '旧款帽子', quantity: 2, unitPrice: 6000, amount: 12000 }, { outerId: '', title: '', quantity: 1, unitPrice: 100, amount: 100 }] }
+    api.getMemberContext.mockResolvedValue(context({ orders: [mixed], nextCursor: null }))
+    await useMemberStore().load('wmA')
+    const w = mount(MemberOrders, { props: { memberId: 42 }, global: { plugins: [pinia, createAppI18n('zh-CN')] } })
+    const [hat, blank] = w.findAll('[data-testid="order-unmapped-line"]')
+    expect(hat!.text()).toContain('未匹配商品')
+    expect(hat!.text()).toContain('旧款帽子')
+    expect(hat!.text()).toContain('编码 OLD-HAT-9')
+    expect(hat!.text()).toContain('¥60.00 ×2')
+    expect(hat!.find('[data-testid="send-order-line"]').exists()).toBe(false)
+    expect(blank!.text()).toContain('（导出中无商品名）')
+    expect(blank!.text()).not.toContain('编码')
+    // The catalog line of the same order is still there, with its send button.
+    expect(w.findAll('[data-testid="send-order-line"]')).toHaveLength(1)
   })
 
   it('keeps loaded orders and shows the error in Chinese, the raw one only under 详情', async () => {

@@ -17,7 +17,9 @@ export const useImportsStore = defineStore('imports', () => {
   /** The import started last (or picked from the history), polled until it ends. */
   const current = shallowRef<ImportSummary | null>(null)
   const history = shallowRef<ImportSummary[]>([])
+  /** The queue's pages loaded so far, appended: `nextCursor` is the last page's. */
   const unmatched = shallowRef<UnmatchedList | null>(null)
+  const loadingMoreUnmatched = ref(false)
   /** The last assignment, offered for undo. */
   const lastResolution = shallowRef<IdentityResolution | null>(null)
   const error = shallowRef<AppError | null>(null)
@@ -32,12 +34,30 @@ export const useImportsStore = defineStore('imports', () => {
     }
   }
 
+  /** The queue from its first page (after a change to it, the pages loaded before are stale). */
   async function loadUnmatched() {
     try {
       unmatched.value = await api.listUnmatched()
     }
     catch (err) {
       error.value = describeError(err)
+    }
+  }
+
+  async function loadMoreUnmatched() {
+    const shown = unmatched.value
+    if (!shown?.nextCursor || loadingMoreUnmatched.value)
+      return
+    loadingMoreUnmatched.value = true
+    try {
+      const next = await api.listUnmatched(shown.nextCursor)
+      unmatched.value = { ...next, buyers: [...shown.buyers, ...next.buyers] }
+    }
+    catch (err) {
+      error.value = describeError(err)
+    }
+    finally {
+      loadingMoreUnmatched.value = false
     }
   }
 
@@ -111,7 +131,7 @@ export const useImportsStore = defineStore('imports', () => {
     clearTimeout(timer)
   }
 
-  return { platform, uploading, uploadProgress, current, history, unmatched, lastResolution, error, loadHistory, loadUnmatched, poll, run, assign, undoLast, stop }
+  return { platform, uploading, uploadProgress, current, history, unmatched, loadingMoreUnmatched, lastResolution, error, loadHistory, loadUnmatched, loadMoreUnmatched, poll, run, assign, undoLast, stop }
 })
 
 if (import.meta.hot)

@@ -26,6 +26,7 @@ const report: ImportReport = {
   rejected: [{ line: 4, reason: '订单未付款（等待付款），不导入' }, { line: 9, reason: '「京东价」是负数：-1' }],
   matchedOrders: 4,
   unmatchedOrders: 3,
+  unmappedLines: 3,
   unmappedItems: [{ outerId: 'NOT-IN-CATALOG-1', title: '围巾', lines: 3 }],
 }
 
@@ -52,6 +53,7 @@ describe('import console', () => {
       '未变化': '1',
       '已关联会员': '4',
       '待匹配': '3',
+      '未匹配商品行': '3',
     })
     expect(w.text()).toContain('未导入的行（2）')
     expect(w.findAll('[data-testid="import-rejected"] tbody tr').map(r => r.findAll('td').map(c => c.text()))).toEqual(report.rejected.map(r => [String(r.line), r.reason]))
@@ -63,6 +65,8 @@ describe('import console', () => {
     setActivePinia(pinia)
     const list: UnmatchedList = {
       totalOrders: 5,
+      totalBuyers: 2,
+      nextCursor: null,
       buyers: [
         { platform: 'taobao', buyerId: 'tb_carol', orderId: 3, orderNo: 'T3', orders: 4, paidFen: 59_700, lastPaidAt: Date.UTC(2026, 9, 2, 4), receiverName: '王五', phoneMasked: '137****0000' },
         { platform: 'douyin', buyerId: null, orderId: 9, orderNo: 'D9', orders: 1, paidFen: 19_900, lastPaidAt: Date.UTC(2026, 9, 1, 4), receiverName: null, phoneMasked: null },
@@ -80,11 +84,28 @@ describe('import console', () => {
     expect(buyers[1]!.get('.facts').text()).toBe(`1 单 · ${formatFen(19_900)} · ${formatDate(list.buyers[1]!.lastPaidAt)}`)
   })
 
+  it('shows how much of the queue is loaded and appends the next page with its cursor', async () => {
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    const entry = (orderId: number) => ({ platform: 'taobao' as const, buyerId: `tb_${orderId}`, orderId, orderNo: `T${orderId}`, orders: 1, paidFen: 100, lastPaidAt: 1, receiverName: null, phoneMasked: null })
+    api.listUnmatched.mockResolvedValueOnce({ totalOrders: 3, totalBuyers: 3, nextCursor: 'c2', buyers: [entry(1), entry(2)] })
+    api.listUnmatched.mockResolvedValueOnce({ totalOrders: 3, totalBuyers: 3, nextCursor: null, buyers: [entry(3)] })
+    await useImportsStore().loadUnmatched()
+    const w = mount(UnmatchedQueue, { global: { plugins: [pinia, createAppI18n('zh-CN')] } })
+    expect(w.get('[data-testid="unmatched-shown"]').text()).toBe('已显示 2 / 3 个账号')
+    await w.get('[data-testid="unmatched-more"]').trigger('click')
+    await flushPromises()
+    expect(api.listUnmatched).toHaveBeenLastCalledWith('c2')
+    expect(w.findAll('[data-testid="unmatched-buyer"]').map(b => b.get('.name').text())).toEqual(['tb_1', 'tb_2', 'tb_3'])
+    expect(w.get('[data-testid="unmatched-shown"]').text()).toBe('已显示 3 / 3 个账号')
+    expect(w.find('[data-testid="unmatched-more"]').exists()).toBe(false)
+  })
+
   it('reads the history and the queue again after a run it watched ends, not when a finished import is picked', async () => {
     vi.useFakeTimers()
     try {
       api.listImports.mockResolvedValue({ imports: [] })
-      api.listUnmatched.mockResolvedValue({ buyers: [], totalOrders: 0 })
+      api.listUnmatched.mockResolvedValue({ buyers: [], totalOrders: 0, totalBuyers: 0, nextCursor: null })
       const store = useImportsStore()
 
       api.getImport.mockResolvedValue(summary('succeeded'))

@@ -45,6 +45,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { console: { navKey: 'imports.nav', roles: ['admin'] } },
   },
   {
+    path: 'identity',
+    name: 'console-identity',
+    component: () => import('./IdentityPage.vue'),
+    meta: { console: { navKey: 'imports.identity.nav', roles: ['admin'] } },
+  },
+  {
     path: 'segments',
     name: 'console-segments',
     component: () => import('./SegmentsPage.vue'),
