@@ -66,6 +66,31 @@ describe('member context', () => {
     expect(body.replyVariables.最近购买).not.toBe('')
   })
 
+  it('names the same 最近购买 whether her newest orders hold it or a read past them is needed', async () => {
+    const sqlite = stack.database.sqlite
+    const served = sqlite.prepare(`select m.id, m.external_userid from members m join follows f on f.member_id = m.id and f.guide_userid = ? and f.status = 'active'
+      where exists (select 1 from orders o where o.member_id = m.id and o.status = 'completed') order by m.id limit 30`).all(guide) as { id: number, external_userid: string }[]
+    // Two of them last ordered something they cancelled or returned: their newest order names no purchase.
+    const newest = sqlite.prepare(`select max(paid_at) as t from orders`).get() as { t: number }
+    const sku = sqlite.prepare(`select sku_id, spu_id from products limit 1`).get() as { sku_id: string, spu_id: string }
+    served.slice(0, 2).forEach((member, i) => {
+      const status = i === 0 ? 'cancelled' : 'refunded'
+      const { lastInsertRowid } = sqlite.prepare(`insert into orders (platform, order_no, member_id, status, total_amount, paid_amount, refunded_amount, paid_at) values ('jd', ?, ?, ?, 9900, 9900, ?, ?)`)
+        .run(`undone-${member.id}`, member.id, status, status === 'refunded' ? 9900 : 0, newest.t + 1000)
+      sqlite.prepare(`insert into order_lines (order_id, sku_id, spu_id, quantity, unit_price, amount) values (?, ?, ?, 1, 9900, 9900)`).run(lastInsertRowid, sku.sku_id, sku.spu_id)
+    })
+    const lastOf = sqlite.prepare(`select p.name from orders o join order_lines l on l.order_id = o.id join products p on p.sku_id = l.sku_id
+      where o.member_id = ? and o.status in ('paid', 'shipped', 'completed') order by o.paid_at desc, o.id desc, l.amount desc, l.id limit 1`)
+    for (const member of served) {
+      const expected = (lastOf.get(member.id) as { name: string } | undefined)?.name
+      expect(expected).toBeDefined()
+      for (const orderLimit of [1, 10]) {
+        const body = (await context(member.external_userid, guideCookie, `&orderLimit=${orderLimit}`)).json() as MemberContext
+        expect(body.replyVariables.最近购买, `member ${member.id}, orderLimit ${orderLimit}`).toBe(expected)
+      }
+    }
+  })
+
   it('pages through all orders with the cursor, without gaps or repeats', async () => {
     const all = stack.database.sqlite.prepare(`select id from orders where member_id = ? order by paid_at desc, id desc`).all(ownMember.id) as { id: number }[]
     const seen: number[] = []

@@ -58,14 +58,16 @@ export async function getMemberContext(
     throw notFound(`member ${query.externalUserId} not found among the customers you serve`)
 
   // Independent reads in one go: on PostgreSQL they run concurrently over the pool.
+  const orderPageRead = listMemberOrders(db, member.id, { limit: query.orderLimit })
   const [followRows, tagRows, totals, identityPlatforms, orderPage, recommendations, replyValues] = await Promise.all([
     activeFollows(db).all({ memberId: member.id }),
     memberTagsFor(db, member.id, session.userid),
     memberOrderTotals(db, member.id),
     identityPlatformsOf(db).all({ memberId: member.id }),
-    listMemberOrders(db, member.id, { limit: query.orderLimit }),
+    orderPageRead,
     recommend(db, member.id, session),
-    guideAndPurchaseValues(db, session.userid, member.id),
+    // Her newest orders usually hold the last purchase the reply variables name.
+    orderPageRead.then(page => guideAndPurchaseValues(db, session.userid, member.id, page)),
   ])
   const platforms = [...new Set<Platform>([...totals.byPlatform.map(p => p.platform), ...identityPlatforms.map(r => r.platform)])]
   const myRemark = followRows.find(f => f.guideUserid === session.userid)?.remark

@@ -1,7 +1,7 @@
 // Scripted replies (话术库): the brand's scripts in groups, visible per store, with variables filled from the
 // member and their last order. The sidebar loads them once per session and fills them per chat (the member
 // context carries the values); the console manages them.
-import type { ManagedReply, ManagedReplyList, ReplyGroup, ReplyGroupInput, ReplyGroupsQuery, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest, ReplyTemplate, ReplyVariableValues } from '@scrm/shared'
+import type { ManagedReply, ManagedReplyList, Order, OrderPage, ReplyGroup, ReplyGroupInput, ReplyGroupsQuery, ReplyInput, ReplyListQuery, ReplyPreview, ReplyPreviewRequest, ReplyTemplate, ReplyVariableValues } from '@scrm/shared'
 import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { fillReplyTemplate, replyVariableList, unknownReplyVariables, usedReplyVariables } from '@scrm/shared'
@@ -50,19 +50,40 @@ const guideAndStore = preparedPerHandle(db => db.select({ name: staff.name, stor
   .where(eq(staff.userid, sql.placeholder('userid')))
   .prepare())
 
+/** Order statuses whose items count as bought for 最近购买 (not cancelled or refunded). */
+const PURCHASED_STATUSES: readonly Order['status'][] = ['paid', 'shipped', 'completed']
+
 /** 最近购买: the main item (largest line) of the member's last paid order that was not cancelled or refunded. */
 const lastPurchase = preparedPerHandle(db => db.select({ name: products.name, paidAt: orders.paidAt })
   .from(orders)
   .innerJoin(orderLines, eq(orderLines.orderId, orders.id))
   .innerJoin(products, eq(products.skuId, orderLines.skuId))
-  .where(and(eq(orders.memberId, sql.placeholder('memberId')), inArray(orders.status, ['paid', 'shipped', 'completed'])))
+  .where(and(eq(orders.memberId, sql.placeholder('memberId')), inArray(orders.status, [...PURCHASED_STATUSES])))
   .orderBy(desc(orders.paidAt), desc(orders.id), desc(orderLines.amount), asc(orderLines.id))
   .limit(1)
   .prepare())
 
-/** Two prepared reads: they run on the member context's hot path. */
-export async function guideAndPurchaseValues(db: AsyncDbOrTx, userid: string, memberId: number): Promise<GuideAndPurchaseValues> {
-  const [me, last] = await Promise.all([guideAndStore(db).get({ userid }), lastPurchase(db).get({ memberId })])
+/**
+ * The same answer as `lastPurchase`, read off her newest orders (newest first, lines in line order) when
+ * they hold it; `undefined` when the page cannot tell (no purchase on it but more orders after it).
+ */
+function lastPurchaseOnPage(page: OrderPage): { name: string, paidAt: number } | null | undefined {
+  for (const order of page.orders) {
+    if (!PURCHASED_STATUSES.includes(order.status) || order.lines.length === 0)
+      continue
+    const main = order.lines.reduce((best, line) => line.amount > best.amount ? line : best)
+    return { name: main.name, paidAt: order.paidAt }
+  }
+  return page.nextCursor === null ? null : undefined
+}
+
+/**
+ * The guide's and her store's names, and her last purchase. `newestOrders`, the member context's first
+ * page of her orders, usually answers the last purchase without another read on the hot path.
+ */
+export async function guideAndPurchaseValues(db: AsyncDbOrTx, userid: string, memberId: number, newestOrders?: OrderPage): Promise<GuideAndPurchaseValues> {
+  const onPage = newestOrders ? lastPurchaseOnPage(newestOrders) : undefined
+  const [me, last] = await Promise.all([guideAndStore(db).get({ userid }), onPage === undefined ? lastPurchase(db).get({ memberId }) : onPage])
   return {
     导购: me?.name ?? '',
     门店: me?.storeName ?? '',
