@@ -56,6 +56,14 @@ export type MemberTagList = Static<typeof MemberTagList>
 export const CORP_TAG_NAME_MAX = 30
 export const CORP_TAG_ORDER_MAX = 2 ** 32 - 1
 
+/**
+ * Why the library refused a change, in ApiError.error, so the console can say it in its own words:
+ * read-only (not created by this app), no room to move between read-only tags, the name is taken
+ * (400 when known here, 409 when WeCom said 40071), gone or not this app's in WeCom (40068).
+ */
+export const corpTagRefusals = ['CORP_TAG_READ_ONLY', 'CORP_TAG_NO_ROOM', 'CORP_TAG_NAME_TAKEN', 'CORP_TAG_GONE'] as const
+export type CorpTagRefusal = typeof corpTagRefusals[number]
+
 /** A tag or group name: not blank (surrounding spaces are trimmed before it is sent). */
 export const CorpTagName = Type.String({ minLength: 1, maxLength: CORP_TAG_NAME_MAX, pattern: '\\S' })
 

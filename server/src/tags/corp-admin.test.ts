@@ -182,7 +182,7 @@ describeEachDialect('corp tag library', ({ dialect }) => {
       await call('POST', `/api/corp-tags/groups/${locked.id}/move`, { direction: 'down' }),
     ]) {
       expect(res.statusCode).toBe(409)
-      expect(res.json().message).toMatch(/「.+」 was created in the WeCom admin console or by another app/)
+      expect(res.json()).toMatchObject({ error: 'CORP_TAG_READ_ONLY', message: expect.stringMatching(/「.+」 was created in the WeCom admin console or by another app/) })
     }
     expect(wecomWrites()).toBe(before)
     expect(await lockedGroup()).toEqual(locked)
@@ -220,7 +220,8 @@ describeEachDialect('corp tag library', ({ dialect }) => {
     // An existing group name would make WeCom append to that group: refused.
     const exists = await call('POST', '/api/corp-tags/groups', { name: locked.name, tags: ['甲'] })
     expect(exists.statusCode).toBe(409)
-    expect(exists.json().message).toContain('name')
+    expect(exists.json()).toMatchObject({ error: 'CORP_TAG_NAME_TAKEN', message: expect.stringContaining('name') })
+    expect((await call('POST', `/api/corp-tags/groups/${locked.id}/tags`, { name: locked.tags[0]!.name })).json().error).toBe('CORP_TAG_NAME_TAKEN')
     expect(wecomWrites()).toBe(before)
     expect((await call('POST', '/api/corp-tags/groups/etNoSuchGroup/tags', { name: '甲' })).statusCode).toBe(404)
   })
@@ -265,7 +266,7 @@ describeEachDialect('corp tag library', ({ dialect }) => {
     emulatorTag(created.tags[0]!.id)!.deleted = true
     const res = await call('PATCH', `/api/corp-tags/tags/${created.tags[0]!.id}`, { name: '丙' })
     expect(res.statusCode).toBe(409)
-    expect(res.json().message).toContain('40068')
+    expect(res.json()).toMatchObject({ error: 'CORP_TAG_GONE', message: expect.stringContaining('40068') })
     expect((await tree()).groups.find(g => g.id === created.id)!.tags.map(t => t.id)).toEqual([created.tags[1]!.id])
   })
 })

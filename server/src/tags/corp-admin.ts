@@ -5,7 +5,7 @@
 // ("应用仅能编辑和删除本应用创建的标签"), so those are marked `created_by_app` when this app creates
 // them; tags made in the WeCom admin console or by another app are read-only here and refused before
 // WeCom is asked. Rule-group tags (规则组) are managed through other APIs and are left out.
-import type { CreateCorpTagGroup, ManagedCorpTagGroup, ManagedCorpTagTree } from '@scrm/shared'
+import type { CorpTagRefusal, CreateCorpTagGroup, ManagedCorpTagGroup, ManagedCorpTagTree } from '@scrm/shared'
 import type { AsyncDb, AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { WecomClient } from '../wecom/client.ts'
@@ -15,7 +15,7 @@ import { and, asc, desc, eq, inArray, not, sql } from 'drizzle-orm'
 import { requireAdmin } from '../auth/access.ts'
 import { syncCorpTags } from '../contacts/sync.ts'
 import { followTags, tagGroups, tags } from '../db/schema.ts'
-import { badRequest, conflict, notFound } from '../plugins/errors.ts'
+import { HttpError, notFound } from '../plugins/errors.ts'
 import { markRecommendationsStale } from '../recommend/precomputed.ts'
 import { WecomApiError } from '../wecom/errors.ts'
 import { RULE_GROUP_PREFIX } from './service.ts'
@@ -69,6 +69,8 @@ async function readTree(db: AsyncDbOrTx): Promise<ManagedCorpTagTree> {
 
 const trimmed = (name: string) => name.trim()
 
+const refused = (status: 400 | 409, code: CorpTagRefusal, message: string) => new HttpError(status, code, message)
+
 /** WeCom refusals an admin can act on, as 409s naming them; the rest go to the error handler (502/503). */
 async function inWecom<T>(deps: CorpTagAdminDeps, call: () => Promise<T>): Promise<T> {
   try {
@@ -76,11 +78,11 @@ async function inWecom<T>(deps: CorpTagAdminDeps, call: () => Promise<T>): Promi
   }
   catch (err) {
     if (err instanceof WecomApiError && err.errcode === 40071)
-      throw conflict(`WeCom already has a tag or group of that name (40071): ${err.errmsg}`)
+      throw refused(409, 'CORP_TAG_NAME_TAKEN', `name: WeCom already has a tag or group of that name (40071)`)
     if (err instanceof WecomApiError && err.errcode === 40068) {
       // Deleted in WeCom meanwhile, or not this app's: the library is pulled again so the console shows WeCom's state.
       await syncCorpTags(deps.db, deps.wecom).catch(() => undefined)
-      throw conflict(`WeCom refused the tag id (40068): it no longer exists there or was not created by this app; the tag list was refreshed`)
+      throw refused(409, 'CORP_TAG_GONE', `WeCom refused the tag id (40068): it no longer exists there or was not created by this app; the tag list was refreshed`)
     }
     throw err
   }
@@ -109,7 +111,7 @@ async function liveTag(db: AsyncDbOrTx, tagId: string): Promise<{ id: string, na
   return { id: row.id, name: row.name, editable: row.editable, group: { id: row.groupId, name: row.groupName, editable: row.groupEditable } }
 }
 
-const readOnly = (what: string, name: string) => conflict(`${what} 「${name}」 was created in the WeCom admin console or by another app: WeCom lets this app change only tags it created`)
+const readOnly = (what: string, name: string) => refused(409, 'CORP_TAG_READ_ONLY', `${what} 「${name}」 was created in the WeCom admin console or by another app: WeCom lets this app change only tags it created`)
 
 /** Names of the live tags of a group. */
 async function tagNamesOf(db: AsyncDbOrTx, groupId: string): Promise<{ id: string, name: string, order: number }[]> {
@@ -137,11 +139,11 @@ export async function createCorpTagGroup(deps: CorpTagAdminDeps, session: Sessio
   const names = body.tags.map(trimmed)
   const twice = names.find((n, i) => names.indexOf(n) !== i)
   if (twice !== undefined)
-    throw badRequest(`tags: 「${twice}」 is listed twice`)
+    throw refused(400, 'CORP_TAG_NAME_TAKEN', `tags: 「${twice}」 is listed twice`)
   // add_corp_tag with an existing group_name silently appends to that group: ask WeCom, not only the copy here.
   const current = await deps.wecom.getCorpTagList()
   if (current.some(g => !g.deleted && g.group_name === name))
-    throw conflict(`name: a group named 「${name}」 exists; add the tags to it instead`)
+    throw refused(409, 'CORP_TAG_NAME_TAKEN', `name: a group named 「${name}」 exists; add the tags to it instead`)
   const top = Math.max(-1, ...current.filter(g => !g.deleted).map(g => g.order ?? 0))
   const added = await inWecom(deps, () => deps.wecom.addCorpTag({
     groupName: name,
@@ -159,7 +161,7 @@ export async function addCorpTag(deps: CorpTagAdminDeps, session: Session, group
   const name = trimmed(rawName)
   const siblings = await tagNamesOf(deps.db, group.id)
   if (siblings.some(t => t.name === name))
-    throw badRequest(`name: group 「${group.name}」 already has a tag 「${name}」`)
+    throw refused(400, 'CORP_TAG_NAME_TAKEN', `name: group 「${group.name}」 already has a tag 「${name}」`)
   const top = Math.max(-1, ...siblings.map(t => t.order))
   const added = await inWecom(deps, () => deps.wecom.addCorpTag({ groupId: group.id, tags: [{ name, order: Math.min(top + 1, CORP_TAG_ORDER_MAX) }] }))
   await deps.db.transaction(async tx => storeAdded(tx, added, { newGroup: false }))
@@ -175,7 +177,7 @@ export async function renameCorpTagGroup(deps: CorpTagAdminDeps, session: Sessio
   if (name !== group.name) {
     const other = await deps.db.select({ id: tagGroups.id }).from(tagGroups).where(and(eq(tagGroups.name, name), eq(tagGroups.deleted, false), eq(tagGroups.source, 'wecom'), not(eq(tagGroups.id, group.id)))).get()
     if (other)
-      throw badRequest(`name: another group is named 「${name}」`)
+      throw refused(400, 'CORP_TAG_NAME_TAKEN', `name: another group is named 「${name}」`)
     await inWecom(deps, () => deps.wecom.editCorpTag({ id: group.id, name }))
     await deps.db.update(tagGroups).set({ name }).where(eq(tagGroups.id, group.id)).run()
   }
@@ -190,7 +192,7 @@ export async function renameCorpTag(deps: CorpTagAdminDeps, session: Session, ta
   const name = trimmed(rawName)
   if (name !== tag.name) {
     if ((await tagNamesOf(deps.db, tag.group.id)).some(t => t.id !== tag.id && t.name === name))
-      throw badRequest(`name: group 「${tag.group.name}」 already has a tag 「${name}」`)
+      throw refused(400, 'CORP_TAG_NAME_TAKEN', `name: group 「${tag.group.name}」 already has a tag 「${name}」`)
     await inWecom(deps, () => deps.wecom.editCorpTag({ id: tag.id, name }))
     await deps.db.update(tags).set({ name }).where(eq(tags.id, tag.id)).run()
   }
@@ -258,7 +260,7 @@ export function planMove(current: OrderedItem[], id: string, direction: MoveDire
   }
   if (index + step < 0 || index + step >= current.length)
     return []
-  throw conflict(`no room to move 「${item.name}」 ${direction}: the tags around it were created outside this app and WeCom keeps their order values`)
+  throw refused(409, 'CORP_TAG_NO_ROOM', `no room to move 「${item.name}」 ${direction}: the tags around it were created outside this app and WeCom keeps their order values`)
 }
 
 /** Applies order edits one by one in WeCom; whatever WeCom accepted is stored even when a later edit fails. */
