@@ -5,7 +5,7 @@
 // ("应用仅能编辑和删除本应用创建的标签"), so those are marked `created_by_app` when this app creates
 // them; tags made in the WeCom admin console or by another app are read-only here and refused before
 // WeCom is asked. Rule-group tags (规则组) are managed through other APIs and are left out.
-import type { CorpTagRefusal, CreateCorpTagGroup, ManagedCorpTagGroup, ManagedCorpTagTree } from '@scrm/shared'
+import type { CorpTagMove, CorpTagRefusal, CreateCorpTagGroup, ManagedCorpTagGroup, ManagedCorpTagTree } from '@scrm/shared'
 import type { AsyncDb, AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { WecomClient } from '../wecom/client.ts'
@@ -201,7 +201,7 @@ export async function renameCorpTag(deps: CorpTagAdminDeps, session: Session, ta
 
 export interface OrderedItem { id: string, name: string, order: number, editable: boolean }
 export interface OrderEdit { id: string, order: number }
-export type MoveDirection = 'up' | 'down'
+type MoveDirection = CorpTagMove['direction']
 
 /**
  * The `order` values that show the items in the sequence given (top first), changing only editable
