@@ -334,10 +334,11 @@ function buildWorld(opts: Required<Omit<DemoOptions, 'chunkSize' | 'sendHistory'
   TAG_GROUPS.forEach((spec, gi) => {
     const groupId = wecomId('et')
     const createdAt = setupAt + gi * DAY
-    tagGroupRows.push({ id: groupId, name: spec.name, sortOrder: TAG_GROUPS.length - gi, source: 'wecom', deleted: false, createdAt })
+    // The brand's library was made in the WeCom admin console: read-only for this app.
+    tagGroupRows.push({ id: groupId, name: spec.name, sortOrder: TAG_GROUPS.length - gi, source: 'wecom', deleted: false, createdByApp: false, createdAt })
     spec.tags.forEach((name, ti) => {
       const id = wecomId('et')
-      tagRows.push({ id, groupId, name, sortOrder: spec.tags.length - ti, deleted: false, createdAt })
+      tagRows.push({ id, groupId, name, sortOrder: spec.tags.length - ti, deleted: false, createdByApp: false, createdAt })
       tagIdByName.set(`${spec.name}/${name}`, id)
     })
   })

@@ -439,13 +439,16 @@ export function toWecomFixtures(dataset: DemoDataset, options: WecomFixtureOptio
     externalContacts.push(contact)
   }
 
+  const agentId = options.agentId ?? 1000002
   const tagGroupsOut = dataset.tagGroups.filter(g => g.source === 'wecom').map(g => ({
+    ...(g.createdByApp ? { createdByAgentId: agentId } : {}),
     groupId: g.id,
     groupName: g.name,
     order: g.sortOrder,
     createTime: Math.floor(g.createdAt / 1000),
     ...(g.deleted ? { deleted: true } : {}),
     tags: dataset.tags.filter(t => t.groupId === g.id).map(t => ({
+      ...(t.createdByApp ? { createdByAgentId: agentId } : {}),
       id: t.id,
       name: t.name,
       order: t.sortOrder,
@@ -458,7 +461,7 @@ export function toWecomFixtures(dataset: DemoDataset, options: WecomFixtureOptio
     corpId: options.corpId ?? 'ww0000000000000001',
     corpName,
     app: {
-      agentId: options.agentId ?? 1000002,
+      agentId,
       secret: options.appSecret ?? 'demo-app-secret-0000000000000000000000000',
       callbackToken: options.callbackToken ?? 'demoCallbackToken',
       encodingAesKey: options.encodingAesKey ?? 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',

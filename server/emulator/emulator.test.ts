@@ -387,6 +387,11 @@ describe('tag ownership (应用仅能编辑和删除本应用创建的标签)', 
     const own = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: app }, { group_name: '本应用分组', tag: [{ name: '甲' }] })
     const group = own.tag_group as { group_id: string, tag: { id: string }[] }
     expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: app }, { id: group.tag[0]!.id, name: '乙' })).errcode).toBe(0)
+    // A new name of 1..30 characters, an order in [0, 2^32), as add_corp_tag takes them.
+    for (const bad of [{ name: '' }, { name: '  ' }, { name: '签'.repeat(31) }, { order: -1 }, { order: 2 ** 32 }, { order: 1.5 }])
+      expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: app }, { id: group.tag[0]!.id, ...bad })).errcode, JSON.stringify(bad)).toBe(40058)
+    expect((await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: app }, { group_id: group.group_id, tag: [{ name: '丙', order: -1 }] })).errcode).toBe(40058)
+    expect((await post('/cgi-bin/externalcontact/edit_corp_tag', { access_token: app }, { id: group.tag[0]!.id, name: '签'.repeat(30), order: 2 ** 32 - 1 })).errcode).toBe(0)
     // A tag the app appended to a console group is its own; the group's other tags are not.
     const appended = await post('/cgi-bin/externalcontact/add_corp_tag', { access_token: app }, { group_id: 'etGroupPref', tag: [{ name: '外套' }] })
     const coat = (appended.tag_group as { tag: { id: string }[] }).tag[0]!.id

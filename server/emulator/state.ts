@@ -161,6 +161,11 @@ function decodeCursor(cursor: unknown): number | undefined {
   return m ? Number(m[1]) : undefined
 }
 
+/** A tag or group `order`: an integer in [0, 2^32). */
+function isTagOrder(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 32
+}
+
 function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every(x => typeof x === 'string')
 }
@@ -731,8 +736,9 @@ export class EmulatorState {
   /**
    * Whether the caller may edit/delete this group or tag: the 客户联系 system secret may touch every
    * corp tag; an app only what it created ("应用仅能编辑和删除本应用创建的标签"). Rule-group tags are
-   * managed through the strategy-tag APIs only. WeCom answers a refusal with 40068 (the id is not
-   * one this caller may manage).
+   * managed through the strategy-tag APIs only. The docs do not name the errcode of this refusal
+   * (81011 is the contacts-tag API's); the emulator answers 40068 (the id is not one this caller may
+   * manage), and the server refuses such tags itself before asking WeCom.
    */
   private mayManage(kind: TokenKind, g: EmulatorTagGroup, t?: EmulatorTag): boolean {
     if (this.isRuleGroup(g))
@@ -750,6 +756,8 @@ export class EmulatorState {
       const t = raw as { name?: unknown, order?: unknown }
       if (typeof t?.name !== 'string' || t.name.trim() === '' || [...t.name].length > 30)
         return fail(40058, 'tag name must be 1..30 chars')
+      if (t.order !== undefined && !isTagOrder(t.order))
+        return fail(40058, 'order must be an integer in [0, 2^32)')
       if (!tags.some(x => x.name === t.name)) // duplicates inside one request collapse to one
         tags.push({ name: t.name, order: typeof t.order === 'number' ? t.order : 0 })
     }
@@ -805,6 +813,11 @@ export class EmulatorState {
   editCorpTag(body: Record<string, unknown>, kind: TokenKind): ApiReply {
     if (typeof body.id !== 'string')
       return fail(40068, 'id missing')
+    // "name: 新的标签或标签组名称，最长为30个字符"; "order: 有效的值范围是[0, 2^32)".
+    if (body.name !== undefined && (typeof body.name !== 'string' || body.name.trim() === '' || [...body.name].length > 30))
+      return fail(40058, 'name must be 1..30 chars')
+    if (body.order !== undefined && !isTagOrder(body.order))
+      return fail(40058, 'order must be an integer in [0, 2^32)')
     for (const g of this.fixtures.tagGroups.filter(x => !x.deleted)) {
       if (g.groupId === body.id) {
         if (!this.mayManage(kind, g))

@@ -1,5 +1,6 @@
 // The tag editor in the 360 px sidebar (add a corp tag → stored on the guide's relation → pushed to the
-// emulator by the queue), a computed tag's reason on tap, and the console's segment page, in Chromium.
+// emulator by the queue), a computed tag's reason on tap, the console's segment page and its corp tag
+// library (create, rename, move, add, delete — each in the emulator too), in Chromium.
 import type { Page } from 'playwright-core'
 import type { Demo } from './support.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -89,6 +90,64 @@ describe('tags in chromium', () => {
     await expect(page.textContent('[data-testid="segment-size"]')).resolves.toContain(`${want} 人`)
     expect(await page.locator('[data-testid="segment-sample-row"]').count()).toBe(Math.min(20, want))
     await page.screenshot({ path: screenshotPath('console-segments.png'), fullPage: true })
+    await page.setViewportSize({ width: 1024, height: 800 })
+    expect(await page.locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
+  })
+  it('an admin manages the corp tag library at 1280 px: create, rename, move, add, two-press delete; console tags stay read-only', async () => {
+    const sqlite = demo.database.sqlite
+    const admin = (sqlite.prepare(`select userid from staff where role = 'admin' limit 1`).get() as { userid: string }).userid
+    page = await session.newPage()
+    await loginAs(page, demo, admin, '/app/console')
+    await page.click('[data-testid="console-nav"] >> text=标签管理')
+    const groups = page.locator('[data-testid="corp-tag-group"]')
+    await groups.first().waitFor()
+    // The demo's library was made in the WeCom admin console: every group read-only, marked so, without edit buttons.
+    const consoleGroups = await groups.count()
+    expect(consoleGroups).toBeGreaterThan(0)
+    await expect(page.locator('[data-testid="corp-tag-group"][data-editable="true"]').count()).resolves.toBe(0)
+    await expect(groups.first().locator('[data-testid="corp-tag-group-locked"]').textContent()).resolves.toContain('企业微信后台创建')
+    await expect(page.locator('[data-testid="corp-tag-rename"]').count()).resolves.toBe(0)
+
+    const emulatorGroup = (name: string) => demo.emulator.state.fixtures.tagGroups.find(g => g.groupName === name && !g.deleted)
+    await page.fill('[data-testid="corp-tag-create-name"]', '到店时段')
+    await page.fill('[data-testid="corp-tag-create-tags"]', '周末到店，工作日到店')
+    await page.click('[data-testid="corp-tag-create-submit"]')
+    const ours = page.locator('[data-testid="corp-tag-group"][data-editable="true"]')
+    await ours.waitFor()
+    expect(await groups.first().getAttribute('data-editable')).toBe('true')
+    await expect(ours.locator('[data-testid="corp-tag-name"]').allTextContents()).resolves.toEqual(['周末到店', '工作日到店'])
+    expect(emulatorGroup('到店时段')!.tags.map(t => t.name)).toEqual(['周末到店', '工作日到店'])
+
+    // Inline rename, then move it up.
+    const weekday = ours.locator('[data-testid="corp-tag"]', { hasText: '工作日到店' })
+    await weekday.locator('[data-testid="corp-tag-rename"]').click()
+    await ours.locator('[data-testid="corp-tag-rename-input"]').fill('工作日午间')
+    await ours.locator('[data-testid="corp-tag-rename-save"]').click()
+    await ours.locator('[data-testid="corp-tag-name"]', { hasText: '工作日午间' }).waitFor()
+    await ours.locator('[data-testid="corp-tag"]', { hasText: '工作日午间' }).locator('[data-testid="corp-tag-up"]').click()
+    await expect.poll(() => ours.locator('[data-testid="corp-tag-name"]').allTextContents()).toEqual(['工作日午间', '周末到店'])
+    const inWecom = emulatorGroup('到店时段')!.tags.filter(t => !t.deleted).sort((a, b) => b.order - a.order).map(t => t.name)
+    expect(inWecom).toEqual(['工作日午间', '周末到店'])
+
+    // A new tag in a read-only group is this app's: editable, in a group that stays read-only.
+    const locked = groups.nth(1)
+    await locked.locator('[data-testid="corp-tag-add-input"]').fill('新品控')
+    await locked.locator('[data-testid="corp-tag-add"]').click()
+    await locked.locator('[data-testid="corp-tag"][data-editable="true"]', { hasText: '新品控' }).waitFor()
+    expect(await locked.getAttribute('data-editable')).toBe('false')
+
+    await page.screenshot({ path: screenshotPath('console-corp-tags.png'), fullPage: true })
+
+    // Delete takes two presses; the first only asks.
+    const weekend = ours.locator('[data-testid="corp-tag"]', { hasText: '周末到店' })
+    await weekend.locator('[data-testid="corp-tag-delete"]').click()
+    await expect(weekend.locator('[data-testid="corp-tag-delete"]').textContent()).resolves.toContain('再按一次')
+    expect(emulatorGroup('到店时段')!.tags.find(t => t.name === '周末到店')!.deleted).toBeFalsy()
+    await weekend.locator('[data-testid="corp-tag-delete"]').click()
+    await weekend.waitFor({ state: 'detached' })
+    expect(emulatorGroup('到店时段')!.tags.find(t => t.name === '周末到店')!.deleted).toBe(true)
+    expect(sqlite.prepare(`select deleted from tags where name = '周末到店'`).get()).toEqual({ deleted: 1 })
+
     await page.setViewportSize({ width: 1024, height: 800 })
     expect(await page.locator('html').evaluate(html => html.scrollWidth - html.clientWidth)).toBe(0)
   })

@@ -706,6 +706,7 @@ export const tagGroups = pgTable('tag_groups', {
   sortOrder: bigint('sort_order', { mode: 'number' }).notNull().default(0),
   source: text('source').notNull(),
   deleted: integer('deleted').notNull().default(0),
+  createdByApp: integer('created_by_app').notNull().default(0),
   createdAt: bigint('created_at', { mode: 'number' }).notNull().default(nowMs),
 })
 
@@ -715,6 +716,7 @@ export const tags = pgTable('tags', {
   name: text('name').notNull(),
   sortOrder: bigint('sort_order', { mode: 'number' }).notNull().default(0),
   deleted: integer('deleted').notNull().default(0),
+  createdByApp: integer('created_by_app').notNull().default(0),
   createdAt: bigint('created_at', { mode: 'number' }).notNull().default(nowMs),
 }, t => [
   index('tags_group_idx').on(t.groupId),

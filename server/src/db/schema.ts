@@ -139,6 +139,8 @@ export const tagGroups = sqliteTable('tag_groups', {
   sortOrder: integer('sort_order').notNull().default(0),
   source: text('source', { enum: ['wecom', 'computed', 'manual'] }).notNull(),
   deleted: integer('deleted', { mode: 'boolean' }).notNull().default(false),
+  /** A WeCom group this app created (add_corp_tag): WeCom lets an app rename, reorder and delete only its own. */
+  createdByApp: integer('created_by_app', { mode: 'boolean' }).notNull().default(false),
   createdAt: integer('created_at').notNull().default(nowMs),
 })
 
@@ -148,6 +150,8 @@ export const tags = sqliteTable('tags', {
   name: text('name').notNull(),
   sortOrder: integer('sort_order').notNull().default(0),
   deleted: integer('deleted', { mode: 'boolean' }).notNull().default(false),
+  /** A WeCom tag this app created (add_corp_tag), possibly in a group it did not create: only these it may edit or delete. */
+  createdByApp: integer('created_by_app', { mode: 'boolean' }).notNull().default(false),
   createdAt: integer('created_at').notNull().default(nowMs),
 }, t => [index('tags_group_idx').on(t.groupId)])
 

@@ -57,6 +57,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { console: { navKey: 'segments.nav', roles: managers } },
   },
   {
+    path: 'corp-tags',
+    name: 'console-corp-tags',
+    component: () => import('./CorpTagsPage.vue'),
+    meta: { console: { navKey: 'tags.library.nav', roles: ['admin'] } },
+  },
+  {
     path: 'materials',
     name: 'console-materials',
     component: () => import('./MaterialsConsole.vue'),
