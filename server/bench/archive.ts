@@ -27,7 +27,7 @@ const STORES = 10
 const GUIDES_PER_STORE = 5
 const CUSTOMERS_PER_GUIDE = 400
 const SEARCH_REPEATS = 15
-const ARCHIVE_TABLES = ['archive_alerts', 'archive_rules', 'archive_terms', 'archive_messages', 'archive_conversations', 'archive_rejects', 'archive_agreements', 'archive_checkpoints', 'archive_access_log', 'archive_media']
+const ARCHIVE_TABLES = ['archive_alerts', 'archive_rules', 'archive_terms', 'archive_messages', 'archive_conversations', 'archive_rejects', 'archive_agreements', 'archive_checkpoints', 'archive_media']
 
 export interface ArchiveBenchResult {
   messages: number
