@@ -106,7 +106,7 @@ export async function benchArchive(options: { messages: number, messagesPerKey: 
       archive.append(generateChat({ guides, customersOf }, { count, startMs: startMs + done * gapMs, gapMs, seed: done + 1, idPrefix: `b${done}` }))
       const started = performance.now()
       const cpu = process.cpuUsage()
-      const result = await pullUntilCaughtUp({ database, source, keyring, sourceName: 'bench', now: Date.now, limit: 1000 })
+      const result = await pullUntilCaughtUp({ database, source, keyring, sourceName: 'bench', now: Date.now, limit: 1000, publicUrl: 'https://scrm.bench.example' })
       ingestSeconds += (performance.now() - started) / 1000
       const used = process.cpuUsage(cpu)
       ingestCpuMicros += used.user + used.system

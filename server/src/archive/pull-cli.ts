@@ -28,7 +28,7 @@ if (!source) {
 const { port: database } = await connectDatabase(config)
 try {
   const result = await pullUntilCaughtUp(
-    { database, source, keyring: createArchiveKeyring(config.archive.privateKeys), sourceName: config.wecom.corpId, now: Date.now, limit: config.archive.pullLimit },
+    { database, source, keyring: createArchiveKeyring(config.archive.privateKeys), sourceName: config.wecom.corpId, now: Date.now, limit: config.archive.pullLimit, publicUrl: config.publicUrl },
     undefined,
     batch => console.error(`[archive] seq ${batch.seq}: ${batch.stored} stored, ${batch.duplicates} duplicates, ${batch.rejected} rejected, ${batch.notAgreed} not agreed`),
   )
