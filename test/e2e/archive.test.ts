@@ -55,6 +55,10 @@ describe('archive console in chromium', () => {
     await page.click('[data-testid="archive-tab-alerts"]')
     const alertRow = page.locator('[data-testid="alert-row"]', { hasText: '我直接转给您' })
     await alertRow.waitFor()
+    // The guide's in-chat red packet (nothing logged it) and her link off the catalog are in the queue too.
+    await page.locator('[data-testid="alert-row"]', { hasText: '未经系统登记的红包 ¥66.66' }).waitFor()
+    await page.locator('[data-testid="alert-row"]', { hasText: '链接不属于商品库或素材库：item.taobao.com' }).waitFor()
+    await page.screenshot({ path: screenshotPath('archive-alerts-open.png') })
     await alertRow.locator('[data-testid="alert-ack"]').click()
     await expect.poll(async () => alertRow.count()).toBe(0) // acknowledged: gone from the open queue
     await page.selectOption('[data-testid="alert-status-filter"]', 'acknowledged')
@@ -67,6 +71,10 @@ describe('archive console in chromium', () => {
     await page.screenshot({ path: screenshotPath('archive-alerts.png') })
     const alert = sqlite.prepare(`select status, note, resolved_by as resolvedBy from archive_alerts where excerpt like '%我直接转给您%' and store_id = ?`).get(scene.storeId)
     expect(alert).toEqual({ status: 'resolved', note: '已提醒导购不得私加客户微信', resolvedBy: scene.supervisor })
+
+    await page.click('[data-testid="archive-tab-rules"]')
+    await page.locator('[data-testid="rule-row"]', { hasText: '导购删除客户' }).waitFor()
+    await page.screenshot({ path: screenshotPath('archive-rules.png') })
 
     await page.click('[data-testid="archive-tab-dashboard"]')
     await page.waitForSelector('[data-testid="dashboard-row"]')
