@@ -56,9 +56,25 @@ describe('archive console in chromium', () => {
     const alertRow = page.locator('[data-testid="alert-row"]', { hasText: '我直接转给您' })
     await alertRow.waitFor()
     // The guide's in-chat red packet (nothing logged it) and her link off the catalog are in the queue too.
-    await page.locator('[data-testid="alert-row"]', { hasText: '未经系统登记的红包 ¥66.66' }).waitFor()
+    const redPacketRow = page.locator('[data-testid="alert-row"]', { hasText: '未经系统登记的红包 ¥66.66' })
+    await redPacketRow.waitFor()
     await page.locator('[data-testid="alert-row"]', { hasText: '链接不属于商品库或素材库：item.taobao.com' }).waitFor()
-    await page.screenshot({ path: screenshotPath('archive-alerts-open.png') })
+    await redPacketRow.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('archive-alerts-policy.png') })
+    // The guide then deletes the customer in WeCom: the callback's job raises an alert quoting the chat's last lines.
+    const pair = sqlite.prepare('select guide_userid as guide, external_userid as customer from archive_conversations where id = ?').get(scene.conversationId) as { guide: string, customer: string }
+    const pushed = await fetch(`${demo.emulator.url}/__emulator/callbacks/trigger`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: pair.guide, ExternalUserID: pair.customer }) })
+    expect(pushed.ok).toBe(true)
+    await expect.poll(async () => {
+      await demo.app.jobQueue.tick()
+      return sqlite.prepare(`select count(*) as n from archive_alerts where matched like '删除客户：%'`).get() as { n: number }
+    }).toEqual({ n: 1 })
+    await page.click('[data-testid="archive-tab-rules"]')
+    await page.click('[data-testid="archive-tab-alerts"]')
+    const deletedRow = page.locator('[data-testid="alert-row"]', { hasText: '删除客户：' })
+    await deletedRow.waitFor()
+    expect(await deletedRow.textContent()).toContain('导购：同款羊绒衫 这家店更便宜')
+    await page.screenshot({ path: screenshotPath('archive-alerts-deleted.png') })
     await alertRow.locator('[data-testid="alert-ack"]').click()
     await expect.poll(async () => alertRow.count()).toBe(0) // acknowledged: gone from the open queue
     await page.selectOption('[data-testid="alert-status-filter"]', 'acknowledged')
