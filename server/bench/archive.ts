@@ -27,7 +27,7 @@ const STORES = 10
 const GUIDES_PER_STORE = 5
 const CUSTOMERS_PER_GUIDE = 400
 const SEARCH_REPEATS = 15
-const ARCHIVE_TABLES = ['archive_alerts', 'archive_rules', 'archive_terms', 'archive_messages', 'archive_conversations', 'archive_rejects', 'archive_agreements', 'archive_checkpoints', 'archive_access_log', 'archive_media']
+const ARCHIVE_TABLES = ['archive_alerts', 'archive_rules', 'archive_terms', 'archive_messages', 'archive_conversations', 'archive_rejects', 'archive_agreements', 'archive_checkpoints', 'archive_media']
 
 export interface ArchiveBenchResult {
   messages: number
@@ -108,7 +108,7 @@ export async function benchArchive(options: { messages: number, messagesPerKey: 
       archive.append(generateChat({ guides, customersOf }, { count, startMs: startMs + done * gapMs, gapMs, seed: done + 1, idPrefix: `b${done}` }))
       const started = performance.now()
       const cpu = process.cpuUsage()
-      const result = await pullUntilCaughtUp({ database, source, keyring, sourceName: 'bench', now: Date.now, limit: 1000 })
+      const result = await pullUntilCaughtUp({ database, source, keyring, sourceName: 'bench', now: Date.now, limit: 1000, publicUrl: 'https://scrm.bench.example' })
       ingestSeconds += (performance.now() - started) / 1000
       const used = process.cpuUsage(cpu)
       ingestCpuMicros += used.user + used.system

@@ -57,7 +57,8 @@ export function seedDemoArchiveSource(emulator: RunningEmulator, dataset: DemoDa
   }
   const guides = [...customers.keys()].sort()
   emulator.archive.append(generateChat({ guides, customersOf: guide => customers.get(guide) ?? [] }, { count: 3000, startMs: options.now - 14 * DAY_MS, gapMs: 6 * MINUTE_MS, seed: 42, idPrefix: 'demo' }))
-  // A conversation the store manager will find: a complaint, a guide sharing a WeChat id, an image.
+  // A conversation the store manager will find: a complaint, a guide sharing a WeChat id, an image, an in-chat
+  // red packet and a link off the catalog.
   const guide = guides[0]!
   const customer = customers.get(guide)![0]!
   const at = options.now - 3 * 3_600_000
@@ -69,6 +70,9 @@ export function seedDemoArchiveSource(emulator: RunningEmulator, dataset: DemoDa
     { msgid: 'demo_scene_3', action: 'send', from: customer, tolist: [guide], roomid: '', msgtime: at + 6 * MINUTE_MS, msgtype: 'image', image: { md5sum: '', filesize: image.length, sdkfileid: 'demo_receipt' } },
     text('demo_scene_4', guide, customer, at + 8 * MINUTE_MS, '加我微信号 shop_amy88 私聊，我直接转给您'),
     text('demo_scene_5', customer, guide, at + 9 * MINUTE_MS, '再不处理我就去投诉了'),
+    // The guide then pays with WeCom's own red-packet button (nothing logged it) and sends a link off the catalog.
+    { msgid: 'demo_scene_6', action: 'send', from: guide, tolist: [customer], roomid: '', msgtime: at + 10 * MINUTE_MS, msgtype: 'redpacket', redpacket: { type: 1, wish: '给您补偿，别生气', totalcnt: 1, totalamount: 6666 } },
+    { msgid: 'demo_scene_7', action: 'send', from: guide, tolist: [customer], roomid: '', msgtime: at + 11 * MINUTE_MS, msgtype: 'link', link: { title: '同款羊绒衫', description: '这家店更便宜', link_url: 'https://item.taobao.com/item.htm?id=6688', image_url: 'https://img.example/6688.jpg' } },
   ])
   return {
     source: 'emulator',
@@ -91,5 +95,8 @@ export async function seedDemoArchiveRules(database: Database, now: number): Pro
     { ...rule, name: '导购留私人联系方式', kind: 'behaviour', behaviour: 'share_contact' },
     { ...rule, name: '私下收款', kind: 'behaviour', behaviour: 'offplatform_payment' },
     { ...rule, name: '30分钟未回复', kind: 'reply_timeout', timeoutMinutes: 30, notify: false },
+    { ...rule, name: '红包未登记或超限', kind: 'behaviour', behaviour: 'redpacket_outside_policy' },
+    { ...rule, name: '商品库外链接/下架商品', kind: 'behaviour', behaviour: 'product_card_outside_policy' },
+    { ...rule, name: '导购删除客户', kind: 'behaviour', behaviour: 'delete_member' },
   ])
 }

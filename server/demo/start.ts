@@ -126,7 +126,7 @@ export async function startDemo(options: DemoOptions) {
   await seedDemoArchiveRules(database.port, Date.now())
   let archived = { stored: 0, alerts: 0 }
   try {
-    archived = await pullUntilCaughtUp({ database: database.port, source: archiveSource, keyring: archive.keyring, sourceName: archive.sourceName, now: Date.now, limit: archive.pullLimit })
+    archived = await pullUntilCaughtUp({ database: database.port, source: archiveSource, keyring: archive.keyring, sourceName: archive.sourceName, now: Date.now, limit: archive.pullLimit, publicUrl: archive.consoleUrl })
     await fetchPendingMedia({ database: database.port, source: archiveSource, dir: archive.mediaDir, now: Date.now })
     await sweepReplyTimeouts(database.port.db, Date.now())
   }

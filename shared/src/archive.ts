@@ -29,8 +29,15 @@ export const RULE_KINDS = ['keyword', 'pattern', 'behaviour', 'reply_timeout'] a
 export const RuleKind = Type.Enum(RULE_KINDS)
 export type RuleKind = Static<typeof RuleKind>
 
-/** Built-in detectors: a guide sharing a phone number / WeChat id, off-platform payment words, customer complaint words. */
-export const RULE_BEHAVIOURS = ['share_contact', 'offplatform_payment', 'complaint'] as const
+/**
+ * Built-in detectors. On archived messages: a guide sharing a phone number / WeChat id, off-platform payment
+ * words, customer complaint words; a guide's in-chat red packet (`redpacket` / `external_redpacket`) that is not
+ * a red packet logged by this system, or is beyond the guide's red-packet limits; a guide's link / mini-program
+ * card that is not from the catalog or the material library, or is for a product taken off sale (a `card`
+ * message is a contact card, not a product, so it is not checked). On contact events: a guide deleting a
+ * customer (`del_external_contact`, not caused by a handover; a customer deleting the guide is not an alert).
+ */
+export const RULE_BEHAVIOURS = ['share_contact', 'offplatform_payment', 'complaint', 'redpacket_outside_policy', 'product_card_outside_policy', 'delete_member'] as const
 export const RuleBehaviour = Type.Enum(RULE_BEHAVIOURS)
 export type RuleBehaviour = Static<typeof RuleBehaviour>
 
@@ -226,12 +233,14 @@ export const Alert = Type.Object({
   ruleId: Type.Integer(),
   ruleName: Type.String(),
   ruleKind: RuleKind,
+  /** The message it is about; for a deleted customer, the chat's last archived message. */
   messageId: Nullable(Type.Integer()),
-  conversationId: Type.Integer(),
+  /** Null for a contact event whose chat was never archived. */
+  conversationId: Nullable(Type.Integer()),
   storeId: Nullable(Type.String()),
   guideUserid: Nullable(Type.String()),
   guideName: Nullable(Type.String()),
-  /** The text that triggered it (or the waiting customer's message). */
+  /** The text that triggered it (or the waiting customer's message; for a deleted customer, the chat's last lines). */
   excerpt: Type.String(),
   matched: Type.String(),
   status: AlertStatus,

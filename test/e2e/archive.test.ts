@@ -55,6 +55,26 @@ describe('archive console in chromium', () => {
     await page.click('[data-testid="archive-tab-alerts"]')
     const alertRow = page.locator('[data-testid="alert-row"]', { hasText: '我直接转给您' })
     await alertRow.waitFor()
+    // The guide's in-chat red packet (nothing logged it) and her link off the catalog are in the queue too.
+    const redPacketRow = page.locator('[data-testid="alert-row"]', { hasText: '未经系统登记的红包 ¥66.66' })
+    await redPacketRow.waitFor()
+    await page.locator('[data-testid="alert-row"]', { hasText: '链接不属于商品库或素材库：item.taobao.com' }).waitFor()
+    await redPacketRow.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('archive-alerts-policy.png') })
+    // The guide then deletes the customer in WeCom: the callback's job raises an alert quoting the chat's last lines.
+    const pair = sqlite.prepare('select guide_userid as guide, external_userid as customer from archive_conversations where id = ?').get(scene.conversationId) as { guide: string, customer: string }
+    const pushed = await fetch(`${demo.emulator.url}/__emulator/callbacks/trigger`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: pair.guide, ExternalUserID: pair.customer }) })
+    expect(pushed.ok).toBe(true)
+    await expect.poll(async () => {
+      await demo.app.jobQueue.tick()
+      return sqlite.prepare(`select count(*) as n from archive_alerts where matched like '删除客户：%'`).get() as { n: number }
+    }).toEqual({ n: 1 })
+    await page.click('[data-testid="archive-tab-rules"]')
+    await page.click('[data-testid="archive-tab-alerts"]')
+    const deletedRow = page.locator('[data-testid="alert-row"]', { hasText: '删除客户：' })
+    await deletedRow.waitFor()
+    expect(await deletedRow.textContent()).toContain('导购：同款羊绒衫 这家店更便宜')
+    await page.screenshot({ path: screenshotPath('archive-alerts-deleted.png') })
     await alertRow.locator('[data-testid="alert-ack"]').click()
     await expect.poll(async () => alertRow.count()).toBe(0) // acknowledged: gone from the open queue
     await page.selectOption('[data-testid="alert-status-filter"]', 'acknowledged')
@@ -67,6 +87,10 @@ describe('archive console in chromium', () => {
     await page.screenshot({ path: screenshotPath('archive-alerts.png') })
     const alert = sqlite.prepare(`select status, note, resolved_by as resolvedBy from archive_alerts where excerpt like '%我直接转给您%' and store_id = ?`).get(scene.storeId)
     expect(alert).toEqual({ status: 'resolved', note: '已提醒导购不得私加客户微信', resolvedBy: scene.supervisor })
+
+    await page.click('[data-testid="archive-tab-rules"]')
+    await page.locator('[data-testid="rule-row"]', { hasText: '导购删除客户' }).waitFor()
+    await page.screenshot({ path: screenshotPath('archive-rules.png') })
 
     await page.click('[data-testid="archive-tab-dashboard"]')
     await page.waitForSelector('[data-testid="dashboard-row"]')

@@ -3,10 +3,12 @@
 import type { Alert, AlertList, AlertListQuery, AlertTransition, Rule, RuleInput } from '@scrm/shared'
 import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
-import { and, count, desc, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm'
-import { archiveAlerts, archiveConversations, archiveMessages, archiveRules, staff, stores } from '../db/schema.ts'
+import { and, count, desc, eq, inArray, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm'
+import { archiveAlerts, archiveConversations, archiveMessages, archiveRules, members, staff, stores } from '../db/schema.ts'
+import { enqueueJob } from '../jobs/queue.ts'
 import { badRequest, conflict, notFound } from '../plugins/errors.ts'
-import { compilePattern, workingMsBetween } from './detect.ts'
+import { appliesTo, compilePattern, workingMsBetween } from './detect.ts'
+import { NOTIFY_JOB } from './ingest.ts'
 import { archiveScope } from './scope.ts'
 
 type RuleRow = typeof archiveRules.$inferSelect
@@ -212,6 +214,64 @@ export async function sweepReplyTimeouts(db: AsyncDbOrTx, now: number): Promise<
     for (let i = 0; i < alerts.length; i += ALERT_ROWS_PER_INSERT)
       raised += (await db.insert(archiveAlerts).values(alerts.slice(i, i + ALERT_ROWS_PER_INSERT)).onConflictDoNothing().returning({ id: archiveAlerts.id })).length
   }
+  return raised
+}
+
+/** Lines of the chat quoted in a deleted customer's alert. */
+const DELETED_CONTEXT_LINES = 3
+
+export interface CustomerDeletion {
+  guideUserid: string
+  externalUserid: string
+  /** The event's CreateTime as WeCom sent it (seconds): with the pair, it names this deletion. */
+  createTime: string
+}
+
+/**
+ * A guide deleted a customer (change_external_contact / del_external_contact not caused by a handover): an alert
+ * per enabled `delete_member` rule that covers the guide, in the guide's store. The context is the chat's last
+ * lines when it was archived. Idempotent per event (a replayed event raises nothing new).
+ */
+export async function raiseCustomerDeletedAlerts(db: AsyncDbOrTx, deletion: CustomerDeletion, now: number): Promise<number> {
+  const rules = await db.select({ id: archiveRules.id, scope: archiveRules.scope, scopeId: archiveRules.scopeId })
+    .from(archiveRules)
+    .where(and(eq(archiveRules.enabled, true), eq(archiveRules.kind, 'behaviour'), eq(archiveRules.behaviour, 'delete_member')))
+    .orderBy(archiveRules.id)
+  if (rules.length === 0)
+    return 0
+  const guide = await db.select({ storeId: staff.storeId }).from(staff).where(eq(staff.userid, deletion.guideUserid)).get()
+  const target = { storeId: guide?.storeId ?? null, guideUserid: deletion.guideUserid }
+  const applying = rules.filter(rule => appliesTo(rule, target))
+  if (applying.length === 0)
+    return 0
+  const member = await db.select({ name: members.name }).from(members).where(eq(members.externalUserid, deletion.externalUserid)).get()
+  const conversation = await db.select({ id: archiveConversations.id }).from(archiveConversations).where(eq(archiveConversations.key, `u:${deletion.guideUserid}:${deletion.externalUserid}`)).get()
+  let messageId: number | null = null
+  let excerpt = ''
+  if (conversation) {
+    const last = await db.select({ id: archiveMessages.id }).from(archiveMessages).where(eq(archiveMessages.conversationId, conversation.id)).orderBy(desc(archiveMessages.id)).limit(1).get()
+    messageId = last?.id ?? null
+    const lines = await db.select({ sender: archiveMessages.sender, content: archiveMessages.content })
+      .from(archiveMessages)
+      .where(and(eq(archiveMessages.conversationId, conversation.id), ne(archiveMessages.content, '')))
+      .orderBy(desc(archiveMessages.id))
+      .limit(DELETED_CONTEXT_LINES)
+    excerpt = lines.reverse().map(line => `${line.sender === 'customer' ? '客户' : '导购'}：${line.content.slice(0, 60)}`).join('\n')
+  }
+  const rows = applying.map(rule => ({
+    dedupeKey: `rule:${rule.id}:deleted:${deletion.guideUserid}:${deletion.externalUserid}:${deletion.createTime}`,
+    ruleId: rule.id,
+    messageId,
+    conversationId: conversation?.id ?? null,
+    storeId: target.storeId,
+    guideUserid: deletion.guideUserid,
+    excerpt: excerpt.slice(0, 200),
+    matched: `删除客户：${member?.name ?? deletion.externalUserid}`.slice(0, 100),
+    raisedAt: now,
+  }))
+  const raised = (await db.insert(archiveAlerts).values(rows).onConflictDoNothing().returning({ id: archiveAlerts.id })).length
+  // Also on a replay that raised nothing: the first run may have stopped before this enqueue.
+  await enqueueJob(db, now, NOTIFY_JOB, {}, { singletonKey: NOTIFY_JOB })
   return raised
 }
 

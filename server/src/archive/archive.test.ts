@@ -303,6 +303,43 @@ function suite(dialect: Dialect) {
     const terms = await stack.port.db.select().from(archiveTerms).where(eq(archiveTerms.term, '退款'))
     expect(terms).toHaveLength(2)
   })
+
+  it('raises red-packet, card and deleted-customer alerts in the guide\'s store; a supervisor gets her store\'s only', async () => {
+    for (const [name, behaviour] of [['红包未登记', 'redpacket_outside_policy'], ['商品库外链接', 'product_card_outside_policy'], ['导购删除客户', 'delete_member']] as const)
+      expect((await send('POST', '/api/archive/rules', admin, { name, kind: 'behaviour', scope: 'brand', behaviour, notify: false })).status).toBe(200)
+    const at = start + 150 * MINUTE
+    const packet = (msgid: string, guide: string, customer: string, totalamount: number) => ({ msgid, action: 'send', from: guide, tolist: [customer], roomid: '', msgtime: at, msgtype: 'redpacket', redpacket: { type: 1, wish: '小心意', totalcnt: 1, totalamount } })
+    stack.emulator.archive.append([
+      packet('policy_rp_a', guideA, customerA, 1888),
+      packet('policy_rp_b', guideB, customerB, 2888),
+      { msgid: 'policy_link_b', action: 'send', from: guideB, tolist: [customerB], roomid: '', msgtime: at + 1000, msgtype: 'link', link: { title: '同款', description: '', link_url: 'https://item.taobao.com/item.htm?id=9', image_url: '' } },
+    ])
+    await enqueueArchivePull(stack.queue)
+    await runJobs()
+    // Guide B deletes customer B in WeCom: the callback is stored, then the contacts.events job raises the alert.
+    const deletion = await fetch(`${stack.emulator.url}/__emulator/callbacks/trigger`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: guideB, ExternalUserID: customerB }) })
+    expect(deletion.ok).toBe(true)
+    const deletedAlert = async () => (await get<AlertList>('/api/archive/alerts?limit=200', admin)).body.alerts.find(a => a.matched.startsWith('删除客户'))
+    for (let round = 0; round < 50 && !(await deletedAlert()); round++) {
+      await stack.queue.tick()
+      await new Promise(resolve => setTimeout(resolve, 20))
+    }
+
+    const newAlerts = async (who: string) => (await get<AlertList>('/api/archive/alerts?limit=200', who)).body.alerts.filter(a => ['红包未登记', '商品库外链接', '导购删除客户'].includes(a.ruleName)).map(a => [a.ruleName, a.storeId, a.guideUserid, a.matched]).sort()
+    const storeB = stack.dataset.staff.find(s => s.userid === guideB)!.storeId
+    const memberB = stack.dataset.members.find(m => m.externalUserid === customerB)!
+    expect(await newAlerts(supervisorA)).toEqual([['红包未登记', storeA, guideA, '未经系统登记的红包 ¥18.88']])
+    expect(await newAlerts(supervisorB)).toEqual([
+      ['商品库外链接', storeB, guideB, '链接不属于商品库或素材库：item.taobao.com'],
+      ['导购删除客户', storeB, guideB, `删除客户：${memberB.name}`],
+      ['红包未登记', storeB, guideB, '未经系统登记的红包 ¥28.88'],
+    ])
+    expect((await newAlerts(admin)).length).toBe(4)
+    // Another store's alert cannot be handled either; guides have no alert queue.
+    const alertOfB = (await get<AlertList>('/api/archive/alerts?limit=200', supervisorB)).body.alerts.find(a => a.ruleName === '导购删除客户')!
+    expect((await send('POST', `/api/archive/alerts/${alertOfB.id}/transition`, supervisorA, { status: 'acknowledged' })).status).toBe(404)
+    expect((await get('/api/archive/alerts', guideA)).status).toBe(403)
+  })
 }
 
 for (const dialect of ['sqlite', 'postgres'] as const) {

@@ -1,12 +1,10 @@
 // The per-guide dashboard's numbers against the messages that made them, on both dialects: messages
 // ingested by the real pull code (response times, waiting conversations, alerts), then read back.
-import type { ArchiveMessageJson } from '../../emulator/archive.ts'
 import type { Session } from '../plugins/session.ts'
-import type { ArchiveKeyring } from './keys.ts'
-import type { ArchiveSource, ChatDataItem } from './source.ts'
 import { beforeAll, expect, it } from 'vitest'
 import { text } from '../../emulator/archive-chat.ts'
 import { describeEachDialect } from '../../testing/dialects.ts'
+import { plainArchiveSource } from '../../testing/plain-archive-source.ts'
 import { archiveRules, members, redPackets, staff, stores } from '../db/schema.ts'
 import { pullUntilCaughtUp } from './ingest.ts'
 import { dashboard } from './service.ts'
@@ -15,20 +13,6 @@ const HOUR = 3_600_000
 const MINUTE = 60_000
 const T0 = Date.UTC(2026, 2, 2)
 const NOW = T0 + 5 * 24 * HOUR
-
-/** A source whose items are plain JSON: the keys and the cipher are not what this test is about. */
-function plainSource(messages: ArchiveMessageJson[]): { source: ArchiveSource, keyring: ArchiveKeyring } {
-  const items: ChatDataItem[] = messages.map((message, i) => ({ seq: i + 1, msgid: message.msgid, publickey_ver: 1, encrypt_random_key: '', encrypt_chat_msg: JSON.stringify(message) }))
-  return {
-    source: {
-      getChatData: async (seq, limit) => items.filter(item => item.seq > seq).slice(0, limit),
-      decryptData: async (_key, message) => message,
-      getMediaData: async () => { throw new Error('no media here') },
-      checkSingleAgree: async pairs => pairs.map(pair => ({ ...pair, status: 'Default_Agree' as const })),
-    },
-    keyring: { versions: () => [1], openRandomKey: () => 'plain', openRandomKeys: async requests => requests.map(() => ({ randomKey: 'plain' })), close: async () => {} },
-  }
-}
 
 describeEachDialect('archive dashboard', ({ fresh }) => {
   let db: Awaited<ReturnType<typeof fresh>>['database']['db']
@@ -58,7 +42,7 @@ describeEachDialect('archive dashboard', ({ fresh }) => {
     ])
     ruleName = '投诉退款'
     await db.insert(archiveRules).values({ name: ruleName, kind: 'keyword', scope: 'brand', words: ['投诉', '退款'], createdBy: 'admin', createdAt: T0, updatedAt: T0 })
-    const { source, keyring } = plainSource([
+    const { source, keyring } = plainArchiveSource([
       // Before the window: a 5-minute answer that must not count.
       text('old_1', 'wmA', 'g1', T0 - 24 * HOUR, '在吗'),
       text('old_2', 'g1', 'wmA', T0 - 24 * HOUR + 5 * MINUTE, '在的'),
@@ -75,7 +59,7 @@ describeEachDialect('archive dashboard', ({ fresh }) => {
       text('c_2', 'g2', 'wmC', T0 + HOUR + MINUTE, '您好'),
       text('c_3', 'g2', 'wmC', T0 + HOUR + 2 * MINUTE, '新款到了'),
     ])
-    await pullUntilCaughtUp({ database, source, keyring, sourceName: 'test', now: () => NOW, limit: 4 })
+    await pullUntilCaughtUp({ database, source, keyring, sourceName: 'test', now: () => NOW, limit: 4, publicUrl: 'https://scrm.test.example' })
   })
 
   const range = { from: T0, to: T0 + 10 * 24 * HOUR }

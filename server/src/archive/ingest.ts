@@ -8,12 +8,14 @@ import type { AsyncTx, Database } from '../db/port.ts'
 import type { DetectableMessage } from './detect.ts'
 import type { ArchiveKeyring, RandomKeyOutcome } from './keys.ts'
 import type { DecodedMessage } from './message-body.ts'
+import type { PolicyMessage } from './policy.ts'
 import type { ArchiveSource, ChatDataItem } from './source.ts'
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { archiveAgreements, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, staff } from '../db/schema.ts'
 import { enqueueJob } from '../jobs/queue.ts'
-import { detect, prepareRule } from './detect.ts'
+import { appliesTo, detect, prepareRule } from './detect.ts'
 import { decodeMessage, isExternalId, MessageFormatError, parseMessageJson, senderOf } from './message-body.ts'
+import { isPolicyBehaviour, policyFindings } from './policy.ts'
 import { foldText, indexTerms } from './search-terms.ts'
 import { ArchiveSourceError } from './source.ts'
 
@@ -33,6 +35,8 @@ export interface IngestOptions {
   now: () => number
   /** Items per GetChatData (≤ 1000). */
   limit: number
+  /** The app's public URL: links through it (material links' tracked redirect) are ours (policy.ts). */
+  publicUrl: string
 }
 
 export interface PullResult {
@@ -290,7 +294,7 @@ async function storeBatch(options: IngestOptions, batch: OpenedBatch): Promise<P
       await tx.insert(archiveAgreements).values({ ...change, checkedAt: at }).onConflictDoUpdate({ target: [archiveAgreements.userid, archiveAgreements.externalUserid], set: { status: change.status, checkedAt: at } })
     }
 
-    result.alerts = await raiseMessageAlerts(tx, rows, idOf, at)
+    result.alerts = await raiseMessageAlerts(tx, rows, idOf, at, options.publicUrl)
     if (result.alerts > 0)
       await enqueueJob(tx, at, NOTIFY_JOB, {}, { singletonKey: NOTIFY_JOB })
     if (rows.some(row => row.mediaStatus === 'pending'))
@@ -384,23 +388,25 @@ async function insertMessages(tx: AsyncTx, dialect: Database['dialect'], rows: M
   return (result as unknown as [number, string][]).map(([id, msgid]) => ({ id: Number(id), msgid }))
 }
 
-interface StoredMessage extends DetectableMessage {
-  msgid: string
+interface StoredMessage extends DetectableMessage, PolicyMessage {
   conversationId: number
-  action: string
 }
 
 /** Keyword, pattern and behaviour rules over new messages; returns alerts raised (a repeat raises nothing). */
-async function raiseMessageAlerts(tx: AsyncTx, messages: StoredMessage[], idOf: Map<string, number>, at: number): Promise<number> {
-  const candidates = messages.filter(m => m.content && m.action === 'send')
+async function raiseMessageAlerts(tx: AsyncTx, messages: StoredMessage[], idOf: Map<string, number>, at: number, publicUrl: string): Promise<number> {
+  const candidates = messages.filter(m => m.action === 'send')
   if (candidates.length === 0)
     return 0
   const rules = (await tx.select().from(archiveRules).where(and(eq(archiveRules.enabled, true), inArray(archiveRules.kind, ['keyword', 'pattern', 'behaviour'])))).map(prepareRule)
+  const policies = new Set(rules.map(rule => rule.behaviour).filter(isPolicyBehaviour))
+  const findings = policies.size > 0 ? await policyFindings(tx, candidates, policies, { publicUrl }) : new Map()
   const alerts = []
   for (const message of candidates) {
     const messageId = idOf.get(message.msgid)!
     for (const rule of rules) {
-      const matched = detect(rule, message)
+      const matched = isPolicyBehaviour(rule.behaviour)
+        ? (appliesTo(rule, message) ? findings.get(message.msgid)?.[rule.behaviour] ?? null : null)
+        : detect(rule, message)
       if (matched) {
         alerts.push({
           dedupeKey: `rule:${rule.id}:message:${messageId}`,

@@ -38,7 +38,7 @@ export function registerArchiveJobs(queue: JobQueue, options: ArchiveJobsOptions
   const { database, source, now, log } = options
   if (source) {
     queue.register(PULL_JOB, async ({ signal }) => {
-      const result = await pullUntilCaughtUp({ database, source, keyring: options.keyring, sourceName: options.sourceName, now, limit: options.pullLimit }, signal)
+      const result = await pullUntilCaughtUp({ database, source, keyring: options.keyring, sourceName: options.sourceName, now, limit: options.pullLimit, publicUrl: options.consoleUrl }, signal)
       if (result.fetched > 0)
         log?.info({ ...result }, 'archive pulled')
     }, { maxAttempts: 10, backoffMs: 5_000, maxBackoffMs: 300_000, leaseMs: 120_000 })

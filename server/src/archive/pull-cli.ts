@@ -29,7 +29,7 @@ const { port: database } = await connectDatabase(config)
 const keyring = createArchiveKeyring(config.archive.privateKeys, { threads: config.archive.rsaThreads })
 try {
   const result = await pullUntilCaughtUp(
-    { database, source, keyring, sourceName: config.wecom.corpId, now: Date.now, limit: config.archive.pullLimit },
+    { database, source, keyring, sourceName: config.wecom.corpId, now: Date.now, limit: config.archive.pullLimit, publicUrl: config.publicUrl },
     undefined,
     batch => console.error(`[archive] seq ${batch.seq}: ${batch.stored} stored, ${batch.duplicates} duplicates, ${batch.rejected} rejected, ${batch.notAgreed} not agreed`),
   )

@@ -11,6 +11,7 @@
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { ContactSyncClient } from './sync.ts'
 import { and, asc, eq, isNull, lt, notInArray } from 'drizzle-orm'
+import { raiseCustomerDeletedAlerts } from '../archive/alerts.ts'
 import { changes, NO_LIMIT } from '../db/port.ts'
 import { wecomEvents } from '../db/schema.ts'
 import { applyTransferEvent } from '../handover/service.ts'
@@ -213,8 +214,16 @@ export async function applyWecomEvent(db: AsyncDbOrTx, wecom: ContactSyncClient,
         case 'edit_external_contact':
           await syncExternalContact(db, wecom, need(fields, 'ExternalUserID'), now)
           return 'synced_contact'
-        case 'del_external_contact':
-          return (await setFollowStatus(db, need(fields, 'UserID'), need(fields, 'ExternalUserID'), 'deleted_by_guide')) ? 'follow_updated' : 'follow_unknown'
+        case 'del_external_contact': {
+          const guideUserid = need(fields, 'UserID')
+          const externalUserid = need(fields, 'ExternalUserID')
+          const updated = await setFollowStatus(db, guideUserid, externalUserid, 'deleted_by_guide')
+          // The guide deleted the customer: a `delete_member` rule's alert. Not when a handover removed the old
+          // guide's relation (Source=DELETE_BY_TRANSFER), and not on del_follow_user (the customer's choice).
+          if (fields.Source !== 'DELETE_BY_TRANSFER')
+            await raiseCustomerDeletedAlerts(db, { guideUserid, externalUserid, createTime: fields.CreateTime ?? '' }, now)
+          return updated ? 'follow_updated' : 'follow_unknown'
+        }
         case 'del_follow_user':
           return (await setFollowStatus(db, need(fields, 'UserID'), need(fields, 'ExternalUserID'), 'deleted_by_member')) ? 'follow_updated' : 'follow_unknown'
         case 'msg_audit_approved': // consent recorded by storing the event; no archive module yet

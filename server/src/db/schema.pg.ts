@@ -36,7 +36,7 @@ export const archiveAlerts = pgTable('archive_alerts', {
   dedupeKey: text('dedupe_key').notNull().unique(),
   ruleId: bigint('rule_id', { mode: 'number' }).notNull().references((): AnyPgColumn => archiveRules.id, { onDelete: 'cascade' }),
   messageId: bigint('message_id', { mode: 'number' }).references((): AnyPgColumn => archiveMessages.id),
-  conversationId: bigint('conversation_id', { mode: 'number' }).notNull().references((): AnyPgColumn => archiveConversations.id),
+  conversationId: bigint('conversation_id', { mode: 'number' }).references((): AnyPgColumn => archiveConversations.id),
   storeId: text('store_id'),
   guideUserid: text('guide_userid'),
   excerpt: text('excerpt').notNull(),

@@ -573,13 +573,16 @@ export const archiveRules = sqliteTable('archive_rules', {
   updatedAt: integer('updated_at').notNull(),
 })
 
-/** A rule hit: open → acknowledged → resolved (with a note). `dedupe_key` makes raising idempotent. */
+/**
+ * A rule hit: open → acknowledged → resolved (with a note). `dedupe_key` makes raising idempotent. A hit on a
+ * contact event (a guide deleting a customer) has no conversation when that chat was never archived.
+ */
 export const archiveAlerts = sqliteTable('archive_alerts', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   dedupeKey: text('dedupe_key').notNull().unique(),
   ruleId: integer('rule_id').notNull().references(() => archiveRules.id, { onDelete: 'cascade' }),
   messageId: integer('message_id').references(() => archiveMessages.id),
-  conversationId: integer('conversation_id').notNull().references(() => archiveConversations.id),
+  conversationId: integer('conversation_id').references(() => archiveConversations.id),
   storeId: text('store_id'),
   guideUserid: text('guide_userid'),
   excerpt: text('excerpt').notNull(),

@@ -1,0 +1,1 @@
+ALTER TABLE "archive_alerts" ALTER COLUMN "conversation_id" DROP NOT NULL;
