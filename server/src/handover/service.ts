@@ -30,7 +30,7 @@ const RESIGNED = 5
 const ACTIVE = 1
 
 /** What only an admin may do here (the 403's message). */
-const HANDOVER = 'hand customers over'
+const HANDOVER_REFUSAL = 'only admins may hand customers over'
 
 export type TransferClient = Pick<WecomClient, 'transferCustomer' | 'transferResult' | 'getUnassignedList'>
 
@@ -94,14 +94,14 @@ const summaryColumns = {
 }
 
 export async function listHandovers(db: AsyncDbOrTx, session: Session, limit = 50): Promise<HandoverList> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const rows = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).orderBy(desc(handovers.createdAt), desc(handovers.id)).limit(limit).all()
   const counts = await countsOf(db, rows.map(r => r.id))
   return { items: rows.map(r => ({ ...r, counts: counts.get(r.id)! })) }
 }
 
 export async function getHandover(db: AsyncDbOrTx, session: Session, id: number): Promise<HandoverDetail> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const row = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).where(eq(handovers.id, id)).get()
   if (!row)
     throw notFound(`handover ${id} not found`)
@@ -125,7 +125,7 @@ export async function getHandover(db: AsyncDbOrTx, session: Session, id: number)
 
 /** Guides (and supervisors, who may serve customers too) with how many customers each actively serves. */
 export async function listHandoverStaff(db: AsyncDbOrTx, session: Session): Promise<HandoverStaffList> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const active = sql<number>`(select count(*) from ${follows} where ${qualified(follows.guideUserid)} = ${qualified(staff.userid)} and ${qualified(follows.status)} = 'active')`
   const rows = await db.select({ userid: staff.userid, name: staff.name, storeName: stores.name, status: staff.status, activeCustomers: active })
     .from(staff)
@@ -143,7 +143,7 @@ const servedBy = (guideUserid: string) => and(eq(follows.guideUserid, guideUseri
 
 /** The customers a guide serves now, each with the status of its open handover (if one is under way). */
 export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, fromUserid: string): Promise<HandoverCustomerList> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const openStatus = sql<HandoverItemStatus | null>`(select ${qualified(handoverItems.status)} from ${handoverItems} where ${qualified(handoverItems.memberId)} = ${qualified(members.id)} and ${qualified(handoverItems.status)} in ('queued', 'pending') limit 1)`
   const rows = await db.select({ memberId: members.id, name: members.name, externalUserid: members.externalUserid, remark: follows.remark, openStatus })
     .from(follows)
@@ -160,7 +160,7 @@ export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, f
  * an open handover (409).
  */
 export async function createHandover(db: AsyncDbOrTx, session: Session, request: CreateHandoverRequest, now: number): Promise<HandoverDetail> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   if ((request.all === true) === (request.memberIds !== undefined))
     throw badRequest('give either memberIds or all: true')
   if (request.fromUserid === request.toUserid)
@@ -406,7 +406,7 @@ export async function applyTransferEvent(db: AsyncDbOrTx, fields: Record<string,
 
 /** Customers of guides who left that WeCom still lists as unassigned, per old guide (离职继承 candidates); marks those guides resigned. */
 export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wecom: TransferClient): Promise<UnassignedGuideList> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const rows = await wecom.getUnassignedList()
   const byGuide = new Map<string, { customers: number, dimissionTime: number }>()
   for (const r of rows) {
