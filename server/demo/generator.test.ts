@@ -1,5 +1,6 @@
 import type { DemoDataset, DemoMemberData } from './generator.ts'
 import { describe, expect, it } from 'vitest'
+import { SHANGHAI_OFFSET_MS } from '../src/lib/china-time.ts'
 import { Rng } from '../src/lib/random.ts'
 import { generateDemoData, generateDemoDataStream, joinOverlap, preferenceAffinity } from './generator.ts'
 
@@ -255,7 +256,7 @@ describe('generateDemoData', () => {
       if (o.memberId === null || d.hidden.personaByMember.get(o.memberId)?.kind !== 'seasonal' || catOf.get(l.skuId) !== '外套')
         continue
       coats++
-      const month = new Date(o.paidAt + 8 * 3_600_000).getUTCMonth()
+      const month = new Date(o.paidAt + SHANGHAI_OFFSET_MS).getUTCMonth()
       if (month >= 9 && month <= 11)
         coatsInSeason++
     }

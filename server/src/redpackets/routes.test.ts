@@ -10,7 +10,7 @@ import { startWechatPayEmulator } from '../../emulator/wechatpay.ts'
 import { dialects } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { follows, members, orders, staff } from '../db/schema.ts'
-import { shanghaiMonth } from './service.ts'
+import { shanghaiMonth } from '../lib/china-time.ts'
 
 const merchant = { mchId: '1900000109', apiKey: 'EMU_MCH_API_KEY_32_CHARS_0000000', paySecret: 'EMU_PAY_APP_SECRET', corpId: 'ww0000000000000001' }
 

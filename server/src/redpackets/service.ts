@@ -9,6 +9,7 @@ import { formatFen } from '@scrm/shared'
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
 import { members, orders, redPacketCounters, redPackets, redPacketSettings, redPacketStoreBudgets, staff } from '../db/schema.ts'
+import { shanghaiDate, shanghaiMonth } from '../lib/china-time.ts'
 import { badRequest, forbidden, HttpError, notFound } from '../plugins/errors.ts'
 
 export interface RedPacketDeps {
@@ -43,19 +44,6 @@ export const DEFAULT_RED_PACKET_SETTINGS: RedPacketSettings = {
   ],
   actName: '会员关怀',
   defaultWishing: '感谢您的支持,祝您生活愉快!',
-}
-
-const SHANGHAI_MS = 8 * 3_600_000
-/** `2026-12-01 15:04:05` (Asia/Shanghai), as WeChat Pay and the finance export write times. */
-export const shanghaiTime = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 19).replace('T', ' ')
-/** `2026-12-01` (Asia/Shanghai). */
-export const shanghaiDate = (ms: number) => shanghaiTime(ms).slice(0, 10)
-/** `2026-12` (Asia/Shanghai). */
-export const shanghaiMonth = (ms: number) => shanghaiDate(ms).slice(0, 7)
-/** [start, end) of a `YYYY-MM` month in Asia/Shanghai, as UTC ms. */
-export function shanghaiMonthRange(month: string): { from: number, to: number } {
-  const [year, m] = month.split('-').map(Number) as [number, number]
-  return { from: Date.UTC(year, m - 1, 1) - SHANGHAI_MS, to: Date.UTC(year, m, 1) - SHANGHAI_MS }
 }
 
 export async function loadSettings(db: AsyncDbOrTx): Promise<RedPacketSettings> {
