@@ -135,7 +135,7 @@ describe('generateDemoData', () => {
     expect(d.products.some(p => p.launchedAt > d.meta.now - 30 * DAY)).toBe(true)
     expect(d.replyGroups).toHaveLength(6)
     expect(d.replies.length).toBeGreaterThanOrEqual(45)
-    expect(d.replies.every(r => /\{\{name\}\}/.test(r.content))).toBe(true)
+    expect(d.replies.every(r => /\{\{称呼\}\}/.test(r.content))).toBe(true)
     expect(d.tags.every(t => /^et[A-Z0-9]{8}$/i.test(t.id))).toBe(true)
   })
 

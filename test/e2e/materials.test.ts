@@ -56,7 +56,7 @@ describe('materials and replies in chromium', () => {
     expect(card.page).toMatch(/^[^?]+\.html(\?|$)/)
     await sidebar().locator('[data-testid="material-picker"]').screenshot({ path: screenshotPath('sidebar-materials.png') })
 
-    // A reply with {{name}}: open the editor, see the name filled in, add a line, send.
+    // A reply with {{称呼}}: open the editor, see the name filled in, add a line, send.
     const reply = sidebar().locator('[data-testid="reply-item"]', { hasText: calledAs }).first()
     await reply.scrollIntoViewIfNeeded()
     const replyId = Number(await reply.getAttribute('data-reply-id'))
