@@ -60,7 +60,7 @@ describe('notes and handover in chromium', () => {
     await sidebar.click('[data-testid="note-delete"]')
     expect(await sidebar.textContent('[data-testid="note-delete"]')).toContain('确认删除')
     await guide.page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-notes-delete-armed.png') })
-    await sidebar.click('[data-testid="confirm-cancel"]')
+    await sidebar.click('[data-testid="note-delete-cancel"]')
     expect(await sidebar.textContent('[data-testid="note-delete"]')).toContain('删除')
     expect(sqlite.prepare('select count(*) n from member_notes where member_id = ?').get(target.memberId)).toEqual({ n: 1 })
 
