@@ -14,6 +14,7 @@ import iconv from 'iconv-lite'
 import { connectDatabase } from '../src/db/client.ts'
 import { orderImports, products } from '../src/db/schema.ts'
 import { createImportRecord, processImport } from '../src/imports/service.ts'
+import { SHANGHAI_OFFSET_MS } from '../src/lib/china-time.ts'
 import { Rng } from '../src/lib/random.ts'
 
 /** 0 … n-1. */
@@ -39,7 +40,7 @@ const ITEM_HEADER = '订单编号,标题,价格,购买数量,外部系统编号,
 const SKUS = 2000
 
 function dateText(rng: Rng, ms: number): string {
-  const d = new Date(ms + 8 * 3600_000)
+  const d = new Date(ms + SHANGHAI_OFFSET_MS)
   const p = (n: number) => String(n).padStart(2, '0')
   const [y, mo, da, h, mi, s] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
   // Exports re-saved by Excel change the date format: the importer reads them all.

@@ -4,8 +4,8 @@ import type { Session } from '../src/plugins/session.ts'
 import { sql } from 'drizzle-orm'
 import { connectDatabase } from '../src/db/client.ts'
 import { computedMemberTags, orders } from '../src/db/schema.ts'
+import { DAY_MS } from '../src/lib/china-time.ts'
 import { computeAllTags } from '../src/segments/compute-job.ts'
-import { DAY_MS } from '../src/segments/computed-tags.ts'
 import { previewSegment } from '../src/segments/service.ts'
 
 export interface TagsBench {

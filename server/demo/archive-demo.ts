@@ -7,10 +7,10 @@ import type { Database } from '../src/db/port.ts'
 import type { DemoDataset } from './generator.ts'
 import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
-import { crc32, deflateSync } from 'node:zlib'
 import { generateChat, text } from '../emulator/archive-chat.ts'
 import { generateArchiveKeyPair } from '../emulator/archive.ts'
 import { archiveRules } from '../src/db/schema.ts'
+import { renderPng } from '../src/lib/png.ts'
 
 const ARCHIVE_SECRET = 'demo-archive-secret-0001'
 const DAY_MS = 86_400_000
@@ -21,26 +21,7 @@ const MINUTE_MS = 60_000
  * fetched in several chunks and still shows in the browser.
  */
 function receiptPng(width = 480, height = 400): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(data.length)
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data])
-    const crc = Buffer.alloc(4)
-    crc.writeUInt32BE(crc32(body))
-    return Buffer.concat([length, body, crc])
-  }
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(width, 0)
-  header.writeUInt32BE(height, 4)
-  header.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
-  const rows = Buffer.alloc((width * 3 + 1) * height)
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const at = y * (width * 3 + 1) + 1 + x * 3
-      rows.set([200 + (x % 56), 180 + (y % 76), 150 + ((x + y) % 106)], at)
-    }
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), chunk('IHDR', header), chunk('IDAT', deflateSync(rows, { level: 0 })), chunk('IEND', Buffer.alloc(0))])
+  return renderPng(width, height, (x, y) => [200 + (x % 56), 180 + (y % 76), 150 + ((x + y) % 106)], { stored: true })
 }
 
 /** Fills the emulator's archive and returns the app's archive configuration. */

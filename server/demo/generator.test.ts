@@ -1,5 +1,6 @@
 import type { DemoDataset, DemoMemberData } from './generator.ts'
 import { describe, expect, it } from 'vitest'
+import { SHANGHAI_OFFSET_MS } from '../src/lib/china-time.ts'
 import { Rng } from '../src/lib/random.ts'
 import { generateDemoData, generateDemoDataStream, joinOverlap, preferenceAffinity } from './generator.ts'
 
@@ -134,7 +135,7 @@ describe('generateDemoData', () => {
     expect(d.products.some(p => p.launchedAt > d.meta.now - 30 * DAY)).toBe(true)
     expect(d.replyGroups).toHaveLength(6)
     expect(d.replies.length).toBeGreaterThanOrEqual(45)
-    expect(d.replies.every(r => /\{\{name\}\}/.test(r.content))).toBe(true)
+    expect(d.replies.every(r => /\{\{称呼\}\}/.test(r.content))).toBe(true)
     expect(d.tags.every(t => /^et[A-Z0-9]{8}$/i.test(t.id))).toBe(true)
   })
 
@@ -255,7 +256,7 @@ describe('generateDemoData', () => {
       if (o.memberId === null || d.hidden.personaByMember.get(o.memberId)?.kind !== 'seasonal' || catOf.get(l.skuId) !== '外套')
         continue
       coats++
-      const month = new Date(o.paidAt + 8 * 3_600_000).getUTCMonth()
+      const month = new Date(o.paidAt + SHANGHAI_OFFSET_MS).getUTCMonth()
       if (month >= 9 && month <= 11)
         coatsInSeason++
     }

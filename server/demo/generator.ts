@@ -12,6 +12,7 @@ import type { follows, followTags, memberIdentities, members, orderLines, orders
 import type { LeafCategory, Level, Season } from './catalog.ts'
 import { createHash } from 'node:crypto'
 import { platforms } from '../src/db/schema.ts'
+import { SHANGHAI_OFFSET_MS, shanghaiDay, shanghaiDayStart } from '../src/lib/china-time.ts'
 import { Rng } from '../src/lib/random.ts'
 import {
   ADMIN_NAME,
@@ -154,7 +155,6 @@ export interface DemoDataset extends DemoStaticData, DemoMemberData {
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
-const CST = 8 * HOUR
 const ONLINE: readonly Platform[] = ['taobao', 'jd', 'douyin', 'youzan', 'miniprogram']
 
 // ---------------------------------------------------------------------------------------------
@@ -404,7 +404,7 @@ export function preferenceAffinity(pref: MemberPreference, product: Pick<Product
   const style = product.attributes.style
   const styleFit = style ? (pref.styleWeights[style] ?? 0.2) + 0.2 : 1
   const colorWeight = product.color && leaf?.kind !== 'makeup' ? (pref.colorWeights[product.color] ?? 0.1) : 1
-  const season = at === undefined ? 1 : seasonFactor(product.season, new Date(at + CST).getUTCMonth())
+  const season = at === undefined ? 1 : seasonFactor(product.season, new Date(at + SHANGHAI_OFFSET_MS).getUTCMonth())
   return (pref.categoryWeights[product.category] ?? 0) * priceFit(pref, pricePos) * colorWeight * styleFit * season
 }
 
@@ -465,7 +465,7 @@ function scramble(id: number, mod: number): number {
 }
 
 function cstParts(t: number): { yyyy: string, mm: string, dd: string, hh: string, mi: string, ss: string } {
-  const d = new Date(t + CST)
+  const d = new Date(t + SHANGHAI_OFFSET_MS)
   return {
     yyyy: String(d.getUTCFullYear()),
     mm: pad(d.getUTCMonth() + 1, 2),
@@ -586,7 +586,7 @@ function item(world: World, ctx: MemberContext, leafIndex: number, t: number): P
 
 /** A shopping trip: the main item, maybe a complement and maybe one more liked item. */
 function trip(world: World, ctx: MemberContext, t: number, restrictTo?: Record<string, number>): PlannedEvent {
-  const month = new Date(t + CST).getUTCMonth()
+  const month = new Date(t + SHANGHAI_OFFSET_MS).getUTCMonth()
   const leafIndex = pickLeafByPreference(ctx, month, restrictTo)
   const items = [item(world, ctx, leafIndex, t)]
   const comps = COMPLEMENTS[LEAVES[leafIndex]!.leaf]
@@ -666,10 +666,11 @@ function seasonalEvents(world: World, ctx: MemberContext, from: number, to: numb
   }
 }
 
-function timeOfDay(rng: Rng, dayStartCst: number, pos: boolean): number {
+/** A time on Asia/Shanghai day number `day` when a store (`pos`) or online shopper buys. */
+function timeOfDay(rng: Rng, day: number, pos: boolean): number {
   // Stores open 10:00–22:00; online peaks in the evening (Asia/Shanghai).
   const hour = pos ? rng.weighted([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], [2, 4, 5, 5, 6, 7, 7, 6, 7, 8, 8, 4]) : rng.weighted([0, 8, 10, 12, 13, 15, 18, 20, 21, 22, 23], [2, 1, 3, 4, 3, 3, 4, 7, 9, 10, 6])
-  return dayStartCst + hour * HOUR + rng.int(0, 3599) * 1000 - CST
+  return shanghaiDayStart(day) + hour * HOUR + rng.int(0, 3599) * 1000
 }
 
 interface MemberOutput {
@@ -800,9 +801,8 @@ function generateMember(world: World, id: number, orderIdStart: number, lineIdSt
     }
     const isPos = platform === 'pos'
     const storeId = isPos ? (rng.chance(0.92) ? homeStoreId : rng.pick(['S01', 'S02', 'S03'])) : null
-    const dayStartCst = Math.floor((b.t + CST) / DAY) * DAY
-    const paidAt = Math.min(meta.now - 60_000, timeOfDay(rng, dayStartCst, isPos))
-    const d = new Date(paidAt + CST)
+    const paidAt = Math.min(meta.now - 60_000, timeOfDay(rng, shanghaiDay(b.t), isPos))
+    const d = new Date(paidAt + SHANGHAI_OFFSET_MS)
     const promo = !isPos && ((d.getUTCMonth() === 10 && d.getUTCDate() <= 11) || (d.getUTCMonth() === 5 && d.getUTCDate() <= 18))
     const qtyBySku = new Map<string, number>()
     for (const it of b.items) qtyBySku.set(it.skuId, (qtyBySku.get(it.skuId) ?? 0) + it.qty)

@@ -15,13 +15,13 @@ import type { ReasonCode, ReasonFacts } from '@scrm/shared'
 import type { RecommendedItemLog } from '../src/db/schema.ts'
 import type { DemoMeta, FollowRow, MemberPreference, MemberRow, OrderLineRow, OrderRow, ProductRow, RecommendationRow, ReplyRow, SendRow, StaffRow, StoreRow } from './generator.ts'
 import { fillReplyTemplate, formatFen } from '@scrm/shared'
+import { shanghaiDay, shanghaiDayStart } from '../src/lib/china-time.ts'
 import { groupBy } from '../src/lib/collections.ts'
 import { Rng } from '../src/lib/random.ts'
 import { COMPLEMENTS } from './catalog.ts'
 
 const DAY = 86_400_000
 const HOUR = 3_600_000
-const CST = 8 * HOUR
 const HISTORY_STREAM = 0x5E4D5
 const GUIDE_STREAM = 0x5E4D6
 const HEX = '0123456789abcdef'
@@ -86,9 +86,9 @@ function uuid(rng: Rng): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${HEX[8 + rng.int(0, 3)]}${h.slice(17, 20)}-${h.slice(20, 32)}`
 }
 
-/** A time on CST day `dayStart` (ms of the day's CST midnight in UTC) during shop hours. */
-function shopTime(rng: Rng, dayStartCst: number): number {
-  return dayStartCst - CST + Math.round(rng.float(10 * HOUR, 21.5 * HOUR))
+/** A time during shop hours on Asia/Shanghai day number `day`. */
+function shopTime(rng: Rng, day: number): number {
+  return shanghaiDayStart(day) + Math.round(rng.float(10 * HOUR, 21.5 * HOUR))
 }
 
 /**
@@ -186,8 +186,7 @@ export function createSendHistory(world: SendHistoryStatic, options: SendHistory
       const lines = (linesByOrder.get(o.id) ?? []).map(l => bySku.get(l.skuId)).filter((p): p is ProductRow => p !== undefined)
       if (lines.length === 0)
         continue
-      const paidDay = Math.floor((o.paidAt + CST) / DAY) * DAY
-      const t = shopTime(rng, paidDay - rng.int(1, 6) * DAY)
+      const t = shopTime(rng, shanghaiDay(o.paidAt) - rng.int(1, 6))
       const candidates = guidesAt(t)
       const u = rng.next()
       if (t < from || candidates.length === 0)
@@ -214,8 +213,7 @@ export function createSendHistory(world: SendHistoryStatic, options: SendHistory
     const selected = rng.chance(Math.min(1, share * (traits.get(primary.guideUserid)?.activity ?? 1)))
     const count = selected ? rng.int(1, 4) : 0
     for (let k = planned.length; k < count; k++) {
-      const day = Math.floor((from + rng.float(0, days) * DAY + CST) / DAY) * DAY
-      const t = shopTime(rng, day)
+      const t = shopTime(rng, shanghaiDay(from + rng.float(0, days) * DAY))
       const candidates = guidesAt(t)
       if (t < from || t >= meta.now - HOUR || candidates.length === 0)
         continue

@@ -14,11 +14,12 @@ import { archiveParts } from '../src/archive/wiring.ts'
 import { loadConfig } from '../src/config.ts'
 import { openDatabase } from '../src/db/client.ts'
 import { wecomCredentials } from '../src/db/schema.ts'
+import { shanghaiDay, shanghaiDayStart } from '../src/lib/china-time.ts'
 import { DEMO_MINIPROGRAM_APPID, seedDemoMaterials } from '../src/materials/demo-seed.ts'
 import { runAttribution } from '../src/recommend/jobs.ts'
 import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
-import { dayStartMs, shanghaiDay, trainModels } from '../src/recommend/training.ts'
+import { trainModels } from '../src/recommend/training.ts'
 import { computeAllTags } from '../src/segments/compute-job.ts'
 import { DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../src/sends/attribution.ts'
 import { createWecomClientFromConfig } from '../src/wecom/client.ts'
@@ -66,7 +67,7 @@ export async function startDemo(options: DemoOptions) {
   const started = performance.now()
   // The demo's data ends today (00:00 in China), so it looks current whenever it is started; the app,
   // attribution and training run on the real clock.
-  const today = dayStartMs(shanghaiDay(Date.now()))
+  const today = shanghaiDayStart(shanghaiDay(Date.now()))
   const dataset = generateDemoData({ seed: options.seed, members: options.members, now: today, sendHistory: true })
   const appSecret = 'demo-app-secret-0001'
   const contactSecret = 'demo-contact-secret-0001'

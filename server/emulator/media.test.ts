@@ -1,6 +1,6 @@
 import type { RunningEmulator } from './index.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { renderPng } from '../src/materials/demo-seed.ts'
+import { renderPng } from '../src/lib/png.ts'
 import { startEmulator } from './index.ts'
 import { MEDIA_TTL_MS } from './media.ts'
 import { makeTestFixtures, TEST_CORP_ID, TEST_FIXTURE_SECRETS } from './test-fixtures.ts'

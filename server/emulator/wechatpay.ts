@@ -27,6 +27,7 @@ import type { ApiReply, EmulatorState } from './state.ts'
 import { createHash, randomBytes } from 'node:crypto'
 import http from 'node:http'
 import https from 'node:https'
+import { shanghaiDate, shanghaiTime } from '../src/lib/china-time.ts'
 import { paySign, workwxSign } from '../src/wechatpay/sign.ts'
 import { buildPayXml, parsePayXml, PayXmlError } from '../src/wechatpay/xml.ts'
 import { EmulatorClock } from './clock.ts'
@@ -106,13 +107,6 @@ const SCENE_MAX = 500_000
 const USER_DAY_COUNT = 10
 const USER_DAY_AMOUNT = 100_000
 const REFUND_AFTER_MS = 24 * 3_600_000
-const SHANGHAI_MS = 8 * 3_600_000
-
-/** `2026-12-01 15:04:05` in Beijing time, as WeChat Pay writes times. */
-function beijingTime(ms: number): string {
-  return new Date(ms + SHANGHAI_MS).toISOString().slice(0, 19).replace('T', ' ')
-}
-const beijingDay = (ms: number) => beijingTime(ms).slice(0, 10)
 
 type Reply = Record<string, string | number | undefined>
 
@@ -210,8 +204,8 @@ export class WechatPayState {
     }
     const amount = Number(fields.total_amount)
     const openid = fields.re_openid!
-    const today = beijingDay(this.now())
-    const sentToday = [...this.ledger.values()].filter(p => p.openid === openid && beijingDay(p.sentAt) === today)
+    const today = shanghaiDate(this.now())
+    const sentToday = [...this.ledger.values()].filter(p => p.openid === openid && shanghaiDate(p.sentAt) === today)
     if (sentToday.length >= USER_DAY_COUNT)
       return this.refuse('SENDNUM_LIMIT', '该用户今日领取红包个数超过限制', fields)
     if (sentToday.reduce((sum, p) => sum + p.totalAmount, 0) + amount > USER_DAY_AMOUNT)
@@ -291,15 +285,15 @@ export class WechatPayState {
       status: packet.status,
       send_type: 'API',
       total_amount: packet.totalAmount,
-      send_time: beijingTime(packet.sentAt),
-      refund_time: packet.refundedAt === undefined ? undefined : beijingTime(packet.refundedAt),
+      send_time: shanghaiTime(packet.sentAt),
+      refund_time: packet.refundedAt === undefined ? undefined : shanghaiTime(packet.refundedAt),
       refund_amount: packet.status === 'REFUND' ? packet.totalAmount : undefined,
       wishing: packet.wishing,
       remark: packet.remark,
       act_name: packet.actName,
       openid: packet.openid,
       amount: packet.totalAmount,
-      rcv_time: packet.receivedAt === undefined ? undefined : beijingTime(packet.receivedAt),
+      rcv_time: packet.receivedAt === undefined ? undefined : shanghaiTime(packet.receivedAt),
     }
   }
 }

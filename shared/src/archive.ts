@@ -46,6 +46,14 @@ export const RULE_SCOPES = ['brand', 'store', 'guide'] as const
 export const RuleScope = Type.Enum(RULE_SCOPES)
 export type RuleScope = Static<typeof RuleScope>
 
+/**
+ * Message types that carry text the archive stores and searches (reference §4.6), so the search can filter
+ * by them. Media without a caption (image, voice, video, emotion) and event types have no text to match.
+ */
+export const ARCHIVE_SEARCHABLE_TYPES = ['text', 'link', 'file', 'card', 'location', 'weapp', 'todo', 'redpacket', 'external_redpacket', 'meeting', 'docmsg', 'markdown', 'news', 'calendar', 'collect', 'sphfeed', 'vote', 'chatrecord', 'mixed'] as const
+export const ArchiveSearchableType = Type.Enum(ARCHIVE_SEARCHABLE_TYPES)
+export type ArchiveSearchableType = Static<typeof ArchiveSearchableType>
+
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 const Id = Type.Integer({ minimum: 1 })
 
@@ -132,7 +140,7 @@ export const ArchiveSearchQuery = Type.Object({
   storeId: Type.Optional(Type.String({ maxLength: 64 })),
   guideUserid: Type.Optional(Type.String({ maxLength: 64 })),
   memberId: Type.Optional(Id),
-  msgtype: Type.Optional(Type.String({ maxLength: 32, pattern: '^[a-z_]+$' })),
+  msgtype: Type.Optional(ArchiveSearchableType),
   from: Type.Optional(Type.Integer({ minimum: 0 })),
   to: Type.Optional(Type.Integer({ minimum: 0 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),

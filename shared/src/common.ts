@@ -23,6 +23,10 @@ export const ApiError = Type.Object({
   message: Type.String(),
   /** On 5xx: the id of the server log line. */
   requestId: Type.Optional(Type.String()),
+  /** Where a client words the refusal itself (red packets): why, as a code its locale files know… */
+  reason: Type.Optional(Type.String()),
+  /** …and the values that text names (amounts in 分, counts). */
+  params: Type.Optional(Type.Record(Type.String(), Type.Integer())),
 })
 export type ApiError = Static<typeof ApiError>
 

@@ -15,6 +15,15 @@ export const redPacketLimitList = ['packet_min', 'packet_max', 'guide_day_count'
 export const RedPacketLimit = Type.Enum(redPacketLimitList)
 export type RedPacketLimit = Static<typeof RedPacketLimit>
 
+/**
+ * Why the server refused to send a packet, as `ApiError.reason`, with the numbers in `ApiError.params`:
+ * a limit (params `amountFen` and the limit's `limitFen` or `usedCount`/`limitCount` or `usedFen`/`limitFen`),
+ * or pay not set up, a caller who is not a guide, a guide without a store, an unknown reason code, an order
+ * of someone else, a member not yet a WeCom contact. The sidebar words each in the guide's language.
+ */
+export const redPacketRefusalList = [...redPacketLimitList, 'pay_not_configured', 'not_a_guide', 'guide_without_store', 'unknown_reason', 'order_not_members', 'member_not_contact'] as const
+export type RedPacketRefusal = typeof redPacketRefusalList[number]
+
 const Fen = Type.Integer({ minimum: 0, maximum: 100_000_000 })
 
 export const RedPacketReason = Type.Object({

@@ -80,6 +80,7 @@ describe('archive console in chromium', () => {
     await page.selectOption('[data-testid="alert-status-filter"]', 'acknowledged')
     const acknowledged = page.locator('[data-testid="alert-row"]', { hasText: '我直接转给您' })
     await acknowledged.waitFor()
+    await acknowledged.locator('[data-testid="alert-start-resolve"]').click()
     await acknowledged.locator('[data-testid="alert-note"]').fill('已提醒导购不得私加客户微信')
     await acknowledged.locator('[data-testid="alert-resolve"]').click()
     await page.selectOption('[data-testid="alert-status-filter"]', 'resolved')

@@ -56,6 +56,13 @@ describe('notes and handover in chromium', () => {
     expect(await sidebar.textContent('[data-testid="notes-count"]')).toContain('1')
     await sidebar.locator('[data-testid="member-notes"]').scrollIntoViewIfNeeded()
     await guide.page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-notes.png') })
+    // Deleting asks once more; cancelling keeps the note.
+    await sidebar.click('[data-testid="note-delete"]')
+    expect(await sidebar.textContent('[data-testid="note-delete"]')).toContain('确认删除')
+    await guide.page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-notes-delete-armed.png') })
+    await sidebar.click('[data-testid="note-delete-cancel"]')
+    expect(await sidebar.textContent('[data-testid="note-delete"]')).toContain('删除')
+    expect(sqlite.prepare('select count(*) n from member_notes where member_id = ?').get(target.memberId)).toEqual({ n: 1 })
 
     // The admin hands this one customer to a colleague.
     const admin = await loginAs('admin', '/app/console')

@@ -56,7 +56,7 @@ describe('materials and replies in chromium', () => {
     expect(card.page).toMatch(/^[^?]+\.html(\?|$)/)
     await sidebar().locator('[data-testid="material-picker"]').screenshot({ path: screenshotPath('sidebar-materials.png') })
 
-    // A reply with {{name}}: open the editor, see the name filled in, add a line, send.
+    // A reply with {{称呼}}: open the editor, see the name filled in, add a line, send.
     const reply = sidebar().locator('[data-testid="reply-item"]', { hasText: calledAs }).first()
     await reply.scrollIntoViewIfNeeded()
     const replyId = Number(await reply.getAttribute('data-reply-id'))
@@ -110,5 +110,13 @@ describe('materials and replies in chromium', () => {
     expect(Number(uses?.trim())).toBe(dbUses)
     expect(dbUses).toBe(1)
     await page.screenshot({ path: screenshotPath('console-materials.png'), fullPage: true })
+    // Deleting asks once more in place; Escape takes it back.
+    const remove = page.locator('[data-testid="materials-row"]', { hasText: '秋冬羊绒上新海报' }).locator('[data-testid="materials-delete"]')
+    await remove.click()
+    expect(await remove.textContent()).toContain('确认删除')
+    await page.locator('[data-testid="materials-row"]', { hasText: '秋冬羊绒上新海报' }).screenshot({ path: screenshotPath('console-materials-delete-armed.png') })
+    await remove.press('Escape')
+    expect(await remove.textContent()).toContain('删除')
+    expect(await remove.getAttribute('data-armed')).toBe('false')
   })
 })

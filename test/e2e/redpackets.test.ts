@@ -1,6 +1,6 @@
 // A red packet from the sidebar in a real browser: the guide opens 红包 on a member, pays a preset, the
 // customer is told in the simulated chat, and the guide sees it 已领取 once the (simulated) customer opens it.
-// A typed amount under the brand's minimum is refused with the limit named in Chinese.
+// A typed amount under the brand's minimum is refused with the limit named, in Chinese or in English.
 import type { Page } from 'playwright-core'
 import type { Demo } from './support.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -62,6 +62,21 @@ describe('red packets in chromium', () => {
     await sidebar().waitForSelector('[data-testid="redpacket-error"]')
     expect(await sidebar().textContent('[data-testid="redpacket-error"]')).toContain('低于单个红包下限 ¥1.00')
     await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-redpacket-refused.png') })
+    // In English the same refusal reads in English: the server sends the limit's code and numbers.
+    await sidebar().locator('[data-testid="redpacket-dialog"]').click({ position: { x: 4, y: 4 } })
+    await sidebar().click('[data-testid="locale-toggle"]')
+    try {
+      await orderButton.click()
+      await sidebar().fill('[data-testid="redpacket-amount"]', '0.5')
+      await sidebar().click('[data-testid="redpacket-pay"]')
+      await sidebar().waitForSelector('[data-testid="redpacket-error"]')
+      expect(await sidebar().textContent('[data-testid="redpacket-error"]')).toContain('¥0.50 is below the minimum per packet of ¥1.00')
+      await page.locator('[data-testid="demo-sidebar-frame"]').screenshot({ path: screenshotPath('sidebar-redpacket-refused-en.png') })
+      await sidebar().locator('[data-testid="redpacket-dialog"]').click({ position: { x: 4, y: 4 } })
+    }
+    finally {
+      await sidebar().click('[data-testid="locale-toggle"]')
+    }
     expect((demo.database.sqlite.prepare('select count(*) n from red_packets').get() as { n: number }).n).toBe(before)
   })
 

@@ -142,6 +142,7 @@ describe('tags in chromium', () => {
     const weekend = ours.locator('[data-testid="corp-tag"]', { hasText: '周末到店' })
     await weekend.locator('[data-testid="corp-tag-delete"]').click()
     await expect(weekend.locator('[data-testid="corp-tag-delete"]').textContent()).resolves.toContain('再按一次')
+    await weekend.screenshot({ path: screenshotPath('console-corp-tag-delete-armed.png') })
     expect(emulatorGroup('到店时段')!.tags.find(t => t.name === '周末到店')!.deleted).toBeFalsy()
     await weekend.locator('[data-testid="corp-tag-delete"]').click()
     await weekend.waitFor({ state: 'detached' })

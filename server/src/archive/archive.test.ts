@@ -213,6 +213,10 @@ function suite(dialect: Dialect) {
     expect((await get(`/api/archive/search?q=${'退'.repeat(65)}`, supervisorA)).status).toBe(400)
     expect((await get('/api/archive/search?q=', supervisorA)).status).toBe(400)
     expect((await get(`/api/archive/search?q=${encodeURIComponent('退款')}&from=10&to=5`, supervisorA)).status).toBe(400)
+    // Only types that carry text can match; an image (no text) is refused, naming the field.
+    const image = await get<{ message: string }>(`/api/archive/search?q=${encodeURIComponent('退款')}&msgtype=image`, supervisorA)
+    expect(image.status).toBe(400)
+    expect(image.body.message).toMatch(/msgtype/)
   })
 
   it('refuses guides (403), strangers (401) and other stores (404)', async () => {

@@ -1,6 +1,7 @@
 // Rule detection on one message: keyword lists, patterns and the built-in behaviours. Pure functions;
 // ingest prepares the enabled rules once per batch and runs them over the batch's new messages.
 import type { ArchiveSender, RuleBehaviour } from '@scrm/shared'
+import { shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
 import { foldText } from './search-terms.ts'
 
 export interface DetectableRule {
@@ -95,8 +96,6 @@ export function detect(rule: PreparedRule, message: DetectableMessage): string |
   }
 }
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
-const DAY_MS = 86_400_000
 const MINUTE_MS = 60_000
 
 /** Milliseconds of working time (China time, minutes [start, end) of each day) between two instants. */
@@ -104,10 +103,9 @@ export function workingMsBetween(fromMs: number, toMs: number, startMinute: numb
   if (toMs <= fromMs || endMinute <= startMinute)
     return 0
   let total = 0
-  const firstDay = Math.floor((fromMs + SHANGHAI_OFFSET_MS) / DAY_MS)
-  const lastDay = Math.floor((toMs + SHANGHAI_OFFSET_MS) / DAY_MS)
-  for (let day = firstDay; day <= lastDay; day++) {
-    const dayStart = day * DAY_MS - SHANGHAI_OFFSET_MS
+  const lastDay = shanghaiDay(toMs)
+  for (let day = shanghaiDay(fromMs); day <= lastDay; day++) {
+    const dayStart = shanghaiDayStart(day)
     const open = Math.max(fromMs, dayStart + startMinute * MINUTE_MS)
     const close = Math.min(toMs, dayStart + endMinute * MINUTE_MS)
     if (close > open)

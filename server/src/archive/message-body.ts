@@ -1,6 +1,6 @@
 // What we read out of a decrypted message (reference §4.6): the text to show and search, and the media to
 // fetch. Every type is stored with its body as sent; a type we do not know is stored raw with no text.
-import type { ArchiveSender } from '@scrm/shared'
+import type { ArchiveSearchableType, ArchiveSender } from '@scrm/shared'
 
 export interface DecodedMessage {
   msgid: string
@@ -48,35 +48,35 @@ function innerContent(raw: unknown): Json {
   }
 }
 
+/** The text of each type that has one (`body` is the message's own object, e.g. `message.text`): the searchable types. */
+const TEXT_OF: Record<ArchiveSearchableType, (body: Json, message: Json) => string> = {
+  text: body => str(body.content),
+  link: body => join(str(body.title), str(body.description)),
+  file: body => str(body.filename),
+  card: body => join(str(body.corpname), str(body.userid)),
+  location: body => join(str(body.title), str(body.address)),
+  weapp: body => join(str(body.title), str(body.description), str(body.displayname)),
+  todo: body => join(str(body.title), str(body.content)),
+  redpacket: (_, message) => str(obj(message.redpacket).wish),
+  external_redpacket: (_, message) => str(obj(message.redpacket).wish),
+  meeting: body => str(body.topic),
+  docmsg: (_, message) => str(obj(message.doc).title),
+  markdown: (_, message) => str(obj(message.info).content),
+  news: (_, message) => arr(obj(message.info).item).map(item => join(str(obj(item).title), str(obj(item).description))).join(' '),
+  calendar: body => join(str(body.title), str(body.place), str(body.remarks)),
+  collect: body => str(body.title),
+  sphfeed: body => str(body.feed_desc),
+  vote: (body, message) => join(str(message.votetitle ?? body.votetitle), ...arr(message.voteitem ?? body.voteitem).map(str)),
+  chatrecord: body => join(str(body.title), ...arr(body.item).map(item => str(innerContent(obj(item).content).content))),
+  mixed: body => arr(body.item).map((item) => {
+    const part = obj(item)
+    return str(part.type) === 'text' ? str(innerContent(part.content).content) : ''
+  }).filter(Boolean).join(' '),
+}
+
 function textOf(msgtype: string, message: Json): string {
-  const body = obj(message[msgtype])
-  switch (msgtype) {
-    case 'text': return str(body.content)
-    case 'link': return join(str(body.title), str(body.description))
-    case 'file': return str(body.filename)
-    case 'card': return join(str(body.corpname), str(body.userid))
-    case 'location': return join(str(body.title), str(body.address))
-    case 'weapp': return join(str(body.title), str(body.description), str(body.displayname))
-    case 'todo': return join(str(body.title), str(body.content))
-    case 'redpacket':
-    case 'external_redpacket': return str(obj(message.redpacket).wish)
-    case 'meeting': return str(body.topic)
-    case 'docmsg': return str(obj(message.doc).title)
-    case 'markdown': return str(obj(message.info).content)
-    case 'news': return arr(obj(message.info).item).map(item => join(str(obj(item).title), str(obj(item).description))).join(' ')
-    case 'calendar': return join(str(body.title), str(body.place), str(body.remarks))
-    case 'collect': return str(body.title)
-    case 'sphfeed': return str(body.feed_desc)
-    case 'vote': return join(str(message.votetitle ?? body.votetitle), ...arr(message.voteitem ?? body.voteitem).map(str))
-    case 'chatrecord':
-      return join(str(body.title), ...arr(body.item).map(item => str(innerContent(obj(item).content).content)))
-    case 'mixed':
-      return arr(body.item).map((item) => {
-        const part = obj(item)
-        return str(part.type) === 'text' ? str(innerContent(part.content).content) : ''
-      }).filter(Boolean).join(' ')
-    default: return ''
-  }
+  const read = Object.hasOwn(TEXT_OF, msgtype) ? TEXT_OF[msgtype as ArchiveSearchableType] : undefined
+  return read ? read(obj(message[msgtype]), message) : ''
 }
 
 const MEDIA_EXT: Record<string, string> = { image: 'jpg', voice: 'amr', video: 'mp4', meeting_voice_call: 'amr' }

@@ -21,6 +21,7 @@ import type { AsyncTx } from '../db/port.ts'
 import { formatFen } from '@scrm/shared'
 import { and, eq, gte, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm'
 import { archiveMessages, materials, products, redPackets, sends } from '../db/schema.ts'
+import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
 import { loadSettings } from '../redpackets/service.ts'
 
 export const POLICY_BEHAVIOURS = ['redpacket_outside_policy', 'product_card_outside_policy'] as const satisfies readonly RuleBehaviour[]
@@ -29,8 +30,6 @@ export const isPolicyBehaviour = (behaviour: RuleBehaviour | null): behaviour is
 
 /** How far apart a logged send and the archived message it produced may be. */
 export const MATCH_WINDOW_MS = 10 * 60_000
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
-const DAY_MS = 86_400_000
 const RED_PACKET_TYPES = ['redpacket', 'external_redpacket']
 const CARD_TYPES = ['link', 'news', 'weapp']
 /** Red-packet statuses the limits hold (the counters release failed and refunded packets). */
@@ -109,13 +108,11 @@ export function redPacketFindings(archived: ArchivedPacket[], logged: LoggedPack
   return findings
 }
 
-const dayStartOf = (ms: number) => Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS
-
 async function redPacketPolicy(tx: AsyncTx, messages: PolicyMessage[], findings: PolicyFindings): Promise<void> {
   const days = new Map<string, { guide: string, start: number }>()
   for (const message of messages) {
     if (message.sender === 'staff' && message.guideUserid && inChatRedPacket(message.msgtype, message.body)) {
-      const start = dayStartOf(message.msgtime)
+      const start = shanghaiDayStart(shanghaiDay(message.msgtime))
       days.set(`${message.guideUserid}\n${start}`, { guide: message.guideUserid, start })
     }
   }

@@ -6,12 +6,13 @@ import { createReadStream, existsSync } from 'node:fs'
 import { AccessLogPage, AccessLogQuery, Alert, AlertList, AlertListQuery, AlertTransition, ApiError, ArchiveSearchQuery, ArchiveSearchResult, ArchiveStatus, ConversationList, ConversationListQuery, Dashboard, DashboardQuery, Rule, RuleInput, Transcript, TranscriptQuery } from '@scrm/shared'
 import { stringify } from 'csv-stringify/sync'
 import Type from 'typebox'
+import { requireAdmin } from '../auth/access.ts'
 import { badRequest, notFound } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
 import { createRule, listAlerts, listRules, transitionAlert, updateRule } from './alerts.ts'
 import { mediaPath } from './media.ts'
 import { decodeMessage } from './message-body.ts'
-import { requireAdmin, requireArchiveReader } from './scope.ts'
+import { requireArchiveReader } from './scope.ts'
 import { archiveStatus, dashboard, listConversations, logAccess, messageFor, readAccessLog, searchArchive, transcript } from './service.ts'
 
 const DAY_MS = 86_400_000
@@ -101,7 +102,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<ArchiveRouteOptions> = asy
 
   app.get('/api/archive/access-log', { schema: { querystring: AccessLogQuery, response: { 200: AccessLogPage, ...errors } } }, async (request) => {
     const session = sessionOf(request)
-    requireAdmin(session)
+    requireAdmin(session, 'only admins may read the archive access log')
     const page = await readAccessLog(db, request.query)
     await logAccess(db, session, accessContext(request), 'view_access_log', describeQuery(request.query), now())
     return page
@@ -109,7 +110,7 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<ArchiveRouteOptions> = asy
 
   app.get('/api/archive/access-log/export', { schema: { querystring: AccessLogQuery } }, async (request, reply) => {
     const session = sessionOf(request)
-    requireAdmin(session)
+    requireAdmin(session, 'only admins may read the archive access log')
     const page = await readAccessLog(db, { ...request.query, limit: request.query.limit ?? 1000 })
     await logAccess(db, session, accessContext(request), 'export_access_log', describeQuery(request.query), now())
     const csv = stringify([

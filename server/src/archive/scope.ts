@@ -11,11 +11,6 @@ export function requireArchiveReader(session: Session): void {
     throw forbidden('the conversation archive is for supervisors and admins')
 }
 
-export function requireAdmin(session: Session): void {
-  if (session.role !== 'admin')
-    throw forbidden('only admins may read the archive access log')
-}
-
 /** A WHERE condition limiting rows by their store column to what `session` may see. */
 export function archiveScope(session: Session, storeIdColumn: AnySQLiteColumn): SQL | undefined {
   if (session.role === 'admin')

@@ -6,12 +6,12 @@ import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, count, desc, eq, gte, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import { archiveAccessLog, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, redPackets, staff, stores } from '../db/schema.ts'
+import { shanghaiDate } from '../lib/china-time.ts'
 import { badRequest, notFound } from '../plugins/errors.ts'
 import { conversionReport } from '../reports/service.ts'
 import { archiveScope } from './scope.ts'
 import { containsPattern, highlight, parseSearchQuery, SearchQueryError } from './search-terms.ts'
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 /** Postings counted per bigram to pick the rarest one to drive a search (bounded: a common bigram stops here). */
 const POSTINGS_PROBE = 5000
 
@@ -225,8 +225,6 @@ function median(values: number[]): number | null {
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
-
-const shanghaiDate = (ms: number) => new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
 
 export async function dashboard(db: AsyncDbOrTx, session: Session, range: { from: number, to: number }): Promise<Dashboard> {
   const inWindow = and(gte(archiveMessages.msgtime, range.from), lt(archiveMessages.msgtime, range.to), isNotNull(archiveMessages.guideUserid), archiveScope(session, archiveMessages.storeId))

@@ -7,7 +7,7 @@ import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { follows, members, replies, replyGroups, staff, stores } from '../db/schema.ts'
 import { countReplyUse, listReplyGroups } from '../replies/service.ts'
-import { accessibleMemberIds, canSeeMember, requireMemberAccess } from './access.ts'
+import { accessibleMemberIds, canSeeMember, requireAdmin, requireMemberAccess } from './access.ts'
 import { createSessionRepository } from './session-repository.ts'
 
 const session = (userid: string, role: Session['role'], storeId: string | null): Session => ({ userid, role, storeId, exp: 0 })
@@ -57,6 +57,12 @@ describeEachDialect('auth and replies over the port', ({ fresh }) => {
     expect([...await accessibleMemberIds(database.db, session('adm', 'admin', null), all)].sort((a, b) => a - b)).toEqual([ids.mine, ids.colleagues, ids.otherStore, ids.unfollowed])
     await expect(requireMemberAccess(database.db, session('g1', 'guide', 'S1'), ids.colleagues)).rejects.toMatchObject({ statusCode: 404 })
     await expect(requireMemberAccess(database.db, session('g1', 'guide', 'S1'), ids.mine)).resolves.toBeUndefined()
+  })
+
+  it('requireAdmin: 403 with the given refusal for a guide or supervisor, nothing for an admin', () => {
+    for (const caller of [session('g1', 'guide', 'S1'), session('sup1', 'supervisor', 'S1')])
+      expect(() => requireAdmin(caller, 'only admins may do this')).toThrow(expect.objectContaining({ statusCode: 403, message: 'only admins may do this' }))
+    expect(() => requireAdmin(session('adm', 'admin', null), 'only admins may do this')).not.toThrow()
   })
 
   it('access to one member (the prepared hot path) agrees with the subset rule for every role', async () => {

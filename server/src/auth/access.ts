@@ -78,8 +78,8 @@ export async function requireMemberAccess(db: AsyncDbOrTx, session: Session, mem
     throw notFound('member not found among the customers you serve')
 }
 
-/** Refuses (403) anyone but an admin; `what` names what only an admin may do. */
-export function requireAdmin(session: Session, what: string): void {
+/** Refuses (403) anyone but an admin, with `refusal` as the message the caller reads. */
+export function requireAdmin(session: Session, refusal: string): void {
   if (session.role !== 'admin')
-    throw forbidden(`only admins may ${what}`)
+    throw forbidden(refusal)
 }

@@ -233,6 +233,7 @@ export const handoverItems = pgTable('handover_items', {
   index('handover_items_handover_idx').on(t.handoverId, t.id),
   uniqueIndex('handover_items_open_idx').on(t.memberId).where(sql.raw('"status" in (\'queued\', \'pending\')')),
   index('handover_items_status_idx').on(t.status),
+  index('handover_items_external_idx').on(t.externalUserid, t.status),
 ])
 
 export const handovers = pgTable('handovers', {

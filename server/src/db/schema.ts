@@ -174,7 +174,7 @@ export const replies = sqliteTable('replies', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   groupId: integer('group_id').notNull().references(() => replyGroups.id),
   title: text('title').notNull(),
-  /** Text with variables: {{name}} (member), {{guide}} (guide name), {{store}}. */
+  /** Text with variables such as {{称呼}}, {{导购}}, {{门店}} (shared replyVariableList). */
   content: text('content').notNull(),
   useCount: integer('use_count').notNull().default(0),
   createdAt: integer('created_at').notNull().default(nowMs),
@@ -834,4 +834,6 @@ export const handoverItems = sqliteTable('handover_items', {
   // A member is in at most one open (queued or pending) handover.
   uniqueIndex('handover_items_open_idx').on(t.memberId).where(sql`"status" in ('queued', 'pending')`),
   index('handover_items_status_idx').on(t.status),
+  // WeCom's transfer events name the customer: each one looks up her pending item (applyTransferEvent).
+  index('handover_items_external_idx').on(t.externalUserid, t.status),
 ])

@@ -230,14 +230,17 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     const to = guides[0]!
     await emulator('transfers/resign', { userid: from })
     // WeCom's list of unassigned customers is what tells us she left.
+    const statusOf = async () => (await stack.port.db.select({ status: staff.status }).from(staff).where(eq(staff.userid, from)).get())?.status
     const unassigned = (await call('GET', '/api/handover/unassigned', adminCookie)).json<UnassignedGuideList>()
-    expect((await stack.port.db.select({ status: staff.status }).from(staff).where(eq(staff.userid, from)).get())?.status).toBe(5)
-    const staffList = (await call('GET', '/api/handover/staff', adminCookie)).json<HandoverStaffList>()
-    expect(staffList.items.find(s => s.userid === from)?.resigned).toBe(true)
     const theirs = await customersOf(from)
     expect(unassigned.items.find(u => u.handoverUserid === from)?.customers).toBe(theirs.length)
+    // Listing is a read: the staff row changes only when the handover is created.
+    expect(await statusOf()).toBe(1)
     const handover = (await call('POST', '/api/handovers', adminCookie, { fromUserid: from, toUserid: to, all: true })).json<HandoverDetail>()
     expect(handover.kind).toBe('resigned')
+    expect(await statusOf()).toBe(5)
+    const staffList = (await call('GET', '/api/handover/staff', adminCookie)).json<HandoverStaffList>()
+    expect(staffList.items.find(s => s.userid === from)?.resigned).toBe(true)
     await settle()
     await emulator('clock', { advanceSeconds: DAY_SECONDS + 60 })
     // Customers the new guide already had bring no add event: the poll settles them.

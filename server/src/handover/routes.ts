@@ -30,6 +30,6 @@ export const handoverRoutes: FastifyPluginAsyncTypebox<{ db: AsyncDb, wecom: Tra
     schema: { body: CreateHandoverRequest, response: { 201: HandoverDetail, 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError } },
   }, async (request, reply) => {
     // The submit job is queued in the same transaction as the handover: WeCom is called by a worker.
-    return reply.status(201).send(await createHandover(db, sessionOf(request), request.body, now()))
+    return reply.status(201).send(await createHandover(db, sessionOf(request), request.body, now(), wecom))
   })
 }

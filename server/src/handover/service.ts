@@ -10,7 +10,7 @@ import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { TransferCustomerResult, TransferStatusRow, WecomClient } from '../wecom/client.ts'
 import { TRANSFER_BATCH_LIMIT } from '@scrm/shared'
-import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm'
+import { aliasedTable, and, asc, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm'
 import { requireAdmin } from '../auth/access.ts'
 import { follows, handoverItems, handovers, members, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
@@ -30,7 +30,7 @@ const RESIGNED = 5
 const ACTIVE = 1
 
 /** What only an admin may do here (the 403's message). */
-const HANDOVER = 'hand customers over'
+const HANDOVER_REFUSAL = 'only admins may hand customers over'
 
 export type TransferClient = Pick<WecomClient, 'transferCustomer' | 'transferResult' | 'getUnassignedList'>
 
@@ -94,14 +94,14 @@ const summaryColumns = {
 }
 
 export async function listHandovers(db: AsyncDbOrTx, session: Session, limit = 50): Promise<HandoverList> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const rows = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).orderBy(desc(handovers.createdAt), desc(handovers.id)).limit(limit).all()
   const counts = await countsOf(db, rows.map(r => r.id))
   return { items: rows.map(r => ({ ...r, counts: counts.get(r.id)! })) }
 }
 
 export async function getHandover(db: AsyncDbOrTx, session: Session, id: number): Promise<HandoverDetail> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const row = await db.select(summaryColumns).from(handovers).innerJoin(staff, eq(staff.userid, handovers.handoverUserid)).innerJoin(takeover, eq(takeover.userid, handovers.takeoverUserid)).where(eq(handovers.id, id)).get()
   if (!row)
     throw notFound(`handover ${id} not found`)
@@ -125,7 +125,7 @@ export async function getHandover(db: AsyncDbOrTx, session: Session, id: number)
 
 /** Guides (and supervisors, who may serve customers too) with how many customers each actively serves. */
 export async function listHandoverStaff(db: AsyncDbOrTx, session: Session): Promise<HandoverStaffList> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const active = sql<number>`(select count(*) from ${follows} where ${qualified(follows.guideUserid)} = ${qualified(staff.userid)} and ${qualified(follows.status)} = 'active')`
   const rows = await db.select({ userid: staff.userid, name: staff.name, storeName: stores.name, status: staff.status, activeCustomers: active })
     .from(staff)
@@ -143,7 +143,7 @@ const servedBy = (guideUserid: string) => and(eq(follows.guideUserid, guideUseri
 
 /** The customers a guide serves now, each with the status of its open handover (if one is under way). */
 export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, fromUserid: string): Promise<HandoverCustomerList> {
-  requireAdmin(session, HANDOVER)
+  requireAdmin(session, HANDOVER_REFUSAL)
   const openStatus = sql<HandoverItemStatus | null>`(select ${qualified(handoverItems.status)} from ${handoverItems} where ${qualified(handoverItems.memberId)} = ${qualified(members.id)} and ${qualified(handoverItems.status)} in ('queued', 'pending') limit 1)`
   const rows = await db.select({ memberId: members.id, name: members.name, externalUserid: members.externalUserid, remark: follows.remark, openStatus })
     .from(follows)
@@ -159,12 +159,16 @@ export async function listHandoverCustomers(db: AsyncDbOrTx, session: Session, f
  * the same guide; a new guide who is not active; customers the old guide does not serve; customers already in
  * an open handover (409).
  */
-export async function createHandover(db: AsyncDbOrTx, session: Session, request: CreateHandoverRequest, now: number): Promise<HandoverDetail> {
-  requireAdmin(session, HANDOVER)
+export async function createHandover(db: AsyncDbOrTx, session: Session, request: CreateHandoverRequest, now: number, wecom: Pick<TransferClient, 'getUnassignedList'>): Promise<HandoverDetail> {
+  requireAdmin(session, HANDOVER_REFUSAL)
   if ((request.all === true) === (request.memberIds !== undefined))
     throw badRequest('give either memberIds or all: true')
   if (request.fromUserid === request.toUserid)
     throw badRequest('fromUserid and toUserid must be different guides')
+  // WeCom is the record of who left: a guide it lists with unassigned customers is handed over as 离职继承.
+  // Asked before the transaction (a network call), and only while our row does not already say so.
+  const known = await db.select({ status: staff.status }).from(staff).where(eq(staff.userid, request.fromUserid)).get()
+  const leftCompany = known?.status === RESIGNED || (known !== undefined && (await wecom.getUnassignedList()).some(r => r.handover_userid === request.fromUserid))
   const id = await db.transaction(async (tx) => {
     const [from, to] = await Promise.all([
       tx.select().from(staff).where(eq(staff.userid, request.fromUserid)).get(),
@@ -176,7 +180,7 @@ export async function createHandover(db: AsyncDbOrTx, session: Session, request:
       throw notFound(`guide ${request.toUserid} not found`)
     if (to.status !== ACTIVE || to.role === 'admin')
       throw badRequest(`toUserid ${to.userid} is not an active guide`)
-    const kind: HandoverKind = from.status === RESIGNED ? 'resigned' : 'in_service'
+    const kind: HandoverKind = leftCompany ? 'resigned' : 'in_service'
     if (kind === 'resigned' && request.message)
       throw badRequest('message is sent only for 在职继承; the old guide has left')
     const served = await tx.select({ memberId: follows.memberId, externalUserid: members.externalUserid })
@@ -200,6 +204,9 @@ export async function createHandover(db: AsyncDbOrTx, session: Session, request:
     const moving = served.filter(s => !busy.has(s.memberId))
     if (moving.length === 0)
       throw badRequest(`${from.userid} has no customers left to hand over`)
+    // From now on her row says she left (which also ends any session of hers).
+    if (leftCompany && from.status !== RESIGNED)
+      await tx.update(staff).set({ status: RESIGNED }).where(eq(staff.userid, from.userid)).run()
     const created = (await tx.insert(handovers).values({
       kind,
       handoverUserid: from.userid,
@@ -404,9 +411,12 @@ export async function applyTransferEvent(db: AsyncDbOrTx, fields: Record<string,
   }
 }
 
-/** Customers of guides who left that WeCom still lists as unassigned, per old guide (离职继承 candidates); marks those guides resigned. */
-export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wecom: TransferClient): Promise<UnassignedGuideList> {
-  requireAdmin(session, HANDOVER)
+/**
+ * Customers of guides who left that WeCom still lists as unassigned, per old guide (离职继承 candidates). Only
+ * reads: creating the handover records that its old guide left.
+ */
+export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wecom: Pick<TransferClient, 'getUnassignedList'>): Promise<UnassignedGuideList> {
+  requireAdmin(session, HANDOVER_REFUSAL)
   const rows = await wecom.getUnassignedList()
   const byGuide = new Map<string, { customers: number, dimissionTime: number }>()
   for (const r of rows) {
@@ -415,9 +425,6 @@ export async function unassignedCustomers(db: AsyncDbOrTx, session: Session, wec
     byGuide.set(r.handover_userid, g)
   }
   const ids = [...byGuide.keys()]
-  // WeCom is the record of who left: mark them so their handover is a 离职继承 (and any session of theirs ends).
-  if (ids.length > 0)
-    await db.update(staff).set({ status: RESIGNED }).where(and(inArray(staff.userid, ids), ne(staff.status, RESIGNED))).run()
   const names = ids.length === 0 ? [] : await db.select({ userid: staff.userid, name: staff.name }).from(staff).where(inArray(staff.userid, ids)).all()
   const nameOf = new Map(names.map(n => [n.userid, n.name]))
   return { items: ids.map(id => ({ handoverUserid: id, name: nameOf.get(id) ?? null, ...byGuide.get(id)! })) }

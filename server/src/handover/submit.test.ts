@@ -13,6 +13,8 @@ import { applyTransferEvent, createHandover, requeueStalledSubmissions, STALLED_
 
 const admin: Session = { userid: 'adm', role: 'admin', storeId: null, exp: 0 }
 const CUSTOMERS = 250
+/** WeCom lists no unassigned customers: the old guide still works here (在职继承). */
+const stillEmployed = { getUnassignedList: async () => [] }
 
 describeEachDialect('handover submit and settle', ({ fresh }) => {
   let database: Database
@@ -37,7 +39,7 @@ describeEachDialect('handover submit and settle', ({ fresh }) => {
   })
 
   it('sends every customer in calls of at most 100 and records each answer', async () => {
-    const detail = await createHandover(database.db, admin, { fromUserid: 'g1', toUserid: 'g2', all: true }, 1_000)
+    const detail = await createHandover(database.db, admin, { fromUserid: 'g1', toUserid: 'g2', all: true }, 1_000, stillEmployed)
     expect(detail.counts.queued).toBe(CUSTOMERS)
     expect(await database.db.select({ name: jobs.name }).from(jobs).all()).toEqual([{ name: 'handover.submit' }])
 
@@ -94,7 +96,7 @@ describeEachDialect('handover submit and settle', ({ fresh }) => {
 
   it('queues the submission again when its job died and customers are still queued', async () => {
     const failed = await database.db.select({ memberId: handoverItems.memberId }).from(handoverItems).where(eq(handoverItems.status, 'failed')).orderBy(asc(handoverItems.memberId)).all()
-    const detail = await createHandover(database.db, admin, { fromUserid: 'g1', toUserid: 'g2', memberIds: failed.map(f => f.memberId) }, 10_000)
+    const detail = await createHandover(database.db, admin, { fromUserid: 'g1', toUserid: 'g2', memberIds: failed.map(f => f.memberId) }, 10_000, stillEmployed)
     await database.db.delete(jobs).run() // the submit job ran out of attempts and was pruned
     expect(await requeueStalledSubmissions(database.db, 10_000 + STALLED_AFTER_MS - 1)).toEqual([])
     expect(await requeueStalledSubmissions(database.db, 10_000 + STALLED_AFTER_MS + 1)).toEqual([detail.id])

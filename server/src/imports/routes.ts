@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import type { Readable } from 'node:stream'
 import type { Database } from '../db/port.ts'
 import type { JobQueue } from '../jobs/queue.ts'
+import type { Session } from '../plugins/session.ts'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
@@ -10,7 +11,8 @@ import { join } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ApiError, AssignUnmatched, IdentityResolution, IdentityResolutionList, ImportIdParams, ImportList, ImportStarted, ImportSummary, MemberSearchQuery, MemberSearchResult, MergeMembers, MergePreview, MergePreviewQuery, ResolutionIdParams, StartImport, UnmatchedList, UnmatchedQuery, UploadedFile, UploadQuery } from '@scrm/shared'
-import { badRequest, forbidden, HttpError, notFound } from '../plugins/errors.ts'
+import { requireAdmin } from '../auth/access.ts'
+import { badRequest, HttpError, notFound } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
 import { assignUnmatched, listResolutions, listUnmatched, mergeMembers, undoResolution } from './identity.ts'
 import { enqueueImport } from './jobs.ts'
@@ -27,10 +29,10 @@ export interface ImportRoutesOptions {
 
 const tooLarge = (maxBytes: number) => new HttpError(413, 'Payload Too Large', `file too large: at most ${Math.floor(maxBytes / 1024 / 1024)} MB per upload`)
 
-function requireAdmin(request: FastifyRequest, what: string) {
+/** The caller's session, refused (403) unless an admin; `what` completes "only admins …". */
+function adminSession(request: FastifyRequest, what: string): Session {
   const session = sessionOf(request)
-  if (session.role !== 'admin')
-    throw forbidden(`only admins ${what}`)
+  requireAdmin(session, `only admins ${what}`)
   return session
 }
 
@@ -51,7 +53,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
       schema: { querystring: UploadQuery, response: { 201: UploadedFile, 400: ApiError, 403: ApiError, 413: ApiError } },
       bodyLimit: Number.MAX_SAFE_INTEGER,
     }, async (request, reply) => {
-      requireAdmin(request, 'upload order exports')
+      adminSession(request, 'upload order exports')
       const declared = Number(request.headers['content-length'] ?? Number.NaN)
       if (declared > importMaxBytes)
         throw tooLarge(importMaxBytes)
@@ -97,7 +99,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
   }
 
   app.post('/api/admin/imports', { schema: { body: StartImport, response: { 202: ImportStarted, 400: ApiError, 403: ApiError } } }, async (request, reply) => {
-    const session = requireAdmin(request, 'import orders')
+    const session = adminSession(request, 'import orders')
     const { platform, fileId, itemsFileId } = request.body
     if (itemsFileId && platform && platform !== 'taobao')
       throw badRequest('itemsFileId: only Taobao exports come with a separate item file')
@@ -119,12 +121,12 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
   })
 
   app.get('/api/admin/imports', { schema: { response: { 200: ImportList, 403: ApiError } } }, async (request) => {
-    requireAdmin(request, 'see imports')
+    adminSession(request, 'see imports')
     return { imports: await listImports(database) }
   })
 
   app.get('/api/admin/imports/:id', { schema: { params: ImportIdParams, response: { 200: ImportSummary, 403: ApiError, 404: ApiError } } }, async (request) => {
-    requireAdmin(request, 'see imports')
+    adminSession(request, 'see imports')
     const [found] = await listImports(database, 1, request.params.id)
     if (!found)
       throw notFound(`import ${request.params.id} not found`)
@@ -132,38 +134,38 @@ export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = asyn
   })
 
   app.get('/api/admin/unmatched-orders', { schema: { querystring: UnmatchedQuery, response: { 200: UnmatchedList, 400: ApiError, 403: ApiError } } }, async (request) => {
-    requireAdmin(request, 'see unmatched orders')
+    adminSession(request, 'see unmatched orders')
     return listUnmatched(database, request.query)
   })
 
   app.post('/api/admin/unmatched-orders/assign', { schema: { body: AssignUnmatched, response: { 201: IdentityResolution, 403: ApiError, 404: ApiError, 409: ApiError } } }, async (request, reply) => {
-    const session = requireAdmin(request, 'resolve unmatched orders')
+    const session = adminSession(request, 'resolve unmatched orders')
     return reply.status(201).send(await assignUnmatched(database, { ...request.body, by: session.userid, now: now() }))
   })
 
   // Every member, not only the caller's customers (GET /api/members): a merge partner may have no WeCom contact.
   app.get('/api/admin/member-search', { schema: { querystring: MemberSearchQuery, response: { 200: MemberSearchResult, 400: ApiError, 403: ApiError } } }, async (request) => {
-    requireAdmin(request, 'search members to merge')
+    adminSession(request, 'search members to merge')
     return { members: await searchMembers(database, request.query.q) }
   })
 
   app.get('/api/admin/member-merges/preview', { schema: { querystring: MergePreviewQuery, response: { 200: MergePreview, 400: ApiError, 403: ApiError, 404: ApiError, 409: ApiError } } }, async (request) => {
-    requireAdmin(request, 'merge members')
+    adminSession(request, 'merge members')
     return previewMerge(database, request.query)
   })
 
   app.post('/api/admin/member-merges', { schema: { body: MergeMembers, response: { 201: IdentityResolution, 403: ApiError, 404: ApiError, 409: ApiError } } }, async (request, reply) => {
-    const session = requireAdmin(request, 'merge members')
+    const session = adminSession(request, 'merge members')
     return reply.status(201).send(await mergeMembers(database, { ...request.body, by: session.userid, now: now() }))
   })
 
   app.get('/api/admin/identity-resolutions', { schema: { response: { 200: IdentityResolutionList, 403: ApiError } } }, async (request) => {
-    requireAdmin(request, 'see identity decisions')
+    adminSession(request, 'see identity decisions')
     return { resolutions: await listResolutions(database) }
   })
 
   app.post('/api/admin/identity-resolutions/:id/undo', { schema: { params: ResolutionIdParams, response: { 200: IdentityResolution, 403: ApiError, 404: ApiError, 409: ApiError } } }, async (request) => {
-    requireAdmin(request, 'undo identity decisions')
+    adminSession(request, 'undo identity decisions')
     return undoResolution(database, { id: request.params.id, now: now() })
   })
 }

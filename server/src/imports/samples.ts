@@ -11,6 +11,7 @@ import { and, asc, eq, isNotNull } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { memberIdentities, members, products, stores } from '../db/schema.ts'
+import { shanghaiTime } from '../lib/china-time.ts'
 
 export interface SampleOrder {
   platform: Platform
@@ -28,11 +29,6 @@ export interface SampleFiles {
 
 const BOM = '\uFEFF'
 const p2 = (n: number) => String(n).padStart(2, '0')
-
-function chinaTime(ms: number): string {
-  const d = new Date(ms + 8 * 3600_000)
-  return `${d.getUTCFullYear()}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())} ${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}`
-}
 
 const yuan = (fen: number) => (fen / 100).toFixed(2)
 
@@ -75,7 +71,7 @@ export async function writeImportSamples(database: Database, dir: string, now: n
     const no = `99${String(now).slice(-9)}${p2(++seq)}0000`
     const lines = linesOf(i)
     const paid = lines.reduce((s, l) => s + l.price, 0)
-    tbOrders.push(`="${no}",${buyer.buyerId},***,${yuan(paid)},0.00,0,${yuan(paid)},0,${yuan(paid)},0,交易成功,,${buyer.name.slice(0, 1)}*,***,快递,,,${chinaTime(stamp(i))},${chinaTime(stamp(i) + 60_000)},${lines[0]!.name},2,,,,2,1001,旗舰店,,0,0.00,,手机订单,0.00`)
+    tbOrders.push(`="${no}",${buyer.buyerId},***,${yuan(paid)},0.00,0,${yuan(paid)},0,${yuan(paid)},0,交易成功,,${buyer.name.slice(0, 1)}*,***,快递,,,${shanghaiTime(stamp(i))},${shanghaiTime(stamp(i) + 60_000)},${lines[0]!.name},2,,,,2,1001,旗舰店,,0,0.00,,手机订单,0.00`)
     for (const l of lines) tbItems.push(`="${no}",${l.name},${yuan(l.price)},1,${l.skuId},颜色分类:默认,,,交易成功,${l.skuId}`)
     record('taobao', no, buyer, paid)
   })
@@ -90,7 +86,7 @@ export async function writeImportSamples(database: Database, dir: string, now: n
     const no = `3${String(now).slice(-8)}${p2(++seq)}`
     const lines = linesOf(i)
     const paid = lines.reduce((s, l) => s + l.price, 0)
-    for (const l of lines) jdRows.push(`${no},1000${seq}${p2(lines.indexOf(l))},${l.name},1,在线支付,${chinaTime(stamp(i))},${yuan(l.price)},${yuan(paid)},${yuan(paid)},0.00,${yuan(paid)},完成,SOP,${buyer.buyerId},${buyer.name.slice(0, 1)}*,***,1******0000,,${chinaTime(stamp(i) + 30_000)},${l.skuId}`)
+    for (const l of lines) jdRows.push(`${no},1000${seq}${p2(lines.indexOf(l))},${l.name},1,在线支付,${shanghaiTime(stamp(i))},${yuan(l.price)},${yuan(paid)},${yuan(paid)},0.00,${yuan(paid)},完成,SOP,${buyer.buyerId},${buyer.name.slice(0, 1)}*,***,1******0000,,${shanghaiTime(stamp(i) + 30_000)},${l.skuId}`)
     record('jd', no, buyer, paid)
   })
   writeFileSync(join(dir, 'jd-订单.csv'), `${BOM}${jdRows.join('\n')}\n`)
@@ -102,7 +98,7 @@ export async function writeImportSamples(database: Database, dir: string, now: n
   dy.forEach((buyer, i) => {
     const no = `69${String(now).slice(-9)}${p2(++seq)}`
     const lines = linesOf(i)
-    lines.forEach((l, j) => dyRows.push(`${no}\t,${no}${j}\t,${l.name},默认,1,35${seq}${j},${l.skuId},${yuan(l.price)},${yuan(l.price)},${buyer.name},${buyer.phoneMasked},${chinaTime(stamp(i))},${chinaTime(stamp(i) + 20_000)},已完成,`))
+    lines.forEach((l, j) => dyRows.push(`${no}\t,${no}${j}\t,${l.name},默认,1,35${seq}${j},${l.skuId},${yuan(l.price)},${yuan(l.price)},${buyer.name},${buyer.phoneMasked},${shanghaiTime(stamp(i))},${shanghaiTime(stamp(i) + 20_000)},已完成,`))
     record('douyin', no, buyer, lines.reduce((s, l) => s + l.price, 0))
   })
   writeFileSync(join(dir, 'douyin-订单.csv'), `${dyRows.join('\n')}\n`)
@@ -116,7 +112,7 @@ export async function writeImportSamples(database: Database, dir: string, now: n
   yz.forEach((buyer, i) => {
     const no = `E${String(now).slice(-12)}${p2(++seq)}`
     const lines = linesOf(i)
-    for (const l of lines) sheet.addRow([no, '交易成功', l.name, l.skuId, l.skuId, l.price / 100, 1, l.price / 100, buyer.phoneMasked, chinaTime(stamp(i)), buyer.name, '', 0])
+    for (const l of lines) sheet.addRow([no, '交易成功', l.name, l.skuId, l.skuId, l.price / 100, 1, l.price / 100, buyer.phoneMasked, shanghaiTime(stamp(i)), buyer.name, '', 0])
     record('youzan', no, buyer, lines.reduce((s, l) => s + l.price, 0))
   })
   await book.xlsx.writeFile(join(dir, 'youzan-订单.xlsx'))
@@ -129,7 +125,7 @@ export async function writeImportSamples(database: Database, dir: string, now: n
     const no = `37${String(now).slice(-9)}${p2(++seq)}`
     const lines = linesOf(i)
     const paid = lines.reduce((s, l) => s + l.price, 0)
-    for (const l of lines) mpRows.push(`${no},${chinaTime(stamp(i))},${chinaTime(stamp(i) + 5000)},100,1${seq},2${seq},${l.skuId},${l.name},1,${yuan(l.price)},${yuan(paid)},0.00,,${buyer.unionid}`)
+    for (const l of lines) mpRows.push(`${no},${shanghaiTime(stamp(i))},${shanghaiTime(stamp(i) + 5000)},100,1${seq},2${seq},${l.skuId},${l.name},1,${yuan(l.price)},${yuan(paid)},0.00,,${buyer.unionid}`)
     record('miniprogram', no, buyer, paid)
   })
   writeFileSync(join(dir, 'miniprogram-订单.csv'), iconv.encode(`${mpRows.join('\r\n')}\r\n`, 'gb18030'))
@@ -142,7 +138,7 @@ export async function writeImportSamples(database: Database, dir: string, now: n
     const no = `POS-${String(now).slice(-8)}-${p2(++seq)}`
     const lines = linesOf(i)
     const paid = lines.reduce((s, l) => s + l.price, 0)
-    for (const l of lines) posRows.push(`${no},${store.id},${chinaTime(stamp(i))},已完成,${l.skuId},${l.name},1,${yuan(l.price)},${yuan(l.price)},${yuan(paid)},0.00,,${buyer.unionid},${buyer.name}`)
+    for (const l of lines) posRows.push(`${no},${store.id},${shanghaiTime(stamp(i))},已完成,${l.skuId},${l.name},1,${yuan(l.price)},${yuan(l.price)},${yuan(paid)},0.00,,${buyer.unionid},${buyer.name}`)
     record('pos', no, buyer, paid)
   })
   writeFileSync(join(dir, 'pos-门店收银.csv'), `${BOM}${posRows.join('\r\n')}\r\n`)

@@ -1,11 +1,10 @@
 // Cell values as the platforms write them, made into plain values: Excel-safe `="…"` wrappers and tabs,
 // amounts in 元 with ¥ and thousands separators, dates in several formats (China time), phones full or masked.
 import { createHash } from 'node:crypto'
+import { DAY_MS, SHANGHAI_OFFSET_MS, shanghaiWallClock } from '../lib/china-time.ts'
 
 /** A cell that could not be read; the message is the Chinese reason shown on the rejected row. */
 export class CellError extends Error {}
-
-const CHINA_OFFSET_MS = 8 * 3600_000
 
 /**
  * The text of a cell: `="123"` (how exports keep long numbers from Excel) unwrapped, surrounding
@@ -55,11 +54,10 @@ const DATE_PATTERNS: RegExp[] = [
 
 /** Wall-clock parts in China time → epoch ms; null when the parts are no real date. */
 function chinaTime(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number | null {
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s)
-  const check = new Date(ms)
+  const check = new Date(Date.UTC(y, mo - 1, d))
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
     return null
-  return ms - CHINA_OFFSET_MS
+  return shanghaiWallClock(y, mo, d, h, mi, s)
 }
 
 /**
@@ -85,7 +83,7 @@ export function dateOf(text: string, column: string): number | null {
   if (/^\d{5}(?:\.\d+)?$/.test(text)) {
     // Excel serial: days since 1899-12-30, in the wall clock of whoever saved it (China).
     const serial = Number(text)
-    return Math.round((serial - 25569) * 86400_000) - CHINA_OFFSET_MS
+    return Math.round((serial - 25569) * DAY_MS) - SHANGHAI_OFFSET_MS
   }
   throw new CellError(`「${column}」不是日期：${text.slice(0, 30)}`)
 }

@@ -1,46 +1,10 @@
 // A few materials for the demo (one of each kind the demo can show honestly): a poster image drawn here, a link,
 // a mini-program card and a file. Seeded once, when the library is empty.
 import type { Database } from '../db/port.ts'
-import { deflateSync } from 'node:zlib'
 import { sql } from 'drizzle-orm'
 import { materialGroups, materials } from '../db/schema.ts'
+import { renderPng } from '../lib/png.ts'
 import { createMaterialStorage } from './storage.ts'
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1
-  return c >>> 0
-})
-
-function crc32(bytes: Buffer): number {
-  let c = 0xFFFFFFFF
-  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xFF]! ^ (c >>> 8)
-  return (c ^ 0xFFFFFFFF) >>> 0
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4)
-  length.writeUInt32BE(data.length)
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data])
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(body))
-  return Buffer.concat([length, body, crc])
-}
-
-/** An RGB PNG of `width`×`height` whose pixels `color(x, y)` gives. */
-export function renderPng(width: number, height: number, color: (x: number, y: number) => [number, number, number]): Buffer {
-  const header = Buffer.alloc(13)
-  header.writeUInt32BE(width, 0)
-  header.writeUInt32BE(height, 4)
-  header.set([8, 2, 0, 0, 0], 8)
-  const rows: Buffer[] = []
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3)
-    for (let x = 0; x < width; x++) row.set(color(x, y), 1 + x * 3)
-    rows.push(row)
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))])
-}
 
 /** A warm poster: a camel gradient with an oat band, like the autumn cashmere window. */
 function poster(): Buffer {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { startTestStack, TEST_PUBLIC_URL } from '../../testing/harness.ts'
 import { materialMedia } from '../db/schema.ts'
-import { renderPng } from './demo-seed.ts'
+import { renderPng } from '../lib/png.ts'
 import { linkKeyFrom, MEDIA_TTL_MS, refreshExpiringMedia } from './service.ts'
 import { createMaterialStorage } from './storage.ts'
 

@@ -8,7 +8,7 @@ import type { MaterialStorage } from './storage.ts'
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto'
 import { fileMaterialKindList, formatFen, miniprogramPagePath } from '@scrm/shared'
 import { and, asc, desc, eq, isNull, lt, or, sql } from 'drizzle-orm'
-import { requireMemberAccess } from '../auth/access.ts'
+import { requireAdmin, requireMemberAccess } from '../auth/access.ts'
 import { materialGroups, materialMedia, materialOpens, materials, materialSends, materialStores, products, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { badRequest, conflict, forbidden, notFound } from '../plugins/errors.ts'
@@ -254,8 +254,7 @@ export async function listMaterialGroups(db: AsyncDbOrTx, session: Session): Pro
 }
 
 export async function saveMaterialGroup(database: Database, session: Session, id: number | null, input: MaterialGroupInput, now: number): Promise<MaterialGroup> {
-  if (session.role !== 'admin')
-    throw forbidden('只有管理员可以管理素材分组')
+  requireAdmin(session, '只有管理员可以管理素材分组')
   return database.db.transaction(async (tx) => {
     const clash = await tx.select({ id: materialGroups.id }).from(materialGroups).where(eq(materialGroups.name, input.name)).get()
     if (clash && clash.id !== id)
@@ -270,8 +269,7 @@ export async function saveMaterialGroup(database: Database, session: Session, id
 }
 
 export async function deleteMaterialGroup(database: Database, session: Session, id: number): Promise<void> {
-  if (session.role !== 'admin')
-    throw forbidden('只有管理员可以管理素材分组')
+  requireAdmin(session, '只有管理员可以管理素材分组')
   await database.db.transaction(async (tx) => {
     if (!(await tx.select({ id: materialGroups.id }).from(materialGroups).where(eq(materialGroups.id, id)).get()))
       throw notFound(`素材分组 ${id} 不存在`)

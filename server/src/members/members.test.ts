@@ -3,6 +3,7 @@ import type { TestStack } from '../../testing/harness.ts'
 import { fillReplyTemplate } from '@scrm/shared'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestStack } from '../../testing/harness.ts'
+import { SHANGHAI_OFFSET_MS } from '../lib/china-time.ts'
 
 let stack: TestStack
 let guide: string
@@ -46,7 +47,7 @@ describe('member context', () => {
     const groups = (await stack.app.inject({ method: 'GET', url: '/api/reply-groups?withReplies=true', headers: { cookie: guideCookie } })).json() as ReplyGroup[]
     const filled = groups.flatMap(g => g.replies!.map(r => fillReplyTemplate(r.content, body.replyVariables)))
     expect(filled.length).toBeGreaterThan(10)
-    expect(filled.every(content => !content.includes('{{name}}') && !content.includes('{{guide}}'))).toBe(true)
+    expect(filled.filter(content => /\{\{|\}\}/.test(content))).toEqual([])
     // Each variable read independently: 称呼 is the first word of the guide's remark (else the name); the guide and
     // store are the caller's; 最近购买 is the largest line of the latest paid order.
     const sqlite = stack.database.sqlite
@@ -54,7 +55,7 @@ describe('member context', () => {
       join staff s on s.userid = f.guide_userid left join stores st on st.id = s.store_id where f.member_id = ? and f.guide_userid = ?`).get(ownMember.id, guide) as { remark: string | null, name: string, level: string | null, guide: string, store: string | null }
     const last = sqlite.prepare(`select p.name, o.paid_at from orders o join order_lines l on l.order_id = o.id join products p on p.sku_id = l.sku_id
       where o.member_id = ? and o.status in ('paid', 'shipped', 'completed') order by o.paid_at desc, o.id desc, l.amount desc, l.id limit 1`).get(ownMember.id) as { name: string, paid_at: number } | undefined
-    const day = last ? new Date(last.paid_at + 8 * 3_600_000) : undefined
+    const day = last ? new Date(last.paid_at + SHANGHAI_OFFSET_MS) : undefined
     expect(body.replyVariables).toEqual({
       称呼: me.remark?.split(/\s/)[0] || me.name,
       导购: me.guide,

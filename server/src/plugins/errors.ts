@@ -2,9 +2,12 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { toWecomServiceError, WecomApiError, WecomServiceError } from '../wecom/errors.ts'
 
+/** A refusal a client words itself: `ApiError.reason` and `ApiError.params`. */
+export interface Refusal { reason: string, params?: Record<string, number> }
+
 /** An error whose status and message are meant for the caller (4xx). */
 export class HttpError extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string) {
+  constructor(readonly statusCode: number, readonly code: string, message: string, readonly refusal?: Refusal) {
     super(message)
   }
 }
@@ -36,11 +39,12 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
     if (status < 500) {
       // Fastify's validation message already names the field, e.g. "querystring/externalUserId must match pattern".
       const code = error instanceof HttpError ? error.code : reasonPhrases[status] ?? 'Client Error'
-      return reply.status(status).send({ statusCode: status, error: code, message: error.message })
+      const refusal = error instanceof HttpError ? error.refusal : undefined
+      return reply.status(status).send({ statusCode: status, error: code, message: error.message, ...refusal })
     }
     request.log.error({ err: error, reqId: request.id }, 'request failed')
     if (error instanceof HttpError)
-      return reply.status(status).send({ statusCode: status, error: error.code, message: error.message, requestId: request.id })
+      return reply.status(status).send({ statusCode: status, error: error.code, message: error.message, requestId: request.id, ...error.refusal })
     return reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: `internal error; quote request id ${request.id} to support`, requestId: request.id })
   })
   app.setNotFoundHandler((request, reply) => {

@@ -15,6 +15,7 @@ import { preparedPerHandle } from '../db/prepared.ts'
 import { memberRecommendations, members, memberScores, orders, recommendations } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { enqueueJob } from '../jobs/queue.ts'
+import { DAY_MS, SHANGHAI_OFFSET_MS } from '../lib/china-time.ts'
 import { latestModelRunId } from './model-store.ts'
 
 export const PRECOMPUTE_JOB = 'precompute-recommendations'
@@ -22,8 +23,6 @@ export const REFRESH_JOB = 'refresh-recommendations'
 
 /** Members scored per batch (one write transaction per batch). */
 const DEFAULT_BATCH = 500
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
-const DAY_MS = 86_400_000
 
 /**
  * The database's clock (`Database['sql'].nowMs`). It stamps `orders.created_at`, so a list's `computed_at`

@@ -17,11 +17,12 @@ import type { FeedbackStats } from './feedback.ts'
 import type { LoadedModel, ModelStore } from './model-store.ts'
 import { and, asc, eq, lt, lte, ne } from 'drizzle-orm'
 import { orderLines, orders, products, recommendations } from '../db/schema.ts'
+import { DAY_MS, shanghaiDay } from '../lib/china-time.ts'
 import { Rng } from '../lib/random.ts'
 import { conversionLift, DEFAULT_SUPPRESS_DAYS, suppressedSpus } from './feedback.ts'
 import { createModelStore } from './model-store.ts'
 import { recommend } from './nbr/model.ts'
-import { DAY_MS, shanghaiDay, shrunkCycleDays } from './training.ts'
+import { shrunkCycleDays } from './training.ts'
 
 export interface RecommenderOptions {
   /** Business clock (tests pin it). */

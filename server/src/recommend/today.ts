@@ -13,8 +13,8 @@ import { and, asc, inArray, sql } from 'drizzle-orm'
 import { memberScope } from '../auth/access.ts'
 import { follows, memberRecommendations, members, memberScores, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
+import { DAY_MS } from '../lib/china-time.ts'
 import { winBackList } from '../segments/win-back.ts'
-import { DAY_MS } from './training.ts'
 
 export interface TodayOptions {
   now: () => number

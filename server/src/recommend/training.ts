@@ -23,24 +23,14 @@ import { and, asc, eq, gt, isNotNull, lt, lte, ne, sql } from 'drizzle-orm'
 import { changes } from '../db/port.ts'
 import { memberRecommendations, members, memberScores, modelRuns, orderLines, orders, products, recommendations, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
+import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
 import { loadFeedbackStats } from './feedback.ts'
 import { encodeArtifact } from './model-store.ts'
 import { fitNbrModel } from './nbr/fit.ts'
 import { scorePropensity, trainPropensityModel } from './propensity/classifier.ts'
 import { categoryMedians, collectCategoryGaps, cyclesOf, groupCategoryDays, median } from './propensity/cycles.ts'
 
-export const DAY_MS = 86_400_000
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
 export const MODEL_KIND = 'recommend'
-
-/** Calendar day index in Asia/Shanghai (days since epoch). */
-export function shanghaiDay(ms: number): number {
-  return Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS)
-}
-/** Start (00:00 Asia/Shanghai) of a day index, as UTC ms. */
-export function dayStartMs(day: number): number {
-  return day * DAY_MS - SHANGHAI_OFFSET_MS
-}
 
 /**
  * The next-basket model's blend weights are learned from the brand's own orders (nbr/fit.ts): the
@@ -484,7 +474,7 @@ export async function trainModels(database: Database, options: TrainOptions): Pr
     pBuy30[k] = round4(s30.pBuy)
     expectedValue[k] = Math.round((count * meanNet + VALUE_PRIOR_ORDERS * populationMean) / (count + VALUE_PRIOR_ORDERS))
     if (nextDay !== null)
-      expectedNextAt[k] = dayStartMs(Math.round(nextDay))
+      expectedNextAt[k] = shanghaiDayStart(Math.round(nextDay))
   }
   lap('scoreMembers')
 

@@ -15,8 +15,9 @@ import { emulatedOpenid, startWechatPayEmulator } from '../../emulator/wechatpay
 import { createPostgresTestDatabase, dialects } from '../../testing/dialects.ts'
 import { connectDatabase } from '../db/client.ts'
 import { follows, members, redPacketCounters, redPackets, staff, stores } from '../db/schema.ts'
+import { shanghaiDate } from '../lib/china-time.ts'
 import { createWechatPayClient } from '../wechatpay/client.ts'
-import { SETTLE_GRACE_MS, settleRedPackets, shanghaiDate } from './service.ts'
+import { SETTLE_GRACE_MS, settleRedPackets } from './service.ts'
 
 const merchant = { mchId: '1900000109', apiKey: 'EMU_MCH_API_KEY_32_CHARS_0000000', paySecret: 'EMU_PAY_APP_SECRET', corpId: 'ww0000000000000001' }
 const childPath = fileURLToPath(new URL('./crash-child.ts', import.meta.url))

@@ -3,8 +3,8 @@ import type { Session } from '../plugins/session.ts'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { members, orders, redPackets, staff, stores } from '../db/schema.ts'
+import { shanghaiMonthRange } from '../lib/china-time.ts'
 import { reconciliation, redPacketSpend } from './report.ts'
-import { shanghaiMonthRange } from './service.ts'
 
 const DAY = 86_400_000
 const { from: DEC } = shanghaiMonthRange('2026-12')

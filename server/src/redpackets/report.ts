@@ -7,9 +7,10 @@ import { and, asc, eq, gte, inArray, lt, notInArray } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { members, orders, redPackets, staff, stores } from '../db/schema.ts'
+import { shanghaiDate, shanghaiMonthRange, shanghaiTime } from '../lib/china-time.ts'
 import { forbidden, notFound } from '../plugins/errors.ts'
 import { attributedRevenue, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
-import { loadSettings, shanghaiDate, shanghaiMonthRange, shanghaiTime } from './service.ts'
+import { loadSettings } from './service.ts'
 
 const DAY_MS = 86_400_000
 

@@ -10,7 +10,7 @@ import { startWechatPayEmulator } from '../../emulator/wechatpay.ts'
 import { dialects } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { follows, members, orders, staff } from '../db/schema.ts'
-import { shanghaiMonth } from './service.ts'
+import { shanghaiMonth } from '../lib/china-time.ts'
 
 const merchant = { mchId: '1900000109', apiKey: 'EMU_MCH_API_KEY_32_CHARS_0000000', paySecret: 'EMU_PAY_APP_SECRET', corpId: 'ww0000000000000001' }
 
@@ -66,10 +66,10 @@ for (const dialect of dialects) {
       expect((await post(guide.cookie, body({ memberId: otherMemberId }))).statusCode).toBe(404)
       const foreign = await post(guide.cookie, body({ orderId: foreignOrderId }))
       expect(foreign.statusCode).toBe(400)
-      expect(foreign.json().message).toMatch(/^orderId/)
+      expect(foreign.json()).toMatchObject({ reason: 'order_not_members', message: expect.stringMatching(/^orderId/) })
       const overMax = await post(guide.cookie, body({ amountFen: 50_000 }))
       expect(overMax.statusCode).toBe(422)
-      expect(overMax.json().message).toMatch(/超过单个红包上限 ¥200\.00/)
+      expect(overMax.json()).toMatchObject({ reason: 'packet_max', params: { amountFen: 50_000, limitFen: 20_000 }, message: expect.stringMatching(/超过单个红包上限 ¥200\.00/) })
       const supervisor = await stack.login((await stack.port.db.select({ userid: staff.userid }).from(staff).where(and(eq(staff.role, 'supervisor'), eq(staff.storeId, guide.storeId))).get())!.userid)
       expect((await post(supervisor, body())).statusCode).toBe(403)
       expect((await stack.app.inject({ method: 'PUT', url: '/api/red-packets/settings', headers: { cookie: guide.cookie }, payload: {} })).statusCode).toBe(400)
@@ -118,7 +118,7 @@ for (const dialect of dialects) {
       expect(sheet.presetsFen).toEqual([288, 666])
       const refused = await post(guide.cookie, body({ memberId: otherServed, amountFen: 288 }))
       expect(refused.statusCode).toBe(422)
-      expect(refused.json().message).toMatch(/超出门店本月红包预算/)
+      expect(refused.json()).toMatchObject({ reason: 'store_month_budget', params: { usedFen: 188, limitFen: 100, amountFen: 288 }, message: expect.stringMatching(/超出门店本月红包预算/) })
       // Back to the default budget for the next test.
       expect((await put('/api/red-packets/store-budgets', { budgets: [{ storeId: guide.storeId, monthFen: null }] })).json().storeBudgets.find((b: { storeId: string }) => b.storeId === guide.storeId).monthFen).toBeNull()
     })

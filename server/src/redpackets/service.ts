@@ -1,7 +1,7 @@
 // Red packets (企业红包): validate, reserve against every limit atomically, log the packet with its mch_billno,
 // pay outside the transaction, and settle what is uncertain by querying WeChat Pay (retrying the SAME bill).
 // Like sends (sends/service.ts): the packet is written before the pay call and completed after it.
-import type { CreateRedPacketRequest, GuideAllowance, MemberRedPackets, RedPacketLimit, RedPacketRecord, RedPacketSettings, RedPacketStatus } from '@scrm/shared'
+import type { CreateRedPacketRequest, GuideAllowance, MemberRedPackets, RedPacketLimit, RedPacketRecord, RedPacketRefusal, RedPacketSettings, RedPacketStatus } from '@scrm/shared'
 import type { AsyncDb, AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import type { QueryOutcome, SendOutcome, WechatPayClient } from '../wechatpay/client.ts'
@@ -9,7 +9,8 @@ import { formatFen } from '@scrm/shared'
 import { and, asc, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
 import { members, orders, redPacketCounters, redPackets, redPacketSettings, redPacketStoreBudgets, staff } from '../db/schema.ts'
-import { badRequest, forbidden, HttpError, notFound } from '../plugins/errors.ts'
+import { shanghaiDate, shanghaiMonth } from '../lib/china-time.ts'
+import { HttpError, notFound } from '../plugins/errors.ts'
 
 export interface RedPacketDeps {
   db: AsyncDb
@@ -45,19 +46,6 @@ export const DEFAULT_RED_PACKET_SETTINGS: RedPacketSettings = {
   defaultWishing: '感谢您的支持,祝您生活愉快!',
 }
 
-const SHANGHAI_MS = 8 * 3_600_000
-/** `2026-12-01 15:04:05` (Asia/Shanghai), as WeChat Pay and the finance export write times. */
-export const shanghaiTime = (ms: number) => new Date(ms + SHANGHAI_MS).toISOString().slice(0, 19).replace('T', ' ')
-/** `2026-12-01` (Asia/Shanghai). */
-export const shanghaiDate = (ms: number) => shanghaiTime(ms).slice(0, 10)
-/** `2026-12` (Asia/Shanghai). */
-export const shanghaiMonth = (ms: number) => shanghaiDate(ms).slice(0, 7)
-/** [start, end) of a `YYYY-MM` month in Asia/Shanghai, as UTC ms. */
-export function shanghaiMonthRange(month: string): { from: number, to: number } {
-  const [year, m] = month.split('-').map(Number) as [number, number]
-  return { from: Date.UTC(year, m - 1, 1) - SHANGHAI_MS, to: Date.UTC(year, m, 1) - SHANGHAI_MS }
-}
-
 export async function loadSettings(db: AsyncDbOrTx): Promise<RedPacketSettings> {
   const row = await db.select({ settings: redPacketSettings.settings }).from(redPacketSettings).where(eq(redPacketSettings.id, 'brand')).get()
   return row?.settings ?? DEFAULT_RED_PACKET_SETTINGS
@@ -68,12 +56,16 @@ async function storeMonthBudget(db: AsyncDbOrTx, storeId: string, settings: RedP
   return row?.monthFen ?? settings.storeMonthFen
 }
 
-/** A refusal by a limit: 422, the message in Chinese naming the limit and its numbers. */
-class RedPacketLimitError extends HttpError {
-  constructor(readonly limit: RedPacketLimit, message: string) {
-    super(422, 'Red Packet Limit', message)
-  }
+/**
+ * A refusal of a packet: `reason` and `params` for the sidebar, which words it in the guide's language; the
+ * message says the same in Chinese for the log and other API callers.
+ */
+function refusal(statusCode: number, code: string, reason: RedPacketRefusal, message: string, params?: Record<string, number>): HttpError {
+  return new HttpError(statusCode, code, message, { reason, params })
 }
+
+/** A refusal by a limit: 422, naming the limit and its numbers. */
+const limitRefusal = (limit: RedPacketLimit, message: string, params: Record<string, number>) => refusal(422, 'Red Packet Limit', limit, message, params)
 
 interface CounterRule {
   key: string
@@ -158,8 +150,8 @@ async function reserve(tx: AsyncDbOrTx, rules: CounterRule[], amount: number): P
     const used = (await tx.select({ count: redPacketCounters.count, amount: redPacketCounters.amount }).from(redPacketCounters).where(eq(redPacketCounters.key, rule.key)).get())!
     const text = rule.describe(used)
     if (rule.maxCount !== null && rule.countLimit && used.count + 1 > rule.maxCount)
-      throw new RedPacketLimitError(rule.countLimit, text.count)
-    throw new RedPacketLimitError(rule.amountLimit, text.amount)
+      throw limitRefusal(rule.countLimit, text.count, { usedCount: used.count, limitCount: rule.maxCount })
+    throw limitRefusal(rule.amountLimit, text.amount, { usedFen: used.amount, limitFen: rule.maxAmount, amountFen: amount })
   }
 }
 
@@ -216,7 +208,7 @@ function sameRequest(row: PacketRow, session: Session, request: CreateRedPacketR
 
 function requirePay(deps: RedPacketDeps): WechatPayClient {
   if (!deps.pay)
-    throw new HttpError(503, 'Service Unavailable', '红包未开通:服务器未配置微信支付商户(WECHATPAY_MCH_ID)')
+    throw refusal(503, 'Service Unavailable', 'pay_not_configured', '红包未开通:服务器未配置微信支付商户(WECHATPAY_MCH_ID)')
   return deps.pay
 }
 
@@ -228,7 +220,7 @@ export async function createRedPacket(deps: RedPacketDeps, session: Session, req
   const { db } = deps
   const pay = requirePay(deps)
   if (session.role !== 'guide')
-    throw forbidden('只有导购可以发红包')
+    throw refusal(403, 'Forbidden', 'not_a_guide', '只有导购可以发红包')
   const existing = await db.select().from(redPackets).where(eq(redPackets.idempotencyKey, request.idempotencyKey)).get()
   if (existing)
     return { record: await replay(deps, pay, session, existing, request), created: false }
@@ -236,23 +228,23 @@ export async function createRedPacket(deps: RedPacketDeps, session: Session, req
   await requireMemberAccess(db, session, request.memberId)
   const settings = await loadSettings(db)
   if (request.amountFen < settings.minFen)
-    throw new RedPacketLimitError('packet_min', `amountFen:金额 ${formatFen(request.amountFen)} 低于单个红包下限 ${formatFen(settings.minFen)}`)
+    throw limitRefusal('packet_min', `amountFen:金额 ${formatFen(request.amountFen)} 低于单个红包下限 ${formatFen(settings.minFen)}`, { amountFen: request.amountFen, limitFen: settings.minFen })
   if (request.amountFen > settings.maxFen)
-    throw new RedPacketLimitError('packet_max', `amountFen:金额 ${formatFen(request.amountFen)} 超过单个红包上限 ${formatFen(settings.maxFen)}`)
+    throw limitRefusal('packet_max', `amountFen:金额 ${formatFen(request.amountFen)} 超过单个红包上限 ${formatFen(settings.maxFen)}`, { amountFen: request.amountFen, limitFen: settings.maxFen })
   const reason = settings.reasons.find(r => r.code === request.reasonCode)
   if (!reason)
-    throw badRequest(`reasonCode: 未知的发放原因 ${request.reasonCode}`)
+    throw refusal(400, 'Bad Request', 'unknown_reason', `reasonCode: 未知的发放原因 ${request.reasonCode}`)
   if (request.orderId !== undefined) {
     const order = await db.select({ memberId: orders.memberId }).from(orders).where(eq(orders.id, request.orderId)).get()
     if (!order || order.memberId !== request.memberId)
-      throw badRequest(`orderId: 订单 ${request.orderId} 不是该客户的订单`)
+      throw refusal(400, 'Bad Request', 'order_not_members', `orderId: 订单 ${request.orderId} 不是该客户的订单`)
   }
   const guide = await db.select({ storeId: staff.storeId }).from(staff).where(eq(staff.userid, session.userid)).get()
   if (!guide?.storeId)
-    throw forbidden('导购未归属门店,无法使用门店红包预算')
+    throw refusal(403, 'Forbidden', 'guide_without_store', '导购未归属门店,无法使用门店红包预算')
   const member = (await db.select({ externalUserid: members.externalUserid }).from(members).where(eq(members.id, request.memberId)).get())!
   if (!member.externalUserid)
-    throw badRequest('memberId: 该客户尚未添加企业微信,无法发红包')
+    throw refusal(400, 'Bad Request', 'member_not_contact', 'memberId: 该客户尚未添加企业微信,无法发红包')
   // A member's openid never changes: reuse the one a previous packet got, else ask WeCom (outside any transaction).
   const known = await db.select({ openid: redPackets.openid }).from(redPackets).where(eq(redPackets.memberId, request.memberId)).limit(1).get()
   const openid = known?.openid ?? await deps.wecom.convertToOpenid(member.externalUserid)

@@ -3,17 +3,15 @@ import type { RedPacketSettings, RedPacketSettingsPage, UpdateStoreBudgetsReques
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { asc, eq, inArray } from 'drizzle-orm'
+import { requireAdmin } from '../auth/access.ts'
 import { redPacketSettings, redPacketStoreBudgets, stores } from '../db/schema.ts'
-import { badRequest, forbidden } from '../plugins/errors.ts'
+import { badRequest } from '../plugins/errors.ts'
 import { loadSettings } from './service.ts'
 
-function requireAdmin(session: Session) {
-  if (session.role !== 'admin')
-    throw forbidden('red-packet limits and budgets are set by an admin')
-}
+const SETTINGS_REFUSAL = 'red-packet limits and budgets are set by an admin'
 
 export async function settingsPage(db: AsyncDbOrTx, session: Session): Promise<RedPacketSettingsPage> {
-  requireAdmin(session)
+  requireAdmin(session, SETTINGS_REFUSAL)
   const rows = await db.select({ storeId: stores.id, storeName: stores.name, monthFen: redPacketStoreBudgets.monthFen })
     .from(stores)
     .leftJoin(redPacketStoreBudgets, eq(redPacketStoreBudgets.storeId, stores.id))
@@ -36,7 +34,7 @@ function settingsProblem(s: RedPacketSettings): string | undefined {
 }
 
 export async function updateSettings(db: AsyncDbOrTx, session: Session, settings: RedPacketSettings, now: number): Promise<RedPacketSettingsPage> {
-  requireAdmin(session)
+  requireAdmin(session, SETTINGS_REFUSAL)
   const problem = settingsProblem(settings)
   if (problem)
     throw badRequest(problem)
@@ -45,7 +43,7 @@ export async function updateSettings(db: AsyncDbOrTx, session: Session, settings
 }
 
 export async function updateStoreBudgets(db: AsyncDbOrTx, session: Session, request: UpdateStoreBudgetsRequest): Promise<RedPacketSettingsPage> {
-  requireAdmin(session)
+  requireAdmin(session, SETTINGS_REFUSAL)
   const ids = [...new Set(request.budgets.map(b => b.storeId))]
   const known = new Set((ids.length ? await db.select({ id: stores.id }).from(stores).where(inArray(stores.id, ids)).all() : []).map(r => r.id))
   const unknown = ids.find(id => !known.has(id))

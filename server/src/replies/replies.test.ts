@@ -1,10 +1,11 @@
 import type { ManagedReply, ManagedReplyList, MemberContext, ReplyGroup, ReplyImportReport, ReplyPreview, SendRecord } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { randomUUID } from 'node:crypto'
-import { fillReplyTemplate } from '@scrm/shared'
+import { fillReplyTemplate, replyVariableList } from '@scrm/shared'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { REPLY_GROUPS } from '../../demo/catalog.ts'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { startTestStack, TEST_PUBLIC_URL } from '../../testing/harness.ts'
 
@@ -119,6 +120,22 @@ describeEachDialect('scripted replies', ({ dialect }) => {
     expect(preview).toEqual({ content: expected, empty: [] })
     expect((await call('POST', '/api/replies/preview', guide, { content: '{{称呼}}', memberId: otherMemberId })).status).toBe(404)
     expect((await call('POST', '/api/replies/preview', guide, { content: '{{生日}}' })).status).toBe(400)
+  })
+
+  it('the demo\'s replies use the product\'s variable names and preview for a member with every one filled', async () => {
+    const names = new Set<string>(replyVariableList.map(v => v.name))
+    const guideName = (stack.database.sqlite.prepare('select name from staff where userid = ?').get(guideUserid) as { name: string }).name
+    for (const { content } of REPLY_GROUPS.flatMap(g => g.replies)) {
+      for (const [, name] of content.matchAll(/\{\{\s*([^{}\s]+)\s*\}\}/g))
+        expect(names, content).toContain(name)
+      const preview = await (await call('POST', '/api/replies/preview', guide, { content, memberId: member.id })).json() as ReplyPreview
+      expect(preview.empty, content).toEqual([])
+      expect(preview.content, content).not.toMatch(/\{\{|\}\}/)
+      if (content.includes('{{称呼}}'))
+        expect(preview.content).toContain(member.name)
+      if (content.includes('{{导购}}'))
+        expect(preview.content).toContain(guideName)
+    }
   })
 
   it('shows a store\'s replies only in that store; store managers manage only their own', async () => {

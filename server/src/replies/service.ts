@@ -6,7 +6,7 @@ import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { fillReplyTemplate, replyVariableList, unknownReplyVariables, usedReplyVariables } from '@scrm/shared'
 import { and, asc, desc, eq, inArray, ne, or, sql } from 'drizzle-orm'
-import { requireMemberAccess } from '../auth/access.ts'
+import { requireAdmin, requireMemberAccess } from '../auth/access.ts'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, members, orderLines, orders, products, replies, replyGroups, replyRetirements, replyStores, sends, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
@@ -119,11 +119,6 @@ export async function previewReply(db: AsyncDbOrTx, session: Session, request: R
 }
 
 // ── Management (console) ──
-
-function requireAdmin(session: Session, what: string): void {
-  if (session.role !== 'admin')
-    throw forbidden(`只有管理员可以${what}`)
-}
 
 /** The reply if the session may change it: 404 when not visible (or retired), 403 when not only their store's. */
 async function manageableReply(db: AsyncDbOrTx, session: Session, id: number): Promise<typeof replies.$inferSelect> {
@@ -269,7 +264,7 @@ export async function listReplyGroups(db: AsyncDbOrTx, session: Session, query: 
 }
 
 export async function saveReplyGroup(database: Database, session: Session, id: number | null, input: ReplyGroupInput): Promise<ReplyGroup> {
-  requireAdmin(session, '管理话术分组')
+  requireAdmin(session, '只有管理员可以管理话术分组')
   return database.db.transaction(async (tx) => {
     const clash = await tx.select({ id: replyGroups.id }).from(replyGroups).where(and(eq(replyGroups.name, input.name), id === null ? undefined : ne(replyGroups.id, id))).get()
     if (clash)
@@ -285,7 +280,7 @@ export async function saveReplyGroup(database: Database, session: Session, id: n
 }
 
 export async function deleteReplyGroup(database: Database, session: Session, id: number): Promise<void> {
-  requireAdmin(session, '管理话术分组')
+  requireAdmin(session, '只有管理员可以管理话术分组')
   await database.db.transaction(async (tx) => {
     if (!(await tx.select({ id: replyGroups.id }).from(replyGroups).where(eq(replyGroups.id, id)).get()))
       throw notFound(`话术分组 ${id} 不存在`)

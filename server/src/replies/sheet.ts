@@ -10,6 +10,7 @@ import { stringify } from 'csv-stringify/sync'
 import { and, asc, eq, sql } from 'drizzle-orm'
 import ExcelJS from 'exceljs'
 import iconv from 'iconv-lite'
+import { requireAdmin } from '../auth/access.ts'
 import { replies, replyGroups, replyStores, stores } from '../db/schema.ts'
 import { storeScope } from '../materials/store-scope.ts'
 import { badRequest, forbidden } from '../plugins/errors.ts'
@@ -114,8 +115,7 @@ const { visibleTo } = storeScope('话术')
  * the same file twice changes nothing; missing groups are created. Any row error → nothing written.
  */
 export async function importReplies(database: Database, session: Session, rows: SheetRow[], now: number): Promise<ReplyImportReport> {
-  if (session.role !== 'admin')
-    throw forbidden('只有管理员可以批量导入话术')
+  requireAdmin(session, '只有管理员可以批量导入话术')
   if (!rows.length)
     throw badRequest('文件里没有话术：表头之后至少要有一行')
   return database.db.transaction(async (tx) => {

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { dialects } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { computedMemberTags } from '../db/schema.ts'
+import { DAY_MS, shanghaiDay } from '../lib/china-time.ts'
 import { COMPUTE_INTERVAL_MS, computeAllTags, computeTagsIfStale } from './compute-job.ts'
-import { DAY_MS, median, rhythmOf, shanghaiDay } from './computed-tags.ts'
+import { median, rhythmOf } from './computed-tags.ts'
 
 const PLATFORM_NAMES: Record<string, string> = { taobao: '淘宝/天猫', jd: '京东', douyin: '抖音', youzan: '有赞', miniprogram: '小程序', pos: '门店' }
 

@@ -6,7 +6,8 @@ import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { ComputedTag, FactOrder, MemberFacts, Population } from './computed-tags.ts'
 import { and, asc, gt, inArray, max, ne, sql } from 'drizzle-orm'
 import { computedMemberTags, members, orderLines, orders, products, tagGroups, tags } from '../db/schema.ts'
-import { COMPUTED_GROUPS, computeMemberTags, DAY_MS, shanghaiDay } from './computed-tags.ts'
+import { DAY_MS, shanghaiDay } from '../lib/china-time.ts'
+import { COMPUTED_GROUPS, computeMemberTags } from './computed-tags.ts'
 
 export const COMPUTE_JOB = 'tags.compute'
 export const COMPUTE_INTERVAL_MS = 24 * 3_600_000

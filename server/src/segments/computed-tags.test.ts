@@ -1,6 +1,7 @@
 import type { MemberFacts, Population } from './computed-tags.ts'
 import { describe, expect, it } from 'vitest'
-import { computeMemberTags, DAY_MS, lifecycleOf, quintile, segmentOf, shanghaiDay, shareBelow } from './computed-tags.ts'
+import { DAY_MS, shanghaiDay } from '../lib/china-time.ts'
+import { computeMemberTags, lifecycleOf, quintile, segmentOf, shareBelow } from './computed-tags.ts'
 
 const NOW = Date.UTC(2026, 10, 23, 4)
 const TODAY = shanghaiDay(NOW)

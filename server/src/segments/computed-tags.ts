@@ -3,13 +3,9 @@
 // value tier); the job (compute-job.ts) loads the facts and stores the result. Every explanation's
 // parameters are the numbers the rule used, so what the guide reads can be checked against the data.
 import type { Platform, TagExplanation } from '@scrm/shared'
+import { DAY_MS, shanghaiDay } from '../lib/china-time.ts'
 
-export const DAY_MS = 86_400_000
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000
-/** The day number (since epoch) in China Standard Time: two orders on the same local day are one purchase. */
-export const shanghaiDay = (ms: number) => Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS)
-
-/** The distinct local days of these purchases, ascending: what her lifecycle and rhythm count in. */
+/** The distinct local days of these purchases, ascending (two orders on the same local day are one purchase): what her lifecycle and rhythm count in. */
 export const purchaseDays = (paidAts: readonly number[]) => [...new Set(paidAts.map(ms => shanghaiDay(ms)))].sort((a, b) => a - b)
 
 export interface FactOrder {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { dialects } from '../../testing/dialects.ts'
 import { startTestStack } from '../../testing/harness.ts'
 import { computedMemberTags } from '../db/schema.ts'
+import { DAY_MS, shanghaiDay } from '../lib/china-time.ts'
 import { todayList } from '../recommend/today.ts'
 import { computeAllTags } from './compute-job.ts'
-import { DAY_MS } from './computed-tags.ts'
 
 for (const dialect of dialects) {
   describe.skipIf(dialect === 'postgres' && !inject('postgresUrl'))(`segments [${dialect}]`, () => {
@@ -139,7 +139,7 @@ for (const dialect of dialects) {
       const guide = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0]
       const list = await todayList(stack.port.db, { userid: guide, role: 'guide', storeId: null, exp: 0 }, { limit: 5 }, { now: () => now })
       expect(list.winBack.length).toBeGreaterThan(0)
-      const today = Math.floor((now + 8 * 3_600_000) / DAY_MS)
+      const today = shanghaiDay(now)
       let previousSpent = Number.POSITIVE_INFINITY
       for (const item of list.winBack) {
         expect(sqlite.prepare(`select 1 from follows where guide_userid = ? and member_id = ? and status = 'active'`).get(guide, item.memberId)).toBeDefined()
@@ -153,7 +153,7 @@ for (const dialect of dialects) {
         const names = sqlite.prepare(`select p.name, l.quantity from order_lines l join products p on p.sku_id = l.sku_id where l.order_id = ? order by l.amount desc, l.id`).all(last.id) as { name: string, quantity: number }[]
         expect(item.lastOrder.items).toEqual(names)
         // The reason's numbers: days since that purchase, and a gap over 2 (sleeping) or 4 (lost) of her rhythm.
-        const gap = today - Math.floor((last.paid_at + 8 * 3_600_000) / DAY_MS)
+        const gap = today - shanghaiDay(last.paid_at)
         expect(item.reason.key).toBe(`lifecycle.${item.stage}`)
         expect(item.reason.params.gapDays).toBe(gap)
         expect(gap).toBeGreaterThan((item.stage === 'lost' ? 4 : 2) * (item.reason.params.rhythmDays as number))

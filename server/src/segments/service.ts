@@ -8,9 +8,9 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import { memberScope } from '../auth/access.ts'
 import { computedMemberTags, follows, followTags, members, memberTags, orders, segments, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
+import { DAY_MS } from '../lib/china-time.ts'
 import { badRequest, forbidden, notFound } from '../plugins/errors.ts'
 import { groupTagRows } from '../tags/service.ts'
-import { DAY_MS } from './computed-tags.ts'
 
 const SAMPLE = 20
 

@@ -9,7 +9,8 @@ import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm'
 import { memberScope } from '../auth/access.ts'
 import { computedMemberTags, follows, members, orderLines, orders, products, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
-import { lifecycleOf, purchaseDays, shanghaiDay } from './computed-tags.ts'
+import { shanghaiDay } from '../lib/china-time.ts'
+import { lifecycleOf, purchaseDays } from './computed-tags.ts'
 import { spent } from './service.ts'
 
 const LAPSED = ['c:lifecycle:sleeping', 'c:lifecycle:lost']

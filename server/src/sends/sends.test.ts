@@ -3,7 +3,7 @@ import type { TestStack } from '../../testing/harness.ts'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestStack, TEST_PUBLIC_URL } from '../../testing/harness.ts'
-import { dayStartMs, shanghaiDay } from '../recommend/training.ts'
+import { shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
 import { PENDING_SEND_TTL_MS, reconcilePendingSends } from './service.ts'
 
 let stack: TestStack
@@ -155,7 +155,7 @@ describe('today\'s sends to a member (GET /api/sends)', () => {
     const replySend = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, replyId: reply.id, message: { msgtype: 'text', text: { content: 'hi' } } })).json() as SendRecord
     const skuSend = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, skuId, message: news })).json() as SendRecord
     const yesterday = await createText('yesterday')
-    const todayStart = dayStartMs(shanghaiDay(Date.now()))
+    const todayStart = shanghaiDayStart(shanghaiDay(Date.now()))
     stack.database.sqlite.prepare('update sends set created_at = ? where id = ?').run(todayStart - 1, yesterday.id)
 
     const res = await get(`memberId=${memberId}`)

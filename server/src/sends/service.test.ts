@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm'
 import { beforeAll, expect, it } from 'vitest'
 import { describeEachDialect } from '../../testing/dialects.ts'
 import { follows, members, products, replies, replyGroups, sends, staff, stores } from '../db/schema.ts'
-import { dayStartMs, shanghaiDay } from '../recommend/training.ts'
+import { shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
 import { completeSend, createSend, memberSendsToday, PENDING_SEND_TTL_MS, reconcilePendingSends } from './service.ts'
 
 const NOW = Date.UTC(2026, 10, 20, 6)
@@ -78,7 +78,7 @@ describeEachDialect('send service', ({ fresh }) => {
   })
 
   it('lists today\'s sends to a member for a supervisor of the store, newest first, not yesterday\'s', async () => {
-    const since = dayStartMs(shanghaiDay(NOW))
+    const since = shanghaiDayStart(shanghaiDay(NOW))
     const yesterday = (await createSend(db, guide, { idempotencyKey: key(), memberId: served, message: text('昨天') }, since - 1)).record
     const first = (await createSend(db, guide, { idempotencyKey: key(), memberId: served, message: text('早') }, since + 1)).record
     const second = (await createSend(db, guide, { idempotencyKey: key(), memberId: served, message: text('午'), skuId: 'SKU1' }, since + 2)).record

@@ -6,8 +6,8 @@ import { and, desc, eq, gte, lt } from 'drizzle-orm'
 import { requireMemberAccess } from '../auth/access.ts'
 import { changes } from '../db/port.ts'
 import { products, replies, sends } from '../db/schema.ts'
+import { shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
 import { badRequest, conflict, notFound } from '../plugins/errors.ts'
-import { dayStartMs, shanghaiDay } from '../recommend/training.ts'
 import { countReplyUse } from '../replies/service.ts'
 
 type SendRow = typeof sends.$inferSelect
@@ -106,7 +106,7 @@ export async function reconcilePendingSends(db: AsyncDbOrTx, now: number): Promi
 /** Today's sends (since 00:00 Asia/Shanghai) to a member the caller may see, by any guide. */
 export async function memberSendsToday(db: AsyncDbOrTx, session: Session, memberId: number, now: number): Promise<MemberSendsToday> {
   await requireMemberAccess(db, session, memberId)
-  const since = dayStartMs(shanghaiDay(now))
+  const since = shanghaiDayStart(shanghaiDay(now))
   const rows = await db.select({
     id: sends.id,
     guideUserid: sends.guideUserid,

@@ -1,3 +1,4 @@
+import { redPacketRefusalList } from '@scrm/shared'
 import { describe, expect, it } from 'vitest'
 import { en, zhCN } from './index'
 
@@ -10,5 +11,9 @@ function keyPaths(value: unknown, prefix = ''): string[] {
 describe('locales', () => {
   it('has every zh-CN text in English too, and no English text without a Chinese one', () => {
     expect(keyPaths(en).sort()).toEqual(keyPaths(zhCN).sort())
+  })
+
+  it('words every red-packet refusal the server can give', () => {
+    expect(Object.keys(zhCN.redpackets.refusal).sort()).toEqual([...redPacketRefusalList].sort())
   })
 })

@@ -1,7 +1,7 @@
 import type { CreateHandoverRequest, HandoverCustomer, HandoverDetail, HandoverStaff, HandoverSummary, UnassignedGuideList } from '@scrm/shared'
 import type { AppError } from '../utils/errors'
 import { acceptHMRUpdate, defineStore } from 'pinia'
-import { ref, shallowRef } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import { createHandover, getHandover, getHandoverCustomers, getHandoverStaff, getUnassigned, listHandovers } from '../api/handover'
 import { describeError } from '../utils/errors'
 
@@ -17,6 +17,11 @@ export const useHandoverStore = defineStore('handover', () => {
   const error = shallowRef<AppError | null>(null)
   /** WeCom's list of 离职 customers is optional for the page: its failure is shown apart. */
   const unassignedError = shallowRef<AppError | null>(null)
+  /**
+   * Who has left the company: so recorded here, or listed by WeCom with unassigned customers (the server records
+   * it when their handover is created). Their handover is a 离职继承.
+   */
+  const leftCompany = computed(() => new Set([...staff.value.filter(s => s.resigned).map(s => s.userid), ...unassigned.value.map(u => u.handoverUserid)]))
 
   async function guarded(work: () => Promise<void>): Promise<boolean> {
     error.value = null
@@ -99,7 +104,7 @@ export const useHandoverStore = defineStore('handover', () => {
     return done
   }
 
-  return { staff, customers, customersOf, unassigned, handovers, detail, loading, submitting, error, unassignedError, loadAll, loadCustomers, open, refresh, refreshStatus, submit }
+  return { staff, customers, customersOf, unassigned, leftCompany, handovers, detail, loading, submitting, error, unassignedError, loadAll, loadCustomers, open, refresh, refreshStatus, submit }
 })
 
 if (import.meta.hot)

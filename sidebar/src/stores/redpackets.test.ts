@@ -1,9 +1,10 @@
-import type { CreateRedPacketRequest, MemberContext, MemberRedPackets, RedPacketRecord } from '@scrm/shared'
+import type { ApiError, CreateRedPacketRequest, MemberContext, MemberRedPackets, RedPacketRecord } from '@scrm/shared'
 import { AxiosError, AxiosHeaders } from 'axios'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { i18n } from '../modules/i18n'
 import { useMemberStore } from './member'
-import { parseYuan, useRedPacketsStore } from './redpackets'
+import { parseYuan, refusalText, useRedPacketsStore } from './redpackets'
 import { useSendsStore } from './sends'
 import { useToastStore } from './toast'
 
@@ -24,7 +25,7 @@ function record(req: CreateRedPacketRequest, over: Partial<RedPacketRecord> = {}
   return { id: 9, mchBillno: '1900000109202612010000000009', memberId: req.memberId, orderId: req.orderId ?? null, guideUserid: 'g1', storeId: 'S1', amountFen: req.amountFen, reasonCode: req.reasonCode, wishing: req.wishing, status: 'sent', createdAt: 1, sentAt: 2, receivedAt: null, refundedAt: null, failedAt: null, lastError: null, ...over }
 }
 
-const serverError = (status: number, message: string) => new AxiosError(message, 'ERR_BAD_RESPONSE', undefined, undefined, { status, data: { message }, statusText: '', headers: {}, config: { headers: new AxiosHeaders() } })
+const serverError = (status: number, message: string, refusal?: Pick<ApiError, 'reason' | 'params'>) => new AxiosError(message, 'ERR_BAD_RESPONSE', undefined, undefined, { status, data: { statusCode: status, error: 'Red Packet Limit', message, ...refusal }, statusText: '', headers: {}, config: { headers: new AxiosHeaders() } })
 
 let createdPackets: RedPacketRecord[] = []
 
@@ -69,16 +70,33 @@ describe('red packets store', () => {
     expect(store.dialog).toBeNull()
   })
 
-  it('shows the server\'s refusal (the limit, in Chinese) and sends nothing into the chat', async () => {
+  it('shows the server\'s refusal (the limit, with its numbers) and sends nothing into the chat', async () => {
     const store = useRedPacketsStore()
     const sendChat = vi.spyOn(useSendsStore(), 'send')
     await store.load(42)
     store.open(42)
-    api.createRedPacket.mockRejectedValue(serverError(422, '超出导购每日红包金额上限:今日已用 ¥200.00,上限 ¥200.00'))
+    api.createRedPacket.mockRejectedValue(serverError(422, '超出导购每日红包金额上限:今日已用 ¥200.00,上限 ¥200.00', { reason: 'guide_day_amount', params: { usedFen: 20_000, limitFen: 20_000, amountFen: 188 } }))
     expect(await store.pay({ amountFen: 188, reasonCode: 'thanks', wishing: '谢谢' })).toBeNull()
-    expect(store.error).toMatch(/导购每日红包金额上限/)
+    expect(store.error).toBe('超出导购每日红包金额上限:今日已用 ¥200.00,上限 ¥200.00')
     expect(store.dialog).not.toBeNull()
     expect(sendChat).not.toHaveBeenCalled()
+  })
+
+  it('words refusals in the guide\'s language from the reason code; other errors keep the server\'s sentence', () => {
+    const overBudget = serverError(422, '超出门店本月红包预算:已用 ¥99.00,预算 ¥100.00', { reason: 'store_month_budget', params: { usedFen: 9_900, limitFen: 10_000, amountFen: 188 } })
+    const tooMany = serverError(422, '该客户今日已收 1 个红包,达到每位客户每日 1 个的上限', { reason: 'member_day_count', params: { usedCount: 1, limitCount: 1 } })
+    i18n.global.locale.value = 'en'
+    try {
+      expect(refusalText(overBudget)).toBe('Over the store\'s red-packet budget for this month: ¥99.00 used, budget ¥100.00')
+      expect(refusalText(tooMany)).toBe('Limit reached: this customer has received 1 red packet(s) today, at most 1 a day')
+      expect(refusalText(serverError(403, '只有导购可以发红包', { reason: 'not_a_guide' }))).toBe('Only guides can send red packets')
+      expect(refusalText(serverError(404, 'member not found among the customers you serve'))).toBe('member not found among the customers you serve')
+    }
+    finally {
+      i18n.global.locale.value = 'zh-CN'
+    }
+    expect(refusalText(overBudget)).toBe('超出门店本月红包预算:已用 ¥99.00,预算 ¥100.00')
+    expect(refusalText(serverError(400, 'memberId: 该客户尚未添加企业微信,无法发红包'))).toBe('该客户尚未添加企业微信,无法发红包')
   })
 
   it('an uncertain packet is 处理中, not sent: no chat message until the server says sent', async () => {

@@ -1,5 +1,6 @@
-import type { MemberRedPackets, RedPacketRecord } from '@scrm/shared'
-import { formatFen } from '@scrm/shared'
+import type { ApiError, MemberRedPackets, RedPacketRecord, RedPacketRefusal } from '@scrm/shared'
+import { formatFen, redPacketRefusalList } from '@scrm/shared'
+import { isAxiosError } from 'axios'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { errorMessage } from '../api/client'
@@ -19,6 +20,26 @@ export interface RedPacketForm {
 const POLL_MS = 5_000
 const POLL_TIMES = 24
 const RETRY_DELAYS_MS = [500, 1500, 4000]
+
+/**
+ * Why the server refused a packet, in the guide's language: its `reason` and `params` (`usedFen`, `limitCount`…)
+ * worded by `redpackets.refusal.*`, amounts as ¥. Anything else: the server's message without the field name
+ * it starts with (`amountFen: …`, meant for developers).
+ */
+export function refusalText(err: unknown): string {
+  const body = (isAxiosError(err) ? err.response?.data : undefined) as Partial<ApiError> | undefined
+  const reason = body?.reason
+  if (reason && (redPacketRefusalList as readonly string[]).includes(reason)) {
+    const values: Record<string, string | number> = {}
+    for (const [name, value] of Object.entries(body.params ?? {})) {
+      const [, key, unit] = /^(\w+?)(Fen|Count)$/.exec(name) ?? []
+      if (key)
+        values[key] = unit === 'Fen' ? formatFen(value) : value
+    }
+    return i18n.global.t(`redpackets.refusal.${reason as RedPacketRefusal}`, values)
+  }
+  return errorMessage(err).replace(/^[a-z]\w*:\s*/i, '')
+}
 
 /** `1.88` → 188; null when it is not yuan with at most two decimals. */
 export function parseYuan(text: string): number | null {
@@ -137,8 +158,7 @@ export const useRedPacketsStore = defineStore('redpackets', () => {
         // A refusal (limit, bad input) is final for this form; a lost answer keeps the key for the next tap.
         if (!isTransient(err))
           pending = null
-        // The API names the field first (`amountFen: …`) for developers; the guide reads the sentence.
-        error.value = errorMessage(err).replace(/^[a-z]\w*:\s*/i, '')
+        error.value = refusalText(err)
         return null
       }
       pending = null

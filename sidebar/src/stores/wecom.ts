@@ -1,9 +1,10 @@
-import type { JsTicketKind, Me } from '@scrm/shared'
-import { acceptHMRUpdate, defineStore } from 'pinia'
-import { computed, ref, shallowRef } from 'vue'
-import { errorMessage, errorStatus, getJsSignature, getMe, loginUrl } from '../api/client'
+import type { JsTicketKind } from '@scrm/shared'
+import { acceptHMRUpdate, defineStore, storeToRefs } from 'pinia'
+import { computed, ref } from 'vue'
+import { errorMessage, errorStatus, getJsSignature, loginUrl } from '../api/client'
 import { retryConfigAfterReport } from '../wecom/config-failure'
 import { hasBridge, loadWw } from '../wecom/sdk'
+import { useMeStore } from './me'
 
 export type BootPhase
   = | 'booting' // checking the session, signing, reading the context
@@ -27,8 +28,9 @@ export const useWecomStore = defineStore('wecom', () => {
   const phase = ref<BootPhase>('booting')
   /** Message for signature-error / no-contact / error. */
   const errorText = ref('')
-  /** The logged-in guide. */
-  const me = shallowRef<Me | null>(null)
+  const meStore = useMeStore()
+  /** The logged-in guide (the shared `me` store). */
+  const { me } = storeToRefs(meStore)
   /** getContext().entry ('browser' when no bridge exists at all). */
   const entry = ref<string | null>(null)
   /** external_userid of the customer in the open chat. */
@@ -45,8 +47,9 @@ export const useWecomStore = defineStore('wecom', () => {
   async function boot(): Promise<void> {
     phase.value = 'booting'
     errorText.value = ''
+    let loaded
     try {
-      me.value = await getMe()
+      loaded = await meStore.load()
     }
     catch (err) {
       if (errorStatus(err) === 401) {
@@ -64,12 +67,12 @@ export const useWecomStore = defineStore('wecom', () => {
       return
     }
     const ww = await loadWw()
-    const corpId = me.value.corpId
+    const corpId = loaded.corpId
     // Which registration WeCom refused; agentConfig is the one a sidebar needs.
     let failedKind: JsTicketKind = 'agent'
     ww.register({
       corpId,
-      agentId: me.value.agentId,
+      agentId: loaded.agentId,
       jsApiList: JS_API_LIST,
       getConfigSignature: async (url: string) => getJsSignature({ url, kind: 'corp' }),
       getAgentConfigSignature: async (url: string) => getJsSignature({ url, kind: 'agent' }),

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateDemoData } from '../../../demo/generator.ts'
 import { seedDatabase } from '../../../demo/seed.ts'
 import { openDatabase } from '../../db/client.ts'
+import { shanghaiDay, shanghaiDayStart } from '../../lib/china-time.ts'
 import { calibration } from '../eval/propensity-eval.ts'
-import { dayStartMs, shanghaiDay, trainModels } from '../training.ts'
+import { trainModels } from '../training.ts'
 import { auc } from './events.ts'
 
 let dir: string
@@ -26,7 +27,7 @@ beforeAll(async () => {
   seedDatabase(database.db, dataset)
   cutDay = shanghaiDay(dataset.meta.now) - 31
   // The last instant of the cut-off day (Asia/Shanghai), so that whole day is history.
-  const cut = dayStartMs(cutDay + 1) - 1
+  const cut = shanghaiDayStart(cutDay + 1) - 1
   await trainModels(database.port, { now: cut })
   scores = database.sqlite.prepare(`select member_id id, p_buy_7 p7, p_buy_30 p30 from member_scores where sufficiency = 'ok'`).all() as typeof scores
   // Purchases as training counts them: not cancelled, not fully refunded.

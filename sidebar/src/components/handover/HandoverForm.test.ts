@@ -80,4 +80,16 @@ describe('handoverForm', () => {
     expect(w.get('[data-testid="handover-kind"]').text()).toContain('离职继承')
     expect(w.find('[data-testid="handover-message"]').exists()).toBe(false)
   })
+
+  it('a guide WeCom lists with unassigned customers has left too, before the server has recorded it', async () => {
+    const w = render()
+    useHandoverStore().unassigned = [{ handoverUserid: 'g1', name: '林晓雯', customers: 250, dimissionTime: 1_700_000_000_000 }]
+    await w.get('[data-testid="handover-from"]').setValue('g1')
+    await flushPromises()
+    expect(w.get('[data-testid="handover-kind"]').text()).toContain('离职继承')
+    expect(w.find('[data-testid="handover-message"]').exists()).toBe(false)
+    // Nor can she take customers over.
+    await w.get('[data-testid="handover-from"]').setValue('g2')
+    expect(w.get('[data-testid="handover-to"]').findAll('option').map(o => o.attributes('value')).filter(Boolean)).toEqual([])
+  })
 })

@@ -1,0 +1,1 @@
+CREATE INDEX `handover_items_external_idx` ON `handover_items` (`external_userid`,`status`);

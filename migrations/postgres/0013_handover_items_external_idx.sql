@@ -1,0 +1,1 @@
+CREATE INDEX "handover_items_external_idx" ON "handover_items" USING btree ("external_userid","status");
