@@ -6,6 +6,7 @@ import type { ImportEncoding, Platform, RejectedRow } from '@scrm/shared'
 import type { ExportFormat, Field, ImportedStatus, ItemsFormat, StatusReading } from './formats.ts'
 import type { OpenedFile, SourceRow } from './read.ts'
 import type { PhoneValue } from './values.ts'
+import { createHash } from 'node:crypto'
 import { columnIndexes, detectFormat, formatOf, FORMATS, missingColumns, TAOBAO_ITEMS } from './formats.ts'
 import { ImportRefused } from './read.ts'
 import { CellError, cellText, dateOf, fenOf, phoneOf, quantityOf } from './values.ts'
@@ -35,12 +36,13 @@ export interface ParsedOrder {
   refundedAmount: number
   paidAt: number
   /** Null when the file says nothing about items (Taobao's order report without its item file). */
-  lines: ParsedLine[] | null
+  lines: readonly ParsedLine[] | null
 }
 
 export interface ParsedFile {
   platform: Platform
   encoding: ImportEncoding
+  /** Taken out by writeOrders as it writes them. */
   orders: ParsedOrder[]
   rejected: RejectedRow[]
 }
@@ -55,17 +57,37 @@ export interface ParseOptions {
 
 const PLATFORM_LABELS = Object.fromEntries(FORMATS.map(f => [f.platform, f.label])) as Record<Platform, string>
 
+/** A row of the file by a digest of its text: enough to tell an exact duplicate without keeping the text. */
+interface SeenRow {
+  digest: number
+  line: number
+}
+
+/**
+ * A draft's lists start as this one shared empty list and grow by copying (`appended`, by concat): each then
+ * has exactly its size, where a pushed-to (or spread) array keeps room for 16 — times every order of a 200 MB
+ * file.
+ */
+const NONE: readonly never[] = []
+
+function appended<T>(list: readonly T[], item: T): T[] {
+  return list.concat([item])
+}
+
 interface Draft {
   orderNo: string
   line: number
-  lines: number[]
+  /** The order's rows in the order file. */
+  rows: readonly SeenRow[]
+  /** Its rows in Taobao's item file. */
+  itemRows: readonly SeenRow[]
   buyerId: string | null
   unionid: string | null
   phone: PhoneValue | null
   receiverName: string | null
   storeCode: string | null
   statusText: string
-  afterSale: string[]
+  afterSale: readonly string[]
   createdAt: number | null
   paidAt: number | null
   /** Order-level amounts as the file states them (layouts order-row / order-repeated). */
@@ -73,9 +95,7 @@ interface Draft {
   paid: number | null
   refunded: number | null
   lineRefunded: number
-  items: ParsedLine[]
-  /** Row text → its line, to tell a repeated row from a conflicting one. */
-  seen: Map<string, number>
+  items: readonly ParsedLine[]
   /** Set when a row of this order was bad: the whole order is left out. */
   invalid: { line: number, reason: string } | null
 }
@@ -113,8 +133,21 @@ function chooseFormat(header: string[], platform: Platform | undefined): ExportF
   return detection.format
 }
 
+/** One copy of each repeated text: a 200 MB export names the same few thousand products and statuses over and over. */
+class SharedTexts {
+  private readonly texts = new Map<string, string>()
+
+  get(text: string): string {
+    const known = this.texts.get(text)
+    if (known !== undefined)
+      return known
+    this.texts.set(text, text)
+    return text
+  }
+}
+
 class RowReader {
-  constructor(readonly row: SourceRow, readonly header: string[], private readonly indexes: Partial<Record<Field, number>>) {}
+  constructor(readonly row: SourceRow, readonly header: string[], private readonly indexes: Partial<Record<Field, number>>, readonly texts: SharedTexts) {}
 
   columnName(field: Field): string {
     return this.header[this.indexes[field]!] ?? field
@@ -132,6 +165,11 @@ class RowReader {
     if (raw.startsWith('#PRECISION:'))
       throw new CellError(`「${this.header[i]}」被 Excel 存成数字，位数丢失（${raw.slice(11)}），请把该列设为文本后重新导出`)
     return cellText(raw, this.header[i]!)
+  }
+
+  /** The text of a column whose values repeat across rows (kept once). */
+  shared(field: Field): string {
+    return this.texts.get(this.text(field))
   }
 
   fen(field: Field): number | null {
@@ -173,8 +211,11 @@ function lineOf(reader: RowReader, amountField: 'lineAmount' | null): ParsedLine
   if (unitPrice === null && stated === null)
     throw new CellError('商品缺少单价和金额')
   const amount = stated ?? unitPrice! * quantity
-  const outerIds = [reader.text('outerId'), reader.text('productId')].filter((v, i, all) => v !== '' && all.indexOf(v) === i)
-  return { line: reader.row.line, outerIds, title: reader.text('title'), quantity, unitPrice: unitPrice ?? Math.round(amount / quantity), amount }
+  const outerId = reader.shared('outerId')
+  const productId = reader.shared('productId')
+  // Built at its size, not by filter(): an array grown by push keeps room for 16, times every line of the file.
+  const outerIds = outerId === '' ? (productId === '' ? [] : [productId]) : productId === '' || productId === outerId ? [outerId] : [outerId, productId]
+  return { line: reader.row.line, outerIds, title: reader.shared('title'), quantity, unitPrice: unitPrice ?? Math.round(amount / quantity), amount }
 }
 
 function newDraft(orderNo: string, reader: RowReader): Draft {
@@ -182,22 +223,22 @@ function newDraft(orderNo: string, reader: RowReader): Draft {
   return {
     orderNo,
     line: reader.row.line,
-    lines: [],
+    rows: NONE,
+    itemRows: NONE,
     buyerId: reader.text('buyerId') || null,
     unionid: reader.text('unionid') || null,
     phone,
-    receiverName: reader.text('receiverName') || null,
-    storeCode: reader.text('storeCode') || null,
-    statusText: reader.required('status'),
-    afterSale: [],
+    receiverName: reader.shared('receiverName') || null,
+    storeCode: reader.shared('storeCode') || null,
+    statusText: reader.texts.get(reader.required('status')),
+    afterSale: NONE,
     createdAt: reader.date('createdAt'),
     paidAt: reader.date('paidAt'),
     total: reader.fen('total'),
     paid: reader.fen('paid'),
     refunded: reader.fen('refunded'),
     lineRefunded: 0,
-    items: [],
-    seen: new Map(),
+    items: NONE,
     invalid: null,
   }
 }
@@ -274,11 +315,20 @@ function finish(format: ExportFormat, draft: Draft): ParsedOrder | string {
   }
 }
 
+/**
+ * A digest of a row's cells: 48 bits of its SHA-1, a plain number (a 200 MB file's rows are not kept as text
+ * to find duplicates). Only the rows of one order are compared, and two different rows share a digest with a
+ * chance of 1 in 2^48.
+ */
+function digestOf(row: SourceRow): number {
+  return createHash('sha1').update(row.cells.join('\u0001')).digest().readUIntBE(0, 6)
+}
+
 function reject(rejected: RejectedRow[], line: number, reason: string, prefix = '') {
   rejected.push({ line, reason: `${prefix}${reason}` })
 }
 
-async function readOrders(file: OpenedFile, platform: Platform | undefined, rejected: RejectedRow[], onRow: () => void) {
+async function readOrders(file: OpenedFile, platform: Platform | undefined, texts: SharedTexts, rejected: RejectedRow[], onRow: () => void) {
   const iterator = file.rows[Symbol.asyncIterator]()
   const header = await readHeader(iterator)
   const format = chooseFormat(header.cells, platform)
@@ -289,36 +339,35 @@ async function readOrders(file: OpenedFile, platform: Platform | undefined, reje
     const row = next.value
     onRow()
     checkWidth(row, header.cells)
-    const reader = new RowReader(row, header.cells, indexes)
+    const reader = new RowReader(row, header.cells, indexes, texts)
     let draft: Draft | undefined
     try {
       const orderNo = reader.required('orderNo')
-      const rowKey = row.cells.join('\u0001')
+      const digest = digestOf(row)
       draft = drafts.get(orderNo)
       if (!draft) {
         draft = newDraft(orderNo, reader)
         drafts.set(orderNo, draft)
       }
       else {
-        const same = draft.seen.get(rowKey)
-        if (same !== undefined) {
-          reject(rejected, row.line, `与第 ${same} 行完全相同的重复行，未重复计入`)
+        const same = draft.rows.find(r => r.digest === digest)
+        if (same) {
+          reject(rejected, row.line, `与第 ${same.line} 行完全相同的重复行，未重复计入`)
           continue
         }
         if (!itemRows)
           throw new CellError(`订单编号 ${orderNo} 与第 ${draft.line} 行重复，但内容不同`)
         checkRepeated(draft, reader)
       }
-      draft.seen.set(rowKey, row.line)
-      draft.lines.push(row.line)
+      draft.rows = appended(draft.rows, { digest, line: row.line })
       if (itemRows) {
         const line = lineOf(reader, format.layout === 'line-sum' ? 'lineAmount' : (reader.has('lineAmount') ? 'lineAmount' : null))
         if (format.layout === 'line-sum' && reader.has('lineRefunded'))
           draft.lineRefunded += reader.fen('lineRefunded') ?? 0
         const afterSale = reader.text('afterSale')
         if (afterSale)
-          draft.afterSale.push(afterSale)
-        draft.items.push(line)
+          draft.afterSale = appended(draft.afterSale, afterSale)
+        draft.items = appended(draft.items, line)
       }
     }
     catch (error) {
@@ -332,7 +381,7 @@ async function readOrders(file: OpenedFile, platform: Platform | undefined, reje
   return { format, drafts }
 }
 
-async function readTaobaoItems(file: OpenedFile, drafts: Map<string, Draft>, rejected: RejectedRow[], onRow: () => void) {
+async function readTaobaoItems(file: OpenedFile, drafts: Map<string, Draft>, texts: SharedTexts, rejected: RejectedRow[], onRow: () => void) {
   const prefix = '宝贝报表：'
   const format: ItemsFormat = TAOBAO_ITEMS
   const iterator = file.rows[Symbol.asyncIterator]()
@@ -343,7 +392,6 @@ async function readTaobaoItems(file: OpenedFile, drafts: Map<string, Draft>, rej
   if (missing.length > 0)
     throw new ImportRefused(1, `${prefix}这不是淘宝宝贝报表：缺少列 ${missing.join('、')}`)
   const indexes = columnIndexes(header.cells, format.columns)
-  const seen = new Map<string, number>()
   for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
     const row = next.value
     onRow()
@@ -353,20 +401,21 @@ async function readTaobaoItems(file: OpenedFile, drafts: Map<string, Draft>, rej
     catch (error) {
       throw error instanceof ImportRefused ? new ImportRefused(error.line, `${prefix}${error.message}`) : error
     }
-    const reader = new RowReader(row, header.cells, indexes)
+    const reader = new RowReader(row, header.cells, indexes, texts)
     try {
       const orderNo = reader.required('orderNo')
       const draft = drafts.get(orderNo)
       if (!draft)
         throw new CellError(`订单编号 ${orderNo} 不在订单报表中`)
-      const rowKey = row.cells.join('\u0001')
-      const same = seen.get(rowKey)
-      if (same !== undefined) {
-        reject(rejected, row.line, `与第 ${same} 行完全相同的重复行，未重复计入`, prefix)
+      // Rows with the same text have the same order number: the order's own rows are where a duplicate is.
+      const digest = digestOf(row)
+      const same = draft.itemRows.find(r => r.digest === digest)
+      if (same) {
+        reject(rejected, row.line, `与第 ${same.line} 行完全相同的重复行，未重复计入`, prefix)
         continue
       }
-      seen.set(rowKey, row.line)
-      draft.items.push(lineOf(reader, null))
+      draft.itemRows = appended(draft.itemRows, { digest, line: row.line })
+      draft.items = appended(draft.items, lineOf(reader, null))
     }
     catch (error) {
       if (!(error instanceof CellError))
@@ -388,16 +437,19 @@ export async function parseExport(file: OpenedFile, options: ParseOptions = {}):
     if (options.onProgress && ++rows % 5000 === 0)
       options.onProgress(Math.min(1, (file.bytesRead() + (options.items?.bytesRead() ?? 0)) / totalBytes))
   }
-  const { format, drafts } = await readOrders(file, options.platform, rejected, onRow)
+  const texts = new SharedTexts()
+  const { format, drafts } = await readOrders(file, options.platform, texts, rejected, onRow)
   if (options.items) {
     if (format.platform !== 'taobao')
       throw new ImportRefused(null, `只有淘宝订单报表带单独的宝贝报表；${PLATFORM_LABELS[format.platform]}的导出每行已是一件商品`)
-    await readTaobaoItems(options.items, drafts, rejected, onRow)
+    await readTaobaoItems(options.items, drafts, texts, rejected, onRow)
   }
   const orders: ParsedOrder[] = []
   for (const draft of drafts.values()) {
+    // Each draft is let go once it became an order: drafts and orders are not all held twice.
+    drafts.delete(draft.orderNo)
     if (draft.invalid) {
-      for (const line of draft.lines) {
+      for (const { line } of draft.rows) {
         if (line !== draft.invalid.line)
           reject(rejected, line, `同一订单（${draft.orderNo}）的第 ${draft.invalid.line} 行有误，整单未导入`)
       }

@@ -1,6 +1,7 @@
 import type { IdentityResolution, IdentityResolutionList, ImportStarted, ImportSummary, MemberSearchResult, MergePreview, OrderPage, UnmatchedList, UploadedFile } from '@scrm/shared'
 import type { TestStack } from '../../testing/harness.ts'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -103,6 +104,42 @@ describe('import routes', () => {
     expect(badId.json().message).toContain('fileId')
     const itemsForJd = await stack.app.inject({ method: 'POST', url: '/api/admin/imports', headers: { cookie: admin }, payload: { fileId: 'a'.repeat(32), itemsFileId: 'b'.repeat(32), platform: 'jd' } })
     expect(itemsForJd.statusCode).toBe(400)
+  })
+
+  it('counts the bytes of a body sent without a length and answers 413 past the limit over HTTP, keeping nothing', async () => {
+    const url = await stack.app.listen({ port: 0, host: '127.0.0.1' })
+    const answer = await new Promise<{ status: number, body: string }>((resolve, reject) => {
+      const request = httpRequest(`${url}/api/admin/import-files?name=big.csv`, { method: 'POST', agent: false, headers: { 'cookie': admin, 'origin': stack.config.publicUrl, 'content-type': 'application/octet-stream' } }, (response) => {
+        let body = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (body += chunk))
+        response.on('end', () => resolve({ status: response.statusCode!, body }))
+      })
+      request.on('error', reject)
+      // Chunked (no Content-Length to refuse up front), 16 MB: the limit (1 MB) is crossed while writing to disk,
+      // and the client still reads the answer rather than a reset connection.
+      for (let i = 0; i < 64; i++) request.write(Buffer.alloc(256 * 1024, 0x41))
+      request.end()
+    })
+    expect(answer.status).toBe(413)
+    expect(JSON.parse(answer.body).message).toBe('file too large: at most 1 MB per upload')
+    expect(readdirSync(importDir)).toEqual([])
+  })
+
+  it('stores a body declared as text/plain or JSON as its bytes (streamed, not parsed) and refuses it past the limit', async () => {
+    const csv = fixture('jd-orders.csv')
+    for (const type of ['text/plain; charset=utf-8', 'application/json']) {
+      const stored = await stack.app.inject({ method: 'POST', url: '/api/admin/import-files?name=jd.csv', headers: { 'cookie': admin, 'content-type': type }, payload: csv })
+      expect(stored.statusCode).toBe(201)
+      const { fileId, bytes } = stored.json() as UploadedFile
+      expect(bytes).toBe(csv.length)
+      expect(readFileSync(join(importDir, `${fileId}.upload`)).equals(csv)).toBe(true)
+      rmSync(join(importDir, `${fileId}.upload`))
+      rmSync(join(importDir, `${fileId}.upload.name`))
+      const big = await stack.app.inject({ method: 'POST', url: '/api/admin/import-files?name=big.txt', headers: { 'cookie': admin, 'content-type': type }, payload: Buffer.alloc(1024 * 1024 + 1, 0x41) })
+      expect(big.statusCode).toBe(413)
+    }
+    expect(readdirSync(importDir)).toEqual([])
   })
 })
 

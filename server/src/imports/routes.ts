@@ -43,44 +43,49 @@ function adminSession(request: FastifyRequest, what: string): Session {
  */
 export const importRoutes: FastifyPluginAsyncTypebox<ImportRoutesOptions> = async (app, options) => {
   const { database, queue, now, importDir, importMaxBytes } = options
-  // Uploads arrive as raw bytes of any type (CSV, XLSX): the body stays a stream, written straight to disk.
-  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+  // Uploads arrive as raw bytes of any declared type (CSV, XLSX; also text/plain or JSON, which Fastify's own
+  // parsers would read whole into memory): in this scope every body stays a stream, written straight to disk.
+  const uploadScope: FastifyPluginAsyncTypebox = async (uploads) => {
+    uploads.removeAllContentTypeParsers()
+    uploads.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
 
-  app.post('/api/admin/import-files', {
-    schema: { querystring: UploadQuery, response: { 201: UploadedFile, 400: ApiError, 403: ApiError, 413: ApiError } },
-    bodyLimit: Number.MAX_SAFE_INTEGER,
-  }, async (request, reply) => {
-    adminSession(request, 'upload order exports')
-    const declared = Number(request.headers['content-length'] ?? Number.NaN)
-    if (declared > importMaxBytes)
-      throw tooLarge(importMaxBytes)
-    const body = request.body as Readable | undefined
-    if (!body || typeof (body as Readable).pipe !== 'function')
-      throw badRequest('the request body must be the file\'s bytes')
-    await mkdir(importDir, { recursive: true })
-    const fileId = randomBytes(16).toString('hex')
-    const path = join(importDir, `${fileId}.upload`)
-    let bytes = 0
-    const limit = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        bytes += chunk.length
-        callback(bytes > importMaxBytes ? tooLarge(importMaxBytes) : null, chunk)
-      },
+    uploads.post('/api/admin/import-files', {
+      schema: { querystring: UploadQuery, response: { 201: UploadedFile, 400: ApiError, 403: ApiError, 413: ApiError } },
+      bodyLimit: Number.MAX_SAFE_INTEGER,
+    }, async (request, reply) => {
+      adminSession(request, 'upload order exports')
+      const declared = Number(request.headers['content-length'] ?? Number.NaN)
+      if (declared > importMaxBytes)
+        throw tooLarge(importMaxBytes)
+      const body = request.body as Readable | undefined
+      if (!body || typeof (body as Readable).pipe !== 'function')
+        throw badRequest('the request body must be the file\'s bytes')
+      await mkdir(importDir, { recursive: true })
+      const fileId = randomBytes(16).toString('hex')
+      const path = join(importDir, `${fileId}.upload`)
+      let bytes = 0
+      const limit = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          bytes += chunk.length
+          callback(bytes > importMaxBytes ? tooLarge(importMaxBytes) : null, chunk)
+        },
+      })
+      try {
+        await pipeline(body, limit, createWriteStream(path))
+      }
+      catch (error) {
+        await rm(path, { force: true })
+        throw error instanceof HttpError ? error : badRequest(`upload interrupted: ${(error as Error).message}`)
+      }
+      if (bytes === 0) {
+        await rm(path, { force: true })
+        throw badRequest('the uploaded file is empty')
+      }
+      await writeFile(`${path}.name`, request.query.name)
+      return reply.status(201).send({ fileId, name: request.query.name, bytes })
     })
-    try {
-      await pipeline(body, limit, createWriteStream(path))
-    }
-    catch (error) {
-      await rm(path, { force: true })
-      throw error instanceof HttpError ? error : badRequest(`upload interrupted: ${(error as Error).message}`)
-    }
-    if (bytes === 0) {
-      await rm(path, { force: true })
-      throw badRequest('the uploaded file is empty')
-    }
-    await writeFile(`${path}.name`, request.query.name)
-    return reply.status(201).send({ fileId, name: request.query.name, bytes })
-  })
+  }
+  await app.register(uploadScope)
 
   async function uploaded(fileId: string, what: string) {
     const path = join(importDir, `${fileId}.upload`)

@@ -41,14 +41,18 @@ export async function runImport(database: Database, files: ImportFiles, options:
   }
   if (parsed.orders.length === 0 && parsed.rejected.length === 0)
     throw new ImportRefused(null, '文件只有表头，没有订单')
-  const written = await writeOrders(database, parsed, { importId: options.importId ?? null, now: (options.now ?? Date.now)(), onProgress: f => progress(0.6 + 0.4 * f) })
-  return {
-    platform: parsed.platform,
-    encoding: parsed.encoding,
+  // Counted before the write, which takes the orders out of `parsed` as it goes.
+  const counts = {
     orders: parsed.orders.length,
     itemLines: parsed.orders.reduce((s, o) => s + (o.lines?.length ?? 0), 0),
     paidFen: parsed.orders.reduce((s, o) => s + o.paidAmount, 0),
     closedOrders: parsed.orders.filter(o => o.status === 'cancelled' || o.status === 'refunded').length,
+  }
+  const written = await writeOrders(database, parsed, { importId: options.importId ?? null, now: (options.now ?? Date.now)(), onProgress: f => progress(0.6 + 0.4 * f) })
+  return {
+    platform: parsed.platform,
+    encoding: parsed.encoding,
+    ...counts,
     imported: written.imported,
     updated: written.updated,
     unchanged: written.unchanged,

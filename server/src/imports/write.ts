@@ -100,8 +100,13 @@ export interface WriteOptions {
   onProgress?: (fraction: number) => void
 }
 
+/**
+ * Writes the parsed orders in one transaction, taking them out of `parsed.orders` batch by batch: a 200 MB
+ * file's orders are let go as they are written instead of all being held to the end.
+ */
 export async function writeOrders(database: Database, parsed: ParsedFile, options: WriteOptions): Promise<WriteResult> {
   const platform: Platform = parsed.platform
+  const total = parsed.orders.length
   const dialect = database.dialect
   return database.db.transaction(async (tx) => {
     const catalog = await loadCatalog(tx)
@@ -112,7 +117,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
     const touchedMembers = new Set<number>()
     let done = 0
 
-    for (const batch of chunks(parsed.orders, CHUNK)) {
+    for (let batch = parsed.orders.splice(0, CHUNK); batch.length > 0; batch = parsed.orders.splice(0, CHUNK)) {
       const existing = (await selectWhereIn(tx, dialect, {
         table: 'orders',
         columns: ['id', 'order_no', 'member_id', 'status', 'total_amount', 'paid_amount', 'refunded_amount', 'paid_at', 'buyer_id', 'store_id'],
@@ -245,7 +250,7 @@ export async function writeOrders(database: Database, parsed: ParsedFile, option
       result.matchedOrders += existing.length - stillUnmatched
 
       done += batch.length
-      options.onProgress?.(done / parsed.orders.length)
+      options.onProgress?.(done / total)
     }
     // Orders of known members changed (a refund) or found their member: those lists were scored without it.
     // New orders reach the lists through markStaleAfterNewOrders (their created_at is after the scoring).
