@@ -7,7 +7,6 @@ import type { Propensity, Recommendations, RecommendedProduct } from '@scrm/shar
 import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
-import type { JobQueue } from '../jobs/queue.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Recommender } from './scoring.ts'
 import { and, asc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm'
@@ -92,11 +91,48 @@ export interface PrecomputeProgress {
   total: number
 }
 
+export interface PrecomputeOptions {
+  /** The app clock when the run started: stamps the log rows; changes marked after it keep a list stale. */
+  now: number
+  databaseClock: DatabaseClock
+  batchSize?: number
+  progress?: (p: PrecomputeProgress) => Promise<void>
+  signal?: AbortSignal
+}
+
+/** One batch of members to score, in id order: written in one transaction. */
+export interface PrecomputeBatch {
+  memberIds: number[]
+  modelRunId: number | null
+  /** PrecomputeOptions.now. */
+  startedAt: number
+}
+
+/** Scores batches one at a time: in this thread, or in one worker thread each (precompute-worker.ts). */
+export type PrecomputeLane = (batch: PrecomputeBatch) => Promise<void>
+
+/** Scores one batch's members and stores their lists in one write transaction. */
+export async function scoreBatch(db: AsyncDbOrTx, recommender: Recommender, batch: PrecomputeBatch, databaseClock: DatabaseClock): Promise<void> {
+  const scoringStartedAt = await readDatabaseClock(db, databaseClock)
+  const lists: StoredList[] = []
+  for (const id of batch.memberIds) lists.push(await scoreForStorage(db, recommender, id, scoringStartedAt))
+  await db.transaction(async tx => storeLists(tx, lists, batch.modelRunId, batch.startedAt))
+}
+
 /**
  * Scores every member whose stored list is not from the latest model run (or is stale), in batches of
- * `batchSize` by member id. Resumable: a retried or interrupted run skips the lists it already wrote.
+ * `batchSize` by member id, in this thread. Resumable: a retried or interrupted run skips the lists it already wrote.
  */
-export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Recommender, options: { now: number, databaseClock: DatabaseClock, batchSize?: number, progress?: (p: PrecomputeProgress) => Promise<void>, signal?: AbortSignal }): Promise<{ scored: number, modelRunId: number | null }> {
+export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Recommender, options: PrecomputeOptions): Promise<{ scored: number, modelRunId: number | null }> {
+  return precomputeInLanes(db, [async batch => scoreBatch(db, recommender, batch, options.databaseClock)], options)
+}
+
+/**
+ * precomputeRecommendations over several lanes: `db` hands out the pending members' batches in id order,
+ * each to the next free lane, and the lanes' progress is summed. When a lane fails (or the run is aborted)
+ * no further batch starts; the batches in flight finish, then the first error is thrown.
+ */
+export async function precomputeInLanes(db: AsyncDbOrTx, lanes: readonly PrecomputeLane[], options: PrecomputeOptions): Promise<{ scored: number, modelRunId: number | null }> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH
   const run = await latestModelRunId(db)
   const modelRunId = run?.id ?? null
@@ -105,20 +141,36 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
   const total = (await db.select({ n: sql<number>`count(*)` }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(pending).get())?.n ?? 0
   let done = 0
   let after = 0
-  for (;;) {
-    options.signal?.throwIfAborted()
-    const ids = (await db.select({ id: members.id }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(and(gt(members.id, after), pending)).orderBy(asc(members.id)).limit(batchSize).all()).map(r => r.id)
-    if (!ids.length)
-      break
-    const startedAt = options.now
-    const scoringStartedAt = await readDatabaseClock(db, options.databaseClock)
-    const lists: StoredList[] = []
-    for (const id of ids) lists.push(await scoreForStorage(db, recommender, id, scoringStartedAt))
-    await db.transaction(async tx => storeLists(tx, lists, modelRunId, startedAt))
-    after = ids[ids.length - 1]!
-    done += ids.length
-    await options.progress?.({ done, total: Math.max(total, done) })
+  // One claim at a time, so two lanes never read the same keyset page.
+  let claims: Promise<unknown> = Promise.resolve()
+  const claimBatch = async (): Promise<number[]> => {
+    const claim = claims.then(async () => {
+      const ids = (await db.select({ id: members.id }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(and(gt(members.id, after), pending)).orderBy(asc(members.id)).limit(batchSize).all()).map(r => r.id)
+      after = ids.at(-1) ?? after
+      return ids
+    })
+    claims = claim.catch(() => {})
+    return claim
   }
+  const errors: unknown[] = []
+  await Promise.all(lanes.map(async (lane) => {
+    try {
+      while (!errors.length) {
+        options.signal?.throwIfAborted()
+        const memberIds = await claimBatch()
+        if (!memberIds.length)
+          return
+        await lane({ memberIds, modelRunId, startedAt: options.now })
+        done += memberIds.length
+        await options.progress?.({ done, total: Math.max(total, done) })
+      }
+    }
+    catch (error) {
+      errors.push(error)
+    }
+  }))
+  if (errors.length)
+    throw errors[0]
   return { scored: done, modelRunId }
 }
 
@@ -212,19 +264,4 @@ export function createPrecomputedProvider(options: { now: () => number }): Recom
     ])
     return { recommendationId: stored?.recommendationId ?? null, propensity, items: stored?.items ?? [] } satisfies Recommendations
   }
-}
-
-/** Registers the precompute and per-member refresh handlers. */
-export function registerPrecomputeJobs(queue: JobQueue, options: { db: AsyncDbOrTx, databaseClock: DatabaseClock, recommender: Recommender, now: () => number, log?: { info: (obj: object, msg: string) => void } }) {
-  queue.register(PRECOMPUTE_JOB, async ({ progress, signal }) => {
-    const started = performance.now()
-    const result = await precomputeRecommendations(options.db, options.recommender, { now: options.now(), databaseClock: options.databaseClock, signal, progress: async p => progress(p.total ? p.done / p.total : 1) })
-    options.log?.info({ ...result, ms: Math.round(performance.now() - started) }, 'recommendations precomputed')
-  }, { leaseMs: 10 * 60_000, maxAttempts: 5, backoffMs: 60_000 })
-  queue.register(REFRESH_JOB, async ({ payload }) => {
-    const memberId = Number(payload.memberId)
-    if (!Number.isInteger(memberId))
-      throw new Error(`${REFRESH_JOB}: payload.memberId is not an integer`)
-    await refreshRecommendations(options.db, options.recommender, memberId, options.now, options.databaseClock)
-  }, { maxAttempts: 5, backoffMs: 10_000 })
 }
