@@ -7,10 +7,9 @@ import type { Database, Dialect } from '../src/db/port.ts'
 import type { TrainingConnection } from '../src/recommend/training-worker.ts'
 import type { LoadPlan, LoadResult } from './load-generator.ts'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { inArray, sql } from 'drizzle-orm'
 import { connectDatabase, openDatabase } from '../src/db/client.ts'
@@ -40,8 +39,23 @@ export interface ContextBenchResult {
   connections: number
   memberContext: { rps: number, p50Ms: number, p99Ms: number, non2xx: number, serverRssMb: number, requests: number, errors: number }
   bareRoute: { rps: number, p50Ms: number, p99Ms: number }
-  /** Peak RSS of this process (its worker threads included) and this thread's event-loop delay while precomputing. */
-  precompute: { scored: number, seconds: number, threads: number, peakRssMb: number, eventLoopDelayP99Ms: number, eventLoopDelayMaxMs: number }
+  /**
+   * While precomputing: the CPU time of the whole process and of its main thread (the API's), its peak RSS
+   * (worker threads included) and the longest time the main thread's event loop did not turn.
+   */
+  precompute: { scored: number, seconds: number, threads: number, cpuSeconds: number, mainThreadCpuSeconds: number, peakRssMb: number, longestStallMs: number }
+}
+
+/** CPU seconds (user + system) of this process's main thread so far, from Linux's /proc (0 elsewhere). */
+function mainThreadCpuSeconds(): number {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  }
+  catch {
+    return 0
+  }
 }
 
 /**
@@ -118,10 +132,17 @@ export async function benchMemberContext(database: Database, options: ContextBen
   const { threads, connection } = options.precompute
   options.log(`precomputing recommendations (${threads ? `${threads} worker threads` : 'on the main thread'}; skips lists already scored with the latest model) …`)
   const precomputeStarted = performance.now()
-  let peakRss = process.memoryUsage().rss
-  const rssSampler = setInterval(() => void (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200)
-  const loopDelay = monitorEventLoopDelay({ resolution: 10 })
-  loopDelay.enable()
+  const cpuBefore = process.cpuUsage()
+  const mainCpuBefore = mainThreadCpuSeconds()
+  // Sampled every 20 ms on this thread: the RSS, and how long its event loop went without a turn.
+  let peakRss = process.memoryUsage.rss()
+  let lastTurn = performance.now()
+  let longestStall = 0
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    longestStall = Math.max(longestStall, performance.now() - lastTurn - 20)
+    lastTurn = performance.now()
+  }, 20)
   const run = {
     now: options.now,
     databaseClock: database.sql.nowMs,
@@ -135,17 +156,19 @@ export async function benchMemberContext(database: Database, options: ContextBen
     ? precomputeRecommendationsInWorkers(database.db, { ...run, threads, connection, settings: recommender.settings, clock: () => options.now })
     : precomputeRecommendations(database.db, recommender, run)
   ).finally(() => {
-    clearInterval(rssSampler)
-    loopDelay.disable()
+    clearInterval(sampler)
+    longestStall = Math.max(longestStall, performance.now() - lastTurn - 20)
   })
   const precomputeSeconds = Math.round((performance.now() - precomputeStarted) / 100) / 10
+  const cpu = process.cpuUsage(cpuBefore)
   const precompute = {
     scored: precomputed.scored,
     seconds: precomputeSeconds,
     threads,
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+    mainThreadCpuSeconds: Math.round((mainThreadCpuSeconds() - mainCpuBefore) * 10) / 10,
     peakRssMb: Math.round(peakRss / 1e6),
-    eventLoopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
-    eventLoopDelayMaxMs: Math.round(loopDelay.max / 1e5) / 10,
+    longestStallMs: Math.round(longestStall),
   }
 
   const app = await buildBenchApp(database)

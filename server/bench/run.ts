@@ -100,7 +100,7 @@ if (selected.has('training') || selected.has('scoring') || selected.has('context
     Object.assign(results, { memberContext: context.memberContext, bareRoute: context.bareRoute, dialect: context.dialect, connections: context.connections, precompute: context.precompute })
     const m = context.memberContext
     const p = context.precompute
-    console.log(`precomputed lists: ${p.scored.toLocaleString()} members scored in ${p.seconds} s on ${p.threads ? `${p.threads} worker threads` : 'the main thread'}, peak RSS ${p.peakRssMb} MB, main event-loop delay p99 ${p.eventLoopDelayP99Ms} ms, max ${p.eventLoopDelayMaxMs} ms`)
+    console.log(`precomputed lists: ${p.scored.toLocaleString()} members scored in ${p.seconds} s on ${p.threads ? `${p.threads} worker threads` : 'the main thread'} (CPU ${p.cpuSeconds} s, of which the main thread ${p.mainThreadCpuSeconds} s), peak RSS ${p.peakRssMb} MB, main thread's longest stall ${p.longestStallMs} ms`)
     console.log(`member context over loopback HTTP (${context.dialect}, ${context.connections} connections): ${m.rps} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.non2xx} non-2xx, server RSS ${m.serverRssMb} MB (target ≥ 1,500 req/s, p99 ≤ 30 ms, 0 non-2xx: ${target(m.rps >= 1500 && m.p99Ms <= 30 && m.non2xx === 0)})`)
     console.log(`bare JSON route, same server: ${context.bareRoute.rps} req/s, p50 ${context.bareRoute.p50Ms} ms, p99 ${context.bareRoute.p99Ms} ms`)
   }

@@ -246,7 +246,7 @@ describeEachDialect('precomputed recommendations in worker threads', ({ fresh })
     expect((await precomputeRecommendationsInWorkers(database.db, { threads: 2, connection, settings: recommender.settings, clock: () => now, now, databaseClock: database.sql.nowMs })).scored).toBe(0)
   }, 60_000)
 
-  it('fails the run when a worker cannot score (here: cannot connect), leaving the stored lists as they were', async () => {
+  it('fails the run when its worker threads cannot connect, leaving the stored lists as they were', async () => {
     await database.db.update(memberRecommendations).set({ staleSince: now })
     const broken = { databaseUrl: '', databasePath: join(tmpdir(), 'scrm-missing-dir', 'nope', 'x.db') }
     await expect(precomputeRecommendationsInWorkers(database.db, { threads: 2, connection: broken, settings: {}, clock: () => now, now, databaseClock: database.sql.nowMs }))

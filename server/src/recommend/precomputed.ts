@@ -128,25 +128,46 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
 }
 
 /**
- * precomputeRecommendations over several lanes: `db` hands out the pending members' batches in id order,
+ * The members whose stored list a model run has not scored yet (no list, a list from another run or
+ * none, or a stale one), in id order. On the large tables these reads scan every member's list: the
+ * threaded run makes them in a worker thread (precompute-worker.ts), off the API's.
+ */
+export interface PendingMembers {
+  count: (modelRunId: number | null) => Promise<number>
+  after: (memberId: number, modelRunId: number | null, limit: number) => Promise<number[]>
+}
+
+export function pendingMembersIn(db: AsyncDbOrTx): PendingMembers {
+  const pending = (modelRunId: number | null) => or(isNull(memberRecommendations.memberId), isNull(memberRecommendations.modelRunId), ne(memberRecommendations.modelRunId, modelRunId ?? -1), sql`${memberRecommendations.staleSince} is not null`)
+  return {
+    count: async modelRunId => (await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(pending(modelRunId)).get())?.n ?? 0,
+    after: async (memberId, modelRunId, limit) => (await db.select({ id: members.id }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(and(gt(members.id, memberId), pending(modelRunId))).orderBy(asc(members.id)).limit(limit).all()).map(r => r.id),
+  }
+}
+
+/**
+ * precomputeRecommendations over several lanes: the pending members' batches are handed out in id order,
  * each to the next free lane, and the lanes' progress is summed. When a lane fails (or the run is aborted)
  * no further batch starts; the batches in flight finish, then the first error is thrown.
  */
-export async function precomputeInLanes(db: AsyncDbOrTx, lanes: readonly PrecomputeLane[], options: PrecomputeOptions): Promise<{ scored: number, modelRunId: number | null }> {
+export async function precomputeInLanes(db: AsyncDbOrTx, lanes: readonly PrecomputeLane[], options: PrecomputeOptions, pending: PendingMembers = pendingMembersIn(db)): Promise<{ scored: number, modelRunId: number | null }> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH
   const run = await latestModelRunId(db)
   const modelRunId = run?.id ?? null
-  // No list yet, a list from another run (or none), or a stale one.
-  const pending = or(isNull(memberRecommendations.memberId), isNull(memberRecommendations.modelRunId), ne(memberRecommendations.modelRunId, modelRunId ?? -1), sql`${memberRecommendations.staleSince} is not null`)
-  const total = (await db.select({ n: sql<number>`count(*)` }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(pending).get())?.n ?? 0
+  const total = await pending.count(modelRunId)
   let done = 0
   let after = 0
-  // One claim at a time, so two lanes never read the same keyset page.
+  let exhausted = false
+  // One claim at a time, so two lanes never read the same keyset page; once a page comes back empty,
+  // the other lanes do not scan the rest of the members again.
   let claims: Promise<unknown> = Promise.resolve()
   const claimBatch = async (): Promise<number[]> => {
     const claim = claims.then(async () => {
-      const ids = (await db.select({ id: members.id }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(and(gt(members.id, after), pending)).orderBy(asc(members.id)).limit(batchSize).all()).map(r => r.id)
+      if (exhausted)
+        return []
+      const ids = await pending.after(after, modelRunId, batchSize)
       after = ids.at(-1) ?? after
+      exhausted = !ids.length
       return ids
     })
     claims = claim.catch(() => {})
