@@ -147,7 +147,7 @@ export async function benchMemberContext(database: Database, options: ContextBen
     now: options.now,
     databaseClock: database.sql.nowMs,
     progress: async (p: { done: number, total: number }) => {
-      if (p.done % 10_000 < 500)
+      if (p.done % 10_000 < 100)
         options.log(`  ${p.done}/${p.total}`)
     },
   }
