@@ -4,15 +4,17 @@
 // session cookie and asks for a different member. A bare JSON route on the same server, in the same run,
 // shows what the framework and the loopback alone cost.
 import type { Database, Dialect } from '../src/db/port.ts'
+import type { TrainingConnection } from '../src/recommend/training-worker.ts'
 import type { LoadPlan, LoadResult } from './load-generator.ts'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sql } from 'drizzle-orm'
+import { inArray, sql } from 'drizzle-orm'
 import { connectDatabase, openDatabase } from '../src/db/client.ts'
-import { members as membersTable } from '../src/db/schema.ts'
+import { memberRecommendations, members as membersTable } from '../src/db/schema.ts'
+import { precomputeRecommendationsInWorkers } from '../src/recommend/precompute-worker.ts'
 import { precomputeRecommendations } from '../src/recommend/precomputed.ts'
 import { createRecommender } from '../src/recommend/scoring.ts'
 import { copyDatabase } from '../testing/copy-database.ts'
@@ -25,6 +27,10 @@ export interface ContextBenchOptions {
   durationSeconds: number
   /** Business clock of the bench data (the precomputed lists are scored at it). */
   now: number
+  /** Where the precompute's worker threads connect, and how many (0: on this thread, as PRECOMPUTE_THREADS). */
+  precompute: { threads: number, connection: TrainingConnection }
+  /** Mark this many stored lists (the lowest member ids) as not from the latest model first, so they are scored again. */
+  rescore: number
   log: (line: string) => void
 }
 
@@ -33,7 +39,23 @@ export interface ContextBenchResult {
   connections: number
   memberContext: { rps: number, p50Ms: number, p99Ms: number, non2xx: number, serverRssMb: number, requests: number, errors: number }
   bareRoute: { rps: number, p50Ms: number, p99Ms: number }
-  precompute: { scored: number, seconds: number }
+  /**
+   * While precomputing: the CPU time of the whole process and of its main thread (the API's), its peak RSS
+   * (worker threads included) and the longest time the main thread's event loop did not turn.
+   */
+  precompute: { scored: number, seconds: number, threads: number, cpuSeconds: number, mainThreadCpuSeconds: number, peakRssMb: number, longestStallMs: number }
+}
+
+/** CPU seconds (user + system) of this process's main thread so far, from Linux's /proc (0 elsewhere). */
+function mainThreadCpuSeconds(): number {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  }
+  catch {
+    return 0
+  }
 }
 
 /**
@@ -101,19 +123,53 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
 /** `database`: the bench database, SQLite or PostgreSQL (the caller opens and closes it). */
 export async function benchMemberContext(database: Database, options: ContextBenchOptions): Promise<ContextBenchResult> {
   // The sidebar reads precomputed lists: make sure the latest model's are there (resumable, so only the
-  // first run after training pays for it).
-  options.log('precomputing recommendations (skips lists already scored with the latest model) …')
+  // first run after training pays for it, and whatever --rescore marks).
+  if (options.rescore > 0) {
+    const ids = (await database.db.select({ id: memberRecommendations.memberId }).from(memberRecommendations).orderBy(memberRecommendations.memberId).limit(options.rescore).all()).map(r => r.id)
+    for (let i = 0; i < ids.length; i += 10_000)
+      await database.db.update(memberRecommendations).set({ modelRunId: null }).where(inArray(memberRecommendations.memberId, ids.slice(i, i + 10_000)))
+  }
+  const { threads, connection } = options.precompute
+  options.log(`precomputing recommendations (${threads ? `${threads} worker threads` : 'on the main thread'}; skips lists already scored with the latest model) …`)
   const precomputeStarted = performance.now()
-  const precomputed = await precomputeRecommendations(database.db, createRecommender({ now: () => options.now, modelRecheckMs: 0 }), {
+  const cpuBefore = process.cpuUsage()
+  const mainCpuBefore = mainThreadCpuSeconds()
+  // Sampled every 20 ms on this thread: the RSS, and how long its event loop went without a turn.
+  let peakRss = process.memoryUsage.rss()
+  let lastTurn = performance.now()
+  let longestStall = 0
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    longestStall = Math.max(longestStall, performance.now() - lastTurn - 20)
+    lastTurn = performance.now()
+  }, 20)
+  const run = {
     now: options.now,
     databaseClock: database.sql.nowMs,
-    batchSize: 1000,
-    progress: async (p) => {
-      if (p.done % 10_000 < 1000)
+    progress: async (p: { done: number, total: number }) => {
+      if (p.done % 10_000 < 100)
         options.log(`  ${p.done}/${p.total}`)
     },
+  }
+  const recommender = createRecommender({ now: () => options.now, modelRecheckMs: 0 })
+  const precomputed = await (threads > 0
+    ? precomputeRecommendationsInWorkers(database.db, { ...run, threads, connection, settings: recommender.settings, clock: () => options.now })
+    : precomputeRecommendations(database.db, recommender, run)
+  ).finally(() => {
+    clearInterval(sampler)
+    longestStall = Math.max(longestStall, performance.now() - lastTurn - 20)
   })
   const precomputeSeconds = Math.round((performance.now() - precomputeStarted) / 100) / 10
+  const cpu = process.cpuUsage(cpuBefore)
+  const precompute = {
+    scored: precomputed.scored,
+    seconds: precomputeSeconds,
+    threads,
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e5) / 10,
+    mainThreadCpuSeconds: Math.round((mainThreadCpuSeconds() - mainCpuBefore) * 10) / 10,
+    peakRssMb: Math.round(peakRss / 1e6),
+    longestStallMs: Math.round(longestStall),
+  }
 
   const app = await buildBenchApp(database)
   app.get('/bench/bare', async () => ({ ok: true, at: 0 }))
@@ -142,7 +198,7 @@ export async function benchMemberContext(database: Database, options: ContextBen
       connections: options.connections,
       memberContext: { ...context, serverRssMb },
       bareRoute: { rps: bare.rps, p50Ms: bare.p50Ms, p99Ms: bare.p99Ms },
-      precompute: { scored: precomputed.scored, seconds: precomputeSeconds },
+      precompute,
     }
   }
   finally {

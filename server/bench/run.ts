@@ -1,11 +1,14 @@
 // pnpm bench [--members 100000] [--seed 42] [--tafeng DIR] [--only PART[,PART…]] [--skip-loop]
 //             [--connections 10] [--duration 15] [--database-url postgres://…]
 //             [--messages 100000] [--messages-per-key 1] [--rsa-threads <cores>] [--import-orders 100000 | --import-mb N]
+//             [--precompute-threads <cores>] [--rescore N]
 //   parts: training, scoring, context, tafeng, loop, redpackets, archive, import, tags, materials (default: all of them, in that order)
 // `archive` (--messages N) ingests N emulated archive messages and searches them; with --database-url on PostgreSQL.
 // `import` imports a generated Taobao GBK export of 100,000 orders twice (--import-orders N to change, or
 // --import-mb N for an export of about N MB), reporting the process's peak RSS during the first import.
-// `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process.
+// `context` loads GET /api/members/context over loopback HTTP from autocannon in a separate process. It
+// first precomputes the lists not yet scored with the latest model, on `--precompute-threads` worker
+// threads (0: the main thread); `--rescore N` marks the first N stored lists for scoring again.
 // `--database-url postgres://…` runs the `context` part on PostgreSQL: an empty database there is filled
 // once with a copy of the seeded SQLite bench database (training and precompute run before the copy).
 // Prints each measurement as it completes, then one JSON line with everything (progress on stderr).
@@ -43,6 +46,8 @@ const { values } = parseArgs({
     'messages': { type: 'string', default: '100000' },
     'messages-per-key': { type: 'string', default: '1' },
     'rsa-threads': { type: 'string', default: String(availableParallelism()) },
+    'precompute-threads': { type: 'string', default: String(availableParallelism()) },
+    'rescore': { type: 'string', default: '0' },
     'import-orders': { type: 'string', default: '100000' },
     'import-mb': { type: 'string' },
   },
@@ -92,10 +97,12 @@ if (selected.has('training') || selected.has('scoring') || selected.has('context
   if (selected.has('context')) {
     log('member context …')
     const database = databaseUrl ? await postgresBenchDatabase(databaseUrl, db.path, members, log) : openDatabase(db.path).port
-    const context = await benchMemberContext(database, { connections: Number(values.connections), durationSeconds: Number(values.duration), now: BENCH_NOW, log }).finally(async () => database.close())
+    const precompute = { threads: Number(values['precompute-threads']), connection: { databaseUrl: databaseUrl ?? '', databasePath: db.path } }
+    const context = await benchMemberContext(database, { connections: Number(values.connections), durationSeconds: Number(values.duration), now: BENCH_NOW, precompute, rescore: Number(values.rescore), log }).finally(async () => database.close())
     Object.assign(results, { memberContext: context.memberContext, bareRoute: context.bareRoute, dialect: context.dialect, connections: context.connections, precompute: context.precompute })
     const m = context.memberContext
-    console.log(`precomputed lists: ${context.precompute.scored.toLocaleString()} members scored in ${context.precompute.seconds} s`)
+    const p = context.precompute
+    console.log(`precomputed lists: ${p.scored.toLocaleString()} members scored in ${p.seconds} s on ${p.threads ? `${p.threads} worker threads` : 'the main thread'} (CPU ${p.cpuSeconds} s, of which the main thread ${p.mainThreadCpuSeconds} s), peak RSS ${p.peakRssMb} MB, main thread's longest stall ${p.longestStallMs} ms`)
     console.log(`member context over loopback HTTP (${context.dialect}, ${context.connections} connections): ${m.rps} req/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms, ${m.non2xx} non-2xx, server RSS ${m.serverRssMb} MB (target ≥ 1,500 req/s, p99 ≤ 30 ms, 0 non-2xx: ${target(m.rps >= 1500 && m.p99Ms <= 30 && m.non2xx === 0)})`)
     console.log(`bare JSON route, same server: ${context.bareRoute.rps} req/s, p50 ${context.bareRoute.p50Ms} ms, p99 ${context.bareRoute.p99Ms} ms`)
   }

@@ -120,7 +120,7 @@ export async function buildApp(deps: AppDependencies) {
   // Recommendations: precomputed by jobs from the latest trained model; the sidebar only reads them.
   const recommender = createRecommender({ now, modelRecheckMs: 0 })
   const queue = createJobQueue({ database, now, log: app.log })
-  registerRecommendJobs(queue, { port: database, connection: { databaseUrl: config.databaseUrl, databasePath: config.databasePath }, recommender, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
+  registerRecommendJobs(queue, { port: database, connection: { databaseUrl: config.databaseUrl, databasePath: config.databasePath }, recommender, precomputeThreads: config.precomputeThreads, now, trainIntervalHours: config.trainIntervalHours, log: app.log })
   registerContactJobs(queue, { db, wecom, now, log: app.log })
   registerSendJobs(queue, { db, now, log: app.log })
   registerSessionPurgeJob(queue, { db, now, log: app.log })

@@ -18,6 +18,11 @@ export interface AppConfig {
   jobs: boolean
   /** TRAIN_INTERVAL_HOURS (default 24): how often the `train` schedule fires. */
   trainIntervalHours: number
+  /**
+   * PRECOMPUTE_THREADS: worker threads that score every member's recommendation list after training
+   * (default: the cores this process may use; 0 scores them on the API thread). Lower it to leave cores to the API.
+   */
+  precomputeThreads: number
   /** Built sidebar to serve; empty = API only. */
   staticDir: string
   /** Serve the demo shell at `/` (the demo); otherwise `/` goes to the sidebar. */
@@ -256,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     // Under a test runner (NODE_ENV=test) workers never poll on their own: tests tick the queue.
     jobs: env.SCRM_JOBS !== '0' && env.NODE_ENV !== 'test',
     trainIntervalHours: Number(env.TRAIN_INTERVAL_HOURS ?? 24),
+    precomputeThreads: integer('PRECOMPUTE_THREADS', availableParallelism()),
     staticDir: env.STATIC_DIR ?? '',
     demo: env.SCRM_DEMO === '1',
     production,

@@ -13,6 +13,8 @@ import { createPostgresDatabase } from '../src/db/port.ts'
 
 export interface TestDatabase {
   database: Database
+  /** Where a worker thread connects to the same database (as config.ts names it). */
+  connection: { databaseUrl: string, databasePath: string }
   /**
    * Another handle on the same data, as a second server instance would have: its own Pool on PostgreSQL;
    * on SQLite the same connection (one process owns a SQLite file).
@@ -74,12 +76,13 @@ function context(dialect: Dialect, cleanups: (() => Promise<void> | void)[]): Di
     fresh: async () => {
       if (dialect === 'sqlite') {
         const dir = mkdtempSync(join(tmpdir(), 'scrm-dialect-'))
-        const { port } = await connectDatabase({ databaseUrl: '', databasePath: join(dir, 'scrm.db') })
+        const connection = { databaseUrl: '', databasePath: join(dir, 'scrm.db') }
+        const { port } = await connectDatabase(connection)
         cleanups.push(async () => {
           await port.close()
           rmSync(dir, { recursive: true, force: true })
         })
-        return { database: port, another: async () => port }
+        return { database: port, connection, another: async () => port }
       }
       const created = await createPostgresTestDatabase()
       const handles: Database[] = []
@@ -91,6 +94,7 @@ function context(dialect: Dialect, cleanups: (() => Promise<void> | void)[]): Di
       handles.push(port)
       return {
         database: port,
+        connection: { databaseUrl: created.url, databasePath: '' },
         another: async () => {
           const handle = createPostgresDatabase(createPostgresPool(created.url))
           handles.push(handle)

@@ -65,6 +65,8 @@ export async function startTestStack(options: TestStackOptions = {}) {
   const config = loadConfig({
     PUBLIC_URL: options.env?.PUBLIC_URL ?? TEST_PUBLIC_URL,
     DATABASE_PATH: join(dir, 'scrm.db'),
+    // Where the training and precompute worker threads connect: the database under test.
+    ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
     SESSION_SECRET: 'test-session-secret-0123456789abcdef',
     WECOM_CORP_ID: fixtures.corpId,
     WECOM_AGENT_ID: String(fixtures.app.agentId),

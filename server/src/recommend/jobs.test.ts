@@ -74,7 +74,7 @@ describe('training schedule', () => {
       // Two instances' workers on one database: each scheduled run still happens once.
       const instances = [createJobQueue({ database: database.port, now: () => now }), createJobQueue({ database: database.port, now: () => now })]
       for (const queue of instances) {
-        registerRecommendJobs(queue, { port: database.port, connection: { databaseUrl: '', databasePath: database.path }, recommender: createRecommender({ now: () => now, modelRecheckMs: 0 }), now: () => now, trainIntervalHours: 24 })
+        registerRecommendJobs(queue, { port: database.port, connection: { databaseUrl: '', databasePath: database.path }, recommender: createRecommender({ now: () => now, modelRecheckMs: 0 }), precomputeThreads: 2, now: () => now, trainIntervalHours: 24 })
         await scheduleRecommendJobs(queue, { trainIntervalHours: 24 })
       }
       const tickAll = async () => {
@@ -87,7 +87,7 @@ describe('training schedule', () => {
       expect(trained).toBeGreaterThan(0)
       expect(database.db.select({ name: jobs.name, status: jobs.status }).from(jobs).orderBy(jobs.name).all().filter(job => job.name !== PRECOMPUTE_JOB))
         .toEqual([{ name: 'attribute', status: 'succeeded' }, { name: 'train', status: 'succeeded' }])
-      // A new model re-scores every member's stored list.
+      // A new model re-scores every member's stored list (in two worker threads).
       await tickAll()
       const firstRun = database.db.select({ id: modelRuns.id }).from(modelRuns).orderBy(modelRuns.id).limit(1).get()!.id
       expect(database.db.select({ status: jobs.status }).from(jobs).where(eq(jobs.name, PRECOMPUTE_JOB)).all()).toEqual([{ status: 'succeeded' }])

@@ -1,16 +1,19 @@
 // Training and attribution as handlers of the durable job queue (jobs/queue.ts) with schedules stored in
 // the database: any number of instances may run workers (SCRM_JOBS), and each run happens once. After a
-// new model, every member's list is re-scored by the `precompute-recommendations` job (precomputed.ts).
-import type { AsyncDb, Database } from '../db/port.ts'
+// new model, every member's list is re-scored by the `precompute-recommendations` job (precomputed.ts,
+// in worker threads: precompute-worker.ts); a change to one member's data re-scores hers (`refresh-recommendations`).
+import type { AsyncDb, AsyncDbOrTx, Database } from '../db/port.ts'
 import type { JobQueue, JobsLogger } from '../jobs/queue.ts'
 import type { AttributionResult } from '../sends/attribution.ts'
+import type { DatabaseClock } from './precomputed.ts'
 import type { Recommender } from './scoring.ts'
 import type { TrainingConnection } from './training-worker.ts'
 import type { TrainResult } from './training.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { attributeOrders, DEFAULT_ATTRIBUTION_WINDOW_DAYS } from '../sends/attribution.ts'
 import { latestModelRunId } from './model-store.ts'
-import { markStaleAfterNewOrders, PRECOMPUTE_JOB, registerPrecomputeJobs } from './precomputed.ts'
+import { precomputeRecommendationsInWorkers } from './precompute-worker.ts'
+import { markStaleAfterNewOrders, PRECOMPUTE_JOB, precomputeRecommendations, REFRESH_JOB, refreshRecommendations } from './precomputed.ts'
 import { runTrainingInWorker } from './training-worker.ts'
 import { trainModels } from './training.ts'
 
@@ -26,6 +29,8 @@ export interface RecommendJobsOptions {
   connection: TrainingConnection
   /** Scores the precomputed lists; give it `modelRecheckMs: 0` so a new run is used at once. */
   recommender: Recommender
+  /** Worker threads of the precompute job (PRECOMPUTE_THREADS; 0 scores on this thread). */
+  precomputeThreads: number
   now: () => number
   trainIntervalHours: number
   /** How often recent orders are credited to sends (default 60 min). */
@@ -75,7 +80,40 @@ export function registerRecommendJobs(queue: JobQueue, options: RecommendJobsOpt
     if (stale.length)
       options.log?.info({ members: stale.length }, 'recommendations stale after new orders')
   }, { leaseMs: 3_600_000, maxAttempts: 5, backoffMs: 60_000 })
-  registerPrecomputeJobs(queue, { db: options.port.db, databaseClock: options.port.sql.nowMs, recommender: options.recommender, now: options.now, log: options.log })
+  registerPrecomputeJobs(queue, { db: options.port.db, databaseClock: options.port.sql.nowMs, recommender: options.recommender, now: options.now, workers: { threads: options.precomputeThreads, connection: options.connection }, log: options.log })
+}
+
+export interface PrecomputeJobsOptions {
+  db: AsyncDbOrTx
+  databaseClock: DatabaseClock
+  recommender: Recommender
+  now: () => number
+  /** Worker threads that score the precompute job's batches, connecting to `connection` (none or 0 threads: this thread). */
+  workers?: { threads: number, connection: TrainingConnection }
+  log?: { info: (obj: object, msg: string) => void }
+}
+
+/**
+ * Registers the precompute and per-member refresh handlers. The precompute scores every member: in worker
+ * threads when given, so this instance keeps answering requests. A refresh scores one member (a few ms)
+ * on this thread.
+ */
+export function registerPrecomputeJobs(queue: JobQueue, options: PrecomputeJobsOptions) {
+  const threads = options.workers?.threads ?? 0
+  queue.register(PRECOMPUTE_JOB, async ({ progress, signal }) => {
+    const started = performance.now()
+    const run = { now: options.now(), databaseClock: options.databaseClock, signal, progress: async (p: { done: number, total: number }) => progress(p.total ? p.done / p.total : 1) }
+    const result = options.workers && threads > 0
+      ? await precomputeRecommendationsInWorkers(options.db, { ...run, threads, connection: options.workers.connection, settings: options.recommender.settings, clock: options.now })
+      : await precomputeRecommendations(options.db, options.recommender, run)
+    options.log?.info({ ...result, threads, ms: Math.round(performance.now() - started) }, 'recommendations precomputed')
+  }, { leaseMs: 10 * 60_000, maxAttempts: 5, backoffMs: 60_000 })
+  queue.register(REFRESH_JOB, async ({ payload }) => {
+    const memberId = Number(payload.memberId)
+    if (!Number.isInteger(memberId))
+      throw new Error(`${REFRESH_JOB}: payload.memberId is not an integer`)
+    await refreshRecommendations(options.db, options.recommender, memberId, options.now, options.databaseClock)
+  }, { maxAttempts: 5, backoffMs: 10_000 })
 }
 
 /**

@@ -13,7 +13,9 @@ import { describeEachDialect } from '../../testing/dialects.ts'
 import { openDatabase } from '../db/client.ts'
 import { jobs, memberRecommendations, members, memberScores, orderLines, orders, products, recommendations } from '../db/schema.ts'
 import { createJobQueue } from '../jobs/queue.ts'
-import { createPrecomputedProvider, markRecommendationsStale, markStaleAfterNewOrders, precomputeRecommendations, REFRESH_JOB, registerPrecomputeJobs } from './precomputed.ts'
+import { registerPrecomputeJobs } from './jobs.ts'
+import { precomputeRecommendationsInWorkers } from './precompute-worker.ts'
+import { createPrecomputedProvider, markRecommendationsStale, markStaleAfterNewOrders, precomputeRecommendations, REFRESH_JOB } from './precomputed.ts'
 import { createRecommender } from './scoring.ts'
 import { trainModels } from './training.ts'
 
@@ -132,6 +134,7 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     let scored = 0
     const recommender: Recommender = {
       defaultLimit: inner.defaultLimit,
+      settings: inner.settings,
       async score(db, id, request) {
         // A send to her commits while the refresh scores her; its refresh job cannot be enqueued, this one holds her key.
         if (++scored === 1)
@@ -179,4 +182,76 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     expect(await joined([{ paidAt: utcMidnight + 930 * 60_000 }, { paidAt: utcMidnight + 954 * 60_000 }])).toEqual({ ...blank, sufficiency: 'thin' })
     expect(await joined([{ paidAt: utcMidnight + 930 * 60_000 }, { paidAt: utcMidnight + 990 * 60_000 }])).toEqual({ ...blank, sufficiency: 'ok' })
   })
+})
+
+describeEachDialect('precomputed recommendations in worker threads', ({ fresh }) => {
+  let database: Database
+  let connection: { databaseUrl: string, databasePath: string }
+  let now: number
+
+  beforeAll(async () => {
+    ({ database, connection } = await fresh())
+    const dir = mkdtempSync(join(tmpdir(), 'scrm-precompute-workers-'))
+    const seeded = openDatabase(join(dir, 'seed.db'))
+    try {
+      const dataset = generateDemoData({ seed: 11, members: 300 })
+      seedDatabase(seeded.db, dataset)
+      now = dataset.meta.now
+      await trainModels(seeded.port, { now })
+      await copyDatabase(seeded.port, database)
+    }
+    finally {
+      seeded.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+
+  const storedLists = async () => database.db.select().from(memberRecommendations).orderBy(memberRecommendations.memberId).all()
+  const logOf = async (id: number | null) => id === null ? null : database.db.select().from(recommendations).where(eq(recommendations.id, id)).get()
+
+  it('two threads store exactly the lists, scores and log rows of the single-thread path, and the progress reaches 1', async () => {
+    // A setting besides the defaults: the workers must score with the caller's settings.
+    const recommender = createRecommender({ now: () => now, modelRecheckMs: 0, limit: 5 })
+    const batchSize = 40
+    const single = await precomputeRecommendations(database.db, recommender, { now, databaseClock: database.sql.nowMs, batchSize })
+    const memberCount = (await database.db.select({ id: members.id }).from(members).all()).length
+    expect(single.scored).toBe(memberCount)
+    const expected = await storedLists()
+    expect(expected.some(row => row.items.length === 5)).toBe(true)
+    const expectedLogs = await Promise.all(expected.map(async row => logOf(row.recommendationId)))
+
+    await database.db.delete(memberRecommendations)
+    const fractions: number[] = []
+    const startedAt = Date.now()
+    const threaded = await precomputeRecommendationsInWorkers(database.db, { threads: 2, connection, settings: recommender.settings, clock: () => now, now, databaseClock: database.sql.nowMs, batchSize, progress: async p => void fractions.push(p.done / p.total) })
+    const endedAt = Date.now()
+    expect(threaded).toEqual(single)
+    expect(fractions).toHaveLength(Math.ceil(memberCount / batchSize))
+    expect(fractions).toEqual([...fractions].sort((a, b) => a - b))
+    expect(fractions.at(-1)).toBe(1)
+
+    const stored = await storedLists()
+    expect(stored.map(row => ({ memberId: row.memberId, modelRunId: row.modelRunId, staleSince: row.staleSince, items: row.items })))
+      .toEqual(expected.map(row => ({ memberId: row.memberId, modelRunId: row.modelRunId, staleSince: row.staleSince, items: row.items })))
+    // computedAt is the database clock when the batch's scoring started, in the workers as on this thread.
+    expect(stored.every(row => row.computedAt >= startedAt - 1_000 && row.computedAt <= endedAt + 1_000)).toBe(true)
+    // Each list points at a new log row of exactly its items, written with it.
+    const logs = await Promise.all(stored.map(async row => logOf(row.recommendationId)))
+    const logContent = (log: Awaited<ReturnType<typeof logOf>>) => log && { memberId: log.memberId, guideUserid: log.guideUserid, modelRunId: log.modelRunId, items: log.items, createdAt: log.createdAt }
+    expect(logs.map(logContent)).toEqual(expectedLogs.map(logContent))
+    const lastSingleLog = Math.max(...expected.map(row => row.recommendationId ?? 0))
+    expect(stored.every(row => row.recommendationId === null || row.recommendationId > lastSingleLog)).toBe(true)
+
+    // Nothing is left for a retry.
+    expect((await precomputeRecommendationsInWorkers(database.db, { threads: 2, connection, settings: recommender.settings, clock: () => now, now, databaseClock: database.sql.nowMs })).scored).toBe(0)
+  }, 60_000)
+
+  it('fails the run when its worker threads cannot connect, leaving the stored lists as they were', async () => {
+    await database.db.update(memberRecommendations).set({ staleSince: now })
+    const broken = { databaseUrl: '', databasePath: join(tmpdir(), 'scrm-missing-dir', 'nope', 'x.db') }
+    await expect(precomputeRecommendationsInWorkers(database.db, { threads: 2, connection: broken, settings: {}, clock: () => now, now, databaseClock: database.sql.nowMs }))
+      .rejects
+      .toThrow(/precompute worker failed/)
+    expect((await storedLists()).every(row => row.staleSince === now)).toBe(true)
+  }, 60_000)
 })

@@ -7,7 +7,6 @@ import type { Propensity, Recommendations, RecommendedProduct } from '@scrm/shar
 import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { RecommendedItemLog } from '../db/schema.ts'
-import type { JobQueue } from '../jobs/queue.ts'
 import type { RecommendationProvider } from '../members/service.ts'
 import type { Recommender } from './scoring.ts'
 import { and, asc, eq, gt, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm'
@@ -21,8 +20,12 @@ import { latestModelRunId } from './model-store.ts'
 export const PRECOMPUTE_JOB = 'precompute-recommendations'
 export const REFRESH_JOB = 'refresh-recommendations'
 
-/** Members scored per batch (one write transaction per batch). */
-const DEFAULT_BATCH = 500
+/**
+ * Members scored per batch (one write transaction per batch). On SQLite a batch's write holds the file's
+ * write lock, and any other writer (the API thread's requests too) waits for it: about 0.2–0.9 ms per
+ * list at 100k members, so 100 lists hold it for tens of milliseconds.
+ */
+const DEFAULT_BATCH = 100
 
 /**
  * The database's clock (`Database['sql'].nowMs`). It stamps `orders.created_at`, so a list's `computed_at`
@@ -91,33 +94,107 @@ export interface PrecomputeProgress {
   total: number
 }
 
+export interface PrecomputeOptions {
+  /** The app clock when the run started: stamps the log rows; changes marked after it keep a list stale. */
+  now: number
+  databaseClock: DatabaseClock
+  batchSize?: number
+  progress?: (p: PrecomputeProgress) => Promise<void>
+  signal?: AbortSignal
+}
+
+/** One batch of members to score, in id order: written in one transaction. */
+export interface PrecomputeBatch {
+  memberIds: number[]
+  modelRunId: number | null
+  /** PrecomputeOptions.now. */
+  startedAt: number
+}
+
+/** Scores batches one at a time: in this thread, or in one worker thread each (precompute-worker.ts). */
+export type PrecomputeLane = (batch: PrecomputeBatch) => Promise<void>
+
+/** Scores one batch's members and stores their lists in one write transaction. */
+export async function scoreBatch(db: AsyncDbOrTx, recommender: Recommender, batch: PrecomputeBatch, databaseClock: DatabaseClock): Promise<void> {
+  const scoringStartedAt = await readDatabaseClock(db, databaseClock)
+  const lists: StoredList[] = []
+  for (const id of batch.memberIds) lists.push(await scoreForStorage(db, recommender, id, scoringStartedAt))
+  await db.transaction(async tx => storeLists(tx, lists, batch.modelRunId, batch.startedAt))
+}
+
 /**
  * Scores every member whose stored list is not from the latest model run (or is stale), in batches of
- * `batchSize` by member id. Resumable: a retried or interrupted run skips the lists it already wrote.
+ * `batchSize` by member id, in this thread. Resumable: a retried or interrupted run skips the lists it already wrote.
  */
-export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Recommender, options: { now: number, databaseClock: DatabaseClock, batchSize?: number, progress?: (p: PrecomputeProgress) => Promise<void>, signal?: AbortSignal }): Promise<{ scored: number, modelRunId: number | null }> {
+export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Recommender, options: PrecomputeOptions): Promise<{ scored: number, modelRunId: number | null }> {
+  return precomputeInLanes(db, [async batch => scoreBatch(db, recommender, batch, options.databaseClock)], options)
+}
+
+/**
+ * The members whose stored list a model run has not scored yet (no list, a list from another run or
+ * none, or a stale one), in id order. On the large tables these reads scan every member's list: the
+ * threaded run makes them in a worker thread (precompute-worker.ts), off the API's.
+ */
+export interface PendingMembers {
+  count: (modelRunId: number | null) => Promise<number>
+  after: (memberId: number, modelRunId: number | null, limit: number) => Promise<number[]>
+}
+
+export function pendingMembersIn(db: AsyncDbOrTx): PendingMembers {
+  const pending = (modelRunId: number | null) => or(isNull(memberRecommendations.memberId), isNull(memberRecommendations.modelRunId), ne(memberRecommendations.modelRunId, modelRunId ?? -1), sql`${memberRecommendations.staleSince} is not null`)
+  return {
+    count: async modelRunId => (await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(pending(modelRunId)).get())?.n ?? 0,
+    after: async (memberId, modelRunId, limit) => (await db.select({ id: members.id }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(and(gt(members.id, memberId), pending(modelRunId))).orderBy(asc(members.id)).limit(limit).all()).map(r => r.id),
+  }
+}
+
+/**
+ * precomputeRecommendations over several lanes: the pending members' batches are handed out in id order,
+ * each to the next free lane, and the lanes' progress is summed. When a lane fails (or the run is aborted)
+ * no further batch starts; the batches in flight finish, then the first error is thrown.
+ */
+export async function precomputeInLanes(db: AsyncDbOrTx, lanes: readonly PrecomputeLane[], options: PrecomputeOptions, pending: PendingMembers = pendingMembersIn(db)): Promise<{ scored: number, modelRunId: number | null }> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH
   const run = await latestModelRunId(db)
   const modelRunId = run?.id ?? null
-  // No list yet, a list from another run (or none), or a stale one.
-  const pending = or(isNull(memberRecommendations.memberId), isNull(memberRecommendations.modelRunId), ne(memberRecommendations.modelRunId, modelRunId ?? -1), sql`${memberRecommendations.staleSince} is not null`)
-  const total = (await db.select({ n: sql<number>`count(*)` }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(pending).get())?.n ?? 0
+  const total = await pending.count(modelRunId)
   let done = 0
   let after = 0
-  for (;;) {
-    options.signal?.throwIfAborted()
-    const ids = (await db.select({ id: members.id }).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).where(and(gt(members.id, after), pending)).orderBy(asc(members.id)).limit(batchSize).all()).map(r => r.id)
-    if (!ids.length)
-      break
-    const startedAt = options.now
-    const scoringStartedAt = await readDatabaseClock(db, options.databaseClock)
-    const lists: StoredList[] = []
-    for (const id of ids) lists.push(await scoreForStorage(db, recommender, id, scoringStartedAt))
-    await db.transaction(async tx => storeLists(tx, lists, modelRunId, startedAt))
-    after = ids[ids.length - 1]!
-    done += ids.length
-    await options.progress?.({ done, total: Math.max(total, done) })
+  let exhausted = false
+  // One claim at a time, so two lanes never read the same keyset page; once a page comes back empty,
+  // the other lanes do not scan the rest of the members again.
+  let claims: Promise<unknown> = Promise.resolve()
+  const claimBatch = async (): Promise<number[]> => {
+    const claim = claims.then(async () => {
+      if (exhausted)
+        return []
+      const ids = await pending.after(after, modelRunId, batchSize)
+      after = ids.at(-1) ?? after
+      exhausted = !ids.length
+      return ids
+    })
+    claims = claim.catch(() => {})
+    return claim
   }
+  const errors: unknown[] = []
+  await Promise.all(lanes.map(async (lane) => {
+    try {
+      while (!errors.length) {
+        options.signal?.throwIfAborted()
+        const memberIds = await claimBatch()
+        if (!memberIds.length)
+          return
+        await lane({ memberIds, modelRunId, startedAt: options.now })
+        done += memberIds.length
+        await options.progress?.({ done, total: Math.max(total, done) })
+      }
+    }
+    catch (error) {
+      errors.push(error)
+    }
+  }))
+  if (errors.length)
+    throw errors[0]
   return { scored: done, modelRunId }
 }
 
@@ -211,19 +288,4 @@ export function createPrecomputedProvider(options: { now: () => number }): Recom
     ])
     return { recommendationId: stored?.recommendationId ?? null, propensity, items: stored?.items ?? [] } satisfies Recommendations
   }
-}
-
-/** Registers the precompute and per-member refresh handlers. */
-export function registerPrecomputeJobs(queue: JobQueue, options: { db: AsyncDbOrTx, databaseClock: DatabaseClock, recommender: Recommender, now: () => number, log?: { info: (obj: object, msg: string) => void } }) {
-  queue.register(PRECOMPUTE_JOB, async ({ progress, signal }) => {
-    const started = performance.now()
-    const result = await precomputeRecommendations(options.db, options.recommender, { now: options.now(), databaseClock: options.databaseClock, signal, progress: async p => progress(p.total ? p.done / p.total : 1) })
-    options.log?.info({ ...result, ms: Math.round(performance.now() - started) }, 'recommendations precomputed')
-  }, { leaseMs: 10 * 60_000, maxAttempts: 5, backoffMs: 60_000 })
-  queue.register(REFRESH_JOB, async ({ payload }) => {
-    const memberId = Number(payload.memberId)
-    if (!Number.isInteger(memberId))
-      throw new Error(`${REFRESH_JOB}: payload.memberId is not an integer`)
-    await refreshRecommendations(options.db, options.recommender, memberId, options.now, options.databaseClock)
-  }, { maxAttempts: 5, backoffMs: 10_000 })
 }

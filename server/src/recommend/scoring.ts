@@ -69,9 +69,17 @@ export interface ScoreRequest {
   guideUserid: string
 }
 
+/**
+ * The options a recommender was made with besides its clock and model store: plain data, so a worker
+ * thread (precompute-worker.ts) can make the same scorer. A given `store` does not cross: the worker's
+ * scorer loads the latest model run from its own connection.
+ */
+export type ScoringSettings = Omit<RecommenderOptions, 'now' | 'store'>
+
 export interface Recommender {
   /** Items per list when the caller has no preference (RecommenderOptions.limit, clamped to 3-10). */
   defaultLimit: number
+  settings: ScoringSettings
   score: (db: AsyncDbOrTx, memberId: number, request: ScoreRequest) => Promise<ScoredList>
 }
 
@@ -450,7 +458,8 @@ export function createRecommender(options: RecommenderOptions = {}): Recommender
     return { recommendationId, items }
   }
 
-  return { score, defaultLimit }
+  const { now: _clock, store: _store, ...settings } = options
+  return { score, defaultLimit, settings }
 }
 
 function roundContributions(c: ScoreContributions): ScoreContributions {
