@@ -1,5 +1,5 @@
 // The archive console in a real browser: a store manager logs in, searches 退款, opens the hit in its
-// conversation, handles the alert a rule raised on it; an admin then sees those looks in the access log.
+// conversation, handles the alert a rule raised on it and reads her own looks in the access log; an admin sees them too.
 import type { Page } from 'playwright-core'
 import type { Demo } from './support.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -20,7 +20,7 @@ async function loginTo(userid: string): Promise<Page> {
 }
 
 describe('archive console in chromium', () => {
-  it('a store manager searches 退款, opens the hit in context and resolves the alert; an admin sees the looks in the access log', async () => {
+  it('a store manager searches 退款, opens the hit in context and resolves the alert, and reads her looks in the access log, as an admin does', async () => {
     const sqlite = demo.database.sqlite
     const scene = sqlite.prepare(`select c.id as conversationId, c.store_id as storeId, m.id as messageId,
         (select userid from staff where role = 'supervisor' and store_id = c.store_id order by userid limit 1) as supervisor
@@ -97,8 +97,16 @@ describe('archive console in chromium', () => {
     await page.waitForSelector('[data-testid="dashboard-row"]')
     await page.waitForSelector('[data-testid="chart-volume"] canvas')
     await page.screenshot({ path: screenshotPath('archive-dashboard.png') })
-    // Managers do not get the access-log tab.
-    expect(await page.locator('[data-testid="archive-tab-log"]').count()).toBe(0)
+    // The manager reads her own looks in the access log: her search and the transcript she opened, no one else's.
+    await page.click('[data-testid="archive-tab-log"]')
+    await page.waitForSelector('[data-testid="access-log-own-only"]')
+    await page.waitForSelector('[data-testid="access-log-row"]')
+    const own = await page.locator('[data-testid="access-log-row"]').allInnerTexts()
+    expect(own.length).toBeGreaterThan(0)
+    expect(own.every(row => row.includes(scene.supervisor))).toBe(true)
+    expect(own.some(row => row.includes('查看聊天记录') && row.includes(`conversation:${scene.conversationId}`))).toBe(true)
+    expect(own.some(row => row.includes('搜索') && row.includes('退款'))).toBe(true)
+    await page.screenshot({ path: screenshotPath('archive-access-log-own.png') })
     await page.close()
 
     const admin = await loginTo('admin')

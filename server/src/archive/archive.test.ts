@@ -227,6 +227,7 @@ function suite(dialect: Dialect) {
     expect((await get(`/api/archive/conversations/999999`, supervisorA)).status).toBe(404)
     expect((await get(`/api/archive/conversations/${conversation!.id}`, guideA)).status).toBe(403)
     expect((await get(`/api/archive/search?q=${encodeURIComponent('退款')}`, guideA)).status).toBe(403)
+    expect((await get('/api/archive/access-log', guideA)).status).toBe(403)
     expect((await stack.app.inject({ method: 'GET', url: `/api/archive/conversations/${conversation!.id}` })).statusCode).toBe(401)
     const image = (await stack.port.db.select().from(archiveMessages).where(eq(archiveMessages.msgtype, 'image')))[0]!
     expect((await get(`/api/archive/messages/${image.id}/media`, supervisorB)).status).toBe(404)
@@ -237,7 +238,8 @@ function suite(dialect: Dialect) {
     const listB = (await get<ConversationList>('/api/archive/conversations', supervisorB)).body
     expect(listB.conversations.every(c => c.storeId !== storeA)).toBe(true)
     expect(listB.total).toBeGreaterThan(0)
-    expect((await get('/api/archive/access-log', supervisorA)).status).toBe(403)
+    // The access log: a supervisor reads her own looks only, never another's.
+    expect((await get(`/api/archive/access-log?userid=${supervisorB}`, supervisorA)).status).toBe(403)
   })
 
   it('moves alerts open → acknowledged → resolved with a note, within the supervisor\'s stores', async () => {
@@ -303,6 +305,17 @@ function suite(dialect: Dialect) {
     expect(exported.body.split('\n').filter(Boolean)).toHaveLength(log.body.total + 1)
     const own = await get<AccessLogPage>(`/api/archive/access-log?userid=${admin}&action=export_access_log`, admin)
     expect(own.body.total).toBe(1)
+    // A supervisor sees her own looks, the same rows the admin sees for her, and nobody else's.
+    const mine = await get<AccessLogPage>('/api/archive/access-log?limit=1000', supervisorA)
+    expect(mine.status).toBe(200)
+    expect(mine.body.entries.length).toBeGreaterThan(0)
+    expect(mine.body.entries.every(e => e.userid === supervisorA)).toBe(true)
+    const asAdminSees = (await get<AccessLogPage>(`/api/archive/access-log?userid=${supervisorA}&limit=1000`, admin)).body
+    expect(asAdminSees.entries.map(e => e.id).filter(id => id <= mine.body.entries[0]!.id)).toEqual(mine.body.entries.map(e => e.id))
+    const mineExported = await stack.app.inject({ method: 'GET', url: '/api/archive/access-log/export', headers: { cookie: cookies[supervisorA]! } })
+    expect(mineExported.statusCode).toBe(200)
+    expect(mineExported.body.split('\n').slice(1).filter(Boolean).every(line => line.split(',')[2] === supervisorA)).toBe(true)
+    expect((await get(`/api/archive/access-log?userid=${admin}`, supervisorA)).status).toBe(403)
     // Terms are indexed for stored messages only.
     const terms = await stack.port.db.select().from(archiveTerms).where(eq(archiveTerms.term, '退款'))
     expect(terms).toHaveLength(2)

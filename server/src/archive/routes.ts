@@ -6,8 +6,7 @@ import { createReadStream, existsSync } from 'node:fs'
 import { AccessLogPage, AccessLogQuery, Alert, AlertList, AlertListQuery, AlertTransition, ApiError, ArchiveSearchQuery, ArchiveSearchResult, ArchiveStatus, ConversationList, ConversationListQuery, Dashboard, DashboardQuery, Rule, RuleInput, Transcript, TranscriptQuery } from '@scrm/shared'
 import { stringify } from 'csv-stringify/sync'
 import Type from 'typebox'
-import { requireAdmin } from '../auth/access.ts'
-import { badRequest, notFound } from '../plugins/errors.ts'
+import { badRequest, forbidden, notFound } from '../plugins/errors.ts'
 import { sessionOf } from '../plugins/session.ts'
 import { createRule, listAlerts, listRules, transitionAlert, updateRule } from './alerts.ts'
 import { mediaPath } from './media.ts'
@@ -100,18 +99,27 @@ export const archiveRoutes: FastifyPluginAsyncTypebox<ArchiveRouteOptions> = asy
     return reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="archive-search.csv"').send(`\uFEFF${csv}`)
   })
 
+  /** An admin reads everyone's looks; a supervisor only her own (what she viewed, searched, exported). */
+  const accessLogQueryFor = (request: FastifyRequest, query: AccessLogQuery): AccessLogQuery => {
+    const session = reader(request)
+    if (session.role === 'admin')
+      return query
+    if (query.userid !== undefined && query.userid !== session.userid)
+      throw forbidden('a supervisor reads only her own entries in the archive access log')
+    return { ...query, userid: session.userid }
+  }
+
   app.get('/api/archive/access-log', { schema: { querystring: AccessLogQuery, response: { 200: AccessLogPage, ...errors } } }, async (request) => {
     const session = sessionOf(request)
-    requireAdmin(session, 'only admins may read the archive access log')
-    const page = await readAccessLog(db, request.query)
+    const page = await readAccessLog(db, accessLogQueryFor(request, request.query))
     await logAccess(db, session, accessContext(request), 'view_access_log', describeQuery(request.query), now())
     return page
   })
 
   app.get('/api/archive/access-log/export', { schema: { querystring: AccessLogQuery } }, async (request, reply) => {
     const session = sessionOf(request)
-    requireAdmin(session, 'only admins may read the archive access log')
-    const page = await readAccessLog(db, { ...request.query, limit: request.query.limit ?? 1000 })
+    const query = accessLogQueryFor(request, request.query)
+    const page = await readAccessLog(db, { ...query, limit: query.limit ?? 1000 })
     await logAccess(db, session, accessContext(request), 'export_access_log', describeQuery(request.query), now())
     const csv = stringify([
       ['id', 'at', 'userid', 'role', 'action', 'target', 'ip', 'user_agent'],
