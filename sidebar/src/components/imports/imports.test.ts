@@ -10,7 +10,7 @@ import { formatDate, formatFen } from '../../utils/format'
 import ImportReportCard from './ImportReportCard.vue'
 import UnmatchedQueue from './UnmatchedQueue.vue'
 
-const api = vi.hoisted(() => ({ getImport: vi.fn(), listImports: vi.fn(), listUnmatched: vi.fn() }))
+const api = vi.hoisted(() => ({ getImport: vi.fn(), listImports: vi.fn(), listUnmatched: vi.fn(), searchMembers: vi.fn(), assignUnmatched: vi.fn() }))
 vi.mock('../../api/imports', () => api)
 
 const report: ImportReport = {
@@ -82,6 +82,33 @@ describe('import console', () => {
     expect(buyers[0]!.get('.facts').text()).toBe(`4 单 · ${formatFen(59_700)} · ${formatDate(list.buyers[0]!.lastPaidAt)}`)
     expect(buyers[1]!.get('.who').text()).toContain('（导出中无买家账号）')
     expect(buyers[1]!.get('.facts').text()).toBe(`1 单 · ${formatFen(19_900)} · ${formatDate(list.buyers[1]!.lastPaidAt)}`)
+  })
+
+  it('assigns an entry to a member the admin finds by name, phone or account, not by a typed id', async () => {
+    const pinia = createPinia()
+    setActivePinia(pinia)
+    const entry = { platform: 'jd' as const, buyerId: 'jd_wang', orderId: 12, orderNo: 'J12', orders: 2, paidFen: 5_000, lastPaidAt: 1, receiverName: '王五', phoneMasked: '137****0000' }
+    api.listUnmatched.mockResolvedValue({ totalOrders: 2, totalBuyers: 1, nextCursor: null, buyers: [entry] })
+    api.searchMembers.mockResolvedValueOnce({ members: [] })
+    api.searchMembers.mockResolvedValueOnce({ members: [{ id: 41, name: '王五', phoneMasked: '137****0000', externalUserid: 'wmW', orders: 3, identities: 1 }, { id: 42, name: '王五一', phoneMasked: null, externalUserid: null, orders: 0, identities: 0 }] })
+    api.assignUnmatched.mockResolvedValue({ id: 5, action: 'assign', memberId: 41, memberName: '王五', platform: 'jd', buyerId: 'jd_wang', fromMemberId: null, fromMemberName: null, orders: 2, createdBy: 'admin', createdByName: null, createdAt: 1, undoneAt: null })
+    await useImportsStore().loadUnmatched()
+    const w = mount(UnmatchedQueue, { global: { plugins: [pinia, createAppI18n('zh-CN')] } })
+    await w.get('[data-testid="unmatched-search"]').setValue('王六')
+    await w.get('form.assign').trigger('submit')
+    await flushPromises()
+    expect(api.searchMembers).toHaveBeenLastCalledWith('王六')
+    expect(w.text()).toContain('没有找到')
+    await w.get('[data-testid="unmatched-search"]').setValue('0000')
+    await w.get('form.assign').trigger('submit')
+    await flushPromises()
+    const found = w.findAll('[data-testid="unmatched-assign"]')
+    expect(found).toHaveLength(2)
+    expect(w.get('.found').text()).toContain('ID 41 · 137****0000 · 3 单')
+    await found[0]!.trigger('click')
+    await flushPromises()
+    expect(api.assignUnmatched).toHaveBeenCalledWith(12, 41)
+    expect(w.find('.found').exists()).toBe(false)
   })
 
   it('shows how much of the queue is loaded and appends the next page with its cursor', async () => {
