@@ -139,4 +139,25 @@ describe('order import screen in chromium', () => {
     expect(await reloaded.locator(`[data-testid="order-item"][data-order-no="${moved.orderNo}"]`).count()).toBe(0)
     await guideContext.close()
   })
+
+  it('assigns an unmatched buyer to the member the admin finds by name in the queue', async () => {
+    const sqlite = demo.database.sqlite
+    const member = sqlite.prepare(`select id, name from members where name is not null order by id limit 1`).get() as { id: number, name: string }
+    const { lastInsertRowid } = sqlite.prepare(`insert into orders (platform, order_no, member_id, buyer_id, status, total_amount, paid_amount, paid_at)
+      values ('jd', 'E2E-UNMATCHED-1', null, 'jd_e2e_stranger', 'completed', 25900, 25900, ?)`).run(Date.now())
+    await page.setViewportSize({ width: 1280, height: 860 })
+    await page.click('[data-testid="console-nav"] >> text=订单导入')
+    await page.waitForSelector('[data-testid="unmatched-queue"]')
+    const entry = page.locator('[data-testid="unmatched-buyer"]', { hasText: 'jd_e2e_stranger' })
+    await entry.waitFor()
+    await entry.locator('[data-testid="unmatched-search"]').fill(member.name)
+    await entry.locator('[data-testid="unmatched-search"]').press('Enter')
+    const pick = entry.locator(`[data-testid="unmatched-assign"][data-member-id="${member.id}"]`)
+    await pick.waitFor()
+    await entry.screenshot({ path: screenshotPath('imports-unmatched-find.png') })
+    await pick.click()
+    await page.waitForSelector('[data-testid="unmatched-assigned"]')
+    expect(sqlite.prepare('select member_id as memberId from orders where id = ?').get(lastInsertRowid)).toEqual({ memberId: member.id })
+    expect(await page.locator('[data-testid="unmatched-buyer"]', { hasText: 'jd_e2e_stranger' }).count()).toBe(0)
+  })
 })
