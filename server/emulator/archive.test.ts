@@ -21,7 +21,7 @@ describe('emulator archive', () => {
     expect(archive.getChatData({ seq: 0, limit: 1 })).toMatchObject({ errcode: 0 })
   })
 
-  it('encrypts each random key with RSA PKCS#1 v1.5 for its publickey_ver; our keyring opens old and new', () => {
+  it('encrypts each random key with RSA PKCS#1 v1.5 for its publickey_ver; our keyring opens old and new', async () => {
     const archive = new EmulatorArchive(() => 0, { keys: [pair] })
     archive.append([text('old', 'wmC', 'guide', 1, '旧密钥')])
     const next = generateArchiveKeyPair(2)
@@ -33,12 +33,17 @@ describe('emulator archive', () => {
     const block = privateDecrypt({ key: pair.privateKeyPem, padding: rsa.RSA_NO_PADDING }, Buffer.from(chatdata[0]!.encrypt_random_key, 'base64'))
     expect([...block.subarray(0, 2)]).toEqual([0, 2])
     const keyring = createArchiveKeyring(new Map([[1, pair.privateKeyPem], [2, next.privateKeyPem]]))
-    const contents = chatdata.map(c => JSON.parse(standInDecrypt(keyring.openRandomKey(c.publickey_ver, c.encrypt_random_key), c.encrypt_chat_msg)).text.content)
+    const opened = await keyring.openRandomKeys(chatdata.map(c => ({ publickeyVer: c.publickey_ver, encryptRandomKey: c.encrypt_random_key })))
+    const contents = opened.map((o, i) => 'randomKey' in o ? JSON.parse(standInDecrypt(o.randomKey, chatdata[i]!.encrypt_chat_msg)).text.content : o.error.message)
     expect(contents).toEqual(['旧密钥', '新密钥'])
+    const openOne = async (pem: string, publickeyVer: number, encryptRandomKey: string) => {
+      const [outcome] = await createArchiveKeyring(new Map([[1, pem]])).openRandomKeys([{ publickeyVer, encryptRandomKey }])
+      return outcome && 'error' in outcome ? outcome.error.message : 'opened'
+    }
     // A keyring without version 2 says so.
-    expect(() => createArchiveKeyring(new Map([[1, pair.privateKeyPem]])).openRandomKey(2, chatdata[1]!.encrypt_random_key)).toThrow(/publickey_ver 2/)
+    expect(await openOne(pair.privateKeyPem, 2, chatdata[1]!.encrypt_random_key)).toMatch(/publickey_ver 2/)
     // The wrong private key for a version is reported, not decoded into garbage.
-    expect(() => createArchiveKeyring(new Map([[1, next.privateKeyPem]])).openRandomKey(1, chatdata[0]!.encrypt_random_key)).toThrow(/PKCS#1|RSA/)
+    expect(await openOne(next.privateKeyPem, 1, chatdata[0]!.encrypt_random_key)).toMatch(/PKCS#1|RSA/)
   })
 
   it('serves media in chunks of at most 512 KB until is_finish', () => {

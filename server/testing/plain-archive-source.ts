@@ -19,7 +19,7 @@ export function plainArchiveSource(messages: ArchiveMessageJson[]): { source: Ar
       getMediaData: async () => { throw new Error('no media here') },
       checkSingleAgree: async pairs => pairs.map(pair => ({ ...pair, status: 'Default_Agree' as const })),
     },
-    keyring: { versions: () => [1], openRandomKey: () => 'plain', openRandomKeys: async requests => requests.map(() => ({ randomKey: 'plain' })), close: async () => {} },
+    keyring: { openRandomKeys: async requests => requests.map(() => ({ randomKey: 'plain' })), close: async () => {} },
     append,
   }
 }

@@ -73,10 +73,10 @@ function openToWire(keys: Map<number, KeyObject>, request: RandomKeyRequest): Wi
 }
 
 export interface ArchiveKeyring {
-  versions: () => number[]
-  /** The random key as the string DecryptData expects; throws ArchiveKeyError. */
-  openRandomKey: (publickeyVer: number, encryptRandomKey: string) => string
-  /** A batch, in order; each item's key or why it could not be opened. Uses the worker threads when there are any. */
+  /**
+   * A batch, in order; each item's random key (the string DecryptData expects) or why it could not be
+   * opened. Uses the worker threads when there are any.
+   */
   openRandomKeys: (requests: RandomKeyRequest[]) => Promise<RandomKeyOutcome[]>
   /** Stops the worker threads (a later batch starts them again). */
   close: () => Promise<void>
@@ -156,16 +156,6 @@ export function createArchiveKeyring(pems: Map<number, string>, options: { threa
   }
 
   return {
-    versions: () => [...keys.keys()].sort((a, b) => a - b),
-    openRandomKey(publickeyVer, encryptRandomKey) {
-      const cacheKey = cacheKeyOf({ publickeyVer, encryptRandomKey })
-      const cached = opened.get(cacheKey)
-      if (cached !== undefined)
-        return cached
-      const randomKey = openWith(keys, publickeyVer, encryptRandomKey)
-      remember(cacheKey, randomKey)
-      return randomKey
-    },
     async openRandomKeys(requests) {
       const known = new Map<string, WireOutcome>()
       const distinct = new Map<string, RandomKeyRequest>()
