@@ -26,6 +26,24 @@
 // .1666 vs .1634 with 3 slots; test R@10 / explore R@10 keyset 0 .1528 / .0574 (now .1556 /
 // .0529, store-wide .0597), keyset 1 .1412 / .0529 (now .1461 / .0494, store-wide .0569): fewer
 // items found overall and still short on new ones, so not shipped.
+//
+// A learned new-item ranker does no better in history-only mode. Candidates: her new items in the
+// top 40 of any source (neighbours, popular, complement, first-purchase popularity, blend);
+// 18 features (each source's score and 1/(1 + rank), log item count, trial and repeat rates,
+// her history length and past share of new items, and their products with the sources); a
+// softmax listwise loss (L2, 300 deterministic Adam steps from the blend) on 2,000 validation
+// members; repeat side and blend weights as shipped (neighbours 3, popular 0.5). Test R@10 /
+// explore R@10, five-keyset means, blend → learned order of the new side: history-only 2 slots
+// .1535/.0500 → .1519/.0480, 3 slots .1525/.0564 → .1511/.0550, 4 slots .1484/.0602 →
+// .1480/.0602 (validation, in-sample, 3 slots: explore .0456 → .0459: no signal beyond the
+// blend); published protocol 2 slots .1607/.0564 → .1609/.0570, 3 slots .1603/.0631 →
+// .1624/.0658, 4 slots .1582/.0692 → .1614/.0729. It learns only where other members' target
+// baskets are in training (the time signal a live system lacks). A pointwise logistic ranker was
+// worse still (keyset 0, history-only, 3 slots: explore .0611 → .0499), and merging both sides by
+// its hit probabilities (offset for new items chosen on validation) was behind slots (keyset 0:
+// .1562/.0510 against 2 slots' .1556/.0529 and 3 slots' .1569/.0611). A separate new-side blend
+// (neighbours + a × popular + b × first-purchase popularity, a and b chosen on validation: .0456 →
+// .0474 there) gave 3 slots .1526/.0562 on test. Not shipped.
 
 /** Slots are counted per this many places: the guide sees ten recommendations. */
 export const EXPLORE_LIST_SIZE = 10
