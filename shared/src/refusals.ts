@@ -7,7 +7,7 @@ import { redPacketRefusalList } from './redpackets.ts'
  * as `ApiError.reason`; the message stays Chinese for API callers, the sidebar words the reason per locale.
  * member_not_yours: not (or no longer, after a handover) a customer she serves; *_not_found: gone meanwhile;
  * material_without_file: a file material whose file is missing; miniprogram_not_configured: the brand has no
- * mini-program for the card; send_already_final: the send was already reported otherwise (`params` none);
+ * mini-program for the card; send_already_final: the send was already reported otherwise;
  * send_key_reused: a retry key reused for a different message (a client bug).
  */
 export const sendRefusalList = ['member_not_yours', 'reply_not_found', 'product_not_found', 'material_not_found', 'material_without_file', 'miniprogram_not_configured', 'send_not_found', 'send_already_final', 'send_key_reused'] as const
