@@ -1,5 +1,6 @@
 import type { Static } from 'typebox'
 import Type from 'typebox'
+import { ApiRefusal } from './refusals.ts'
 
 export const Platform = Type.Union([
   Type.Literal('taobao'),
@@ -23,8 +24,8 @@ export const ApiError = Type.Object({
   message: Type.String(),
   /** On 5xx: the id of the server log line. */
   requestId: Type.Optional(Type.String()),
-  /** Where a client words the refusal itself (red packets): why, as a code its locale files know… */
-  reason: Type.Optional(Type.String()),
+  /** Where a client words the refusal itself (red packets, sends, notes): why, as a code its locale files know… */
+  reason: Type.Optional(ApiRefusal),
   /** …and the values that text names (amounts in 分, counts). */
   params: Type.Optional(Type.Record(Type.String(), Type.Integer())),
 })

@@ -75,7 +75,7 @@ export async function canSeeMember(db: AsyncDbOrTx, session: Session, memberId: 
 /** Throws 404 (never 403) so a caller cannot tell "exists but not yours" from "does not exist". */
 export async function requireMemberAccess(db: AsyncDbOrTx, session: Session, memberId: number): Promise<void> {
   if (!(await canSeeMember(db, session, memberId)))
-    throw notFound('member not found among the customers you serve')
+    throw notFound('member not found among the customers you serve', { reason: 'member_not_yours' })
 }
 
 /** Refuses (403) anyone but an admin, with `refusal` as the message the caller reads. */

@@ -159,7 +159,9 @@ describeEachDialect('material library', ({ dialect }) => {
     expect([first.status, second.status]).toEqual([201, 200])
     expect(await second.json()).toEqual(await first.json())
     const other = await (await call('POST', '/api/materials', admin, { kind: 'link', title: '另一条', linkUrl: 'https://shop.example.com/b', coverUrl: 'https://shop.example.com/b.jpg' })).json() as Material
-    expect((await send(other.id, guide, memberId, key)).status).toBe(409)
+    const reused = await send(other.id, guide, memberId, key)
+    expect(reused.status).toBe(409)
+    expect(await reused.json()).toMatchObject({ reason: 'send_key_reused' })
   })
 
   it('sends a link through the signed redirect, which records the customer\'s open', async () => {
@@ -202,14 +204,18 @@ describeEachDialect('material library', ({ dialect }) => {
     expect(card.miniprogram.page.replace('.html', '')).toBe(withPage!.p.replace('.html', ''))
     const link = await (await call('GET', `/api/materials/product-card?skuId=${withoutPage!.s}`, guide)).json() as { msgtype: string, news: { link: string } }
     expect(link).toMatchObject({ msgtype: 'news', news: { link: withoutPage!.l } })
-    expect((await call('GET', '/api/materials/product-card?skuId=NOPE', guide)).status).toBe(404)
+    const noProduct = await call('GET', '/api/materials/product-card?skuId=NOPE', guide)
+    expect(noProduct.status).toBe(404)
+    expect(await noProduct.json()).toMatchObject({ reason: 'product_not_found', message: '商品 NOPE 不存在' })
   })
 
   it('keeps a store\'s materials to that store and lets a store manager manage only their own', async () => {
     const elsewhere = await (await call('POST', '/api/materials', admin, { kind: 'link', title: '别店专属', linkUrl: 'https://x.example.com', coverUrl: 'https://x.example.com/c.jpg', storeIds: [otherStore] })).json() as Material
     const listed = await (await call('GET', '/api/materials?limit=200', guide)).json() as MaterialList
     expect(listed.items.some(m => m.id === elsewhere.id)).toBe(false)
-    expect((await send(elsewhere.id)).status).toBe(404)
+    const notHere = await send(elsewhere.id)
+    expect(notHere.status).toBe(404)
+    expect(await notHere.json()).toMatchObject({ reason: 'material_not_found' })
     // One material by id: another store's is 404 for the guide, found for the admin.
     expect((await call('GET', `/api/materials/${elsewhere.id}`, guide)).status).toBe(404)
     expect(await (await call('GET', `/api/materials/${elsewhere.id}`, admin)).json()).toMatchObject({ id: elsewhere.id, storeIds: [otherStore] })
@@ -226,7 +232,9 @@ describeEachDialect('material library', ({ dialect }) => {
   it('refuses members the guide does not serve before uploading anything', async () => {
     const image = await (await upload(admin, { kind: 'image', title: '不该上传' }, png(9), 'n.png', 'image/png')).json() as Material
     await fetch(`${stack.emulator.url}/__emulator/calls`, { method: 'DELETE' })
-    expect((await send(image.id, guide, otherMemberId)).status).toBe(404)
+    const stranger = await send(image.id, guide, otherMemberId)
+    expect(stranger.status).toBe(404)
+    expect(await stranger.json()).toMatchObject({ reason: 'member_not_yours' })
     const uploads = (await (await fetch(`${stack.emulator.url}/__emulator/calls?path=/cgi-bin/media/upload`)).json() as { calls: unknown[] }).calls
     expect(uploads).toHaveLength(0)
   })

@@ -58,7 +58,7 @@ async function requireGroup(db: AsyncDbOrTx, groupId: number | null | undefined)
 async function visibleMaterial(db: AsyncDbOrTx, session: Session, id: number): Promise<MaterialRow> {
   const row = await db.select().from(materials).where(and(eq(materials.id, id), isNull(materials.archivedAt), visibleTo(session))).get()
   if (!row)
-    throw notFound(`素材 ${id} 不存在`)
+    throw notFound(`素材 ${id} 不存在`, { reason: 'material_not_found' })
   return row
 }
 
@@ -136,7 +136,7 @@ export async function getMaterial(db: AsyncDbOrTx, session: Session, id: number)
   // One read: visible to the session (not archived) and with its group and counts.
   const row = await db.select({ material: materials, groupName: materialGroups.name, useCount, openCount }).from(materials).leftJoin(materialGroups, eq(materialGroups.id, materials.groupId)).where(and(eq(materials.id, id), isNull(materials.archivedAt), visibleTo(session))).get()
   if (!row)
-    throw notFound(`素材 ${id} 不存在`)
+    throw notFound(`素材 ${id} 不存在`, { reason: 'material_not_found' })
   return toMaterial({ ...row.material, groupName: row.groupName, useCount: row.useCount, openCount: row.openCount }, (await storeIdsOf(db, [id])).get(id) ?? [])
 }
 
@@ -144,7 +144,7 @@ export async function getMaterial(db: AsyncDbOrTx, session: Session, id: number)
 export async function materialFile(deps: Pick<MaterialDeps, 'database' | 'storage'>, session: Session, id: number): Promise<{ bytes: Buffer, mimeType: string, fileName: string }> {
   const row = await visibleMaterial(deps.database.db, session, id)
   if (!row.contentHash)
-    throw notFound(`素材 ${id} 没有文件`)
+    throw notFound(`素材 ${id} 没有文件`, { reason: 'material_without_file' })
   return { bytes: await deps.storage.get(row.contentHash), mimeType: row.mimeType ?? 'application/octet-stream', fileName: row.fileName ?? 'file' }
 }
 
@@ -342,7 +342,7 @@ async function messageFor(deps: MaterialDeps, row: MaterialRow, idempotencyKey: 
       }
     case 'miniprogram':
       if (!deps.miniprogramAppid)
-        throw conflict('品牌还没有配置关联企业微信的小程序（WECOM_MINIPROGRAM_APPID），小程序卡片暂时不能发送')
+        throw conflict('品牌还没有配置关联企业微信的小程序（WECOM_MINIPROGRAM_APPID），小程序卡片暂时不能发送', { reason: 'miniprogram_not_configured' })
       return { msgtype: 'miniprogram', miniprogram: { appid: deps.miniprogramAppid, title: row.title.slice(0, 64), imgUrl: row.coverUrl!, page: row.pagePath! } }
   }
 }
@@ -356,7 +356,7 @@ export async function sendMaterial(deps: MaterialDeps, session: Session, materia
   const existing = await db.select({ send: sends, materialId: materialSends.materialId }).from(sends).leftJoin(materialSends, eq(materialSends.sendId, sends.id)).where(eq(sends.idempotencyKey, request.idempotencyKey)).get()
   if (existing) {
     if (existing.send.guideUserid !== session.userid || existing.send.memberId !== request.memberId || existing.materialId !== materialId)
-      throw conflict(`idempotencyKey ${request.idempotencyKey} was already used for a different send`)
+      throw conflict(`idempotencyKey ${request.idempotencyKey} was already used for a different send`, { reason: 'send_key_reused' })
     const { record } = await createSend(db, session, { idempotencyKey: request.idempotencyKey, memberId: request.memberId, message: existing.send.payload as ChatMessage }, existing.send.createdAt)
     return { send: { record, message: existing.send.payload as ChatMessage }, created: false }
   }
@@ -442,7 +442,7 @@ export async function refreshExpiringMedia(deps: MaterialDeps): Promise<{ refres
 export async function productCard(db: AsyncDbOrTx, skuId: string, miniprogramAppid: string | null): Promise<ChatMessage> {
   const product = await db.select({ name: products.name, price: products.price, imageUrl: products.imageUrl, linkUrl: products.linkUrl, page: products.miniprogramPage }).from(products).where(eq(products.skuId, skuId)).get()
   if (!product)
-    throw notFound(`商品 ${skuId} 不存在`)
+    throw notFound(`商品 ${skuId} 不存在`, { reason: 'product_not_found' })
   if (miniprogramAppid && product.page && /^https?:\/\//.test(product.imageUrl))
     return { msgtype: 'miniprogram', miniprogram: { appid: miniprogramAppid, title: product.name.slice(0, 64), imgUrl: product.imageUrl, page: miniprogramPagePath(product.page) } }
   return { msgtype: 'news', news: { link: product.linkUrl, title: product.name.slice(0, 128), desc: formatFen(product.price), imgUrl: product.imageUrl } }

@@ -63,14 +63,20 @@ describeEachDialect('member notes', ({ dialect }) => {
     expect(edited.json<Note>()).toMatchObject({ body: '女儿 7 岁，喜欢粉色', kind: 'family' })
 
     // The store's supervisor sees the note but may not change it; a guide who does not serve the member cannot see it.
-    expect((await call('PATCH', `/api/notes/${first.id}`, supervisorCookie, { body: 'x' })).statusCode).toBe(403)
+    const notAuthor = await call('PATCH', `/api/notes/${first.id}`, supervisorCookie, { body: 'x' })
+    expect(notAuthor.statusCode).toBe(403)
+    expect(notAuthor.json()).toMatchObject({ reason: 'note_not_author', message: 'only the author may change or delete a note' })
     expect((await call('DELETE', `/api/notes/${first.id}`, supervisorCookie)).statusCode).toBe(403)
-    expect((await call('PATCH', `/api/notes/${first.id}`, otherGuideCookie, { body: 'x' })).statusCode).toBe(404)
+    const notServed = await call('PATCH', `/api/notes/${first.id}`, otherGuideCookie, { body: 'x' })
+    expect(notServed.statusCode).toBe(404)
+    expect(notServed.json()).toMatchObject({ reason: 'member_not_yours' })
     expect((await call('DELETE', `/api/notes/${first.id}`, otherGuideCookie)).statusCode).toBe(404)
 
     expect((await call('DELETE', `/api/notes/${first.id}`, guideCookie)).statusCode).toBe(204)
     expect(await stack.port.db.select().from(memberNotes).where(eq(memberNotes.id, first.id)).get()).toBeUndefined()
-    expect((await call('DELETE', `/api/notes/${first.id}`, guideCookie)).statusCode).toBe(404)
+    const gone = await call('DELETE', `/api/notes/${first.id}`, guideCookie)
+    expect(gone.statusCode).toBe(404)
+    expect(gone.json()).toMatchObject({ reason: 'note_not_found' })
   })
 
   it('refuses: no session 401, members she does not serve 404, bad input 400 without writing', async () => {
@@ -92,6 +98,10 @@ describeEachDialect('member notes', ({ dialect }) => {
       expect(response.json<{ message: string }>().message).toMatch(/body|kind|memberId/)
     }
     expect((await call('PATCH', '/api/notes/1', guideCookie, {})).statusCode).toBe(400)
+    // Too long or blank: refusals the sidebar words itself, with the limit.
+    expect((await call('POST', '/api/notes', guideCookie, { memberId, kind: 'size', body: '码'.repeat(1001) })).json()).toMatchObject({ reason: 'text_too_long', params: { max: 1000 } })
+    expect((await call('POST', '/api/notes', guideCookie, { memberId, kind: 'size', body: '   ' })).json()).toMatchObject({ reason: 'text_blank' })
+    expect((await call('POST', '/api/notes', guideCookie, { memberId, kind: 'shoe', body: '42 码' })).json()).not.toHaveProperty('reason')
     expect((await stack.port.db.select({ n: sql<number>`count(*)` }).from(memberNotes).get())!.n).toBe(before)
     expect((await call('GET', '/api/notes?memberId=999999', adminCookie)).statusCode).toBe(404)
   })

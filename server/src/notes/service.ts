@@ -32,7 +32,7 @@ export async function listMemberNotes(db: AsyncDbOrTx, session: Session, memberI
 async function noteById(db: AsyncDbOrTx, session: Session, id: number): Promise<Note> {
   const row = await db.select(noteColumns).from(memberNotes).innerJoin(staff, eq(staff.userid, memberNotes.authorUserid)).where(eq(memberNotes.id, id)).get()
   if (!row)
-    throw notFound(`note ${id} not found`)
+    throw notFound(`note ${id} not found`, { reason: 'note_not_found' })
   return { ...row, mine: row.authorUserid === session.userid }
 }
 
@@ -55,10 +55,10 @@ export async function createNote(db: AsyncDbOrTx, session: Session, request: Cre
 async function requireOwnNote(db: AsyncDbOrTx, session: Session, id: number): Promise<void> {
   const note = await db.select({ memberId: memberNotes.memberId, authorUserid: memberNotes.authorUserid }).from(memberNotes).where(eq(memberNotes.id, id)).get()
   if (!note)
-    throw notFound(`note ${id} not found`)
+    throw notFound(`note ${id} not found`, { reason: 'note_not_found' })
   await requireMemberAccess(db, session, note.memberId)
   if (note.authorUserid !== session.userid)
-    throw forbidden('only the author may change or delete a note')
+    throw forbidden('only the author may change or delete a note', { reason: 'note_not_author' })
 }
 
 export async function updateNote(db: AsyncDbOrTx, session: Session, id: number, request: UpdateNoteRequest, now: number): Promise<Note> {

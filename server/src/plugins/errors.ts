@@ -1,9 +1,10 @@
+import type { ApiRefusal, WecomServiceErrorCode } from '@scrm/shared'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { toWecomServiceError, WecomApiError, WecomServiceError } from '../wecom/errors.ts'
 
 /** A refusal a client words itself: `ApiError.reason` and `ApiError.params`. */
-export interface Refusal { reason: string, params?: Record<string, number> }
+export interface Refusal { reason: ApiRefusal, params?: Record<string, number> }
 
 /** An error whose status and message are meant for the caller (4xx). */
 export class HttpError extends Error {
@@ -12,12 +13,35 @@ export class HttpError extends Error {
   }
 }
 
-export const badRequest = (message: string) => new HttpError(400, 'Bad Request', message)
+export const badRequest = (message: string, refusal?: Refusal) => new HttpError(400, 'Bad Request', message, refusal)
 export const unauthorized = (message = 'login required') => new HttpError(401, 'Unauthorized', message)
-export const forbidden = (message: string) => new HttpError(403, 'Forbidden', message)
+export const forbidden = (message: string, refusal?: Refusal) => new HttpError(403, 'Forbidden', message, refusal)
 /** Also used for "exists but not yours": callers must not learn what they may not see. */
-export const notFound = (message = 'not found') => new HttpError(404, 'Not Found', message)
-export const conflict = (message: string) => new HttpError(409, 'Conflict', message)
+export const notFound = (message = 'not found', refusal?: Refusal) => new HttpError(404, 'Not Found', message, refusal)
+export const conflict = (message: string, refusal?: Refusal) => new HttpError(409, 'Conflict', message, refusal)
+
+/** How the sidebar words a WeCom failure: what the guide can do differs (wait, or ask an admin). */
+const wecomReasons: Record<WecomServiceErrorCode, ApiRefusal> = {
+  WECOM_RATE_LIMITED: 'wecom_rate_limited',
+  WECOM_UNAVAILABLE: 'wecom_unavailable',
+  WECOM_IP_NOT_TRUSTED: 'wecom_setup',
+  WECOM_DOMAIN_NOT_TRUSTED: 'wecom_setup',
+  WECOM_CONFIG: 'wecom_setup',
+  WECOM_REJECTED: 'wecom_rejected',
+}
+
+/** The pattern of a text field that must hold more than white space (e.g. a note's body). */
+const NOT_BLANK = '\\S'
+
+/** A body text the schema refused for its length or blankness: a refusal the sidebar words with the limit. */
+function textRefusal(error: FastifyError): Refusal | undefined {
+  const first = error.validationContext === 'body' ? error.validation?.[0] : undefined
+  if (first?.keyword === 'maxLength' && typeof first.params.limit === 'number')
+    return { reason: 'text_too_long', params: { max: first.params.limit } }
+  if (first?.keyword === 'pattern' && first.params.pattern === NOT_BLANK)
+    return { reason: 'text_blank' }
+  return undefined
+}
 
 const reasonPhrases: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' }
 
@@ -33,13 +57,14 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
       request.log.warn({ err: error, errcode: mapped.errcode, reqId: request.id }, 'WeCom call failed')
       if (mapped.retryAfterSeconds !== undefined)
         void reply.header('Retry-After', String(mapped.retryAfterSeconds))
-      return reply.status(mapped.statusCode).send({ statusCode: mapped.statusCode, error: mapped.code, message: mapped.message, requestId: request.id })
+      const params = mapped.retryAfterSeconds === undefined ? undefined : { retryAfterSeconds: mapped.retryAfterSeconds }
+      return reply.status(mapped.statusCode).send({ statusCode: mapped.statusCode, error: mapped.code, message: mapped.message, requestId: request.id, reason: wecomReasons[mapped.code], params })
     }
     const status = error instanceof HttpError ? error.statusCode : error.validation ? 400 : (error.statusCode ?? 500)
     if (status < 500) {
       // Fastify's validation message already names the field, e.g. "querystring/externalUserId must match pattern".
       const code = error instanceof HttpError ? error.code : reasonPhrases[status] ?? 'Client Error'
-      const refusal = error instanceof HttpError ? error.refusal : undefined
+      const refusal = error instanceof HttpError ? error.refusal : textRefusal(error)
       return reply.status(status).send({ statusCode: status, error: code, message: error.message, ...refusal })
     }
     request.log.error({ err: error, reqId: request.id }, 'request failed')

@@ -56,6 +56,7 @@ describe('send log', () => {
     expect((await post(`/api/sends/${created.id}/complete`, { status: 'sent' })).status).toBe(200)
     const changed = await post(`/api/sends/${created.id}/complete`, { status: 'cancelled' })
     expect(changed.status).toBe(409)
+    expect(await changed.json()).toMatchObject({ reason: 'send_already_final', message: `send ${created.id} is already sent` })
     const row = stack.database.sqlite.prepare('select status, completed_at from sends where id = ?').get(created.id) as { status: string, completed_at: number }
     expect(row.status).toBe('sent')
     expect(row.completed_at).toBeGreaterThan(0)
@@ -74,14 +75,19 @@ describe('send log', () => {
     expect((await post('/api/sends', { idempotencyKey: key, memberId, message: news })).status).toBe(201)
     const reused = await post('/api/sends', { idempotencyKey: key, memberId, message: { msgtype: 'text', text: { content: 'other' } } })
     expect(reused.status).toBe(409)
+    expect(await reused.json()).toMatchObject({ reason: 'send_key_reused' })
   })
 
   it('refuses members the guide does not serve (404) and other guides\' sends (404)', async () => {
-    expect((await post('/api/sends', { idempotencyKey: randomUUID(), memberId: otherMemberId, message: news })).status).toBe(404)
+    const stranger = await post('/api/sends', { idempotencyKey: randomUUID(), memberId: otherMemberId, message: news })
+    expect(stranger.status).toBe(404)
+    expect(await stranger.json()).toMatchObject({ reason: 'member_not_yours', message: 'member not found among the customers you serve' })
     const created = await (await post('/api/sends', { idempotencyKey: randomUUID(), memberId, message: news })).json() as SendRecord
     const otherGuide = (stack.database.sqlite.prepare(`select userid from staff where role = 'guide' and status = 1 and userid != ? limit 1`).get(guide) as { userid: string }).userid
     const otherCookie = await stack.login(otherGuide)
-    expect((await post(`/api/sends/${created.id}/complete`, { status: 'sent' }, otherCookie)).status).toBe(404)
+    const othersSend = await post(`/api/sends/${created.id}/complete`, { status: 'sent' }, otherCookie)
+    expect(othersSend.status).toBe(404)
+    expect(await othersSend.json()).toMatchObject({ reason: 'send_not_found' })
   })
 
   it('400s on bad bodies, naming the field, and writes nothing', async () => {
@@ -94,11 +100,17 @@ describe('send log', () => {
       [{ idempotencyKey: randomUUID(), memberId, message: news, replyId: 999999 }, /replyId/],
       [{ idempotencyKey: randomUUID(), memberId, message: news, reasonCode: 'because' }, /reasonCode/],
     ]
+    const reasons = new Map<string, string>()
     for (const [body, field] of cases) {
       const res = await post('/api/sends', body)
       expect(res.status).toBe(400)
-      expect((await res.json() as { message: string }).message).toMatch(field)
+      const refusal = await res.json() as { message: string, reason?: string }
+      expect(refusal.message).toMatch(field)
+      if (refusal.reason)
+        reasons.set(field.source, refusal.reason)
     }
+    // The sku and reply that do not exist are refusals the sidebar words; schema errors are not.
+    expect(Object.fromEntries(reasons)).toEqual({ skuId: 'product_not_found', replyId: 'reply_not_found' })
     const completeBad = await post('/api/sends/1/complete', { status: 'done' })
     expect(completeBad.status).toBe(400)
     expect((stack.database.sqlite.prepare('select count(*) n from sends').get() as { n: number }).n).toBe(before)

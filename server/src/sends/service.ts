@@ -34,9 +34,9 @@ function toRecord(row: SendRow): SendRecord {
 export async function createSend(db: AsyncDbOrTx, session: Session, request: CreateSendRequest, now: number): Promise<{ record: SendRecord, created: boolean }> {
   await requireMemberAccess(db, session, request.memberId)
   if (request.replyId !== undefined && !(await db.select({ id: replies.id }).from(replies).where(eq(replies.id, request.replyId)).get()))
-    throw badRequest(`replyId ${request.replyId} does not exist`)
+    throw badRequest(`replyId ${request.replyId} does not exist`, { reason: 'reply_not_found' })
   if (request.skuId !== undefined && !(await db.select({ id: products.skuId }).from(products).where(eq(products.skuId, request.skuId)).get()))
-    throw badRequest(`skuId ${request.skuId} does not exist`)
+    throw badRequest(`skuId ${request.skuId} does not exist`, { reason: 'product_not_found' })
 
   const inserted = await db.insert(sends).values({
     idempotencyKey: request.idempotencyKey,
@@ -58,7 +58,7 @@ export async function createSend(db: AsyncDbOrTx, session: Session, request: Cre
   if (!existing)
     throw conflict('send could not be recorded; retry')
   if (existing.guideUserid !== session.userid || existing.memberId !== request.memberId || !isDeepStrictEqual(existing.payload, request.message))
-    throw conflict(`idempotencyKey ${request.idempotencyKey} was already used for a different send`)
+    throw conflict(`idempotencyKey ${request.idempotencyKey} was already used for a different send`, { reason: 'send_key_reused' })
   return { record: toRecord(existing), created: false }
 }
 
@@ -69,15 +69,15 @@ const finalStatuses = new Set<SendStatus>(['sent', 'failed', 'cancelled'])
 export async function completeSend(db: AsyncDbOrTx, session: Session, id: number, request: CompleteSendRequest, now: number): Promise<SendRecord> {
   const row = await db.select().from(sends).where(eq(sends.id, id)).get()
   if (!row || row.guideUserid !== session.userid)
-    throw notFound(`send ${id} not found`)
+    throw notFound(`send ${id} not found`, { reason: 'send_not_found' })
   if (finalStatuses.has(row.status)) {
     if (row.status === request.status)
       return toRecord(row)
-    throw conflict(`send ${id} is already ${row.status}`)
+    throw conflict(`send ${id} is already ${row.status}`, { reason: 'send_already_final' })
   }
   const updated = await db.update(sends).set({ status: request.status, errMsg: request.errMsg ?? null, completedAt: now }).where(eq(sends.id, id)).returning().get()
   if (!updated)
-    throw notFound(`send ${id} not found`)
+    throw notFound(`send ${id} not found`, { reason: 'send_not_found' })
   if (request.status === 'sent' && row.replyId !== null)
     await countReplyUse(db, row.replyId)
   return toRecord(updated)

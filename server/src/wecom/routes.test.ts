@@ -27,7 +27,7 @@ describe('wecom errors reaching the sidebar', () => {
     stack.database.sqlite.prepare(`delete from wecom_credentials`).run() // nothing cached: the next signature fetches
     const res = await sign()
     expect(res.statusCode).toBe(502)
-    expect(res.json()).toMatchObject({ error: 'WECOM_IP_NOT_TRUSTED', message: expect.stringMatching(/60020/) })
+    expect(res.json()).toMatchObject({ error: 'WECOM_IP_NOT_TRUSTED', message: expect.stringMatching(/60020/), reason: 'wecom_setup' })
   })
 
   it('45009 (frequency limit) → 503 WECOM_RATE_LIMITED with Retry-After', async () => {
@@ -36,7 +36,7 @@ describe('wecom errors reaching the sidebar', () => {
     const res = await sign()
     expect(res.statusCode).toBe(503)
     expect(res.headers['retry-after']).toBe('60')
-    expect(res.json()).toMatchObject({ error: 'WECOM_RATE_LIMITED' })
+    expect(res.json()).toMatchObject({ error: 'WECOM_RATE_LIMITED', reason: 'wecom_rate_limited', params: { retryAfterSeconds: 60 } })
   })
 })
 

@@ -1,4 +1,4 @@
-import { redPacketRefusalList } from '@scrm/shared'
+import { guideRefusalList, redPacketRefusalList } from '@scrm/shared'
 import { describe, expect, it } from 'vitest'
 import { en, zhCN } from './index'
 
@@ -15,5 +15,9 @@ describe('locales', () => {
 
   it('words every red-packet refusal the server can give', () => {
     expect(Object.keys(zhCN.redpackets.refusal).sort()).toEqual([...redPacketRefusalList].sort())
+  })
+
+  it('words every refusal a guide can meet while sending or writing notes', () => {
+    expect(Object.keys(zhCN.errors.refusal).sort()).toEqual([...guideRefusalList].sort())
   })
 })

@@ -2,7 +2,7 @@ import type { AppError } from '../utils/errors'
 import { acceptHMRUpdate, defineStore } from 'pinia'
 import { ref } from 'vue'
 import { i18n } from '../modules/i18n'
-import { describeError } from '../utils/errors'
+import { describeError, errorWording } from '../utils/errors'
 
 export type ToastKind = 'success' | 'info' | 'error'
 
@@ -31,7 +31,8 @@ export const useToastStore = defineStore('toast', () => {
   function showError(err: unknown, prefixKey?: 'send.failed'): AppError {
     const error = describeError(err)
     const t = i18n.global.t
-    const message = t(`errors.${error.kind}`)
+    const wording = errorWording(error)
+    const message = t(wording.key, wording.params)
     show(prefixKey ? t(prefixKey, { reason: message }) : message, 'error', undefined, error)
     return error
   }

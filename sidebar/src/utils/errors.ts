@@ -1,3 +1,5 @@
+import type { GuideRefusal } from '@scrm/shared'
+import { guideRefusalList } from '@scrm/shared'
 import { isAxiosError } from 'axios'
 
 /** What went wrong, as the guide needs to know it; each has a short zh-CN/en text in `errors.*`. */
@@ -22,6 +24,20 @@ export type ErrorKind = typeof errorKinds[number]
 export interface AppError {
   kind: ErrorKind
   detail: string
+  /** The server's reason for a refusal the sidebar words itself (`errors.refusal.*`), with its numbers. */
+  refusal?: { reason: GuideRefusal, params: Record<string, number> }
+}
+
+/** What to show for an error: the refusal's own words when the server gave a reason we know, else its kind's. */
+export function errorWording(error: AppError): { key: string, params: Record<string, number> } {
+  return error.refusal ? { key: `errors.refusal.${error.refusal.reason}`, params: error.refusal.params } : { key: `errors.${error.kind}`, params: {} }
+}
+
+function refusalOf(data: unknown): AppError['refusal'] {
+  if (!data || typeof data !== 'object' || !('reason' in data) || !(guideRefusalList as readonly unknown[]).includes(data.reason))
+    return undefined
+  const params = 'params' in data && data.params && typeof data.params === 'object' ? data.params as Record<string, number> : {}
+  return { reason: data.reason as GuideRefusal, params }
 }
 
 /** Header carrying the id of a request, sent by the client and echoed by a server that honours it. */
@@ -74,7 +90,8 @@ export function describeError(err: unknown): AppError {
     const where = err.config ? `${(err.config.method ?? 'get').toUpperCase()} ${err.config.url ?? ''}` : ''
     const parts = [status ? `HTTP ${status}` : err.code ?? 'no response', where, serverMessage || err.message, requestId ? `request ${requestId}` : '']
     const kind = status ? kindOfStatus(status, serverMessage) : err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' ? 'timeout' : 'network'
-    return { kind, detail: parts.filter(Boolean).join(' · ') }
+    const refusal = refusalOf(data)
+    return refusal ? { kind, detail: parts.filter(Boolean).join(' · '), refusal } : { kind, detail: parts.filter(Boolean).join(' · ') }
   }
   let message: string
   if (err && typeof err === 'object' && 'errMsg' in err && typeof err.errMsg === 'string')

@@ -1,36 +1,14 @@
 import type { Platform } from '@scrm/shared'
 
+import { shanghaiDate, shanghaiDateTime } from './china-time'
+
 export { formatFen } from '@scrm/shared'
 
-const TZ = 'Asia/Shanghai'
-const dateParts = new Intl.DateTimeFormat('en-CA', {
-  timeZone: TZ,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-})
-
-function parts(ms: number): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const p of dateParts.formatToParts(new Date(ms)))
-    out[p.type] = p.value
-  return out
-}
-
 /** Epoch ms → `2025-03-02` in China time. */
-export function formatDate(ms: number): string {
-  const p = parts(ms)
-  return `${p.year}-${p.month}-${p.day}`
-}
+export const formatDate = shanghaiDate
 
 /** Epoch ms → `2025-03-02 14:05` in China time. */
-export function formatDateTime(ms: number): string {
-  const p = parts(ms)
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`
-}
+export const formatDateTime = shanghaiDateTime
 
 /** 0.234 → `23%`; values under 1 % show `<1%`. */
 export function formatPercent(p: number): string {
