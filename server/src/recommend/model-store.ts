@@ -13,7 +13,7 @@ import type { BlendWeights, NbrModel, NbrOptions } from './nbr/model.ts'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import { desc, eq } from 'drizzle-orm'
 import { modelRuns } from '../db/schema.ts'
-import { buildPostings } from './nbr/model.ts'
+import { buildPostings, DEFAULT_POSTING_CAP } from './nbr/model.ts'
 
 export const ARTIFACT_VERSION = 1
 
@@ -47,8 +47,11 @@ export interface LoadedModel {
 
 type SectionType = 'i32' | 'f32' | 'f64'
 interface SectionInfo { name: string, type: SectionType, offset: number, length: number }
-/** Options as stored: artifacts written before the novelty weight existed lack it (they ranked without it). */
-type StoredNbrOptions = Omit<NbrOptions, 'weights'> & { weights: Omit<BlendWeights, 'novelty'> & Partial<Pick<BlendWeights, 'novelty'>> }
+/**
+ * Options as stored: artifacts written before the novelty weight existed lack it (they ranked without it);
+ * those written before the posting cap lack that (they get today's default when loaded).
+ */
+type StoredNbrOptions = Omit<NbrOptions, 'weights' | 'postingCap'> & Partial<Pick<NbrOptions, 'postingCap'>> & { weights: Omit<BlendWeights, 'novelty'> & Partial<Pick<BlendWeights, 'novelty'>> }
 interface Header { meta: ArtifactMeta, nbrOptions: StoredNbrOptions, itemCount: number, sections: SectionInfo[] }
 
 /** Serialise the scoring state (meta + NBR model) into a gzip buffer. */
@@ -134,7 +137,12 @@ export function decodeArtifact(buf: Buffer): { meta: ArtifactMeta, nbr: NbrModel
   const userVecs: NbrModel['userVecs'] = []
   for (let u = 0; u < nUsers; u++)
     userVecs.push({ ids: userIds.subarray(userOffsets[u]!, userOffsets[u + 1]!), vals: Float64Array.from(userVals.subarray(userOffsets[u]!, userOffsets[u + 1]!)) })
-  const { postingUsers, postingVals } = buildPostings(userVecs, itemCount)
+  const options: NbrOptions = {
+    ...header.nbrOptions,
+    postingCap: header.nbrOptions.postingCap ?? DEFAULT_POSTING_CAP,
+    weights: { ...header.nbrOptions.weights, novelty: header.nbrOptions.weights.novelty ?? 0 },
+  }
+  const { postingUsers, postingVals, postingCapped } = buildPostings(userVecs, itemCount, { cap: options.postingCap, neighbours: options.neighbours })
   const complementIds: Int32Array[] = []
   const complementVals: Float64Array[] = []
   for (let i = 0; i < itemCount; i++) {
@@ -142,11 +150,12 @@ export function decodeArtifact(buf: Buffer): { meta: ArtifactMeta, nbr: NbrModel
     complementVals.push(Float64Array.from(compVals.subarray(compOffsets[i]!, compOffsets[i + 1]!)))
   }
   const nbr: NbrModel = {
-    options: { ...header.nbrOptions, weights: { ...header.nbrOptions.weights, novelty: header.nbrOptions.weights.novelty ?? 0 } },
+    options,
     itemCount,
     userVecs,
     postingUsers,
     postingVals,
+    postingCapped,
     popularity: Float64Array.from(get('popularity')),
     popularRanking: get('popularRanking') as Int32Array,
     complementIds,

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { recommend, tifuVector, trainNbrModel } from './model.ts'
+import { Rng } from '../../lib/random.ts'
+import { buildPostings, recommend, sourceScores, tifuVector, trainNbrModel } from './model.ts'
 import { tuneBlendWeights } from './tune.ts'
 
 // Small synthetic shop: coffee buyers (1,2,3) and baby shoppers (10,11,12); 1 & 2 go together.
@@ -47,5 +48,46 @@ describe('recommend', () => {
   it('tunes blend weights on validation cases', () => {
     const best = tuneBlendWeights(model, [{ history: [[1], [1]], target: [1, 2] }], [10, 11])
     expect(best.objective).toBeGreaterThan(0)
+  })
+})
+
+describe('posting cap', () => {
+  it('keeps the first sole buyers and the strongest other members of a long list, in member order', () => {
+    const vec = (ids: number[], vals: number[]) => ({ ids: Int32Array.from(ids), vals: Float64Array.from(vals) })
+    const userVecs = [vec([0], [1]), vec([0, 1], [0.6, 0.8]), vec([0, 1], [0.8, 0.6]), vec([0], [1]), vec([0, 2], [0.9, 0.43]), vec([0, 1], [0.3, 0.95])]
+    const p = buildPostings(userVecs, 3, { cap: 3, neighbours: 1 })
+    expect([...p.postingUsers[0]!]).toEqual([0, 2, 4])
+    expect([...p.postingVals[0]!]).toEqual([1, 0.8, 0.9])
+    expect([...p.postingUsers[1]!]).toEqual([1, 2, 5])
+    expect([...p.postingCapped]).toEqual([1, 0, 0])
+    expect([...buildPostings(userVecs, 3).postingUsers[0]!]).toEqual([0, 1, 2, 3, 4, 5])
+  })
+
+  // Many members over a few items, so that the lists are long next to a small cap.
+  const rng = new Rng(3)
+  const crowd = Array.from({ length: 400 }, () => Array.from({ length: rng.int(1, 4) }, () => Array.from({ length: rng.int(1, 3) }, () => rng.int(0, 11))))
+  const queries = Array.from({ length: 50 }, () => Array.from({ length: rng.int(1, 5) }, () => Array.from({ length: rng.int(1, 4) }, () => rng.int(0, 11))))
+
+  it('changes nothing while every list fits the cap', () => {
+    const exact = trainNbrModel(crowd, { postingCap: Infinity, neighbours: 20 })
+    const fits = trainNbrModel(crowd, { postingCap: 400, neighbours: 20 })
+    expect(fits.postingCapped.every(c => c === 0)).toBe(true)
+    for (const h of queries) expect(recommend(fits, h, 20)).toEqual(recommend(exact, h, 20))
+  })
+
+  it('finds the exact neighbours of a one-item history through a capped list', () => {
+    const exact = trainNbrModel(crowd, { postingCap: Infinity, neighbours: 5 })
+    const capped = trainNbrModel(crowd, { postingCap: 12, neighbours: 5 })
+    expect(capped.postingCapped.every(c => c === 1)).toBe(true)
+    for (let item = 0; item < 12; item++) expect(sourceScores(capped, [[item]])).toEqual(sourceScores(exact, [[item]]))
+  })
+
+  it('still ranks a longer history from the capped lists', () => {
+    const capped = trainNbrModel(crowd, { postingCap: 12, neighbours: 5 })
+    for (const h of queries) {
+      const r = recommend(capped, h, 10)
+      expect(r.length).toBe(10)
+      expect(r.some(x => x.sources.neighbours > 0)).toBe(true)
+    }
   })
 })

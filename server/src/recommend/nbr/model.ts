@@ -29,6 +29,12 @@ export interface NbrOptions {
   complementMinSupport: number
   /** … and at least this many times as often as chance (lift = P(i and j) / (P(i) P(j))). */
   complementMinLift: number
+  /**
+   * Members kept per item in the neighbour search's inverted index: an item bought by more keeps
+   * the ones it weighs most in (buildPostings), so a member's search visits at most this many per item
+   * of hers. Lists within the cap are searched exactly, as before.
+   */
+  postingCap: number
   weights: BlendWeights
 }
 
@@ -46,6 +52,15 @@ export interface BlendWeights {
   exploreSlots?: number
 }
 
+/**
+ * Above Ta-Feng's longest list (3,413 members), so the published evaluation searches exactly. With it
+ * a search visits at most a few items × 4,096 members whatever the member count. On the 1M-member bench
+ * database (lists up to ~98k) a list took 1/6 of the exact search's CPU and kept 74 % of its top-10;
+ * 8,192 kept 84 % at 1/3. On Ta-Feng even a cap of 300 moved recall@10 by -0.0004 (bench/nbr-cap.ts;
+ * the numbers are in the commit message).
+ */
+export const DEFAULT_POSTING_CAP = 4096
+
 export const DEFAULT_NBR_OPTIONS: NbrOptions = {
   groupCount: 7,
   withinDecay: 0.9,
@@ -59,6 +74,7 @@ export const DEFAULT_NBR_OPTIONS: NbrOptions = {
   // at any support (barely above chance); lift ≥ 2 → 2.38 at support 2, 2.73 at 3–4, 4.29 at 5+.
   complementMinSupport: 3,
   complementMinLift: 2,
+  postingCap: DEFAULT_POSTING_CAP,
   weights: { personal: 0.7, neighbours: 0.3, complement: 0, popular: 0, novelty: 0 },
 }
 
@@ -69,9 +85,11 @@ export interface NbrModel {
   itemCount: number
   /** L2-normalised TIFU vector of every training member. */
   userVecs: SparseVec[]
-  /** Inverted index item → (member, weight) for the kNN search. */
+  /** Inverted index item → (member, weight) for the kNN search, in member order, at most `postingCap` per item. */
   postingUsers: Int32Array[]
   postingVals: Float64Array[]
+  /** 1 for an item whose list lost members to the cap (a search through it re-scores its candidates exactly). */
+  postingCapped: Uint8Array
   /** Recency-weighted popularity per item, max-normalised. */
   popularity: Float64Array
   /** Items sorted by popularity (candidate pool for the popular source). */
@@ -131,8 +149,17 @@ function toSparse(m: Map<number, number>, normalise: boolean): SparseVec {
   return { ids, vals }
 }
 
-/** Inverted index item → (users, weights) over the users' sparse vectors: neighbours are found through it. */
-export function buildPostings(userVecs: NbrModel['userVecs'], itemCount: number): Pick<NbrModel, 'postingUsers' | 'postingVals'> {
+/** How the neighbour search's posting lists are bounded (NbrOptions.postingCap and .neighbours). */
+export interface PostingLimits { cap: number, neighbours: number }
+
+/**
+ * Inverted index item → (users, weights) over the users' sparse vectors: neighbours are found through it.
+ * An item in more than `cap` vectors keeps `cap` of them, still in user order (so a list within the cap
+ * is exactly the uncapped one): the users who bought that item alone are interchangeable (the same
+ * vector) and no search takes more than `neighbours` of them, so the first `neighbours` stay; the rest
+ * of the cap goes to the other users with the largest weights on it (ties: the first users).
+ */
+export function buildPostings(userVecs: NbrModel['userVecs'], itemCount: number, limits: PostingLimits = { cap: Infinity, neighbours: 0 }): Pick<NbrModel, 'postingUsers' | 'postingVals' | 'postingCapped'> {
   const postingLen = new Int32Array(itemCount)
   for (const v of userVecs) {
     for (const id of v.ids) postingLen[id]!++
@@ -148,7 +175,50 @@ export function buildPostings(userVecs: NbrModel['userVecs'], itemCount: number)
       fill[id]!++
     }
   })
-  return { postingUsers, postingVals }
+  const postingCapped = new Uint8Array(itemCount)
+  const cap = Math.max(limits.cap, limits.neighbours)
+  for (let id = 0; id < itemCount; id++) {
+    const users = postingUsers[id]!
+    const vals = postingVals[id]!
+    if (users.length <= cap)
+      continue
+    let sole = 0
+    for (const u of users) {
+      if (userVecs[u]!.ids.length === 1)
+        sole++
+    }
+    const soleKept = Math.min(sole, limits.neighbours)
+    const othersKept = Math.min(users.length - sole, cap - soleKept)
+    const otherVals = new Float64Array(users.length - sole)
+    let o = 0
+    for (let k = 0; k < users.length; k++) {
+      if (userVecs[users[k]!]!.ids.length !== 1)
+        otherVals[o++] = vals[k]!
+    }
+    const cut = othersKept > 0 ? nthLargest(otherVals, othersKept) : Infinity
+    let above = 0
+    for (const w of otherVals) {
+      if (w > cut)
+        above++
+    }
+    let ties = othersKept - above
+    let soleLeft = soleKept
+    const keptUsers = new Int32Array(soleKept + othersKept)
+    const keptVals = new Float64Array(soleKept + othersKept)
+    let kept = 0
+    for (let k = 0; k < users.length; k++) {
+      const w = vals[k]!
+      const keep = userVecs[users[k]!]!.ids.length === 1 ? soleLeft-- > 0 : w > cut || (w === cut && ties-- > 0)
+      if (keep) {
+        keptUsers[kept] = users[k]!
+        keptVals[kept++] = w
+      }
+    }
+    postingUsers[id] = keptUsers
+    postingVals[id] = keptVals
+    postingCapped[id] = 1
+  }
+  return { postingUsers, postingVals, postingCapped }
 }
 
 /** Train on members' full basket sequences (oldest first). Item ids must be non-negative integers. */
@@ -166,7 +236,7 @@ export function trainNbrModel(histories: readonly History[], opts: Partial<NbrOp
     }
   }
   const userVecs = histories.map(h => toSparse(tifuVector(h, options), true))
-  const { postingUsers, postingVals } = buildPostings(userVecs, itemCount)
+  const { postingUsers, postingVals, postingCapped } = buildPostings(userVecs, itemCount, { cap: options.postingCap, neighbours: options.neighbours })
 
   const popularity = new Float64Array(itemCount)
   const itemCounts = new Float64Array(itemCount)
@@ -208,7 +278,7 @@ export function trainNbrModel(histories: readonly History[], opts: Partial<NbrOp
     complementIds.push(Int32Array.from(partners.map(p => p[0])))
     complementVals.push(Float64Array.from(partners.map(p => p[1])))
   }
-  return { options, itemCount, userVecs, postingUsers, postingVals, popularity, popularRanking, complementIds, complementVals }
+  return { options, itemCount, userVecs, postingUsers, postingVals, postingCapped, popularity, popularRanking, complementIds, complementVals }
 }
 
 /** The complement floor: `together` baskets of `basketCount` held both items, bought in `ni` and `nj` baskets. */
@@ -272,8 +342,8 @@ function topKeys(m: Map<number, number>, n: number): number[] {
 
 // Reusable zeroed accumulators and index lists per model (scoring is synchronous, so sharing is safe;
 // every user of an accumulator resets the entries it touched).
-type ScratchKind = 'users' | 'items' | 'selection'
-type IndexScratchKind = 'touched' | 'candidates' | 'chosen'
+type ScratchKind = 'users' | 'items' | 'selection' | 'query'
+type IndexScratchKind = 'touched' | 'pool' | 'candidates' | 'chosen'
 
 /** Buffers of at least `n` entries per model and kind, grown (never shrunk) on demand. */
 function scratchOf<Kind extends string, Buffer extends { length: number }>(make: (n: number) => Buffer): (model: NbrModel, n: number, kind: Kind) => Buffer {
@@ -295,6 +365,36 @@ function scratchOf<Kind extends string, Buffer extends { length: number }>(make:
 const scratch = scratchOf<ScratchKind, Float64Array>(n => new Float64Array(n))
 const indexScratch = scratchOf<IndexScratchKind, Int32Array>(n => new Int32Array(n))
 
+/**
+ * The `n` ids with the largest `values[id]` (ties: the first ones), in their order in `ids`: `ids` itself
+ * when it has at most `n`, else a view of `out`. `selection` is scratch space of at least ids.length.
+ */
+function topBy(values: Float64Array, ids: Int32Array, n: number, selection: Float64Array, out: Int32Array): Int32Array {
+  if (ids.length <= n)
+    return ids
+  const picked = selection.subarray(0, ids.length)
+  for (let i = 0; i < ids.length; i++) picked[i] = values[ids[i]!]!
+  const cut = nthLargest(picked, n)
+  let count = 0
+  for (const id of ids) {
+    if (values[id]! > cut)
+      out[count++] = id
+  }
+  for (let i = 0; i < ids.length && count < n; i++) {
+    if (values[ids[i]!] === cut)
+      out[count++] = ids[i]!
+  }
+  return out.subarray(0, count)
+}
+
+/**
+ * After a search through a capped list, the members re-scored exactly, per neighbour kept. Twice: room
+ * for the `neighbours` sole buyers of an item (who are the member herself in vector terms, so never her
+ * neighbours) besides the neighbours themselves, which keeps a one-item search exact. More finds more of
+ * the exact neighbours (bench/nbr-cap.ts) but each re-scored member is a few cache misses.
+ */
+const RESCORED_PER_NEIGHBOUR = 2
+
 /** Compute the four source scores over a candidate set (top items of each source). */
 export function sourceScores(model: NbrModel, history: History): SourceScores {
   const o = model.options
@@ -304,15 +404,18 @@ export function sourceScores(model: NbrModel, history: History): SourceScores {
   // kNN by sparse dot products over the inverted index, with a dense scratch accumulator. The members
   // touched, their similarities and the selection run in reused typed arrays (tens of thousands per
   // member at brand scale; the precompute job scores every member), in first-touch order as before, so
-  // the neighbours' items are summed in the same order and the scores stay bit-identical.
+  // the neighbours' items are summed in the same order and the scores stay bit-identical. A search
+  // through no capped list (postingCap) is the exact search.
   const nUsers = model.userVecs.length
   const sims = scratch(model, nUsers, 'users')
   const touched = indexScratch(model, nUsers, 'touched')
   let touchedCount = 0
+  let capped = false
   for (let j = 0; j < q.ids.length; j++) {
     const qv = q.vals[j]!
     const us = model.postingUsers[q.ids[j]!]!
     const vs = model.postingVals[q.ids[j]!]!
+    capped ||= model.postingCapped[q.ids[j]!] === 1
     for (let k = 0; k < us.length; k++) {
       const u = us[k]!
       if (sims[u] === 0)
@@ -320,31 +423,29 @@ export function sourceScores(model: NbrModel, history: History): SourceScores {
       sims[u]! += qv * vs[k]!
     }
   }
+  let pool: Int32Array = touched.subarray(0, touchedCount)
+  if (capped) {
+    // A capped list left out part of some members' dot products: the strongest by the partial sums are
+    // re-scored in full, so the cap decides who may be a neighbour, not how similar a neighbour is.
+    pool = topBy(sims, pool, RESCORED_PER_NEIGHBOUR * o.neighbours, scratch(model, nUsers, 'selection'), indexScratch(model, nUsers, 'pool'))
+    const qDense = scratch(model, model.itemCount, 'query')
+    for (let j = 0; j < q.ids.length; j++) qDense[q.ids[j]!] = q.vals[j]!
+    for (const u of pool) {
+      const v = model.userVecs[u]!
+      let dot = 0
+      for (let j = 0; j < v.ids.length; j++) dot += qDense[v.ids[j]!]! * v.vals[j]!
+      sims[u] = dot
+    }
+    for (let j = 0; j < q.ids.length; j++) qDense[q.ids[j]!] = 0
+  }
   // The member herself (when she is in the training set) would be her own nearest neighbour.
   const cand = indexScratch(model, nUsers, 'candidates')
   let candCount = 0
-  for (let i = 0; i < touchedCount; i++) {
-    const u = touched[i]!
+  for (const u of pool) {
     if (sims[u]! < 1 - 1e-9)
       cand[candCount++] = u
   }
-  let ranked: Int32Array = cand.subarray(0, candCount)
-  if (candCount > o.neighbours) {
-    const candSims = scratch(model, nUsers, 'selection').subarray(0, candCount)
-    for (let i = 0; i < candCount; i++) candSims[i] = sims[cand[i]!]!
-    const cut = nthLargest(candSims, o.neighbours)
-    const chosen = indexScratch(model, nUsers, 'chosen')
-    let chosenCount = 0
-    for (let i = 0; i < candCount; i++) {
-      if (sims[cand[i]!]! > cut)
-        chosen[chosenCount++] = cand[i]!
-    }
-    for (let i = 0; i < candCount && chosenCount < o.neighbours; i++) {
-      if (sims[cand[i]!] === cut)
-        chosen[chosenCount++] = cand[i]!
-    }
-    ranked = chosen.subarray(0, chosenCount)
-  }
+  const ranked = topBy(sims, cand.subarray(0, candCount), o.neighbours, scratch(model, nUsers, 'selection'), indexScratch(model, nUsers, 'chosen'))
   const acc = scratch(model, model.itemCount, 'items')
   const accTouched: number[] = []
   for (const u of ranked) {
