@@ -236,6 +236,55 @@ export const Rule = Type.Object({
 })
 export type Rule = Static<typeof Rule>
 
+const Fen = Type.Integer({ minimum: 0 })
+
+/**
+ * Which of the guide's red-packet limits an unlogged in-chat packet breaks (the names of `redPacketLimitList`):
+ * the amount of each packet (`eachFen`, a group packet's total over its count) against the per-packet bounds;
+ * the guide's packets (`dayCount`, this one included) and amount (`dayFen`) that China-time day against her
+ * daily limits.
+ */
+export const RedPacketBreach = Type.Union([
+  Type.Object({ limit: Type.Union([Type.Literal('packet_max'), Type.Literal('packet_min')]), eachFen: Fen, limitFen: Fen }),
+  Type.Object({ limit: Type.Literal('guide_day_count'), dayCount: Type.Integer({ minimum: 0 }), limitCount: Type.Integer({ minimum: 0 }) }),
+  Type.Object({ limit: Type.Literal('guide_day_amount'), dayFen: Fen, limitFen: Fen }),
+])
+export type RedPacketBreach = Static<typeof RedPacketBreach>
+
+/**
+ * What raised an alert, as facts the console words per locale (`archive.finding.<kind>`); the alert's `matched`
+ * is the same finding as one Chinese line (for search, the supervisors' WeCom message and old rows).
+ * keyword: a keyword rule's word, as the rule has it; pattern: the text a pattern matched; contact_shared: a
+ * phone number or WeChat id as written; offplatform_payment / complaint: the built-in word found;
+ * reply_timeout: the rule's working minutes; redpacket_unlogged: a guide's in-chat packet nothing here logged
+ * (amount null when the body has none), with the limits it breaks; link_unreadable: a card link that is not a
+ * URL (its first 200 characters, '' when empty); link_outside_library: the host of a link neither the catalog
+ * nor the materials use; product_off_sale: a product card (link or mini-program) for a product off sale (for
+ * a page several SKUs share, the first SKU); weapp_unlogged: a mini-program card
+ * no logged send matches; customer_deleted: the customer a guide deleted (memberId / memberName null when not
+ * a member here).
+ */
+export const AlertFinding = Type.Union([
+  Type.Object({ kind: Type.Literal('keyword'), word: Type.String() }),
+  Type.Object({ kind: Type.Literal('pattern'), text: Type.String() }),
+  Type.Object({ kind: Type.Literal('contact_shared'), contact: Type.Union([Type.Literal('phone'), Type.Literal('wechat_id')]), text: Type.String() }),
+  Type.Object({ kind: Type.Literal('offplatform_payment'), word: Type.String() }),
+  Type.Object({ kind: Type.Literal('complaint'), word: Type.String() }),
+  Type.Object({ kind: Type.Literal('reply_timeout'), minutes: Type.Integer({ minimum: 1 }) }),
+  Type.Object({ kind: Type.Literal('redpacket_unlogged'), amountFen: Nullable(Fen), count: Type.Integer({ minimum: 1 }), breaches: Type.Array(RedPacketBreach) }),
+  Type.Object({ kind: Type.Literal('link_unreadable'), url: Type.String() }),
+  Type.Object({ kind: Type.Literal('link_outside_library'), host: Type.String() }),
+  Type.Object({ kind: Type.Literal('product_off_sale'), card: Type.Union([Type.Literal('link'), Type.Literal('weapp')]), skuId: Type.String(), productName: Type.String() }),
+  Type.Object({ kind: Type.Literal('weapp_unlogged'), appName: Type.String(), title: Type.String() }),
+  Type.Object({ kind: Type.Literal('customer_deleted'), memberId: Nullable(Type.Integer()), memberName: Nullable(Type.String()), externalUserid: Type.String() }),
+])
+export type AlertFinding = Static<typeof AlertFinding>
+export type AlertFindingKind = AlertFinding['kind']
+/** Every finding kind, in the order of the union (a test holds them equal); the console words each one. */
+export const ALERT_FINDING_KINDS = ['keyword', 'pattern', 'contact_shared', 'offplatform_payment', 'complaint', 'reply_timeout', 'redpacket_unlogged', 'link_unreadable', 'link_outside_library', 'product_off_sale', 'weapp_unlogged', 'customer_deleted'] as const satisfies readonly AlertFindingKind[]
+/** The finding of one kind. */
+export type AlertFindingOf<K extends AlertFindingKind> = Extract<AlertFinding, { kind: K }>
+
 export const Alert = Type.Object({
   id: Type.Integer(),
   ruleId: Type.Integer(),
@@ -250,7 +299,10 @@ export const Alert = Type.Object({
   guideName: Nullable(Type.String()),
   /** The text that triggered it (or the waiting customer's message; for a deleted customer, the chat's last lines). */
   excerpt: Type.String(),
+  /** What matched, as one Chinese line (the console shows `finding` worded per locale when there is one). */
   matched: Type.String(),
+  /** What matched, as facts; null on alerts raised before findings were stored. */
+  finding: Nullable(AlertFinding),
   status: AlertStatus,
   raisedAt: Type.Integer(),
   acknowledgedBy: Nullable(Type.String()),

@@ -61,6 +61,15 @@ describe('archive console in chromium', () => {
     await page.locator('[data-testid="alert-row"]', { hasText: '链接不属于商品库或素材库：item.taobao.com' }).waitFor()
     await redPacketRow.scrollIntoViewIfNeeded()
     await page.screenshot({ path: screenshotPath('archive-alerts-policy.png') })
+    // In English the console words the same findings from their facts; the host stays as found.
+    await page.click('[data-testid="locale-toggle"]')
+    const redPacketRowEn = page.locator('[data-testid="alert-row"]', { hasText: 'Red packet not logged here: ¥66.66' })
+    await redPacketRowEn.waitFor()
+    await page.locator('[data-testid="alert-row"]', { hasText: 'Link not from the catalog or materials: item.taobao.com' }).waitFor()
+    await redPacketRowEn.scrollIntoViewIfNeeded()
+    await page.screenshot({ path: screenshotPath('archive-alerts-policy-en.png') })
+    await page.click('[data-testid="locale-toggle"]')
+    await redPacketRow.waitFor()
     // The guide then deletes the customer in WeCom: the callback's job raises an alert quoting the chat's last lines.
     const pair = sqlite.prepare('select guide_userid as guide, external_userid as customer from archive_conversations where id = ?').get(scene.conversationId) as { guide: string, customer: string }
     const pushed = await fetch(`${demo.emulator.url}/__emulator/callbacks/trigger`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Event: 'change_external_contact', ChangeType: 'del_external_contact', UserID: pair.guide, ExternalUserID: pair.customer }) })

@@ -1,6 +1,6 @@
 // Rules and alerts: the rule editor's writes, reply-timeout sweeps, alert transitions
 // (open → acknowledged → resolved with a note) and the supervisors' WeCom app message for new alerts.
-import type { Alert, AlertList, AlertListQuery, AlertTransition, Rule, RuleInput } from '@scrm/shared'
+import type { Alert, AlertFinding, AlertList, AlertListQuery, AlertTransition, Rule, RuleInput } from '@scrm/shared'
 import type { AsyncDbOrTx, Database } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, count, desc, eq, inArray, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm'
@@ -8,6 +8,7 @@ import { archiveAlerts, archiveConversations, archiveMessages, archiveRules, mem
 import { enqueueJob } from '../jobs/queue.ts'
 import { badRequest, conflict, notFound } from '../plugins/errors.ts'
 import { appliesTo, compilePattern, workingMsBetween } from './detect.ts'
+import { matchedText } from './findings.ts'
 import { NOTIFY_JOB } from './ingest.ts'
 import { archiveScope } from './scope.ts'
 
@@ -125,6 +126,7 @@ const alertColumns = {
   guideName: staff.name,
   excerpt: archiveAlerts.excerpt,
   matched: archiveAlerts.matched,
+  finding: archiveAlerts.finding,
   status: archiveAlerts.status,
   raisedAt: archiveAlerts.raisedAt,
   acknowledgedBy: archiveAlerts.acknowledgedBy,
@@ -200,6 +202,7 @@ export async function sweepReplyTimeouts(db: AsyncDbOrTx, now: number): Promise<
       if (!late.has(row.id) && workingMsBetween(row.since!, now, rule.workStartMinute, rule.workEndMinute) >= limitMs)
         late.set(row.id, row)
     }
+    const finding: AlertFinding = { kind: 'reply_timeout', minutes: rule.timeoutMinutes! }
     const alerts = [...late.values()].map(conversation => ({
       dedupeKey: `rule:${rule.id}:conversation:${conversation.id}:since:${conversation.since}`,
       ruleId: rule.id,
@@ -208,7 +211,8 @@ export async function sweepReplyTimeouts(db: AsyncDbOrTx, now: number): Promise<
       storeId: conversation.storeId,
       guideUserid: conversation.guideUserid,
       excerpt: (conversation.content ?? '').slice(0, 200),
-      matched: `${rule.timeoutMinutes} min`,
+      matched: matchedText(finding),
+      finding,
       raisedAt: now,
     }))
     for (let i = 0; i < alerts.length; i += ALERT_ROWS_PER_INSERT)
@@ -244,7 +248,7 @@ export async function raiseCustomerDeletedAlerts(db: AsyncDbOrTx, deletion: Cust
   const applying = rules.filter(rule => appliesTo(rule, target))
   if (applying.length === 0)
     return 0
-  const member = await db.select({ name: members.name }).from(members).where(eq(members.externalUserid, deletion.externalUserid)).get()
+  const member = await db.select({ id: members.id, name: members.name }).from(members).where(eq(members.externalUserid, deletion.externalUserid)).get()
   const conversation = await db.select({ id: archiveConversations.id }).from(archiveConversations).where(eq(archiveConversations.key, `u:${deletion.guideUserid}:${deletion.externalUserid}`)).get()
   let messageId: number | null = null
   let excerpt = ''
@@ -258,6 +262,7 @@ export async function raiseCustomerDeletedAlerts(db: AsyncDbOrTx, deletion: Cust
       .limit(DELETED_CONTEXT_LINES)
     excerpt = lines.reverse().map(line => `${line.sender === 'customer' ? '客户' : '导购'}：${line.content.slice(0, 60)}`).join('\n')
   }
+  const finding: AlertFinding = { kind: 'customer_deleted', memberId: member?.id ?? null, memberName: member?.name ?? null, externalUserid: deletion.externalUserid }
   const rows = applying.map(rule => ({
     dedupeKey: `rule:${rule.id}:deleted:${deletion.guideUserid}:${deletion.externalUserid}:${deletion.createTime}`,
     ruleId: rule.id,
@@ -266,7 +271,8 @@ export async function raiseCustomerDeletedAlerts(db: AsyncDbOrTx, deletion: Cust
     storeId: target.storeId,
     guideUserid: deletion.guideUserid,
     excerpt: excerpt.slice(0, 200),
-    matched: `删除客户：${member?.name ?? deletion.externalUserid}`.slice(0, 100),
+    matched: matchedText(finding),
+    finding,
     raisedAt: now,
   }))
   const raised = (await db.insert(archiveAlerts).values(rows).onConflictDoNothing().returning({ id: archiveAlerts.id })).length

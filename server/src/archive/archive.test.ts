@@ -247,6 +247,9 @@ function suite(dialect: Dialect) {
     expect(list.body.total).toBe(2)
     const alert = list.body.alerts.find(a => a.matched === '退款')!
     expect(alert.guideUserid).toBe(guideA)
+    // What matched, as facts too: the rule's word; the WeChat id as the guide wrote it (folded).
+    expect(alert.finding).toEqual({ kind: 'keyword', word: '退款' })
+    expect(list.body.alerts.find(a => a.ruleKind === 'behaviour')).toMatchObject({ matched: '微信号 shop_amy88', finding: { kind: 'contact_shared', contact: 'wechat_id', text: '微信号 shop_amy88' } })
     const otherStore = (await get<AlertList>('/api/archive/alerts', supervisorB)).body.alerts
     expect(otherStore.map(a => a.excerpt)).toEqual([expect.stringContaining('退款到了')])
     expect((await send('POST', `/api/archive/alerts/${alert.id}/transition`, supervisorB, { status: 'acknowledged' })).status).toBe(404)
@@ -270,6 +273,7 @@ function suite(dialect: Dialect) {
     const timeouts = (await get<AlertList>(`/api/archive/alerts?ruleId=${rule.body.id}`, admin)).body.alerts
     // The conversations whose last customer message got no reply: store A's after_rotation, store B's chat_5.
     expect(timeouts.map(a => a.excerpt).sort()).toEqual(['你好，羊绒衫有M码吗，退款到了谢谢', '换了密钥以后的消息：微信支付可以吗'])
+    expect(timeouts.map(a => [a.matched, a.finding])).toEqual([['30 min', { kind: 'reply_timeout', minutes: 30 }], ['30 min', { kind: 'reply_timeout', minutes: 30 }]])
     await stack.queue.enqueue(TIMEOUTS_JOB)
     await runJobs()
     expect((await get<AlertList>(`/api/archive/alerts?ruleId=${rule.body.id}`, admin)).body.total).toBe(2)
@@ -342,14 +346,15 @@ function suite(dialect: Dialect) {
       await new Promise(resolve => setTimeout(resolve, 20))
     }
 
-    const newAlerts = async (who: string) => (await get<AlertList>('/api/archive/alerts?limit=200', who)).body.alerts.filter(a => ['红包未登记', '商品库外链接', '导购删除客户'].includes(a.ruleName)).map(a => [a.ruleName, a.storeId, a.guideUserid, a.matched]).sort()
+    const newAlerts = async (who: string) => (await get<AlertList>('/api/archive/alerts?limit=200', who)).body.alerts.filter(a => ['红包未登记', '商品库外链接', '导购删除客户'].includes(a.ruleName)).map(a => [a.ruleName, a.storeId, a.guideUserid, a.matched, a.finding]).sort()
     const storeB = stack.dataset.staff.find(s => s.userid === guideB)!.storeId
     const memberB = stack.dataset.members.find(m => m.externalUserid === customerB)!
-    expect(await newAlerts(supervisorA)).toEqual([['红包未登记', storeA, guideA, '未经系统登记的红包 ¥18.88']])
+    // Within the default limits: the packet is named for being unlogged only.
+    expect(await newAlerts(supervisorA)).toEqual([['红包未登记', storeA, guideA, '未经系统登记的红包 ¥18.88', { kind: 'redpacket_unlogged', amountFen: 1888, count: 1, breaches: [] }]])
     expect(await newAlerts(supervisorB)).toEqual([
-      ['商品库外链接', storeB, guideB, '链接不属于商品库或素材库：item.taobao.com'],
-      ['导购删除客户', storeB, guideB, `删除客户：${memberB.name}`],
-      ['红包未登记', storeB, guideB, '未经系统登记的红包 ¥28.88'],
+      ['商品库外链接', storeB, guideB, '链接不属于商品库或素材库：item.taobao.com', { kind: 'link_outside_library', host: 'item.taobao.com' }],
+      ['导购删除客户', storeB, guideB, `删除客户：${memberB.name}`, { kind: 'customer_deleted', memberId: memberB.id, memberName: memberB.name, externalUserid: customerB }],
+      ['红包未登记', storeB, guideB, '未经系统登记的红包 ¥28.88', { kind: 'redpacket_unlogged', amountFen: 2888, count: 1, breaches: [] }],
     ])
     expect((await newAlerts(admin)).length).toBe(4)
     // Another store's alert cannot be handled either; guides have no alert queue.

@@ -1,6 +1,6 @@
 // Rule detection on one message: keyword lists, patterns and the built-in behaviours. Pure functions;
 // ingest prepares the enabled rules once per batch and runs them over the batch's new messages.
-import type { ArchiveSender, RuleBehaviour } from '@scrm/shared'
+import type { AlertFinding, ArchiveSender, RuleBehaviour } from '@scrm/shared'
 import { shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
 import { foldText } from './search-terms.ts'
 
@@ -70,24 +70,32 @@ function firstWord(folded: string, words: readonly Word[]): string | null {
   return words.find(word => folded.includes(word.folded))?.text ?? null
 }
 
-/** What in `message` triggers `rule` (the matched text), or null. Reply timeouts are not per message. */
-export function detect(rule: PreparedRule, message: DetectableMessage): string | null {
+/** Longest text a finding quotes from a message (a pattern may match a whole message). */
+const QUOTED_MAX = 200
+
+/** What in `message` triggers `rule` (its finding), or null. Reply timeouts are not per message. */
+export function detect(rule: PreparedRule, message: DetectableMessage): AlertFinding | null {
   if (!message.content || !appliesTo(rule, message))
     return null
   const folded = message.searchText
+  // An empty match (a pattern like `a*`) finds nothing.
+  const found = (text: string | null | undefined, finding: (text: string) => AlertFinding): AlertFinding | null => text ? finding(text) : null
   switch (rule.kind) {
     case 'keyword':
-      return firstWord(folded, rule.keywords)
+      return found(firstWord(folded, rule.keywords), word => ({ kind: 'keyword', word }))
     case 'pattern':
-      return rule.regex?.exec(message.content)?.[0] ?? null
+      return found(rule.regex?.exec(message.content)?.[0], text => ({ kind: 'pattern', text: text.slice(0, QUOTED_MAX) }))
     case 'behaviour':
       switch (rule.behaviour) {
         case 'share_contact':
-          return message.sender === 'staff' ? (PHONE.exec(folded)?.[0] ?? WECHAT_ID.exec(folded)?.[0] ?? null) : null
+          if (message.sender !== 'staff')
+            return null
+          return found(PHONE.exec(folded)?.[0], text => ({ kind: 'contact_shared', contact: 'phone', text }))
+            ?? found(WECHAT_ID.exec(folded)?.[0], text => ({ kind: 'contact_shared', contact: 'wechat_id', text }))
         case 'offplatform_payment':
-          return message.sender === 'staff' ? firstWord(folded, OFFPLATFORM_PAYMENT) : null
+          return message.sender === 'staff' ? found(firstWord(folded, OFFPLATFORM_PAYMENT), word => ({ kind: 'offplatform_payment', word })) : null
         case 'complaint':
-          return message.sender === 'customer' ? firstWord(folded, COMPLAINT) : null
+          return message.sender === 'customer' ? found(firstWord(folded, COMPLAINT), word => ({ kind: 'complaint', word })) : null
         default:
           return null
       }

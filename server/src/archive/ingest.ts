@@ -14,6 +14,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import { archiveAgreements, archiveAlerts, archiveCheckpoints, archiveConversations, archiveMessages, archiveRejects, archiveRules, archiveTerms, members, staff } from '../db/schema.ts'
 import { enqueueJob } from '../jobs/queue.ts'
 import { appliesTo, detect, prepareRule } from './detect.ts'
+import { matchedText } from './findings.ts'
 import { decodeMessage, isExternalId, MessageFormatError, parseMessageJson, senderOf } from './message-body.ts'
 import { isPolicyBehaviour, policyFindings } from './policy.ts'
 import { foldText, indexTerms } from './search-terms.ts'
@@ -404,10 +405,10 @@ async function raiseMessageAlerts(tx: AsyncTx, messages: StoredMessage[], idOf: 
   for (const message of candidates) {
     const messageId = idOf.get(message.msgid)!
     for (const rule of rules) {
-      const matched = isPolicyBehaviour(rule.behaviour)
+      const finding = isPolicyBehaviour(rule.behaviour)
         ? (appliesTo(rule, message) ? findings.get(message.msgid)?.[rule.behaviour] ?? null : null)
         : detect(rule, message)
-      if (matched) {
+      if (finding) {
         alerts.push({
           dedupeKey: `rule:${rule.id}:message:${messageId}`,
           ruleId: rule.id,
@@ -416,7 +417,8 @@ async function raiseMessageAlerts(tx: AsyncTx, messages: StoredMessage[], idOf: 
           storeId: message.storeId,
           guideUserid: message.guideUserid,
           excerpt: message.content.slice(0, 200),
-          matched: matched.slice(0, 100),
+          matched: matchedText(finding),
+          finding,
           raisedAt: at,
         })
       }

@@ -13,6 +13,7 @@ import { plainArchiveSource } from '../../testing/plain-archive-source.ts'
 import { applyWecomEvent } from '../contacts/events.ts'
 import { archiveAlerts, archiveConversations, archiveMessages, archiveRules, follows, jobs, materials, members, products, redPackets, redPacketSettings, sends, staff, stores } from '../db/schema.ts'
 import { DEFAULT_RED_PACKET_SETTINGS } from '../redpackets/service.ts'
+import { matchedText } from './findings.ts'
 import { NOTIFY_JOB, pullUntilCaughtUp } from './ingest.ts'
 import { inChatRedPacket, linkFinding, matchRedPackets, sharedCard } from './policy.ts'
 
@@ -49,16 +50,18 @@ describe('policy checks on one message', () => {
   it('judges a link by the catalog, our own origin and the hosts products and materials use', () => {
     const lookup: LinkLookup = {
       ownOrigin: PUBLIC_URL,
-      productsByUrl: new Map([['https://shop.brand.example/p/1', { name: '羊绒衫', onSale: true }], ['https://shop.brand.example/p/2', { name: '旧款风衣', onSale: false }]]),
+      productsByUrl: new Map([['https://shop.brand.example/p/1', { skuId: 'sku1', name: '羊绒衫', onSale: true }], ['https://shop.brand.example/p/2', { skuId: 'sku2', name: '旧款风衣', onSale: false }]]),
       knownHosts: new Set(['shop.brand.example']),
     }
     expect(linkFinding('https://shop.brand.example/p/1', lookup)).toBeNull()
-    expect(linkFinding('https://shop.brand.example/p/2', lookup)).toBe('商品已下架：旧款风衣')
+    expect(linkFinding('https://shop.brand.example/p/2', lookup)).toEqual({ kind: 'product_off_sale', card: 'link', skuId: 'sku2', productName: '旧款风衣' })
     expect(linkFinding('https://SHOP.brand.example/campaign', lookup)).toBeNull()
     expect(linkFinding(`${PUBLIC_URL}/api/materials/open/abc`, lookup)).toBeNull()
-    expect(linkFinding('http://scrm.brand.example/api/materials/open/abc', lookup)).toBe('链接不属于商品库或素材库：scrm.brand.example')
-    expect(linkFinding('https://item.taobao.com/item.htm?id=1', lookup)).toBe('链接不属于商品库或素材库：item.taobao.com')
-    expect(linkFinding('not a url', lookup)).toBe('链接无法识别：not a url')
+    expect(linkFinding('http://scrm.brand.example/api/materials/open/abc', lookup)).toEqual({ kind: 'link_outside_library', host: 'scrm.brand.example' })
+    expect(linkFinding('https://item.taobao.com/item.htm?id=1', lookup)).toEqual({ kind: 'link_outside_library', host: 'item.taobao.com' })
+    expect(linkFinding('not a url', lookup)).toEqual({ kind: 'link_unreadable', url: 'not a url' })
+    expect(matchedText(linkFinding('not a url', lookup)!)).toBe('链接无法识别：not a url')
+    expect(matchedText({ kind: 'link_unreadable', url: '' })).toBe('链接无法识别：（空）')
   })
 
   it('matches each logged red packet to one archived packet at most, the closest in time', () => {
@@ -84,7 +87,7 @@ const noWecom: ContactSyncClient = {
 describeEachDialect('archive policy behaviours', ({ fresh }) => {
   let database: Database
   const ids: Record<string, number> = {}
-  const alertsOf = async (ruleId: number) => (await database.db.select({ msgid: archiveMessages.msgid, matched: archiveAlerts.matched, storeId: archiveAlerts.storeId, excerpt: archiveAlerts.excerpt })
+  const alertsOf = async (ruleId: number) => (await database.db.select({ msgid: archiveMessages.msgid, matched: archiveAlerts.matched, finding: archiveAlerts.finding, storeId: archiveAlerts.storeId, excerpt: archiveAlerts.excerpt })
     .from(archiveAlerts)
     .leftJoin(archiveMessages, eq(archiveMessages.id, archiveAlerts.messageId))
     .where(eq(archiveAlerts.ruleId, ruleId))
@@ -132,6 +135,14 @@ describeEachDialect('archive policy behaviours', ({ fresh }) => {
     ids.cardRule = await rule('卡片', 'product_card_outside_policy', 'brand', null)
     ids.deleteRuleS1 = await rule('删客户（一店）', 'delete_member', 'store', 's1')
     ids.deleteRuleG2 = await rule('删客户（导购二）', 'delete_member', 'guide', 'g2')
+    // Rules judged on a message's text alone (detect.ts), brand-wide.
+    const textRule = async (name: string, over: Pick<typeof archiveRules.$inferInsert, 'kind' | 'words' | 'pattern' | 'behaviour'>) =>
+      (await db.insert(archiveRules).values({ name, scope: 'brand', createdBy: 'admin', createdAt: T0, updatedAt: T0, ...over }).returning({ id: archiveRules.id }))[0]!.id
+    ids.keywordRule = await textRule('敏感词', { kind: 'keyword', words: ['最低价'] })
+    ids.patternRule = await textRule('订单号', { kind: 'pattern', pattern: 'DD\\d{6}' })
+    ids.contactRule = await textRule('留联系方式', { kind: 'behaviour', behaviour: 'share_contact' })
+    ids.paymentRule = await textRule('私下收款', { kind: 'behaviour', behaviour: 'offplatform_payment' })
+    ids.complaintRule = await textRule('投诉', { kind: 'behaviour', behaviour: 'complaint' })
 
     const { source, keyring, append } = plainArchiveSource([
       // Red packets by g1 (store s1) on one day: 08:00 + hours.
@@ -158,6 +169,12 @@ describeEachDialect('archive policy behaviours', ({ fresh }) => {
       text('b_1', 'wmB', 'g1', T0 + 7 * HOUR, '衣服起球了'),
       { msgid: 'b_2', action: 'send', from: 'g1', tolist: ['wmB'], roomid: '', msgtime: T0 + 7 * HOUR + 1000, msgtype: 'image', image: { md5sum: '', filesize: 0, sdkfileid: 'img_b2' } },
       text('b_3', 'g1', 'wmB', T0 + 7 * HOUR + 2000, '抱歉，我帮您换一件'),
+      // Text the word rules find, in g1's chat with wmA.
+      text('w_wechat', 'g1', 'wmA', T0 + 9 * HOUR, '全网最低价，加我 VX: Amy_2024 详聊'),
+      text('w_phone', 'g1', 'wmA', T0 + 9 * HOUR + 1000, '我电话 139-0000-1234'),
+      text('w_pay', 'g1', 'wmA', T0 + 9 * HOUR + 2000, '私下转账给我更便宜'),
+      text('w_complaint', 'wmA', 'g1', T0 + 9 * HOUR + 3000, '再不发货我就投诉'),
+      text('w_order', 'wmA', 'g1', T0 + 9 * HOUR + 4000, '订单 dd123456 还没到'),
     ])
     // Small batches: a day's red packets arrive over several pulls and are judged the same.
     await pullUntilCaughtUp({ database, source, keyring, sourceName: 'test', now: () => NOW, limit: 3, publicUrl: PUBLIC_URL })
@@ -169,24 +186,60 @@ describeEachDialect('archive policy behaviours', ({ fresh }) => {
   it('flags a guide\'s in-chat red packets that no logged packet matches, naming the limits they break', async () => {
     expect(await alertsOf(ids.redpacketRule!)).toEqual([
       // The logged packet for ¥5.00 failed: the in-chat one is not it. The guide's 2nd packet of the day, ¥13.88 in all.
-      { msgid: 'rp_failed', matched: '未经系统登记的红包 ¥5.00', storeId: 's1', excerpt: '恭喜发财，感谢支持' },
+      {
+        msgid: 'rp_failed',
+        matched: '未经系统登记的红包 ¥5.00',
+        finding: { kind: 'redpacket_unlogged', amountFen: 500, count: 1, breaches: [] },
+        storeId: 's1',
+        excerpt: '恭喜发财，感谢支持',
+      },
       // Logged packets held that day (¥8.88, ¥10.00) plus the unlogged ones so far (¥5.00, ¥300.00).
-      { msgid: 'rp_big', matched: '未经系统登记的红包 ¥300.00；单个金额超过上限 ¥200.00；今日第 4 个，每日上限 3 个；今日累计 ¥323.88，每日上限 ¥300.00', storeId: 's1', excerpt: '恭喜发财，感谢支持' },
-      { msgid: 'rp_later', matched: '未经系统登记的红包 ¥3.00；今日第 5 个，每日上限 3 个；今日累计 ¥326.88，每日上限 ¥300.00', storeId: 's1', excerpt: '恭喜发财，感谢支持' },
+      {
+        msgid: 'rp_big',
+        matched: '未经系统登记的红包 ¥300.00；单个金额超过上限 ¥200.00；今日第 4 个，每日上限 3 个；今日累计 ¥323.88，每日上限 ¥300.00',
+        finding: { kind: 'redpacket_unlogged', amountFen: 30_000, count: 1, breaches: [
+          { limit: 'packet_max', eachFen: 30_000, limitFen: 20_000 },
+          { limit: 'guide_day_count', dayCount: 4, limitCount: 3 },
+          { limit: 'guide_day_amount', dayFen: 32_388, limitFen: 30_000 },
+        ] },
+        storeId: 's1',
+        excerpt: '恭喜发财，感谢支持',
+      },
+      {
+        msgid: 'rp_later',
+        matched: '未经系统登记的红包 ¥3.00；今日第 5 个，每日上限 3 个；今日累计 ¥326.88，每日上限 ¥300.00',
+        finding: { kind: 'redpacket_unlogged', amountFen: 300, count: 1, breaches: [{ limit: 'guide_day_count', dayCount: 5, limitCount: 3 }, { limit: 'guide_day_amount', dayFen: 32_688, limitFen: 30_000 }] },
+        storeId: 's1',
+        excerpt: '恭喜发财，感谢支持',
+      },
     ])
     // rp_logged matched the logged ¥8.88 packet; the customer's packet is not the guide's; g2's store has no rule.
   })
 
   it('flags links and mini-program cards not from the catalog or materials, and products off sale', async () => {
-    expect((await alertsOf(ids.cardRule!)).map(a => [a.msgid, a.matched, a.storeId])).toEqual([
-      ['card_off_sale', '商品已下架：旧款风衣', 's1'],
-      ['card_foreign', '链接不属于商品库或素材库：item.taobao.com', 's1'],
-      ['news_foreign', '链接不属于商品库或素材库：mp.weixin.qq.com', 's2'],
-      ['weapp_off_sale', '商品已下架：旧款风衣', 's1'],
+    expect((await alertsOf(ids.cardRule!)).map(a => [a.msgid, a.matched, a.finding, a.storeId])).toEqual([
+      ['card_off_sale', '商品已下架：旧款风衣', { kind: 'product_off_sale', card: 'link', skuId: 'sku2', productName: '旧款风衣' }, 's1'],
+      ['card_foreign', '链接不属于商品库或素材库：item.taobao.com', { kind: 'link_outside_library', host: 'item.taobao.com' }, 's1'],
+      ['news_foreign', '链接不属于商品库或素材库：mp.weixin.qq.com', { kind: 'link_outside_library', host: 'mp.weixin.qq.com' }, 's2'],
+      ['weapp_off_sale', '商品已下架：旧款风衣', { kind: 'product_off_sale', card: 'weapp', skuId: 'sku2', productName: '旧款风衣' }, 's1'],
       // Its only send was cancelled in the chat: nothing logged sent it.
-      ['weapp_cancelled_send', '小程序卡片不是从商品库或素材库发出的：品牌商城「羊绒衫」', 's1'],
-      ['weapp_unlogged', '小程序卡片不是从商品库或素材库发出的：品牌商城「会员商城」', 's1'],
+      ['weapp_cancelled_send', '小程序卡片不是从商品库或素材库发出的：品牌商城「羊绒衫」', { kind: 'weapp_unlogged', appName: '品牌商城', title: '羊绒衫' }, 's1'],
+      ['weapp_unlogged', '小程序卡片不是从商品库或素材库发出的：品牌商城「会员商城」', { kind: 'weapp_unlogged', appName: '品牌商城', title: '会员商城' }, 's1'],
     ])
+  })
+
+  it('states what the word rules found as facts, the words as written', async () => {
+    const found = async (ruleId: number) => (await alertsOf(ruleId)).map(a => [a.msgid, a.matched, a.finding])
+    expect(await found(ids.keywordRule!)).toEqual([['w_wechat', '最低价', { kind: 'keyword', word: '最低价' }]])
+    // A pattern's match as the message has it (it is matched case-insensitively).
+    expect(await found(ids.patternRule!)).toEqual([['w_order', 'dd123456', { kind: 'pattern', text: 'dd123456' }]])
+    // Contact details as found in the folded text.
+    expect(await found(ids.contactRule!)).toEqual([
+      ['w_wechat', 'vx: amy_2024', { kind: 'contact_shared', contact: 'wechat_id', text: 'vx: amy_2024' }],
+      ['w_phone', '139-0000-1234', { kind: 'contact_shared', contact: 'phone', text: '139-0000-1234' }],
+    ])
+    expect(await found(ids.paymentRule!)).toEqual([['w_pay', '转账给我', { kind: 'offplatform_payment', word: '转账给我' }]])
+    expect(await found(ids.complaintRule!)).toEqual([['w_complaint', '投诉', { kind: 'complaint', word: '投诉' }]])
   })
 
   it('alerts when a guide deletes a customer, with the chat\'s last lines, in the guide\'s store only', async () => {
@@ -211,13 +264,13 @@ describeEachDialect('archive policy behaviours', ({ fresh }) => {
     const lastOfB = (await db.select({ id: archiveMessages.id }).from(archiveMessages).where(eq(archiveMessages.msgid, 'b_3')).get())!
     const chatC = (await db.select({ id: archiveConversations.id }).from(archiveConversations).where(eq(archiveConversations.key, 'u:g2:wmC')).get())!
     const lastOfC = (await db.select({ id: archiveMessages.id }).from(archiveMessages).where(eq(archiveMessages.msgid, 'news_foreign')).get())!
-    const columns = { ruleId: archiveAlerts.ruleId, matched: archiveAlerts.matched, excerpt: archiveAlerts.excerpt, conversationId: archiveAlerts.conversationId, messageId: archiveAlerts.messageId, storeId: archiveAlerts.storeId, guideUserid: archiveAlerts.guideUserid, status: archiveAlerts.status }
+    const columns = { ruleId: archiveAlerts.ruleId, matched: archiveAlerts.matched, finding: archiveAlerts.finding, excerpt: archiveAlerts.excerpt, conversationId: archiveAlerts.conversationId, messageId: archiveAlerts.messageId, storeId: archiveAlerts.storeId, guideUserid: archiveAlerts.guideUserid, status: archiveAlerts.status }
     const deletions = await db.select(columns).from(archiveAlerts).where(inArray(archiveAlerts.ruleId, [ids.deleteRuleS1!, ids.deleteRuleG2!])).orderBy(archiveAlerts.id)
     expect(deletions).toEqual([
       // The image has no text: the quoted lines are the chat's last lines with text.
-      { ruleId: ids.deleteRuleS1, matched: '删除客户：李先生', excerpt: '客户：衣服起球了\n导购：抱歉，我帮您换一件', conversationId: chatB.id, messageId: lastOfB.id, storeId: 's1', guideUserid: 'g1', status: 'open' },
-      { ruleId: ids.deleteRuleS1, matched: '删除客户：赵女士', excerpt: '', conversationId: null, messageId: null, storeId: 's1', guideUserid: 'g1', status: 'open' },
-      { ruleId: ids.deleteRuleG2, matched: '删除客户：陈女士', excerpt: '导购：恭喜发财，感谢支持\n导购：穿搭指南 冬季叠穿', conversationId: chatC.id, messageId: lastOfC.id, storeId: 's2', guideUserid: 'g2', status: 'open' },
+      { ruleId: ids.deleteRuleS1, matched: '删除客户：李先生', finding: { kind: 'customer_deleted', memberId: ids.wmB, memberName: '李先生', externalUserid: 'wmB' }, excerpt: '客户：衣服起球了\n导购：抱歉，我帮您换一件', conversationId: chatB.id, messageId: lastOfB.id, storeId: 's1', guideUserid: 'g1', status: 'open' },
+      { ruleId: ids.deleteRuleS1, matched: '删除客户：赵女士', finding: { kind: 'customer_deleted', memberId: ids.wmD, memberName: '赵女士', externalUserid: 'wmD' }, excerpt: '', conversationId: null, messageId: null, storeId: 's1', guideUserid: 'g1', status: 'open' },
+      { ruleId: ids.deleteRuleG2, matched: '删除客户：陈女士', finding: { kind: 'customer_deleted', memberId: ids.wmC, memberName: '陈女士', externalUserid: 'wmC' }, excerpt: '导购：恭喜发财，感谢支持\n导购：穿搭指南 冬季叠穿', conversationId: chatC.id, messageId: lastOfC.id, storeId: 's2', guideUserid: 'g2', status: 'open' },
     ])
     expect(await db.select({ status: follows.status }).from(follows).where(and(eq(follows.guideUserid, 'g1'), eq(follows.memberId, ids.wmB!))).get()).toEqual({ status: 'deleted_by_guide' })
     // The supervisors' WeCom message is on its way.

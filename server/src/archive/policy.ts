@@ -16,9 +16,8 @@
 // mini-program card carries no page or appid in the archive (only title and the app's name), so it is from the
 // catalog or materials only when a logged mini-program send matches it (same guide and customer, same title,
 // within MATCH_WINDOW_MS); if that send was a product, the product must be on sale.
-import type { ArchiveSender, RedPacketSettings, RuleBehaviour } from '@scrm/shared'
+import type { AlertFinding, AlertFindingOf, ArchiveSender, RedPacketBreach, RedPacketSettings, RuleBehaviour } from '@scrm/shared'
 import type { AsyncTx } from '../db/port.ts'
-import { formatFen } from '@scrm/shared'
 import { and, eq, gte, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm'
 import { archiveMessages, materials, products, redPackets, sends } from '../db/schema.ts'
 import { DAY_MS, shanghaiDay, shanghaiDayStart } from '../lib/china-time.ts'
@@ -75,10 +74,10 @@ export function matchRedPackets(archived: ArchivedPacket[], logged: LoggedPacket
 
 /**
  * What is outside policy about each unlogged archived packet of one guide on one China-time day (`archived` in
- * time order, `logged` the guide's logged packets of that day), as one line per packet.
+ * time order, `logged` the guide's logged packets of that day): its amount and the limits it breaks.
  */
-export function redPacketFindings(archived: ArchivedPacket[], logged: LoggedPacket[], matches: Map<string, number | null>, settings: RedPacketSettings): Map<string, string> {
-  const findings = new Map<string, string>()
+export function redPacketFindings(archived: ArchivedPacket[], logged: LoggedPacket[], matches: Map<string, number | null>, settings: RedPacketSettings): Map<string, AlertFindingOf<'redpacket_unlogged'>> {
+  const findings = new Map<string, AlertFindingOf<'redpacket_unlogged'>>()
   const held = logged.filter(packet => HELD_STATUSES.has(packet.status))
   let unloggedCount = 0
   let unloggedFen = 0
@@ -87,23 +86,22 @@ export function redPacketFindings(archived: ArchivedPacket[], logged: LoggedPack
       continue
     unloggedCount += packet.count
     unloggedFen += packet.amountFen ?? 0
-    const parts = [packet.amountFen === null ? '未经系统登记的红包' : `未经系统登记的红包 ${formatFen(packet.amountFen)}`]
+    const breaches: RedPacketBreach[] = []
     if (packet.amountFen !== null) {
-      const each = Math.round(packet.amountFen / packet.count)
-      const what = packet.count > 1 ? `每个约 ${formatFen(each)}` : '单个金额'
-      if (each > settings.maxFen)
-        parts.push(`${what}超过上限 ${formatFen(settings.maxFen)}`)
-      else if (each < settings.minFen)
-        parts.push(`${what}低于下限 ${formatFen(settings.minFen)}`)
+      const eachFen = Math.round(packet.amountFen / packet.count)
+      if (eachFen > settings.maxFen)
+        breaches.push({ limit: 'packet_max', eachFen, limitFen: settings.maxFen })
+      else if (eachFen < settings.minFen)
+        breaches.push({ limit: 'packet_min', eachFen, limitFen: settings.minFen })
     }
     const before = held.filter(p => p.at <= packet.at)
     const dayCount = before.length + unloggedCount
     const dayFen = before.reduce((sum, p) => sum + p.amountFen, 0) + unloggedFen
     if (dayCount > settings.guideDayCount)
-      parts.push(`今日第 ${dayCount} 个，每日上限 ${settings.guideDayCount} 个`)
+      breaches.push({ limit: 'guide_day_count', dayCount, limitCount: settings.guideDayCount })
     if (dayFen > settings.guideDayFen)
-      parts.push(`今日累计 ${formatFen(dayFen)}，每日上限 ${formatFen(settings.guideDayFen)}`)
-    findings.set(packet.msgid, parts.join('；'))
+      breaches.push({ limit: 'guide_day_amount', dayFen, limitFen: settings.guideDayFen })
+    findings.set(packet.msgid, { kind: 'redpacket_unlogged', amountFen: packet.amountFen, count: packet.count, breaches })
   }
   return findings
 }
@@ -167,27 +165,31 @@ export function sharedCard(msgtype: string, body: Json): SharedCard | null {
 export interface LinkLookup {
   /** Our own origin (the public URL): material links come through its tracked redirect. */
   ownOrigin: string | null
-  /** Products by exact link URL. */
-  productsByUrl: Map<string, { name: string, onSale: boolean }>
+  /** Products by exact link URL (for a page several SKUs share, the first SKU). */
+  productsByUrl: Map<string, { skuId: string, name: string, onSale: boolean }>
   /** Hosts (lower case) some product or live material links to. */
   knownHosts: Set<string>
 }
 
+/** Longest unreadable link, card title or app name a finding quotes. */
+const QUOTED_URL_MAX = 200
+const QUOTED_TEXT_MAX = 100
+
 /** Why a link is outside policy, or null when it is from the catalog or the material library. */
-export function linkFinding(raw: string, lookup: LinkLookup): string | null {
+export function linkFinding(raw: string, lookup: LinkLookup): AlertFinding | null {
   let url: URL
   try {
     url = new URL(raw)
   }
   catch {
-    return `链接无法识别：${raw.slice(0, 60) || '（空）'}`
+    return { kind: 'link_unreadable', url: raw.slice(0, QUOTED_URL_MAX) }
   }
   const product = lookup.productsByUrl.get(raw)
   if (product)
-    return product.onSale ? null : `商品已下架：${product.name}`
+    return product.onSale ? null : { kind: 'product_off_sale', card: 'link', skuId: product.skuId, productName: product.name }
   if (url.origin === lookup.ownOrigin || lookup.knownHosts.has(url.hostname.toLowerCase()))
     return null
-  return `链接不属于商品库或素材库：${url.hostname}`
+  return { kind: 'link_outside_library', host: url.hostname }
 }
 
 function hostOf(raw: string): string | null {
@@ -200,12 +202,12 @@ function hostOf(raw: string): string | null {
 }
 
 async function linkLookup(tx: AsyncTx, urls: string[], publicUrl: string): Promise<LinkLookup> {
-  const productRows = urls.length ? await tx.select({ linkUrl: products.linkUrl, name: products.name, status: products.status }).from(products).where(inArray(products.linkUrl, urls)).orderBy(products.skuId) : []
-  const productsByUrl = new Map<string, { name: string, onSale: boolean }>()
+  const productRows = urls.length ? await tx.select({ skuId: products.skuId, linkUrl: products.linkUrl, name: products.name, status: products.status }).from(products).where(inArray(products.linkUrl, urls)).orderBy(products.skuId) : []
+  const productsByUrl: LinkLookup['productsByUrl'] = new Map()
   for (const row of productRows) {
     // Several SKUs of one style may share a page: on sale while any of them is.
     const seen = productsByUrl.get(row.linkUrl)
-    productsByUrl.set(row.linkUrl, { name: seen?.name ?? row.name, onSale: (seen?.onSale ?? false) || row.status === 'on_sale' })
+    productsByUrl.set(row.linkUrl, { skuId: seen?.skuId ?? row.skuId, name: seen?.name ?? row.name, onSale: (seen?.onSale ?? false) || row.status === 'on_sale' })
   }
   const knownHosts = new Set<string>()
   for (const host of new Set(urls.map(hostOf).filter((h): h is string => h !== null))) {
@@ -256,7 +258,7 @@ async function productCardPolicy(tx: AsyncTx, messages: PolicyMessage[], publicU
   for (const { message, card } of cards) {
     if (card.kind !== 'link')
       continue
-    const finding = card.urls.length === 0 ? '链接无法识别：（空）' : card.urls.map(url => linkFinding(url, lookup)).find(f => f !== null)
+    const finding: AlertFinding | null | undefined = card.urls.length === 0 ? { kind: 'link_unreadable', url: '' } : card.urls.map(url => linkFinding(url, lookup)).find(f => f !== null)
     if (finding)
       findingsOf(findings, message.msgid).product_card_outside_policy = finding
   }
@@ -289,9 +291,9 @@ async function productCardPolicy(tx: AsyncTx, messages: PolicyMessage[], publicU
   for (const weapp of weapps.filter(w => wanted.has(w.msgid))) {
     const send = matches.get(weapp.msgid)
     const product = send?.skuId ? productOf.get(send.skuId) : undefined
-    const finding = !send
-      ? `小程序卡片不是从商品库或素材库发出的：${weapp.appName || '小程序'}「${weapp.title}」`
-      : product && product.status !== 'on_sale' ? `商品已下架：${product.name}` : null
+    const finding: AlertFinding | null = !send
+      ? { kind: 'weapp_unlogged', appName: weapp.appName.slice(0, QUOTED_TEXT_MAX), title: weapp.title.slice(0, QUOTED_TEXT_MAX) }
+      : product && product.status !== 'on_sale' ? { kind: 'product_off_sale', card: 'weapp', skuId: product.skuId, productName: product.name } : null
     if (finding)
       findingsOf(findings, weapp.msgid).product_card_outside_policy = finding
   }
@@ -310,10 +312,10 @@ export interface PolicyMessage {
   body: Json
 }
 
-/** Per message id, what each policy behaviour found (the alert's `matched` text). */
-export type PolicyFindings = Map<string, Partial<Record<PolicyBehaviour, string>>>
+/** Per message id, what each policy behaviour found. */
+export type PolicyFindings = Map<string, Partial<Record<PolicyBehaviour, AlertFinding>>>
 
-function findingsOf(findings: PolicyFindings, msgid: string): Partial<Record<PolicyBehaviour, string>> {
+function findingsOf(findings: PolicyFindings, msgid: string): Partial<Record<PolicyBehaviour, AlertFinding>> {
   let entry = findings.get(msgid)
   if (!entry) {
     entry = {}

@@ -1,7 +1,7 @@
 // The whole data model in one place (drizzle, SQLite dialect). Conventions:
 // money is integer 分, times are UTC epoch milliseconds, PII used only for matching is hashed.
 // Tables for later modules (recommendation, attribution) live here too so migrations stay linear.
-import type { ImportRefusal, ImportReport, ReasonCode, RecommendedProduct, RedPacketSettings, SegmentDefinition } from '@scrm/shared'
+import type { AlertFinding, ImportRefusal, ImportReport, ReasonCode, RecommendedProduct, RedPacketSettings, SegmentDefinition } from '@scrm/shared'
 import { ALERT_STATUSES, ARCHIVE_ACCESS_ACTIONS, ARCHIVE_MEDIA_STATUSES, ARCHIVE_REJECT_REASONS, ARCHIVE_SENDERS, chatMessageTypes, handoverItemStatusList, handoverKindList, handoverReasonList, IDENTITY_ACTIONS, IMPORT_STATUSES, JOB_STATUSES, MATCH_KEYS, materialKindList, noteKindList, redPacketStatusList, RULE_BEHAVIOURS, RULE_KINDS, RULE_SCOPES, sendStatusList } from '@scrm/shared'
 import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
@@ -586,7 +586,10 @@ export const archiveAlerts = sqliteTable('archive_alerts', {
   storeId: text('store_id'),
   guideUserid: text('guide_userid'),
   excerpt: text('excerpt').notNull(),
+  /** The finding as one Chinese line: what search, the supervisors' WeCom message and exports show. */
   matched: text('matched').notNull(),
+  /** The finding as facts, worded per locale by the console; null on rows raised before it was stored. */
+  finding: text('finding', { mode: 'json' }).$type<AlertFinding>(),
   status: text('status', { enum: ALERT_STATUSES }).notNull().default('open'),
   raisedAt: integer('raised_at').notNull(),
   acknowledgedBy: text('acknowledged_by'),

@@ -1,4 +1,4 @@
-import { guideRefusalList, redPacketRefusalList } from '@scrm/shared'
+import { ALERT_FINDING_KINDS, guideRefusalList, redPacketRefusalList } from '@scrm/shared'
 import { describe, expect, it } from 'vitest'
 import { en, zhCN } from './index'
 
@@ -15,6 +15,10 @@ describe('locales', () => {
 
   it('words every red-packet refusal the server can give', () => {
     expect(Object.keys(zhCN.redpackets.refusal).sort()).toEqual([...redPacketRefusalList].sort())
+  })
+
+  it('words every kind of archive alert finding', () => {
+    expect(Object.keys(zhCN.archive.finding).sort()).toEqual([...ALERT_FINDING_KINDS].sort())
   })
 
   it('words every refusal a guide can meet while sending or writing notes', () => {
