@@ -41,6 +41,7 @@ export const archiveAlerts = pgTable('archive_alerts', {
   guideUserid: text('guide_userid'),
   excerpt: text('excerpt').notNull(),
   matched: text('matched').notNull(),
+  finding: text('finding'),
   status: text('status').notNull().default('open'),
   raisedAt: bigint('raised_at', { mode: 'number' }).notNull(),
   acknowledgedBy: text('acknowledged_by'),

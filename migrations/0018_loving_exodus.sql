@@ -1,0 +1,1 @@
+ALTER TABLE `archive_alerts` ADD `finding` text;
