@@ -16,8 +16,8 @@ function decodeOrderCursor(cursor: string): { paidAt: number, id: number } {
 
 /**
  * One page of a member's orders newest first (`:limit` orders, after the cursor when `afterCursor`), each
- * joined with its lines in line order: one prepared statement, so the orders and their lines are read
- * together (one snapshot) and no statement is built per page size.
+ * joined with its lines in line order, and whether it has unmapped lines: one prepared statement, so the
+ * orders and their lines are read together (one snapshot) and no statement is built per page size.
  */
 function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
   const page = db.select({
@@ -31,6 +31,7 @@ function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
     paidAt: orders.paidAt,
     storeName: sql<string | null>`${stores.name}`.as('store_name'),
     buyerId: orders.buyerId,
+    hasUnmapped: sql<number>`case when exists (select 1 from ${orderUnmappedItems} where ${orderUnmappedItems.orderId} = ${orders.id}) then 1 else 0 end`.as('has_unmapped'),
   }).from(orders).leftJoin(stores, eq(stores.id, orders.storeId)).where(and(
     eq(orders.memberId, sql.placeholder('memberId')),
     afterCursor ? sql`(${orders.paidAt}, ${orders.id}) < (${sql.placeholder('paidAt')}, ${sql.placeholder('id')})` : undefined,
@@ -48,6 +49,7 @@ function memberOrdersQuery(db: AsyncDbOrTx, afterCursor: boolean) {
       storeName: page.storeName,
       buyerId: page.buyerId,
     },
+    hasUnmapped: page.hasUnmapped,
     line: {
       skuId: orderLines.skuId,
       spuId: orderLines.spuId,
@@ -98,7 +100,8 @@ export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, option
   const result: Order[] = []
   let hasMore = false
   let current: Order | undefined
-  for (const { order, line } of rows) {
+  let anyUnmapped = false
+  for (const { order, hasUnmapped, line } of rows) {
     if (current?.id !== order.id) {
       if (result.length === options.limit) {
         hasMore = true
@@ -106,6 +109,7 @@ export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, option
       }
       current = { ...order, lines: [], unmappedLines: [] }
       result.push(current)
+      anyUnmapped ||= Number(hasUnmapped) === 1
     }
     // An order without lines comes back once with every line column null (left join). A line's product
     // exists (foreign key), so its columns are as non-null as the schema says; the row type cannot know.
@@ -114,7 +118,8 @@ export async function listMemberOrders(db: AsyncDbOrTx, memberId: number, option
   }
   const first = result[0]
   const last = result.at(-1)
-  if (first && last) {
+  // Most pages have no unmapped line (the page says so per order): no second read for them.
+  if (first && last && anyUnmapped) {
     const byOrder = new Map(result.map(o => [o.id, o]))
     for (const { orderId, ...line } of await unmappedLinesBetween(db).all({ memberId, firstPaidAt: first.paidAt, firstId: first.id, lastPaidAt: last.paidAt, lastId: last.id }))
       byOrder.get(orderId)?.unmappedLines.push(line)

@@ -40,7 +40,6 @@ async function readDatabaseClock(db: AsyncDbOrTx, databaseClock: DatabaseClock):
   return Number(ms)
 }
 
-const scoresOf = preparedPerHandle(db => db.select().from(memberScores).where(eq(memberScores.memberId, sql.placeholder('memberId'))).prepare())
 const storedListOf = preparedPerHandle(db => db.select().from(memberRecommendations).where(eq(memberRecommendations.memberId, sql.placeholder('memberId'))).prepare())
 
 /** One member's list as written to `member_recommendations`. */
@@ -258,8 +257,22 @@ const purchaseDaysOf = preparedPerHandle(db => db.select({ n: sql<number>`count(
   lte(orders.paidAt, sql.placeholder('now')),
 )).prepare())
 
-/** A member's trained scores as shown: numbers only where her history is sufficient, blank otherwise. */
-function gatedPropensity(row: typeof memberScores.$inferSelect): Propensity {
+/**
+ * What the sidebar shows of a member's recommendations, in one statement (one round trip on PostgreSQL):
+ * her stored list and its log row's id, and her trained scores (`sufficiency` null: none stored).
+ */
+const servedListOf = preparedPerHandle(db => db.select({
+  recommendationId: memberRecommendations.recommendationId,
+  items: memberRecommendations.items,
+  pBuy7: memberScores.pBuy7,
+  pBuy30: memberScores.pBuy30,
+  pAlive: memberScores.pAlive,
+  expectedNextAt: memberScores.expectedNextAt,
+  sufficiency: memberScores.sufficiency,
+}).from(members).leftJoin(memberRecommendations, eq(memberRecommendations.memberId, members.id)).leftJoin(memberScores, eq(memberScores.memberId, members.id)).where(eq(members.id, sql.placeholder('memberId'))).prepare())
+
+/** Her trained scores as shown: numbers only where her history is sufficient, blank otherwise. */
+function gatedPropensity(row: Omit<Propensity, 'sufficiency'> & { sufficiency: Propensity['sufficiency'] }): Propensity {
   const ok = row.sufficiency === 'ok'
   return {
     pBuy7: ok ? row.pBuy7 : null,
@@ -270,11 +283,8 @@ function gatedPropensity(row: typeof memberScores.$inferSelect): Propensity {
   }
 }
 
-/** Her trained scores; without a training run, how much data there is (training's sufficiency rule, blank numbers). */
-async function propensityOf(db: AsyncDbOrTx, memberId: number, now: number): Promise<Propensity> {
-  const row = await scoresOf(db).get({ memberId })
-  if (row)
-    return gatedPropensity(row)
+/** Without a training run: how much data there is (training's sufficiency rule), numbers blank. */
+async function untrainedPropensity(db: AsyncDbOrTx, memberId: number, now: number): Promise<Propensity> {
   const days = (await purchaseDaysOf(db).get({ memberId, now }))?.n ?? 0
   return { pBuy7: null, pBuy30: null, pAlive: null, expectedNextAt: null, sufficiency: days === 0 ? 'none' : days < 2 ? 'thin' : 'ok' }
 }
@@ -282,10 +292,9 @@ async function propensityOf(db: AsyncDbOrTx, memberId: number, now: number): Pro
 /** The sidebar's provider: reads the stored list, its log row's id and her scores; no scoring, no write. */
 export function createPrecomputedProvider(options: { now: () => number }): RecommendationProvider {
   return async (db, memberId) => {
-    const [stored, propensity] = await Promise.all([
-      storedListOf(db).get({ memberId }),
-      propensityOf(db, memberId, options.now()),
-    ])
-    return { recommendationId: stored?.recommendationId ?? null, propensity, items: stored?.items ?? [] } satisfies Recommendations
+    const served = await servedListOf(db).get({ memberId })
+    const { sufficiency } = served ?? {}
+    const propensity = served && sufficiency ? gatedPropensity({ ...served, sufficiency }) : await untrainedPropensity(db, memberId, options.now())
+    return { recommendationId: served?.recommendationId ?? null, propensity, items: served?.items ?? [] } satisfies Recommendations
   }
 }
