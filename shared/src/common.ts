@@ -17,6 +17,12 @@ export const Role = Type.Union([Type.Literal('guide'), Type.Literal('supervisor'
 export type Role = Static<typeof Role>
 export const roleList: readonly Role[] = Role.anyOf.map(literal => literal.const)
 
+/**
+ * The pattern of a text that must hold more than white space (a note, a tag name); the server's error handler
+ * recognises it to word the refusal as `text_blank`.
+ */
+export const NOT_BLANK_PATTERN = '\\S'
+
 /** Every 4xx/5xx body: `error` is a stable code, `message` names what is wrong. */
 export const ApiError = Type.Object({
   statusCode: Type.Integer(),

@@ -1,6 +1,6 @@
 import type { Static } from 'typebox'
 import Type from 'typebox'
-import { EpochMs } from './common.ts'
+import { EpochMs, NOT_BLANK_PATTERN } from './common.ts'
 
 /** What a note is about; the sidebar shows one chip per kind. */
 export const noteKindList = ['preference', 'size', 'family', 'event', 'complaint', 'other'] as const
@@ -9,7 +9,7 @@ export type NoteKind = Static<typeof NoteKind>
 
 export const NOTE_MAX_LENGTH = 1000
 
-const NoteBody = Type.String({ minLength: 1, maxLength: NOTE_MAX_LENGTH, pattern: '\\S' })
+const NoteBody = Type.String({ minLength: 1, maxLength: NOTE_MAX_LENGTH, pattern: NOT_BLANK_PATTERN })
 
 export const CreateNoteRequest = Type.Object({
   memberId: Type.Integer({ minimum: 1 }),

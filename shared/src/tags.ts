@@ -1,5 +1,6 @@
 import type { Static } from 'typebox'
 import Type from 'typebox'
+import { NOT_BLANK_PATTERN } from './common.ts'
 
 /** Why a computed tag holds: a locale key (`tags.why.*`) and the facts it names. */
 export const TagExplanation = Type.Object({
@@ -65,7 +66,7 @@ export const corpTagRefusals = ['CORP_TAG_READ_ONLY', 'CORP_TAG_NO_ROOM', 'CORP_
 export type CorpTagRefusal = typeof corpTagRefusals[number]
 
 /** A tag or group name: not blank (surrounding spaces are trimmed before it is sent). */
-export const CorpTagName = Type.String({ minLength: 1, maxLength: CORP_TAG_NAME_MAX, pattern: '\\S' })
+export const CorpTagName = Type.String({ minLength: 1, maxLength: CORP_TAG_NAME_MAX, pattern: NOT_BLANK_PATTERN })
 
 /**
  * A corp tag as the admin console shows it. `editable`: this app created it (WeCom lets an app rename,

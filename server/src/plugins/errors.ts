@@ -1,5 +1,6 @@
 import type { ApiRefusal, WecomServiceErrorCode } from '@scrm/shared'
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { NOT_BLANK_PATTERN } from '@scrm/shared'
 import fp from 'fastify-plugin'
 import { toWecomServiceError, WecomApiError, WecomServiceError } from '../wecom/errors.ts'
 
@@ -30,15 +31,12 @@ const wecomReasons: Record<WecomServiceErrorCode, ApiRefusal> = {
   WECOM_REJECTED: 'wecom_rejected',
 }
 
-/** The pattern of a text field that must hold more than white space (e.g. a note's body). */
-const NOT_BLANK = '\\S'
-
 /** A body text the schema refused for its length or blankness: a refusal the sidebar words with the limit. */
 function textRefusal(error: FastifyError): Refusal | undefined {
   const first = error.validationContext === 'body' ? error.validation?.[0] : undefined
   if (first?.keyword === 'maxLength' && typeof first.params.limit === 'number')
     return { reason: 'text_too_long', params: { max: first.params.limit } }
-  if (first?.keyword === 'pattern' && first.params.pattern === NOT_BLANK)
+  if (first?.keyword === 'pattern' && first.params.pattern === NOT_BLANK_PATTERN)
     return { reason: 'text_blank' }
   return undefined
 }
