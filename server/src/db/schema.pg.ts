@@ -392,6 +392,7 @@ export const memberRecommendations = pgTable('member_recommendations', {
   recommendationId: bigint('recommendation_id', { mode: 'number' }).references((): AnyPgColumn => recommendations.id, { onDelete: 'set null' }),
 }, t => [
   index('member_recommendations_stale_idx').on(t.staleSince),
+  index('member_recommendations_fresh_idx').on(t.modelRunId, t.staleSince, t.memberId),
 ])
 
 export const members = pgTable('members', {

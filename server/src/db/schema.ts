@@ -355,7 +355,11 @@ export const memberRecommendations = sqliteTable('member_recommendations', {
    * read-only and a send made from the list points at what was shown (the guide is on the send).
    */
   recommendationId: integer('recommendation_id').references(() => recommendations.id, { onDelete: 'set null' }),
-}, t => [index('member_recommendations_stale_idx').on(t.staleSince)])
+}, t => [
+  index('member_recommendations_stale_idx').on(t.staleSince),
+  // Covers "which lists are fresh" (precomputed.ts pendingMembersIn) without reading the rows' items.
+  index('member_recommendations_fresh_idx').on(t.modelRunId, t.staleSince, t.memberId),
+])
 
 /** Fixed-window request counters shared by every instance (the rate limiter's store). */
 export const rateLimits = sqliteTable('rate_limits', {

@@ -1,0 +1,1 @@
+CREATE INDEX `member_recommendations_fresh_idx` ON `member_recommendations` (`model_run_id`,`stale_since`,`member_id`);
