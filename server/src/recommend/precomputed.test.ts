@@ -4,7 +4,7 @@ import type { Recommender } from './scoring.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import { beforeAll, expect, it } from 'vitest'
 import { generateDemoData } from '../../demo/generator.ts'
 import { seedDatabase } from '../../demo/seed.ts'
@@ -15,7 +15,7 @@ import { jobs, memberRecommendations, members, memberScores, orderLines, orders,
 import { createJobQueue } from '../jobs/queue.ts'
 import { registerPrecomputeJobs } from './jobs.ts'
 import { precomputeRecommendationsInWorkers } from './precompute-worker.ts'
-import { createPrecomputedProvider, markRecommendationsStale, markStaleAfterNewOrders, precomputeRecommendations, REFRESH_JOB } from './precomputed.ts'
+import { createPrecomputedProvider, markRecommendationsStale, markStaleAfterNewOrders, pendingMembersIn, precomputeRecommendations, REFRESH_JOB } from './precomputed.ts'
 import { createRecommender } from './scoring.ts'
 import { trainModels } from './training.ts'
 
@@ -181,6 +181,39 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     expect(await joined([{ paidAt: now - 20 * DAY }, { paidAt: now + DAY }])).toEqual({ ...blank, sufficiency: 'thin' })
     expect(await joined([{ paidAt: utcMidnight + 930 * 60_000 }, { paidAt: utcMidnight + 954 * 60_000 }])).toEqual({ ...blank, sufficiency: 'thin' })
     expect(await joined([{ paidAt: utcMidnight + 930 * 60_000 }, { paidAt: utcMidnight + 990 * 60_000 }])).toEqual({ ...blank, sufficiency: 'ok' })
+  })
+
+  it('finds the pending members (no list, another run\'s, or stale) page by page, across id windows far apart', async () => {
+    const recommender = createRecommender({ now: () => now, modelRecheckMs: 0 })
+    await precomputeRecommendations(database.db, recommender, { now, databaseClock: database.sql.nowMs })
+    const listed = await database.db.select().from(memberRecommendations).orderBy(memberRecommendations.memberId).all()
+    // A stale list, a list from no run, and members with ids several read windows apart and no list.
+    await database.db.update(memberRecommendations).set({ staleSince: now }).where(eq(memberRecommendations.memberId, listed[3]!.memberId))
+    await database.db.update(memberRecommendations).set({ modelRunId: null }).where(eq(memberRecommendations.memberId, listed[7]!.memberId))
+    const farIds = [45_001, 45_002, 130_000]
+    await database.db.insert(members).values(farIds.map(id => ({ id, name: `远号${id}` })))
+    try {
+      // What "pending" means, read plainly from every member and list.
+      const lists = new Map((await database.db.select().from(memberRecommendations).all()).map(l => [l.memberId, l]))
+      const expected = (await database.db.select({ id: members.id }).from(members).orderBy(members.id).all())
+        .map(m => m.id)
+        .filter((id) => {
+          const list = lists.get(id)
+          return !list || list.modelRunId !== modelRunId || list.staleSince !== null
+        })
+      expect(expected).toEqual(expect.arrayContaining([listed[3]!.memberId, listed[7]!.memberId, ...farIds]))
+      const pending = pendingMembersIn(database.db)
+      expect(await pending.count(modelRunId)).toBe(expected.length)
+      const paged: number[] = []
+      for (let page = await pending.after(0, modelRunId, 2); page.length; page = await pending.after(page.at(-1)!, modelRunId, 2))
+        paged.push(...page)
+      expect(paged).toEqual(expected)
+      // Without a model run every member is pending.
+      expect(await pending.count(null)).toBe((await database.db.select({ id: members.id }).from(members).all()).length)
+    }
+    finally {
+      await database.db.delete(members).where(inArray(members.id, farIds))
+    }
   })
 })
 
