@@ -163,7 +163,7 @@ export function pendingMembersIn(db: AsyncDbOrTx): PendingMembers {
     after: async (memberId, modelRunId, limit) => {
       const ids: number[] = []
       let from = memberId
-      const [last] = await db.select({ id: sql<number | null>`max(${members.id})` }).from(members).all()
+      const [last] = await db.select({ id: sql<number | null>`max(${members.id})`.mapWith(Number) }).from(members).all()
       while (ids.length < limit && from < (last?.id ?? 0)) {
         const to = from + PENDING_WINDOW
         const freshInWindow = db.select({ id: memberRecommendations.memberId }).from(memberRecommendations).where(and(fresh(modelRunId), gt(memberRecommendations.memberId, from), lte(memberRecommendations.memberId, to)))
