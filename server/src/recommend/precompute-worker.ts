@@ -1,17 +1,17 @@
 // Precomputing the lists off the API process's thread. `threads` worker threads, each with its own
 // database connection (as training-worker.ts) and its own copy of the latest model, score disjoint
-// batches of members and write each batch in its own transaction; one more thread, with a connection
-// and no model, finds the pending members (reads that scan every member's list). The calling thread only
-// hands the batches out (precomputeInLanes) and sums the progress, so its event loop keeps answering
-// requests. On SQLite the batches' write transactions take turns on the file's write lock (busy timeout 5 s).
+// batches of members and write each batch in its own transaction. The calling thread finds the pending
+// members (index-only reads, a few milliseconds a call), hands the batches out (precomputeInLanes) and
+// sums the progress, so its event loop keeps answering requests; a run with nothing pending starts no
+// thread. On SQLite the batches' write transactions take turns on the file's write lock (busy timeout 5 s).
 import type { AsyncDbOrTx } from '../db/port.ts'
-import type { PendingMembers, PrecomputeBatch, PrecomputeOptions } from './precomputed.ts'
+import type { PrecomputeBatch, PrecomputeOptions } from './precomputed.ts'
 import type { ScoringSettings } from './scoring.ts'
 import type { TrainingConnection } from './training-worker.ts'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { connectDatabase } from '../db/client.ts'
 import { typescriptWorkerSource } from '../lib/worker-bootstrap.ts'
-import { pendingMembersIn, precomputeInLanes, scoreBatch } from './precomputed.ts'
+import { precomputeInLanes, scoreBatch } from './precomputed.ts'
 import { createRecommender } from './scoring.ts'
 
 interface WorkerInput {
@@ -20,10 +20,7 @@ interface WorkerInput {
   settings: ScoringSettings
 }
 
-type Call
-  = | { type: 'score', batch: PrecomputeBatch, now: number }
-    | { type: 'count', modelRunId: number | null }
-    | { type: 'after', memberId: number, modelRunId: number | null, limit: number }
+interface Call { batch: PrecomputeBatch, now: number }
 
 type WorkerRequest = { type: 'call', id: number, call: Call } | { type: 'close' }
 
@@ -110,19 +107,14 @@ function precomputeWorker(input: WorkerInput): PrecomputeWorker {
  */
 export async function precomputeRecommendationsInWorkers(db: AsyncDbOrTx, options: WorkerPrecomputeOptions): Promise<{ scored: number, modelRunId: number | null }> {
   const input: WorkerInput = { scrmPrecomputeWorker: true, connection: options.connection, settings: options.settings }
-  const finder = precomputeWorker(input)
   const scorers = Array.from({ length: Math.max(1, Math.floor(options.threads)) }, () => precomputeWorker(input))
-  const pending: PendingMembers = {
-    count: async modelRunId => await finder.call({ type: 'count', modelRunId }) as number,
-    after: async (memberId, modelRunId, limit) => await finder.call({ type: 'after', memberId, modelRunId, limit }) as number[],
-  }
   try {
     return await precomputeInLanes(db, scorers.map(scorer => async (batch) => {
-      await scorer.call({ type: 'score', batch, now: options.clock() })
-    }), options, pending)
+      await scorer.call({ batch, now: options.clock() })
+    }), options)
   }
   finally {
-    await Promise.all([finder, ...scorers].map(async w => w.close()))
+    await Promise.all(scorers.map(async w => w.close()))
   }
 }
 
@@ -135,10 +127,6 @@ function serve(input: WorkerInput, port: NonNullable<typeof parentPort>) {
   let recommender: ReturnType<typeof createRecommender> | null = null
   async function run(call: Call): Promise<unknown> {
     const database = await connected
-    if (call.type === 'count')
-      return pendingMembersIn(database.db).count(call.modelRunId)
-    if (call.type === 'after')
-      return pendingMembersIn(database.db).after(call.memberId, call.modelRunId, call.limit)
     now = call.now
     recommender ??= createRecommender({ ...input.settings, now: () => now })
     await scoreBatch(database.db, recommender, call.batch, database.sql.nowMs)

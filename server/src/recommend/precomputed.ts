@@ -134,8 +134,7 @@ export async function precomputeRecommendations(db: AsyncDbOrTx, recommender: Re
  * none, or a stale one), in id order. Both reads go through the covering index of fresh lists
  * (`member_recommendations_fresh_idx`: run, stale_since, member) and never touch the list rows: on
  * SQLite a row holds its items inline, about a page a member, so a join on the rows read the whole
- * table (80 s at 1M members with nothing pending). The threaded run makes them in a worker thread
- * (precompute-worker.ts), off the API's.
+ * table (80 s at 1M members with nothing pending).
  */
 export interface PendingMembers {
   count: (modelRunId: number | null) => Promise<number>
@@ -181,7 +180,8 @@ export function pendingMembersIn(db: AsyncDbOrTx): PendingMembers {
  * each to the next free lane, and the lanes' progress is summed. When a lane fails (or the run is aborted)
  * no further batch starts; the batches in flight finish, then the first error is thrown.
  */
-export async function precomputeInLanes(db: AsyncDbOrTx, lanes: readonly PrecomputeLane[], options: PrecomputeOptions, pending: PendingMembers = pendingMembersIn(db)): Promise<{ scored: number, modelRunId: number | null }> {
+export async function precomputeInLanes(db: AsyncDbOrTx, lanes: readonly PrecomputeLane[], options: PrecomputeOptions): Promise<{ scored: number, modelRunId: number | null }> {
+  const pending = pendingMembersIn(db)
   const batchSize = options.batchSize ?? DEFAULT_BATCH
   const run = await latestModelRunId(db)
   const modelRunId = run?.id ?? null
