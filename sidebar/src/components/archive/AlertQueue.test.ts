@@ -25,6 +25,7 @@ const alerts = [
   alert('删除客户：李先生', { kind: 'customer_deleted', memberId: 7, memberName: '李先生', externalUserid: 'wmB' }),
   alert('30 min', { kind: 'reply_timeout', minutes: 30 }),
   alert('微信号 shop_amy88', { kind: 'contact_shared', contact: 'wechat_id', text: '微信号 shop_amy88' }),
+  alert('138 1234 5678', { kind: 'contact_shared', contact: 'phone', text: '138 1234 5678' }),
   alert('退款', null),
 ]
 
@@ -47,12 +48,13 @@ describe('alert queue', () => {
       'Unreadable link: (empty)',
       'Deleted customer: 李先生',
       'No reply in 30 min',
-      '微信号 shop_amy88',
+      'WeChat ID: 微信号 shop_amy88',
+      'Phone number 138 1234 5678',
       '退款',
     ])
   })
 
-  it('words each finding in Chinese as the server words it, reply timeouts in Chinese too', () => {
-    expect(findingsShown('zh-CN')).toEqual([...alerts.slice(0, 5).map(a => a.matched), '30 分钟未回复', '微信号 shop_amy88', '退款'])
+  it('words each finding in Chinese as the server words it; reply timeouts and phone numbers get a Chinese label', () => {
+    expect(findingsShown('zh-CN')).toEqual([...alerts.slice(0, 5).map(a => a.matched), '30 分钟未回复', '微信号 shop_amy88', '手机号 138 1234 5678', '退款'])
   })
 })

@@ -26,8 +26,10 @@ export function findingText(finding: AlertFinding, t: Translate): string {
     case 'complaint':
       return t(key, { word: finding.word })
     case 'pattern':
-    case 'contact_shared':
       return t(key, { text: finding.text })
+    case 'contact_shared':
+      // A phone number alone does not say why it was flagged; a WeChat id's text starts with 微信/vx….
+      return t(`${key}.${finding.contact}`, { text: finding.text })
     case 'reply_timeout':
       return t(key, { minutes: finding.minutes })
     case 'redpacket_unlogged':
