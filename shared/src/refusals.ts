@@ -28,8 +28,15 @@ export const textRefusalList = ['text_too_long', 'text_blank'] as const
  */
 export const wecomRefusalList = ['wecom_rate_limited', 'wecom_unavailable', 'wecom_setup', 'wecom_rejected'] as const
 
-/** The refusals the sidebar words through its one error display (`errors.refusal.*`); red packets word their own. */
-export const guideRefusalList = [...sendRefusalList, ...noteRefusalList, ...textRefusalList, ...wecomRefusalList] as const
+/**
+ * Why a handover (console, admins) was refused: the same guide on both sides; a new guide who is not an active
+ * guide; customers the old guide does not serve, or already in an open handover (`params.count` of them);
+ * nothing left to hand over.
+ */
+export const handoverRefusalList = ['handover_same_guide', 'handover_target_inactive', 'handover_not_served', 'handover_already_open', 'handover_nothing_left'] as const
+
+/** The refusals the app words through its one error display (`errors.refusal.*`); red packets word their own. */
+export const guideRefusalList = [...sendRefusalList, ...noteRefusalList, ...textRefusalList, ...wecomRefusalList, ...handoverRefusalList] as const
 export type GuideRefusal = typeof guideRefusalList[number]
 
 /** Every `ApiError.reason` the server gives; the sidebar's locale files word each one. */

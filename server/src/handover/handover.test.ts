@@ -63,22 +63,29 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     expect((await call('GET', '/api/handover/staff', await cookieOf(from))).statusCode).toBe(403)
     const stranger = (await customersOf(to)).find(m => !m.id || m.id !== member!.id)!
     const strangers = await stack.port.db.select({ id: follows.memberId }).from(follows).where(and(eq(follows.guideUserid, from), eq(follows.memberId, stranger.id))).all()
-    const cases: [unknown, number][] = [
-      [{ ...body, toUserid: from }, 400],
+    // The reasons the console words itself (errors.refusal.*); the others are client mistakes.
+    const cases: [unknown, number, Record<string, unknown>?][] = [
+      [{ ...body, toUserid: from }, 400, { reason: 'handover_same_guide' }],
       [{ fromUserid: from, toUserid: to }, 400],
       [{ ...body, all: true }, 400],
       [{ ...body, memberIds: [] }, 400],
       [{ ...body, toUserid: 'nobody' }, 404],
-      [{ ...body, toUserid: 'admin' }, 400],
+      [{ ...body, toUserid: 'admin' }, 400, { reason: 'handover_target_inactive' }],
       [{ ...body, message: '码'.repeat(201) }, 400],
     ]
     if (strangers.length === 0)
-      cases.push([{ ...body, memberIds: [stranger.id] }, 400])
-    for (const [payload, status] of cases) {
+      cases.push([{ ...body, memberIds: [stranger.id, member!.id] }, 400, { reason: 'handover_not_served', params: { count: 1 } }])
+    // A guide without customers: nothing to hand over (the staff row is removed again below).
+    await stack.port.db.insert(staff).values({ userid: 'guide-without-customers', name: '新导购', role: 'guide' })
+    cases.push([{ fromUserid: 'guide-without-customers', toUserid: to, all: true }, 400, { reason: 'handover_nothing_left' }])
+    for (const [payload, status, refusal] of cases) {
       const response = await call('POST', '/api/handovers', adminCookie, payload)
       expect(response.statusCode, JSON.stringify(payload)).toBe(status)
       expect(response.json<{ message: string }>().message.length).toBeGreaterThan(5)
+      if (refusal)
+        expect(response.json(), JSON.stringify(payload)).toMatchObject(refusal)
     }
+    await stack.port.db.delete(staff).where(eq(staff.userid, 'guide-without-customers'))
     expect((await stack.port.db.select({ n: sql<number>`count(*)` }).from(handovers).get())!.n).toBe(0)
     expect((await call('GET', '/api/handovers/999999', adminCookie)).statusCode).toBe(404)
   })
@@ -99,7 +106,9 @@ describeEachDialect('handover (在职继承 / 离职继承)', ({ dialect }) => {
     const handover = created.json<HandoverDetail>()
     expect(handover).toMatchObject({ kind: 'in_service', handoverUserid: from, takeoverUserid: to, counts: { queued: 1 } })
     // A second request for the same customer while the first is open: 409, nothing written.
-    expect((await call('POST', '/api/handovers', adminCookie, { fromUserid: from, toUserid: to, memberIds: [member.id] })).statusCode).toBe(409)
+    const again = await call('POST', '/api/handovers', adminCookie, { fromUserid: from, toUserid: to, memberIds: [member.id] })
+    expect(again.statusCode).toBe(409)
+    expect(again.json()).toMatchObject({ reason: 'handover_already_open', params: { count: 1 } })
 
     await settle()
     const [pending] = await itemsOf(handover.id)

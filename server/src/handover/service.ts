@@ -164,7 +164,7 @@ export async function createHandover(db: AsyncDbOrTx, session: Session, request:
   if ((request.all === true) === (request.memberIds !== undefined))
     throw badRequest('give either memberIds or all: true')
   if (request.fromUserid === request.toUserid)
-    throw badRequest('fromUserid and toUserid must be different guides')
+    throw badRequest('fromUserid and toUserid must be different guides', { reason: 'handover_same_guide' })
   // WeCom is the record of who left: a guide it lists with unassigned customers is handed over as 离职继承.
   // Asked before the transaction (a network call), and only while our row does not already say so.
   const known = await db.select({ status: staff.status }).from(staff).where(eq(staff.userid, request.fromUserid)).get()
@@ -179,7 +179,7 @@ export async function createHandover(db: AsyncDbOrTx, session: Session, request:
     if (!to)
       throw notFound(`guide ${request.toUserid} not found`)
     if (to.status !== ACTIVE || to.role === 'admin')
-      throw badRequest(`toUserid ${to.userid} is not an active guide`)
+      throw badRequest(`toUserid ${to.userid} is not an active guide`, { reason: 'handover_target_inactive' })
     const kind: HandoverKind = leftCompany ? 'resigned' : 'in_service'
     if (kind === 'resigned' && request.message)
       throw badRequest('message is sent only for 在职继承; the old guide has left')
@@ -193,17 +193,17 @@ export async function createHandover(db: AsyncDbOrTx, session: Session, request:
       const servedIds = new Set(served.map(s => s.memberId))
       const strangers = request.memberIds.filter(m => !servedIds.has(m))
       if (strangers.length > 0)
-        throw badRequest(`memberIds not served by ${from.userid}: ${strangers.slice(0, 20).join(', ')}`)
+        throw badRequest(`memberIds not served by ${from.userid}: ${strangers.slice(0, 20).join(', ')}`, { reason: 'handover_not_served', params: { count: strangers.length } })
     }
     const open = served.length === 0
       ? []
       : await tx.select({ memberId: handoverItems.memberId }).from(handoverItems).where(and(inArray(handoverItems.memberId, served.map(s => s.memberId)), inArray(handoverItems.status, openStatuses))).all()
     if (request.memberIds && open.length > 0)
-      throw conflict(`already being handed over: ${open.map(o => o.memberId).slice(0, 20).join(', ')}`)
+      throw conflict(`already being handed over: ${open.map(o => o.memberId).slice(0, 20).join(', ')}`, { reason: 'handover_already_open', params: { count: open.length } })
     const busy = new Set(open.map(o => o.memberId))
     const moving = served.filter(s => !busy.has(s.memberId))
     if (moving.length === 0)
-      throw badRequest(`${from.userid} has no customers left to hand over`)
+      throw badRequest(`${from.userid} has no customers left to hand over`, { reason: 'handover_nothing_left' })
     // From now on her row says she left (which also ends any session of hers).
     if (leftCompany && from.status !== RESIGNED)
       await tx.update(staff).set({ status: RESIGNED }).where(eq(staff.userid, from.userid)).run()
