@@ -183,14 +183,14 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
     expect(await joined([{ paidAt: utcMidnight + 930 * 60_000 }, { paidAt: utcMidnight + 990 * 60_000 }])).toEqual({ ...blank, sufficiency: 'ok' })
   })
 
-  it('finds the pending members (no list, another run\'s, or stale) page by page, across id windows far apart', async () => {
+  it('finds the pending members (no list, another run\'s, or stale) page by page, across gaps in the ids', async () => {
     const recommender = createRecommender({ now: () => now, modelRecheckMs: 0 })
     await precomputeRecommendations(database.db, recommender, { now, databaseClock: database.sql.nowMs })
     const listed = await database.db.select().from(memberRecommendations).orderBy(memberRecommendations.memberId).all()
     // A stale list, a list from no run, and members with ids several read windows apart and no list.
     await database.db.update(memberRecommendations).set({ staleSince: now }).where(eq(memberRecommendations.memberId, listed[3]!.memberId))
     await database.db.update(memberRecommendations).set({ modelRunId: null }).where(eq(memberRecommendations.memberId, listed[7]!.memberId))
-    const farIds = [45_001, 45_002, 130_000]
+    const farIds = [45_001, 45_002, 130_000, 2_000_000_000]
     await database.db.insert(members).values(farIds.map(id => ({ id, name: `远号${id}` })))
     try {
       // What "pending" means, read plainly from every member and list.
@@ -202,7 +202,8 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
           return !list || list.modelRunId !== modelRunId || list.staleSince !== null
         })
       expect(expected).toEqual(expect.arrayContaining([listed[3]!.memberId, listed[7]!.memberId, ...farIds]))
-      const pending = pendingMembersIn(database.db)
+      // Windows of 3 members, so the pages cross many of them.
+      const pending = pendingMembersIn(database.db, 3)
       expect(await pending.count(modelRunId)).toBe(expected.length)
       const paged: number[] = []
       for (let page = await pending.after(0, modelRunId, 2); page.length; page = await pending.after(page.at(-1)!, modelRunId, 2))

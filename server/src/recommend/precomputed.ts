@@ -142,12 +142,13 @@ export interface PendingMembers {
 }
 
 /**
- * Member ids looked at per pending read: the fresh lists of one window are read from the index into a
- * set, so the set stays small whether few or most members are pending.
+ * Members looked at per pending read: the fresh lists of one window of members are read from the index
+ * into a set, so the set stays small whether few or most members are pending. Windows count members, not
+ * ids, so gaps in the ids (merged or deleted members) cost nothing.
  */
 const PENDING_WINDOW = 20_000
 
-export function pendingMembersIn(db: AsyncDbOrTx): PendingMembers {
+export function pendingMembersIn(db: AsyncDbOrTx, window = PENDING_WINDOW): PendingMembers {
   // A list is fresh when this run wrote it and nothing staled it since; without a run, none is.
   const fresh = (modelRunId: number | null) => and(eq(memberRecommendations.modelRunId, modelRunId ?? -1), isNull(memberRecommendations.staleSince))
   return {
@@ -164,7 +165,8 @@ export function pendingMembersIn(db: AsyncDbOrTx): PendingMembers {
       let from = memberId
       const [last] = await db.select({ id: sql<number | null>`max(${members.id})`.mapWith(Number) }).from(members).all()
       while (ids.length < limit && from < (last?.id ?? 0)) {
-        const to = from + PENDING_WINDOW
+        const windowEnd = await db.select({ id: members.id }).from(members).where(gt(members.id, from)).orderBy(asc(members.id)).limit(1).offset(window - 1).get()
+        const to = windowEnd?.id ?? last!.id!
         const freshInWindow = db.select({ id: memberRecommendations.memberId }).from(memberRecommendations).where(and(fresh(modelRunId), gt(memberRecommendations.memberId, from), lte(memberRecommendations.memberId, to)))
         const rows = await db.select({ id: members.id }).from(members).where(and(gt(members.id, from), lte(members.id, to), notInArray(members.id, freshInWindow))).orderBy(asc(members.id)).limit(limit - ids.length).all()
         ids.push(...rows.map(r => r.id))
