@@ -47,9 +47,10 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('busy_timeout = 5000')
-  // Reads through a memory map instead of a read() per page: +18 % member contexts per second at 100k
-  // members (paired bench runs, 838 → 990 req/s). The mapped pages are the OS page cache, counted in the
-  // process's RSS as they are touched (at most this 1 GiB), and given back under memory pressure.
+  // Reads through a memory map instead of a read() per page. Alternating bench runs at 100k members: member
+  // contexts 766 → 945 req/s on average (8–9 runs each; +9 % in the 4 quietest pairs), p99 ≤ 30 ms in every
+  // run with it. The mapped pages are the OS page cache, counted in the process's RSS as they are touched
+  // (at most this 1 GiB), and given back under memory pressure.
   sqlite.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`)
   const db = createDrizzle(sqlite)
   if (options.migrate !== false)
