@@ -202,7 +202,7 @@ describeEachDialect('precomputed recommendations', ({ fresh }) => {
           return !list || list.modelRunId !== modelRunId || list.staleSince !== null
         })
       expect(expected).toEqual(expect.arrayContaining([listed[3]!.memberId, listed[7]!.memberId, ...farIds]))
-      // Windows of 3 members, so the pages cross many of them.
+      // Windows of 3 ids, so the pages cross many of them and the gaps between the far ids.
       const pending = pendingMembersIn(database.db, 3)
       expect(await pending.count(modelRunId)).toBe(expected.length)
       const paged: number[] = []

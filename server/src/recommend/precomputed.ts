@@ -142,9 +142,9 @@ export interface PendingMembers {
 }
 
 /**
- * Members looked at per pending read: the fresh lists of one window of members are read from the index
- * into a set, so the set stays small whether few or most members are pending. Windows count members, not
- * ids, so gaps in the ids (merged or deleted members) cost nothing.
+ * Member ids looked at per pending read: the fresh lists of one window are read from the index into a set,
+ * so the set stays small whether few or most members are pending. After each window the next one starts at
+ * the next member (one index seek), so gaps in the ids (merged or deleted members) cost nothing.
  */
 const PENDING_WINDOW = 20_000
 
@@ -162,15 +162,16 @@ export function pendingMembersIn(db: AsyncDbOrTx, window = PENDING_WINDOW): Pend
     },
     after: async (memberId, modelRunId, limit) => {
       const ids: number[] = []
-      let from = memberId
-      const [last] = await db.select({ id: sql<number | null>`max(${members.id})`.mapWith(Number) }).from(members).all()
-      while (ids.length < limit && from < (last?.id ?? 0)) {
-        const windowEnd = await db.select({ id: members.id }).from(members).where(gt(members.id, from)).orderBy(asc(members.id)).limit(1).offset(window - 1).get()
-        const to = windowEnd?.id ?? last!.id!
+      let from: number | null = memberId
+      while (ids.length < limit && from !== null) {
+        const to: number = from + window
         const freshInWindow = db.select({ id: memberRecommendations.memberId }).from(memberRecommendations).where(and(fresh(modelRunId), gt(memberRecommendations.memberId, from), lte(memberRecommendations.memberId, to)))
         const rows = await db.select({ id: members.id }).from(members).where(and(gt(members.id, from), lte(members.id, to), notInArray(members.id, freshInWindow))).orderBy(asc(members.id)).limit(limit - ids.length).all()
         ids.push(...rows.map(r => r.id))
-        from = to
+        if (ids.length === limit)
+          break
+        const next = await db.select({ id: sql<number | null>`min(${members.id})`.mapWith(Number) }).from(members).where(gt(members.id, to)).get()
+        from = next?.id == null ? null : next.id - 1
       }
       return ids
     },
