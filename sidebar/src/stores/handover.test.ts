@@ -45,4 +45,17 @@ describe('handover store', () => {
     expect(api.getHandoverStaff).toHaveBeenCalledTimes(1)
     expect(api.getHandoverCustomers).toHaveBeenLastCalledWith('g1')
   })
+
+  it('a refused request re-reads the page, which then lists the other handover, and still says why it was refused', async () => {
+    const store = useHandoverStore()
+    await store.loadCustomers('g1')
+    api.createHandover.mockRejectedValue(Object.assign(new Error('Request failed with status code 409'), {
+      isAxiosError: true,
+      response: { status: 409, headers: {}, data: { statusCode: 409, error: 'Conflict', message: 'already being handed over: 7', reason: 'handover_already_open', params: { count: 1 } } },
+    }))
+    expect(await store.submit({ fromUserid: 'g1', toUserid: 'g2', memberIds: [7] })).toBe(false)
+    expect(store.handovers).toEqual([detail])
+    expect(api.getHandoverCustomers).toHaveBeenLastCalledWith('g1')
+    expect(store.error?.refusal).toEqual({ reason: 'handover_already_open', params: { count: 1 } })
+  })
 })

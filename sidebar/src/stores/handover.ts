@@ -98,8 +98,11 @@ export const useHandoverStore = defineStore('handover', () => {
     const done = await guarded(async () => {
       detail.value = await createHandover(body)
     })
-    if (done)
-      await refresh()
+    // A refusal rests on data newer than the page (another admin's handover, customers who moved meanwhile):
+    // the page is re-read either way, and goes on saying why the request was refused.
+    const refusal = error.value
+    await refresh()
+    error.value ??= refusal
     submitting.value = false
     return done
   }
