@@ -7,6 +7,8 @@ import { describeError } from '../utils/errors'
 
 /** Messages shown each side of a search hit when it is opened in its conversation. */
 const CONTEXT_MESSAGES = 5
+/** Alerts per page of the queue (the API's largest page). */
+const ALERT_PAGE = 200
 
 /** The archive console's state: search, conversations and transcripts, alerts, rules, access log, dashboard. */
 export const useArchiveStore = defineStore('archive', () => {
@@ -83,9 +85,22 @@ export const useArchiveStore = defineStore('archive', () => {
     })
   }
 
+  const alertQuery = (offset: number) => ({ ...(alertStatus.value ? { status: alertStatus.value } : {}), limit: ALERT_PAGE, offset })
+
   async function loadAlerts() {
     await run(async () => {
-      alerts.value = await api.listAlerts(alertStatus.value ? { status: alertStatus.value, limit: 200 } : { limit: 200 })
+      alerts.value = await api.listAlerts(alertQuery(0))
+    })
+  }
+
+  /** The next page of the queue after the alerts shown (the total says how many there are). */
+  async function moreAlerts() {
+    const shown = alerts.value
+    if (!shown)
+      return
+    await run(async () => {
+      const next = await api.listAlerts(alertQuery(shown.alerts.length))
+      alerts.value = { total: next.total, alerts: [...shown.alerts, ...next.alerts] }
     })
   }
 
@@ -124,7 +139,7 @@ export const useArchiveStore = defineStore('archive', () => {
     })
   }
 
-  return { error, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
+  return { error, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, moreAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
 })
 
 if (import.meta.hot)

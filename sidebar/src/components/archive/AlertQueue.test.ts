@@ -1,11 +1,14 @@
 import type { Alert, AlertFinding } from '@scrm/shared'
 import type { AppLocale } from '../../modules/i18n'
-import { mount } from '@vue/test-utils'
-import { createPinia, setActivePinia } from 'pinia'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createPinia, getActivePinia, setActivePinia } from 'pinia'
 import { describe, expect, it, vi } from 'vitest'
 import { createAppI18n } from '../../modules/i18n'
 import { useArchiveStore } from '../../stores/archive'
 import AlertQueue from './AlertQueue.vue'
+
+const api = vi.hoisted(() => ({ listAlerts: vi.fn() }))
+vi.mock('../../api/archive', () => api)
 
 let nextId = 1
 function alert(matched: string, finding: AlertFinding | null): Alert {
@@ -56,5 +59,20 @@ describe('alert queue', () => {
 
   it('words each finding in Chinese as the server words it; reply timeouts and phone numbers get a Chinese label', () => {
     expect(findingsShown('zh-CN')).toEqual([...alerts.slice(0, 5).map(a => a.matched), '30 分钟未回复', '微信号 shop_amy88', '手机号 138 1234 5678', '退款'])
+  })
+
+  it('pages past the first alerts: the button says how many are left and appends the next page after those shown', async () => {
+    setActivePinia(createPinia())
+    const archive = useArchiveStore()
+    vi.spyOn(archive, 'loadAlerts').mockResolvedValue(undefined)
+    archive.alerts = { total: 3, alerts: alerts.slice(0, 2) }
+    const queue = mount(AlertQueue, { global: { plugins: [createAppI18n('en'), getActivePinia()!] } })
+    expect(queue.find('[data-testid="alert-more"]').text()).toBe('Load more (1 left)')
+    api.listAlerts.mockResolvedValue({ total: 3, alerts: [alerts[2]] })
+    await queue.find('[data-testid="alert-more"]').trigger('click')
+    await flushPromises()
+    expect(api.listAlerts).toHaveBeenCalledWith({ status: 'open', limit: 200, offset: 2 }) // the queue's filter stays
+    expect(queue.findAll('[data-testid="alert-row"]')).toHaveLength(3)
+    expect(queue.find('[data-testid="alert-more"]').exists()).toBe(false)
   })
 })
