@@ -316,6 +316,8 @@ export type Alert = Static<typeof Alert>
 export const AlertListQuery = Type.Object({
   status: Type.Optional(AlertStatus),
   ruleId: Type.Optional(Id),
+  /** One guide's alerts (within the caller's stores, like every alert read). */
+  guideUserid: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
   offset: Type.Optional(Type.Integer({ minimum: 0 })),
 })

@@ -145,6 +145,7 @@ export async function listAlerts(db: AsyncDbOrTx, session: Session, query: Alert
     archiveScope(session, archiveAlerts.storeId),
     query.status ? eq(archiveAlerts.status, query.status) : undefined,
     query.ruleId ? eq(archiveAlerts.ruleId, query.ruleId) : undefined,
+    query.guideUserid ? eq(archiveAlerts.guideUserid, query.guideUserid) : undefined,
   )
   const [total] = await db.select({ n: count() }).from(archiveAlerts).where(where)
   const alerts = await alertQuery(db).where(where).orderBy(desc(archiveAlerts.raisedAt), desc(archiveAlerts.id)).limit(query.limit ?? 50).offset(query.offset ?? 0)

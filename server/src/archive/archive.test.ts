@@ -250,6 +250,18 @@ function suite(dialect: Dialect) {
     // What matched, as facts too: the rule's word; the WeChat id as the guide wrote it (folded).
     expect(alert.finding).toEqual({ kind: 'keyword', word: '退款' })
     expect(list.body.alerts.find(a => a.ruleKind === 'behaviour')).toMatchObject({ matched: '微信号 shop_amy88', finding: { kind: 'contact_shared', contact: 'wechat_id', text: '微信号 shop_amy88' } })
+    // Narrowed to one guide or one rule, the page and its total agree; another store's guide gives nothing.
+    const ofGuideA = (await get<AlertList>(`/api/archive/alerts?status=open&guideUserid=${guideA}`, supervisorA)).body
+    expect(ofGuideA.alerts.map(a => a.guideUserid)).toEqual(list.body.alerts.filter(a => a.guideUserid === guideA).map(() => guideA))
+    expect(ofGuideA.total).toBe(ofGuideA.alerts.length)
+    const ofRule = (await get<AlertList>(`/api/archive/alerts?status=open&ruleId=${alert.ruleId}`, supervisorA)).body
+    expect(ofRule.alerts.map(a => a.id)).toEqual([alert.id])
+    expect((await get<AlertList>(`/api/archive/alerts?guideUserid=${guideB}`, supervisorA)).body).toEqual({ total: 0, alerts: [] })
+    const everyAlert = (await get<AlertList>('/api/archive/alerts?limit=200', admin)).body.alerts
+    const ofGuideB = (await get<AlertList>(`/api/archive/alerts?guideUserid=${guideB}&limit=200`, admin)).body.alerts
+    expect(ofGuideB.length).toBeGreaterThan(0)
+    expect(ofGuideB.map(a => a.id)).toEqual(everyAlert.filter(a => a.guideUserid === guideB).map(a => a.id))
+    expect((await get('/api/archive/alerts?guideUserid=', supervisorA)).status).toBe(400)
     const otherStore = (await get<AlertList>('/api/archive/alerts', supervisorB)).body.alerts
     expect(otherStore.map(a => a.excerpt)).toEqual([expect.stringContaining('退款到了')])
     expect((await send('POST', `/api/archive/alerts/${alert.id}/transition`, supervisorB, { status: 'acknowledged' })).status).toBe(404)

@@ -21,6 +21,10 @@ export const useArchiveStore = defineStore('archive', () => {
   const focusMessageId = ref<number | null>(null)
   const alerts = shallowRef<AlertList | null>(null)
   const alertStatus = ref<AlertStatus | ''>('open')
+  /** The rule whose alerts alone the queue shows, or null for every rule. */
+  const alertRuleId = ref<number | null>(null)
+  /** The guide whose alerts alone the queue shows (picked from one of her alerts), or null for every guide. */
+  const alertGuide = shallowRef<{ userid: string, name: string } | null>(null)
   const rules = shallowRef<Rule[]>([])
   const accessLog = shallowRef<AccessLogPage | null>(null)
   const dashboard = shallowRef<Dashboard | null>(null)
@@ -85,7 +89,13 @@ export const useArchiveStore = defineStore('archive', () => {
     })
   }
 
-  const alertQuery = (offset: number) => ({ ...(alertStatus.value ? { status: alertStatus.value } : {}), limit: ALERT_PAGE, offset })
+  const alertQuery = (offset: number) => ({
+    ...(alertStatus.value ? { status: alertStatus.value } : {}),
+    ...(alertRuleId.value !== null ? { ruleId: alertRuleId.value } : {}),
+    ...(alertGuide.value ? { guideUserid: alertGuide.value.userid } : {}),
+    limit: ALERT_PAGE,
+    offset,
+  })
 
   async function loadAlerts() {
     await run(async () => {
@@ -139,7 +149,7 @@ export const useArchiveStore = defineStore('archive', () => {
     })
   }
 
-  return { error, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, moreAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
+  return { error, search, lastQuery, conversations, transcript, focusMessageId, alerts, alertStatus, alertRuleId, alertGuide, rules, accessLog, dashboard, status, loadStatus, runSearch, moreHits, loadConversations, openConversation, olderMessages, loadAlerts, moreAlerts, handleAlert, loadRules, saveRule, loadAccessLog, loadDashboard }
 })
 
 if (import.meta.hot)

@@ -7,7 +7,7 @@ import { createAppI18n } from '../../modules/i18n'
 import { useArchiveStore } from '../../stores/archive'
 import AlertQueue from './AlertQueue.vue'
 
-const api = vi.hoisted(() => ({ listAlerts: vi.fn() }))
+const api = vi.hoisted(() => ({ listAlerts: vi.fn(), listRules: vi.fn(async () => []) }))
 vi.mock('../../api/archive', () => api)
 
 let nextId = 1
@@ -74,5 +74,40 @@ describe('alert queue', () => {
     expect(api.listAlerts).toHaveBeenCalledWith({ status: 'open', limit: 200, offset: 2 }) // the queue's filter stays
     expect(queue.findAll('[data-testid="alert-row"]')).toHaveLength(3)
     expect(queue.find('[data-testid="alert-more"]').exists()).toBe(false)
+  })
+
+  it('narrows the queue to one rule and to one guide picked from her alert, and pages within them', async () => {
+    setActivePinia(createPinia())
+    const rules = [{ id: 1, name: '红包未登记' }, { id: 9, name: '私下收款' }]
+    api.listRules.mockResolvedValueOnce(rules as never)
+    api.listAlerts.mockReset()
+    const hers = { ...alerts[0]!, id: 101, guideUserid: 'g2', guideName: '导购二' }
+    api.listAlerts.mockResolvedValue({ total: 2, alerts: [alerts[1], hers] })
+    const queue = mount(AlertQueue, { global: { plugins: [createAppI18n('zh-CN'), getActivePinia()!] } })
+    await flushPromises()
+    expect(api.listAlerts).toHaveBeenLastCalledWith({ status: 'open', limit: 200, offset: 0 })
+    expect(queue.findAll('[data-testid="alert-rule-filter"] option').map(o => o.text())).toEqual(['全部规则', '红包未登记', '私下收款'])
+
+    await queue.find('[data-testid="alert-rule-filter"]').setValue('9')
+    await flushPromises()
+    expect(api.listAlerts).toHaveBeenLastCalledWith({ status: 'open', ruleId: 9, limit: 200, offset: 0 })
+
+    api.listAlerts.mockResolvedValue({ total: 3, alerts: [hers] })
+    const guides = queue.findAll('[data-testid="alert-guide"]')
+    expect(guides.map(g => g.text())).toEqual(['导购一', '导购二'])
+    await guides[1]!.trigger('click')
+    await flushPromises()
+    expect(api.listAlerts).toHaveBeenLastCalledWith({ status: 'open', ruleId: 9, guideUserid: 'g2', limit: 200, offset: 0 })
+    expect(queue.find('[data-testid="alert-guide-chip"]').text()).toContain('只看导购：导购二')
+    // While one guide is shown her name is plain text, and paging keeps both filters.
+    expect(queue.find('[data-testid="alert-guide"]').exists()).toBe(false)
+    await queue.find('[data-testid="alert-more"]').trigger('click')
+    await flushPromises()
+    expect(api.listAlerts).toHaveBeenLastCalledWith({ status: 'open', ruleId: 9, guideUserid: 'g2', limit: 200, offset: 1 })
+
+    await queue.find('[data-testid="alert-guide-clear"]').trigger('click')
+    await flushPromises()
+    expect(api.listAlerts).toHaveBeenLastCalledWith({ status: 'open', ruleId: 9, limit: 200, offset: 0 })
+    expect(queue.find('[data-testid="alert-guide-chip"]').exists()).toBe(false)
   })
 })
