@@ -84,6 +84,20 @@ describe('archive console in chromium', () => {
     await deletedRow.waitFor()
     expect(await deletedRow.textContent()).toContain('导购：同款羊绒衫 这家店更便宜')
     await page.screenshot({ path: screenshotPath('archive-alerts-deleted.png') })
+    // Narrowed to that guide (a click on her name), then to the rule: the rows are the database's open alerts of both.
+    const openAlerts = (where: string, ...params: unknown[]) => (sqlite.prepare(`select count(*) as n from archive_alerts where status = 'open' and store_id = ? ${where}`).get(scene.storeId, ...params) as { n: number }).n
+    const alertRows = page.locator('[data-testid="alert-row"]')
+    await deletedRow.locator('[data-testid="alert-guide"]').click()
+    await page.locator('[data-testid="alert-guide-chip"]').waitFor()
+    await expect.poll(async () => alertRows.count()).toBe(openAlerts('and guide_userid = ?', pair.guide))
+    const deletedRule = sqlite.prepare(`select rule_id as id from archive_alerts where matched like '删除客户：%'`).get() as { id: number }
+    await page.selectOption('[data-testid="alert-rule-filter"]', String(deletedRule.id))
+    await expect.poll(async () => alertRows.count()).toBe(openAlerts('and guide_userid = ? and rule_id = ?', pair.guide, deletedRule.id))
+    expect(await alertRows.count()).toBeGreaterThan(0)
+    await page.screenshot({ path: screenshotPath('archive-alerts-filtered.png') })
+    await page.click('[data-testid="alert-guide-clear"]')
+    await page.selectOption('[data-testid="alert-rule-filter"]', { index: 0 })
+    await expect.poll(async () => alertRows.count()).toBe(Math.min(200, openAlerts('')))
     await alertRow.locator('[data-testid="alert-ack"]').click()
     await expect.poll(async () => alertRow.count()).toBe(0) // acknowledged: gone from the open queue
     await page.selectOption('[data-testid="alert-status-filter"]', 'acknowledged')
