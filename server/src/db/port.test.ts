@@ -6,11 +6,35 @@ import { createPostgresTestDatabase, describeEachDialect } from '../../testing/d
 import { healthRoutes } from '../health/routes.ts'
 import { connectDatabase, createPostgresPool, postgresMigrationsFolder } from './client.ts'
 import { postgresSchemaPath, renderPostgresSchema } from './pg-schema-codegen.ts'
-import { changes } from './port.ts'
+import { changes, createPostgresDatabase, statementNamer } from './port.ts'
 import { members, modelRuns, products, stores } from './schema.ts'
 
 it('schema.pg.ts is what the codegen makes of schema.ts (run `pnpm db:generate`)', () => {
   expect(readFileSync(postgresSchemaPath, 'utf8')).toBe(renderPostgresSchema())
+})
+
+describe('statement names (PostgreSQL)', () => {
+  it('names a text from its second run on, never transaction control, and at most `limit` texts', () => {
+    const nameOf = statementNamer(2)
+    const a = 'select 1 from "members" where "id" = $1'
+    expect(nameOf(a)).toBeUndefined()
+    const named = nameOf(a)
+    expect(named).toMatch(/^scrm_\d+$/)
+    expect(nameOf(a)).toBe(named)
+    for (const control of ['begin', 'commit', 'rollback', 'savepoint sp1']) {
+      nameOf(control)
+      expect(nameOf(control)).toBeUndefined()
+    }
+    const b = 'update "members" set "name" = $1 where "id" = $2'
+    nameOf(b)
+    const namedB = nameOf(b)
+    expect(namedB).toBeDefined()
+    expect(namedB).not.toBe(named)
+    // The limit reached: a third text stays unnamed however often it runs; the named ones keep their names.
+    const c = 'delete from "members" where "id" = $1'
+    for (let i = 0; i < 5; i++) expect(nameOf(c)).toBeUndefined()
+    expect([nameOf(a), nameOf(b)]).toEqual([named, namedB])
+  })
 })
 
 const product = { skuId: 'SKU1', spuId: 'SPU1', name: '羽绒服', categoryPath: '服装/外套/羽绒服', category: '外套', price: 129_900, imageUrl: '/a.png', linkUrl: '/a', launchedAt: 1_764_000_000_123 }
@@ -124,6 +148,29 @@ describe.skipIf(!inject('postgresUrl'))('migrations on PostgreSQL', () => {
     }
     finally {
       await pool.end()
+    }
+  })
+
+  it('runs repeated statements as prepared ones, prepared again on a connection that replaced a killed one', async () => {
+    const created = await createPostgresTestDatabase()
+    const pool = createPostgresPool(created.url, { max: 1, onIdleError: () => {} })
+    const { db } = createPostgresDatabase(pool)
+    const read = async (name: string) => (await db.select({ n: sql<number>`count(*)` }).from(members).where(eq(members.name, name)).get())?.n
+    try {
+      for (let i = 0; i < 3; i++) expect(await read(`nobody ${i}`)).toBe(0)
+      const prepared = async () => (await pool.query<{ name: string, statement: string }>('select name, statement from pg_prepared_statements')).rows
+      expect((await prepared()).filter(p => p.statement.includes('"members"."name" = $1')).map(p => p.name)).toEqual([expect.stringMatching(/^scrm_\d+$/)])
+      const pid = (await pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid
+      const killer = createPostgresPool(inject('postgresUrl'))
+      await killer.query('select pg_terminate_backend($1)', [pid])
+      await killer.end()
+      await new Promise(resolve => setTimeout(resolve, 200))
+      expect(await read('nobody again')).toBe(0)
+      expect((await prepared()).some(p => p.statement.includes('"members"."name" = $1'))).toBe(true)
+    }
+    finally {
+      await pool.end()
+      await created.drop()
     }
   })
 
