@@ -176,7 +176,7 @@ export async function buildApp(deps: AppDependencies) {
     await scope.register(archiveRoutes, { database, now, sourceName: archive.sourceName, mediaDir: archive.mediaDir })
     await scope.register(importRoutes, { database, queue, now, importDir: config.importDir, importMaxBytes: config.importMaxBytes })
     await scope.register(tagRoutes, { db, wecom, now })
-    await scope.register(segmentRoutes, { db, now })
+    await scope.register(segmentRoutes, { db, heavyReads: database.heavyReads, now })
     await scope.register(materialRoutes, materials)
     await scope.register(replyRoutes, { database, now })
     await scope.register(noteRoutes, { db, now })

@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres'
 import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator'
 import pg from 'pg'
 import { createPostgresDatabase, createSqliteDatabase } from './port.ts'
+import { sqliteReadWorker } from './read-worker.ts'
 import * as schema from './schema.ts'
 
 export const migrationsFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../../migrations')
@@ -56,7 +57,9 @@ export function openDatabase(path: string, options: { migrate?: boolean } = {}):
   if (options.migrate !== false)
     migrate(db, { migrationsFolder })
   const close = () => sqlite.close()
-  return { db, sqlite, path, port: createSqliteDatabase(sqlite, { close }), close }
+  // A file can be opened again by a worker thread for long reads; an in-memory database cannot.
+  const readWorker = path === ':memory:' ? undefined : sqliteReadWorker(path, SQLITE_MMAP_BYTES)
+  return { db, sqlite, path, port: createSqliteDatabase(sqlite, { close, readWorker }), close }
 }
 
 /**

@@ -5,6 +5,7 @@ import type { SQLChunk } from 'drizzle-orm'
 import type { SQLiteInsertConfig, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { AsyncBatchRemoteCallback, AsyncRemoteCallback, SqliteRemoteDatabase, SqliteRemoteResult } from 'drizzle-orm/sqlite-proxy'
 import type { Pool, PoolClient } from 'pg'
+import type { ReadWorker } from './read-worker.ts'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { Column, createTableRelationsHelpers, extractTablesRelationalConfig, getTableColumns, is, Param, SQL, sql } from 'drizzle-orm'
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
@@ -39,6 +40,13 @@ export interface Database {
   dialect: Dialect
   /** Async drizzle over the schema in schema.ts. `db.transaction(async tx => …)` is the only way to a transaction. */
   db: AsyncDb
+  /**
+   * For reads that may take seconds (a segment counted over every member), never for writes or transactions.
+   * On a SQLite file they run on a worker thread's own read-only connection (read-worker.ts), so the API
+   * thread keeps answering meanwhile; on PostgreSQL (a pool, already off the thread) and in-memory SQLite this
+   * is `db`.
+   */
+  heavyReads: AsyncDb
   sql: DialectSql
   /** Applied migration count, for /api/health. */
   migrationCount: () => Promise<number>
@@ -163,7 +171,7 @@ export function sqliteDialectSql(): DialectSql {
  * The port over one better-sqlite3 connection (the caller opened it and applied migrations). Statements
  * outside a transaction wait while one is open, so another request's awaits never land inside it.
  */
-export function createSqliteDatabase(connection: BetterSqlite, options: { close?: () => void } = {}): Database {
+export function createSqliteDatabase(connection: BetterSqlite, options: { close?: () => void, readWorker?: ReadWorker } = {}): Database {
   const statements = new Map<string, Statement>()
   const prepare = (text: string): Statement => {
     let statement = statements.get(text)
@@ -215,10 +223,19 @@ export function createSqliteDatabase(connection: BetterSqlite, options: { close?
     }
   }
   root.transaction = transaction
+  const { readWorker } = options
+  let heavyReads = root
+  if (readWorker) {
+    heavyReads = remoteDatabase(dialect, async (text, params, method) => readWorker.read(text, params, method))
+    heavyReads.transaction = async () => {
+      throw new Error('heavyReads is for reads: open transactions on db')
+    }
+  }
 
   return {
     dialect: 'sqlite',
     db: root,
+    heavyReads,
     sql: sqliteDialectSql(),
     migrationCount: async () => {
       const row = connection.prepare(`select count(*) as n from sqlite_master where name = '__drizzle_migrations'`).get() as { n: number }
@@ -226,7 +243,10 @@ export function createSqliteDatabase(connection: BetterSqlite, options: { close?
         return 0
       return (connection.prepare('select count(*) as n from __drizzle_migrations').get() as { n: number }).n
     },
-    close: async () => (options.close ?? (() => connection.close()))(),
+    close: async () => {
+      await readWorker?.close()
+      ;(options.close ?? (() => connection.close()))()
+    },
   }
 }
 
@@ -320,6 +340,7 @@ export function createPostgresDatabase(pool: Pool): Database {
   return {
     dialect: 'postgres',
     db: root,
+    heavyReads: root,
     sql: postgresDialectSql(),
     migrationCount: async () => {
       const result = await pool.query<{ n: number }>(`select count(*)::int as n from drizzle.__drizzle_migrations`)

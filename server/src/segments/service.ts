@@ -102,10 +102,11 @@ export async function segmentOptions(db: AsyncDbOrTx, session: Session): Promise
 /** A supervisor sees the segments saved for their store; an admin sees all. */
 const visibleSegments = (session: Session) => session.role === 'admin' ? undefined : eq(segments.storeId, session.storeId ?? '')
 
-export async function saveSegment(db: AsyncDbOrTx, session: Session, name: string, d: SegmentDefinition, now: number): Promise<SavedSegment> {
+/** Saves a definition (written on `db`) and counts its members on `heavyReads`. */
+export async function saveSegment(db: AsyncDbOrTx, heavyReads: AsyncDbOrTx, session: Session, name: string, d: SegmentDefinition, now: number): Promise<SavedSegment> {
   const where = await whereOf(db, session, d, now)
   const row = (await db.insert(segments).values({ name: name.trim(), definition: d, createdBy: session.userid, storeId: session.role === 'supervisor' ? session.storeId : null, createdAt: now }).returning().get())!
-  return { id: row.id, name: row.name, definition: row.definition, createdBy: row.createdBy, createdAt: row.createdAt, size: await sizeOf(db, where) }
+  return { id: row.id, name: row.name, definition: row.definition, createdBy: row.createdBy, createdAt: row.createdAt, size: await sizeOf(heavyReads, where) }
 }
 
 export async function listSegments(db: AsyncDbOrTx, session: Session, now: number): Promise<SavedSegment[]> {
