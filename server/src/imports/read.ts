@@ -157,6 +157,11 @@ function excelText(value: CellValue): string {
 
 function xlsxRows(input: Readable): AsyncIterable<SourceRow> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'emit' })
+  // exceljs names a sheet from the workbook part's model, which it only has once `xl/workbook.xml` was read; a
+  // file that stores that part after its sheets (exceljs's own writer does), or whose last entry the streaming
+  // unzip misses under load, made it throw "reading 'sheets'" (exceljs issue #3064). Only the first sheet's
+  // rows matter here, not its name: start from an empty model, replaced when the part comes.
+  Object.assign(reader, { model: { sheets: [] } })
   return (async function* () {
     try {
       // Only the first sheet holds the orders.
