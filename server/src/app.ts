@@ -167,7 +167,7 @@ export async function buildApp(deps: AppDependencies) {
     })
     await scope.register(wecomRoutes, { config, wecom })
     await scope.register(memberRoutes, { db, recommend: deps.recommend ?? createPrecomputedProvider({ now }) })
-    await scope.register(todayRoutes, { db, now })
+    await scope.register(todayRoutes, { heavyReads: database.heavyReads, now })
     await scope.register(sendRoutes, { db, now })
     await scope.register(reportRoutes, { db, now })
     await scope.register(jobRoutes, { queue })

@@ -2,7 +2,7 @@ import type { MemberContext, MemberList, Platform, Recommendations } from '@scrm
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, eq, or, sql } from 'drizzle-orm'
-import { memberScope, preparedMemberScope, preparedPerRole, scopeParams } from '../auth/access.ts'
+import { memberListScope, preparedMemberScope, preparedPerRole, scopeParams } from '../auth/access.ts'
 import { preparedPerHandle } from '../db/prepared.ts'
 import { follows, memberIdentities, members, orders, staff, stores } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
@@ -104,7 +104,7 @@ export async function listMembers(db: AsyncDbOrTx, session: Session, query: { q?
   const search = query.q ? `%${query.q.replace(/[%_\\]/g, c => `\\${c}`)}%` : null
   const where = and(
     sql`${members.externalUserid} is not null`,
-    memberScope(session, members.id),
+    memberListScope(session, members.id),
     // Name or remark contains q, ignoring ASCII case on both dialects (SQLite's LIKE does, PostgreSQL's does
     // not; lower() is portable), LIKE wildcards escaped; or q is the exact external_userid.
     search ? or(sql`lower(${members.name}) like lower(${search}) escape '\\'`, sql`lower(${remark}) like lower(${search}) escape '\\'`, eq(members.externalUserid, query.q!)) : undefined,

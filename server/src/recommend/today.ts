@@ -10,7 +10,7 @@ import type { RecommendedProduct, TodayList } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, inArray, sql } from 'drizzle-orm'
-import { memberScope } from '../auth/access.ts'
+import { memberListScope } from '../auth/access.ts'
 import { follows, memberRecommendations, members, memberScores, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { DAY_MS } from '../lib/china-time.ts'
@@ -47,7 +47,7 @@ export async function todayList(db: AsyncDbOrTx, session: Session, query: { limi
     lastContactAt,
   }).from(members).leftJoin(memberScores, sql`${qualified(memberScores.memberId)} = ${qualified(members.id)}`).where(and(
     sql`${members.externalUserid} is not null`,
-    memberScope(session, members.id),
+    memberListScope(session, members.id),
     sql`not exists (select 1 from ${sends} where ${qualified(sends.memberId)} = ${qualified(members.id)} and ${qualified(sends.status)} = 'sent' and ${qualified(sends.createdAt)} >= ${cooldownFrom})`,
   )).orderBy(sql`${worth} desc`, asc(members.id)).limit(query.limit).all()
 

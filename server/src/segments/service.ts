@@ -5,7 +5,7 @@ import type { SQL } from 'drizzle-orm'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
-import { memberScope } from '../auth/access.ts'
+import { memberListScope } from '../auth/access.ts'
 import { computedMemberTags, follows, followTags, members, memberTags, orders, segments, staff, stores, tagGroups, tags } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { DAY_MS } from '../lib/china-time.ts'
@@ -55,7 +55,7 @@ async function whereOf(db: AsyncDbOrTx, session: Session, d: SegmentDefinition, 
       throw forbidden('a supervisor can only segment their own store')
   }
   return and(
-    memberScope(session, members.id),
+    memberListScope(session, members.id),
     ...tagIds.map(hasTag),
     d.minSpentFen !== undefined ? sql`${spent} >= ${d.minSpentFen}` : undefined,
     d.maxSpentFen !== undefined ? sql`${spent} <= ${d.maxSpentFen}` : undefined,

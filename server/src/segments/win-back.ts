@@ -6,7 +6,7 @@ import type { Platform, WinBackItem } from '@scrm/shared'
 import type { AsyncDbOrTx } from '../db/port.ts'
 import type { Session } from '../plugins/session.ts'
 import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm'
-import { memberScope } from '../auth/access.ts'
+import { memberListScope } from '../auth/access.ts'
 import { computedMemberTags, follows, members, orderLines, orders, products, sends } from '../db/schema.ts'
 import { qualified } from '../db/sql.ts'
 import { shanghaiDay } from '../lib/china-time.ts'
@@ -26,7 +26,7 @@ export async function winBackList(db: AsyncDbOrTx, session: Session, options: { 
     .from(members)
     .where(and(
       sql`${members.externalUserid} is not null`,
-      memberScope(session, members.id),
+      memberListScope(session, members.id),
       sql`exists (select 1 from ${computedMemberTags} where ${qualified(computedMemberTags.memberId)} = ${qualified(members.id)} and ${inArray(computedMemberTags.tagId, LAPSED)})`,
       sql`not exists (select 1 from ${sends} where ${qualified(sends.memberId)} = ${qualified(members.id)} and ${qualified(sends.status)} = 'sent' and ${qualified(sends.createdAt)} >= ${options.cooldownFrom})`,
     ))
