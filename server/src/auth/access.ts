@@ -16,20 +16,25 @@ interface ScopeIds { userid: string | Placeholder, storeId: string | Placeholder
 /**
  * Who may see which member, in one place: a guide the members they actively follow,
  * a supervisor the members followed by any guide of their store, an admin everyone.
- * A condition on `memberIdColumn` to put in a WHERE clause (undefined: no restriction).
+ * The follows that grant it, as `from … where …` to select from (undefined for an admin: no restriction).
  */
-function scopeCondition(role: Role, memberIdColumn: AnySQLiteColumn, ids: ScopeIds): SQL | undefined {
-  const memberId = qualified(memberIdColumn)
+function grantingFollows(role: Role, ids: ScopeIds): SQL | undefined {
   if (role === 'admin')
     return undefined
   if (role === 'guide')
-    return sql`exists (select 1 from ${follows} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(follows.guideUserid)} = ${ids.userid} and ${qualified(follows.status)} = 'active')`
-  return sql`exists (select 1 from ${follows} join ${staff} on ${qualified(staff.userid)} = ${qualified(follows.guideUserid)} where ${qualified(follows.memberId)} = ${memberId} and ${qualified(staff.storeId)} = ${ids.storeId} and ${qualified(follows.status)} = 'active')`
+    return sql`from ${follows} where ${qualified(follows.guideUserid)} = ${ids.userid} and ${qualified(follows.status)} = 'active'`
+  return sql`from ${follows} join ${staff} on ${qualified(staff.userid)} = ${qualified(follows.guideUserid)} where ${qualified(staff.storeId)} = ${ids.storeId} and ${qualified(follows.status)} = 'active'`
+}
+
+/** A condition on `memberIdColumn` tested row by row: one index probe per row. */
+function scopeCondition(role: Role, memberIdColumn: AnySQLiteColumn, ids: ScopeIds): SQL | undefined {
+  const granting = grantingFollows(role, ids)
+  return granting && sql`exists (select 1 ${granting} and ${qualified(follows.memberId)} = ${qualified(memberIdColumn)})`
 }
 
 /** The members `session` may see, as a condition on `memberIdColumn` tested row by row (rows of another table). */
 export function memberScope(session: Session, memberIdColumn: AnySQLiteColumn): SQL | undefined {
-  return scopeCondition(session.role, memberIdColumn, { userid: session.userid, storeId: session.storeId ?? '' })
+  return scopeCondition(session.role, memberIdColumn, scopeParams(session))
 }
 
 /**
@@ -40,12 +45,8 @@ export function memberScope(session: Session, memberIdColumn: AnySQLiteColumn): 
  * driven by another table (a feed of notes ordered by time).
  */
 export function memberListScope(session: Session, memberIdColumn: AnySQLiteColumn): SQL | undefined {
-  const memberId = qualified(memberIdColumn)
-  if (session.role === 'admin')
-    return undefined
-  if (session.role === 'guide')
-    return sql`${memberId} in (select ${qualified(follows.memberId)} from ${follows} where ${qualified(follows.guideUserid)} = ${session.userid} and ${qualified(follows.status)} = 'active')`
-  return sql`${memberId} in (select ${qualified(follows.memberId)} from ${follows} join ${staff} on ${qualified(staff.userid)} = ${qualified(follows.guideUserid)} where ${qualified(staff.storeId)} = ${session.storeId ?? ''} and ${qualified(follows.status)} = 'active')`
+  const granting = grantingFollows(session.role, scopeParams(session))
+  return granting && sql`${qualified(memberIdColumn)} in (select ${qualified(follows.memberId)} ${granting})`
 }
 
 /**

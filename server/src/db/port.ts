@@ -6,11 +6,13 @@ import type { SQLiteInsertConfig, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import type { AsyncBatchRemoteCallback, AsyncRemoteCallback, SqliteRemoteDatabase, SqliteRemoteResult } from 'drizzle-orm/sqlite-proxy'
 import type { Pool, PoolClient } from 'pg'
 import type { ReadWorker } from './read-worker.ts'
+import type { ExecuteMethod } from './sqlite-executor.ts'
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { Column, createTableRelationsHelpers, extractTablesRelationalConfig, getTableColumns, is, Param, SQL, sql } from 'drizzle-orm'
 import { SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core'
 import { SqliteRemoteDatabase as RemoteDatabase, SQLiteRemoteSession } from 'drizzle-orm/sqlite-proxy'
 import * as schema from './schema.ts'
+import { sqliteExecutor } from './sqlite-executor.ts'
 
 export type Dialect = 'sqlite' | 'postgres'
 export type AsyncDb = SqliteRemoteDatabase<typeof schema>
@@ -61,7 +63,6 @@ export function changes(result: SqliteRemoteResult): number {
 /** A limit that means "no limit" on both dialects (SQLite needs LIMIT before OFFSET, PostgreSQL rejects -1). */
 export const NO_LIMIT = Number.MAX_SAFE_INTEGER
 
-type ExecuteMethod = 'run' | 'all' | 'values' | 'get'
 type Executor = (query: string, params: unknown[], method: ExecuteMethod) => Promise<{ rows: unknown } & { rowsAffected?: number }>
 
 const relational = (() => {
@@ -154,7 +155,6 @@ class Mutex {
 // --- SQLite -------------------------------------------------------------------------------------
 
 type BetterSqlite = import('better-sqlite3').Database
-type Statement = import('better-sqlite3').Statement
 
 export function sqliteDialectSql(): DialectSql {
   return {
@@ -172,29 +172,7 @@ export function sqliteDialectSql(): DialectSql {
  * outside a transaction wait while one is open, so another request's awaits never land inside it.
  */
 export function createSqliteDatabase(connection: BetterSqlite, options: { close?: () => void, readWorker?: ReadWorker } = {}): Database {
-  const statements = new Map<string, Statement>()
-  const prepare = (text: string): Statement => {
-    let statement = statements.get(text)
-    if (!statement) {
-      statement = connection.prepare(text)
-      if (statements.size > 500)
-        statements.delete(statements.keys().next().value!)
-      statements.set(text, statement)
-    }
-    return statement
-  }
-  const execute = (text: string, params: unknown[], method: ExecuteMethod) => {
-    const statement = prepare(text)
-    if (!statement.reader) {
-      const result = statement.run(...params)
-      return { rows: [], rowsAffected: result.changes }
-    }
-    statement.raw(true)
-    if (method === 'get')
-      return { rows: statement.get(...params) }
-    const rows = statement.all(...params)
-    return { rows, rowsAffected: method === 'run' ? rows.length : undefined }
-  }
+  const execute = sqliteExecutor(connection)
   const mutex = new Mutex()
   const dialect = new SQLiteAsyncDialect()
   const root = remoteDatabase(dialect, async (text, params, method) => {
@@ -226,7 +204,7 @@ export function createSqliteDatabase(connection: BetterSqlite, options: { close?
   const { readWorker } = options
   let heavyReads = root
   if (readWorker) {
-    heavyReads = remoteDatabase(dialect, async (text, params, method) => readWorker.read(text, params, method))
+    heavyReads = remoteDatabase(dialect, async (text, params, method) => readWorker.call({ text, params, method }))
     heavyReads.transaction = async () => {
       throw new Error('heavyReads is for reads: open transactions on db')
     }

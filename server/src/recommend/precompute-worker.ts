@@ -5,12 +5,13 @@
 // sums the progress, so its event loop keeps answering requests; a run with nothing pending starts no
 // thread. On SQLite the batches' write transactions take turns on the file's write lock (busy timeout 5 s).
 import type { AsyncDbOrTx } from '../db/port.ts'
+import type { WorkerCalls } from '../lib/worker-calls.ts'
 import type { PrecomputeBatch, PrecomputeOptions } from './precomputed.ts'
 import type { ScoringSettings } from './scoring.ts'
 import type { TrainingConnection } from './training-worker.ts'
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import { isMainThread, parentPort, workerData } from 'node:worker_threads'
 import { connectDatabase } from '../db/client.ts'
-import { typescriptWorkerSource } from '../lib/worker-bootstrap.ts'
+import { answerCalls, workerCalls } from '../lib/worker-calls.ts'
 import { precomputeInLanes, scoreBatch } from './precomputed.ts'
 import { createRecommender } from './scoring.ts'
 
@@ -21,12 +22,6 @@ interface WorkerInput {
 }
 
 interface Call { batch: PrecomputeBatch, now: number }
-
-type WorkerRequest = { type: 'call', id: number, call: Call } | { type: 'close' }
-
-type WorkerReply
-  = | { id: number, ok: true, value: unknown }
-    | { id: number, ok: false, message: string, stack?: string }
 
 export interface WorkerPrecomputeOptions extends PrecomputeOptions {
   /** Worker threads that score (at least 1). */
@@ -41,63 +36,9 @@ export interface WorkerPrecomputeOptions extends PrecomputeOptions {
   clock: () => number
 }
 
-/** How long a worker may take to close its connection and exit before it is terminated. */
-const CLOSE_TIMEOUT_MS = 5_000
-
-interface PrecomputeWorker {
-  call: (call: Call) => Promise<unknown>
-  close: () => Promise<void>
-}
-
-/** A worker thread, started with its first call (a run with nothing pending starts no scoring thread). */
-function precomputeWorker(input: WorkerInput): PrecomputeWorker {
-  let worker: Worker | null = null
-  let exited: Promise<void> = Promise.resolve()
-  let gone: Error | null = null
-  let nextId = 0
-  const waiting = new Map<number, { resolve: (value: unknown) => void, reject: (error: Error) => void }>()
-  const fail = (error: Error) => {
-    gone ??= error
-    for (const waiter of waiting.values()) waiter.reject(error)
-    waiting.clear()
-  }
-  function start(): Worker {
-    const started = new Worker(typescriptWorkerSource(import.meta.url), { eval: true, workerData: input })
-    exited = new Promise<void>(resolve => started.once('exit', () => resolve()))
-    started.on('message', (reply: WorkerReply) => {
-      const waiter = waiting.get(reply.id)
-      waiting.delete(reply.id)
-      if (reply.ok)
-        waiter?.resolve(reply.value)
-      else
-        waiter?.reject(Object.assign(new Error(`precompute worker failed: ${reply.message}`), { stack: reply.stack }))
-    })
-    started.on('error', fail)
-    started.on('exit', code => fail(new Error(`precompute worker exited (code ${code})`)))
-    return started
-  }
-  return {
-    call: async (call) => {
-      if (gone)
-        throw gone
-      worker ??= start()
-      const running = worker
-      return new Promise((resolve, reject) => {
-        const id = nextId++
-        waiting.set(id, { resolve, reject })
-        running.postMessage({ type: 'call', id, call } satisfies WorkerRequest)
-      })
-    },
-    close: async () => {
-      if (worker && !gone) {
-        const running = worker
-        running.postMessage({ type: 'close' } satisfies WorkerRequest)
-        const timer = setTimeout(() => void running.terminate(), CLOSE_TIMEOUT_MS)
-        await exited
-        clearTimeout(timer)
-      }
-    },
-  }
+/** A scoring thread, started with its first batch (a run with nothing pending starts none); one that dies fails the run. */
+function precomputeWorker(input: WorkerInput): WorkerCalls<Call, null> {
+  return workerCalls(import.meta.url, input, { name: 'precompute worker', afterExit: 'fail' })
 }
 
 /**
@@ -125,24 +66,15 @@ function serve(input: WorkerInput, port: NonNullable<typeof parentPort>) {
   // Set to the batch's clock reading before it is scored; the scorer reads it for every member.
   let now = 0
   let recommender: ReturnType<typeof createRecommender> | null = null
-  async function run(call: Call): Promise<unknown> {
+  async function run(call: Call): Promise<null> {
     const database = await connected
     now = call.now
     recommender ??= createRecommender({ ...input.settings, now: () => now })
     await scoreBatch(database.db, recommender, call.batch, database.sql.nowMs)
     return null
   }
-  port.on('message', (request: WorkerRequest) => {
-    if (request.type === 'close') {
-      // A connection that failed was reported with the call it failed.
-      void connected.then(async database => database.close()).catch(() => {}).finally(() => port.close())
-      return
-    }
-    run(request.call).then(
-      value => port.postMessage({ id: request.id, ok: true, value } satisfies WorkerReply),
-      (error: unknown) => port.postMessage({ id: request.id, ok: false, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined } satisfies WorkerReply),
-    )
-  })
+  // A connection that failed was reported with the call it failed.
+  answerCalls<Call, null>(port, run, async () => (await connected).close())
 }
 
 const input = workerData as Partial<WorkerInput> | null
