@@ -86,6 +86,7 @@ export function encodeArtifact(meta: ArtifactMeta, nbr: NbrModel): Buffer {
     ['userOffsets', 'i32', userOffsets],
     ['userIds', 'i32', userIds],
     ['userVals', 'f32', userVals],
+    ['repeatPropensity', 'f64', nbr.repeatPropensity],
     ['popularity', 'f64', nbr.popularity],
     ['popularRanking', 'i32', nbr.popularRanking],
     ['compOffsets', 'i32', compOffsets],
@@ -119,8 +120,9 @@ export function decodeArtifact(buf: Buffer): { meta: ArtifactMeta, nbr: NbrModel
   // Copy the body to an 8-aligned buffer so typed arrays can view it directly.
   const body = new ArrayBuffer(raw.length - 4 - headerLen)
   new Uint8Array(body).set(raw.subarray(4 + headerLen))
+  const section = (name: string): SectionInfo | undefined => header.sections.find(x => x.name === name)
   const get = (name: string): Int32Array | Float32Array | Float64Array => {
-    const s = header.sections.find(x => x.name === name)
+    const s = section(name)
     if (!s)
       throw new Error(`artifact section ${name} missing`)
     const Ctor = s.type === 'i32' ? Int32Array : s.type === 'f32' ? Float32Array : Float64Array
@@ -156,6 +158,8 @@ export function decodeArtifact(buf: Buffer): { meta: ArtifactMeta, nbr: NbrModel
     postingUsers,
     postingVals,
     postingCapped,
+    // Artifacts written before repeat propensity ranked her items without it (a factor of 1).
+    repeatPropensity: section('repeatPropensity') ? Float64Array.from(get('repeatPropensity')) : new Float64Array(itemCount).fill(1),
     popularity: Float64Array.from(get('popularity')),
     popularRanking: get('popularRanking') as Int32Array,
     complementIds,

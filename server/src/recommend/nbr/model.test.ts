@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../lib/random.ts'
-import { buildPostings, recommend, sourceScores, tifuVector, trainNbrModel } from './model.ts'
-import { tuneBlendWeights } from './tune.ts'
+import { buildPostings, recommend, repeatPropensities, sourceScores, tifuVector, trainNbrModel } from './model.ts'
+import { chooseGridPoint, tuneBlendWeights } from './tune.ts'
 
 // Small synthetic shop: coffee buyers (1,2,3) and baby shoppers (10,11,12); 1 & 2 go together.
 const histories = [
@@ -48,6 +48,62 @@ describe('recommend', () => {
   it('tunes blend weights on validation cases', () => {
     const best = tuneBlendWeights(model, [{ history: [[1], [1]], target: [1, 2] }], [10, 11])
     expect(best.objective).toBeGreaterThan(0)
+  })
+})
+
+describe('repeat propensity', () => {
+  it('is the share of chances to rebuy taken, shrunk to the mean share by 20 pseudo-chances', () => {
+    // Item 1: first in basket 0 of 3, bought again twice (2 chances); item 2: 2 + 1 chances, none
+    // taken; item 3: never had a chance. Mean share: 2 taken of 5 chances.
+    const p = repeatPropensities([[[1, 2], [1], [1, 3]], [[2], [3]]], 4)
+    const mean = 2 / 5
+    expect(p[1]).toBeCloseTo((2 + 20 * mean) / (2 + 20) / mean, 12)
+    expect(p[2]).toBeCloseTo((0 + 20 * mean) / (3 + 20) / mean, 12)
+    expect(p[3]).toBeCloseTo(1, 12)
+    expect(p[0]).toBeCloseTo(1, 12)
+  })
+
+  it('is 1 everywhere when nobody bought anything twice', () => {
+    expect([...repeatPropensities([[[1, 2], [3]], [[2]]], 4)]).toEqual([1, 1, 1, 1])
+  })
+
+  it('ranks the item members rebuy above the one they buy once, in equal measure in her history', () => {
+    // Item 9 (say, milk) is rebought in every basket; item 6 (say, a kettle) never. Without the
+    // propensity the two tie in her history and the lower id, 6, would come first.
+    const shop = Array.from({ length: 30 }, (_, u) => [[9, 6], [9], [9, 20 + (u % 3)]])
+    const model = trainNbrModel(shop, { weights: { personal: 1, neighbours: 0, complement: 0, popular: 0, novelty: 0 } })
+    expect(model.repeatPropensity[9]).toBeGreaterThan(1)
+    expect(model.repeatPropensity[6]).toBeLessThan(1)
+    const s = sourceScores(model, [[6, 9]])
+    const at = (item: number): number => s.personal[s.items.indexOf(item)]!
+    expect(at(9)).toBe(1)
+    expect(at(6)).toBeCloseTo(model.repeatPropensity[6]! / model.repeatPropensity[9]!, 12)
+    expect(recommend(model, [[6, 9]], 2).map(r => r.itemId)).toEqual([9, 6])
+  })
+})
+
+describe('chooseGridPoint', () => {
+  const point = (objective: number, exploreRecall: number, storeWideExploreRecall = 0.05) => ({
+    weights: { personal: 1, neighbours: objective, complement: 0, popular: 0, novelty: 0 },
+    objective,
+    recall: objective,
+    exploreRecall,
+    storeWideExploreRecall,
+  })
+
+  it('takes the best objective among the points finding new items as well as the store-wide list', () => {
+    const chosen = chooseGridPoint([point(0.17, 0.04), point(0.16, 0.05), point(0.15, 0.06), point(0.165, 0.049)])
+    expect(chosen?.objective).toBe(0.16)
+  })
+
+  it('takes the best objective overall when no point reaches the store-wide list', () => {
+    expect(chooseGridPoint([point(0.15, 0.01), point(0.17, 0.02), point(0.16, 0.03)])?.objective).toBe(0.17)
+    expect(chooseGridPoint([])).toBeUndefined()
+  })
+
+  it('keeps the earlier of two equal points', () => {
+    const first = point(0.16, 0.06)
+    expect(chooseGridPoint([first, point(0.16, 0.07)])).toBe(first)
   })
 })
 
