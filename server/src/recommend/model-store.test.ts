@@ -30,11 +30,12 @@ function withoutSection(artifact: Buffer, name: string): Buffer {
 }
 
 describe('model artifact', () => {
-  const model = trainNbrModel(histories, { neighbours: 2 })
+  const model = trainNbrModel(histories, { neighbours: 2, weights: { personal: 1, neighbours: 1, complement: 0, popular: 0.2, novelty: 0, exploreSlots: 3, repeatPower: 1 } })
 
   it('keeps the repeat propensity and ranks as the trained model does', () => {
     const { nbr } = decodeArtifact(encodeArtifact(meta, model))
     expect([...nbr.repeatPropensity]).toEqual([...model.repeatPropensity])
+    expect(nbr.options.weights).toEqual(model.options.weights)
     expect(new Set(model.repeatPropensity).size).toBeGreaterThan(1)
     // Member vectors are stored as 32-bit floats: the same order, scores equal to 6 places.
     for (const h of [[[1, 4]], [[2]], [[4], [3]]]) {

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { Rng } from '../../lib/random.ts'
-import { buildPostings, recommend, repeatPropensities, sourceScores, tifuVector, trainNbrModel } from './model.ts'
+import { buildPostings, recommend, repeatPropensities, sourceScores, tifuVector, trainNbrModel, withRepeatPower } from './model.ts'
 import { chooseGridPoint, tuneBlendWeights } from './tune.ts'
 
 // Small synthetic shop: coffee buyers (1,2,3) and baby shoppers (10,11,12); 1 & 2 go together.
@@ -49,6 +49,19 @@ describe('recommend', () => {
     const best = tuneBlendWeights(model, [{ history: [[1], [1]], target: [1, 2] }], [10, 11])
     expect(best.objective).toBeGreaterThan(0)
   })
+  it('learns whether her own items weigh by repeat propensity', () => {
+    // Every member rebuys 99; items 1-15 are never bought twice by anyone. A validation member
+    // holds all 16 equally and buys 99 next: only weighted by the propensity does it reach her
+    // top 10 (plain, the ids 1-10 come first).
+    const shop = Array.from({ length: 30 }, (_, u) => [[99, 1 + (u % 15)], [99], [99, 1 + ((u + 7) % 15)]])
+    const m = trainNbrModel(shop)
+    const her = [[...Array.from({ length: 15 }, (_, i) => i + 1), 99]]
+    const cases = Array.from({ length: 5 }, () => ({ history: her, target: [99] }))
+    const grid = { neighbours: [0], complement: [0], popular: [0], exploreSlots: [0] }
+    expect(tuneBlendWeights(m, cases, [], { ...grid, repeatPower: [0, 1] }).weights.repeatPower).toBe(1)
+    expect(tuneBlendWeights(m, cases, [], { ...grid, repeatPower: [0] }).recall).toBe(0.5)
+    expect(tuneBlendWeights(m, cases, [], { ...grid, repeatPower: [1] }).recall).toBe(1)
+  })
 })
 
 describe('repeat propensity', () => {
@@ -71,14 +84,19 @@ describe('repeat propensity', () => {
     // Item 9 (say, milk) is rebought in every basket; item 6 (say, a kettle) never. Without the
     // propensity the two tie in her history and the lower id, 6, would come first.
     const shop = Array.from({ length: 30 }, (_, u) => [[9, 6], [9], [9, 20 + (u % 3)]])
-    const model = trainNbrModel(shop, { weights: { personal: 1, neighbours: 0, complement: 0, popular: 0, novelty: 0 } })
+    const weights = { personal: 1, neighbours: 0, complement: 0, popular: 0, novelty: 0 }
+    const model = trainNbrModel(shop, { weights: { ...weights, repeatPower: 1 } })
     expect(model.repeatPropensity[9]).toBeGreaterThan(1)
     expect(model.repeatPropensity[6]).toBeLessThan(1)
-    const s = sourceScores(model, [[6, 9]])
+    const plain = sourceScores(model, [[6, 9]])
+    const s = withRepeatPower(plain, 1)
     const at = (item: number): number => s.personal[s.items.indexOf(item)]!
     expect(at(9)).toBe(1)
     expect(at(6)).toBeCloseTo(model.repeatPropensity[6]! / model.repeatPropensity[9]!, 12)
+    expect(withRepeatPower(plain, 0)).toBe(plain)
     expect(recommend(model, [[6, 9]], 2).map(r => r.itemId)).toEqual([9, 6])
+    // Power 0 (as the fit may choose) leaves the tie to the ids.
+    expect(recommend(model, [[6, 9]], 2, { weights: { ...weights, repeatPower: 0 } }).map(r => r.itemId)).toEqual([6, 9])
   })
 })
 

@@ -1,7 +1,7 @@
 // Next-basket recommender ("ours"): TIFUKNN-style personal item-frequency vectors (Hu et al.,
 // SIGIR 2020) plus three more evidence sources, blended with weights tuned on validation users.
-//   personal    – the member's own time-decayed item frequencies, weighted by how readily members
-//                 rebuy each item ("restock")
+//   personal    – the member's own time-decayed item frequencies, where the fit finds it pays
+//                 weighted by how readily members rebuy each item ("restock")
 //   neighbours  – what similar members (cosine kNN over the same vectors) buy ("members like her")
 //   complement  – items often in the same basket as her recent items ("often bought together")
 //   popular     – recency-weighted popularity, i.e. what is selling now (cold-start fallback)
@@ -51,6 +51,11 @@ export interface BlendWeights {
    * (nbr/explore-slots.ts). Absent in artifacts written before slots existed.
    */
   exploreSlots?: number
+  /**
+   * Her own items score × (repeatPropensity of the item) to this power: 0 (or absent, as in artifacts
+   * written before it) ignores how readily members rebuy an item. Learned like the weights.
+   */
+  repeatPower?: number
 }
 
 /**
@@ -94,7 +99,7 @@ export interface NbrModel {
   /**
    * Per item, how readily members buy it again, relative to the average item (1): the share of
    * chances to rebuy it that were taken (baskets after a member's first purchase of it that hold it
-   * again), shrunk towards the brand's mean share. Multiplies the personal source.
+   * again), shrunk towards the brand's mean share. Multiplies the personal source (BlendWeights.repeatPower).
    */
   repeatPropensity: Float64Array
   /** Recency-weighted popularity per item, max-normalised. */
@@ -232,8 +237,9 @@ export function buildPostings(userVecs: NbrModel['userVecs'], itemCount: number,
  * Chances to rebuy an item (pseudo-counts at the brand's mean share) added to each item's own before
  * its share is taken, so an item few members bought twice keeps about the average propensity.
  * History-only Ta-Feng, validation objective (nbr/tune.ts) with the propensity raised to 0 (off),
- * 0.5, 1, 1.5, 2: .1634, .1669, .1675, .1674, .1670 (prior 20); prior 5 at power 1: .1674. Power 1
- * and 20 are shipped; with them repeat R@10 on test rose .556 → .586 at the same slots.
+ * 0.5, 1, 1.5, 2: .1634, .1669, .1675, .1674, .1670 (prior 20); prior 5 at power 1: .1674. The fit
+ * chooses between powers 0 and 1 (nbr/tune.ts): on Ta-Feng 1 (repeat R@10 on test .556 → .586 at
+ * the same slots); on the demo brand, whose apparel is rarely rebought, 0 can win.
  */
 export const REPEAT_PRIOR = 20
 
@@ -347,6 +353,8 @@ export interface SourceScores {
   neighbours: Float64Array
   complement: Float64Array
   popular: Float64Array
+  /** Each candidate's repeatPropensity (the personal source is plain: see withRepeatPower). */
+  repeatPropensity: Float64Array
 }
 
 /** Per-source candidates kept before blending; anything outside every source's top list cannot plausibly reach a top-20. */
@@ -544,17 +552,34 @@ export function sourceScores(model: NbrModel, history: History): SourceScores {
     for (const v of m.values()) mx = Math.max(mx, v)
     return mx
   }
-  // Her own items weigh by how readily anyone rebuys them; the neighbour search and the complements
-  // keep her plain vector (they ask what she is like, not what she will rebuy).
-  const personalRepeat = new Map<number, number>()
-  for (const [it, v] of personalMap) personalRepeat.set(it, v * model.repeatPropensity[it]!)
   return {
     items,
-    personal: build(it => personalRepeat.get(it) ?? 0, maxOf(personalRepeat)),
+    personal: build(it => personalMap.get(it) ?? 0, maxOf(personalMap)),
     neighbours: build(it => neighbourMap.get(it) ?? 0, maxOf(neighbourMap)),
     complement: build(it => complementMap.get(it) ?? 0, maxOf(complementMap)),
     popular: build(it => model.popularity[it] ?? 0, 1),
+    repeatPropensity: Float64Array.from(items, it => model.repeatPropensity[it] ?? 1),
   }
+}
+
+/**
+ * The scores with her own items weighted by repeatPropensity^power, max-normalised again (the
+ * neighbour search and the complements keep her plain vector: they ask what she is like, not what
+ * she will rebuy). Power 0 returns the scores as they are.
+ */
+export function withRepeatPower(s: SourceScores, power: number): SourceScores {
+  if (power === 0)
+    return s
+  const personal = new Float64Array(s.personal.length)
+  let max = 0
+  for (let j = 0; j < personal.length; j++) {
+    personal[j] = s.personal[j]! * s.repeatPropensity[j]! ** power
+    max = Math.max(max, personal[j]!)
+  }
+  if (max > 0) {
+    for (let j = 0; j < personal.length; j++) personal[j]! /= max
+  }
+  return { ...s, personal }
 }
 
 export interface RecommendOptions {
@@ -613,7 +638,8 @@ export function rankFromSources(s: SourceScores, k: number, weights: BlendWeight
 /** Top-k items for a member given her basket history (oldest first). Empty history ⇒ popular items. */
 export function recommend(model: NbrModel, userHistory: History, k: number, opts: RecommendOptions = {}): Recommendation[] {
   const exclude = opts.exclude ? new Set(opts.exclude) : undefined
-  const recs = rankFromSources(sourceScores(model, userHistory), k, opts.weights ?? model.options.weights, exclude)
+  const weights = opts.weights ?? model.options.weights
+  const recs = rankFromSources(withRepeatPower(sourceScores(model, userHistory), weights.repeatPower ?? 0), k, weights, exclude)
   if (recs.length < k) {
     // Not enough evidence (e.g. a new member): pad with what is selling now, below every real score.
     const have = new Set(recs.map(r => r.itemId))

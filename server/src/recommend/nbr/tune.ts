@@ -7,7 +7,7 @@
 
 import type { BlendWeights, History, NbrModel } from './model.ts'
 import { interleaveSides } from './explore-slots.ts'
-import { nthLargest, sourceScores } from './model.ts'
+import { nthLargest, sourceScores, withRepeatPower } from './model.ts'
 
 export interface ValidationCase { history: History, target: readonly number[] }
 
@@ -22,11 +22,13 @@ export interface TuneResult {
 }
 
 /**
- * 280 points (the personal weight is fixed at 1). On Ta-Feng the neighbours weight often lands on
+ * 560 points (the personal weight is fixed at 1). On Ta-Feng the neighbours weight often lands on
  * the top value 3: a wider grid may find more. The slot count (nbr/explore-slots.ts) costs little:
  * every count is read off the same two sorted lists per weight setting (nbr/explore-slots.ts).
  */
 export const DEFAULT_WEIGHT_GRID = {
+  /** Powers of the repeat propensity on her own items (nbr/model.ts REPEAT_PRIOR has the measurements). */
+  repeatPower: [0, 1],
   neighbours: [0, 1, 2, 3],
   complement: [0, 0.2],
   popular: [0, 0.2, 0.35, 0.5, 1],
@@ -66,7 +68,10 @@ const DEPTH = 20
 
 interface CachedCase {
   items: readonly number[]
+  /** Plain: non-zero exactly for her own items. */
   personal: Float64Array
+  /** The personal source at each of the grid's repeat powers. */
+  personalByPower: Float64Array[]
   neighbours: Float64Array
   complement: Float64Array
   popular: Float64Array
@@ -107,6 +112,7 @@ export function tuneBlendWeights(model: NbrModel, cases: readonly ValidationCase
     const isNew = (i: number) => t.has(i) && !seen.has(i)
     return {
       ...s,
+      personalByPower: grid.repeatPower.map(power => withRepeatPower(s, power).personal),
       isTarget: Uint8Array.from(s.items, i => (t.has(i) ? 1 : 0)),
       isNewTarget: Uint8Array.from(s.items, i => (isNew(i) ? 1 : 0)),
       targetSize: t.size,
@@ -121,55 +127,57 @@ export function tuneBlendWeights(model: NbrModel, cases: readonly ValidationCase
   const work = new Float64Array(maxLen)
   const slotsGrid = grid.exploreSlots
   const points: TuneResult[] = []
-  for (const neighbours of grid.neighbours) {
-    for (const complement of grid.complement) {
-      for (const popular of grid.popular) {
-        // Per slot count: summed (R@10 + R@20) / |target| and explore hits in the top 10.
-        const sum = new Float64Array(slotsGrid.length)
-        const exploreSum = new Float64Array(slotsGrid.length)
-        for (const c of cached) {
-          // The personal weight is fixed at 1: only ratios matter for ranking.
-          for (let j = 0; j < c.items.length; j++) blend[j] = c.personal[j]! + neighbours * c.neighbours[j]! + complement * c.complement[j]! + popular * c.popular[j]!
-          const rep = topSide(c, blend, false, work)
-          const fresh = topSide(c, blend, true, work)
-          slotsGrid.forEach((slots, si) => {
-            // The first DEPTH places of the interleave need no more than DEPTH items of either side.
-            const sides = interleaveSides(rep.score.length, fresh.score.length, slots, DEPTH)
-            let a = 0
-            let b = 0
-            let h10 = 0
-            let h20 = 0
-            let new10 = 0
-            sides.forEach((takeNew, p) => {
-              const hit = takeNew ? fresh.target[b]! : rep.target[a]!
-              if (p < 10) {
-                h10 += hit
+  grid.repeatPower.forEach((repeatPower, pi) => {
+    for (const neighbours of grid.neighbours) {
+      for (const complement of grid.complement) {
+        for (const popular of grid.popular) {
+          // Per slot count: summed (R@10 + R@20) / |target| and explore hits in the top 10.
+          const sum = new Float64Array(slotsGrid.length)
+          const exploreSum = new Float64Array(slotsGrid.length)
+          for (const c of cached) {
+            // The personal weight is fixed at 1: only ratios matter for ranking.
+            for (let j = 0; j < c.items.length; j++) blend[j] = c.personalByPower[pi]![j]! + neighbours * c.neighbours[j]! + complement * c.complement[j]! + popular * c.popular[j]!
+            const rep = topSide(c, blend, false, work)
+            const fresh = topSide(c, blend, true, work)
+            slotsGrid.forEach((slots, si) => {
+              // The first DEPTH places of the interleave need no more than DEPTH items of either side.
+              const sides = interleaveSides(rep.score.length, fresh.score.length, slots, DEPTH)
+              let a = 0
+              let b = 0
+              let h10 = 0
+              let h20 = 0
+              let new10 = 0
+              sides.forEach((takeNew, p) => {
+                const hit = takeNew ? fresh.target[b]! : rep.target[a]!
+                if (p < 10) {
+                  h10 += hit
+                  if (takeNew)
+                    new10 += fresh.newTarget[b]!
+                }
+                h20 += hit
                 if (takeNew)
-                  new10 += fresh.newTarget[b]!
-              }
-              h20 += hit
-              if (takeNew)
-                b++
-              else a++
+                  b++
+                else a++
+              })
+              sum[si]! += (h10 + h20) / c.targetSize
+              if (c.newTargetSize > 0)
+                exploreSum[si]! += new10 / c.newTargetSize
             })
-            sum[si]! += (h10 + h20) / c.targetSize
-            if (c.newTargetSize > 0)
-              exploreSum[si]! += new10 / c.newTargetSize
+          }
+          slotsGrid.forEach((exploreSlots, si) => {
+            const recall = sum[si]! / Math.max(1, cached.length) / 2
+            const exploreRecall = exploreSum[si]! / Math.max(1, withNew.length)
+            points.push({
+              weights: { personal: 1, neighbours, complement, popular, novelty: 0, exploreSlots, repeatPower },
+              objective: recall + EXPLORE_WEIGHT * exploreRecall,
+              recall,
+              exploreRecall,
+              storeWideExploreRecall,
+            })
           })
         }
-        slotsGrid.forEach((exploreSlots, si) => {
-          const recall = sum[si]! / Math.max(1, cached.length) / 2
-          const exploreRecall = exploreSum[si]! / Math.max(1, withNew.length)
-          points.push({
-            weights: { personal: 1, neighbours, complement, popular, novelty: 0, exploreSlots },
-            objective: recall + EXPLORE_WEIGHT * exploreRecall,
-            recall,
-            exploreRecall,
-            storeWideExploreRecall,
-          })
-        })
       }
     }
-  }
+  })
   return chooseGridPoint(points) ?? { weights: model.options.weights, objective: 0, recall: 0, exploreRecall: 0, storeWideExploreRecall }
 }
