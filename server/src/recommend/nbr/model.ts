@@ -67,6 +67,14 @@ export interface BlendWeights {
  */
 export const DEFAULT_POSTING_CAP = 4096
 
+/**
+ * The vector and search settings stay fixed (TIFUKNN's Ta-Feng settings: 7 groups, decays .9 / .7,
+ * 300 neighbours; popularity decay .5): the fit learns the blend on top of them. Each moved alone,
+ * history-only Ta-Feng, the fit's validation objective (nbr/tune.ts; these settings .1666): within
+ * decay .8 → .1647, 1 → .1664; group decay .5 → .1588, .9 → .1651; neighbours 100 → .1600, 600 →
+ * .1665; popularity decay .3 → .1668, .8 → .1663; 4 groups → .1645, 10 → .1651. None is clearly
+ * better, so none is learned per brand (each would multiply the training's search).
+ */
 export const DEFAULT_NBR_OPTIONS: NbrOptions = {
   groupCount: 7,
   withinDecay: 0.9,
